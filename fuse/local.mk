@@ -1,0 +1,8 @@
+# The ftpsfs daemon: options, FUSE operations, main.
+bin_PROGRAMS += fuse/ftpsfs
+fuse_ftpsfs_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(OPENSSL_CFLAGS)
+fuse_ftpsfs_SOURCES = \
+	fuse/options.h fuse/options.c \
+	fuse/netrc.h fuse/netrc.c \
+	fuse/main.c
+fuse_ftpsfs_LDADD = src/libftps.a $(FUSE_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)

@@ -1,0 +1,1 @@
+/* dircache.c - placeholder */

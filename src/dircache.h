@@ -1,0 +1,1 @@
+/* dircache.h - placeholder */

@@ -1,0 +1,1 @@
+/* feat.c - placeholder */

@@ -1,0 +1,196 @@
+/* ftps.h - the FTPS core: configuration, control connections, transfers,
+ * and the connection pool. No FUSE in here.
+ *
+ * A control connection (struct ftps_conn) is used by one thread at a time.
+ * Paths are absolute remote paths; the core never changes directory.
+ * Every call returns an ftps_err and, when st is not NULL, fills it with
+ * the reason (the server's reply code and text, or the local failure).
+ */
+#ifndef FTPS_H
+#define FTPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "ftps_err.h"
+#include "ftps_limits.h"
+#include "reply.h"
+#include "listing.h"
+#include "feat.h"
+#include "url.h"
+#include "log.h"
+
+enum ftps_listing_mode {
+	FTPS_LISTMODE_AUTO = 0,  /* MLSD when offered, else LIST */
+	FTPS_LISTMODE_MLSD,
+	FTPS_LISTMODE_LIST,
+};
+
+/* Everything needed to open control connections to one server. The core
+ * copies nothing out of it: it must outlive every connection and pool. */
+struct ftps_config {
+	const char *host;
+	uint16_t port;
+	enum ftps_security security;
+	const char *user;            /* "anonymous" when NULL */
+	const char *password;        /* never logged */
+	const char *account;         /* for ACCT, when the server asks (332) */
+
+	/* TLS */
+	const char *cafile;          /* extra trusted CAs (PEM), besides the system store */
+	int insecure;                /* no verification at all (warns) */
+	int has_fingerprint;         /* pin: accept exactly this certificate */
+	unsigned char fingerprint[32];  /* SHA-256 of the DER certificate */
+	int tls_min, tls_max;        /* TLS1_2_VERSION.. ; 0 = defaults (1.2 .. highest) */
+
+	/* Data connections */
+	int active;                  /* EPRT/PORT instead of EPSV/PASV */
+	uint16_t active_port_lo, active_port_hi;  /* 0,0 = any port */
+	const char *active_addr;     /* address announced in PORT/EPRT; NULL = control's local address */
+	int use_pasv_addr;           /* connect to the 227 reply's address, not the control peer */
+
+	enum ftps_listing_mode listing;
+	int timeout_ms;              /* every network wait (default 30000) */
+	int connect_timeout_ms;      /* TCP connect + TLS handshake + login (default = timeout_ms) */
+};
+
+/* Fill a config with defaults (explicit TLS, port 21, 30 s timeouts). */
+void ftps_config_init(struct ftps_config *cfg);
+
+/* ---- TLS context shared by all connections to one server ----
+ * It holds trust settings only. Sessions are never shared: each control
+ * connection keeps its own (see tls.c). */
+struct ftps_tls;
+ftps_err ftps_tls_new(const struct ftps_config *cfg, struct ftps_tls **out,
+                      struct ftps_status *st);
+void ftps_tls_free(struct ftps_tls *t);
+
+/* ---- Control connections ---- */
+struct ftps_conn;
+
+/* Connect (every address of the host in turn), handshake, log in, read
+ * FEAT, set up PBSZ/PROT/TYPE I/UTF8. Fails with a one-line reason. */
+ftps_err ftps_conn_open(const struct ftps_config *cfg, struct ftps_tls *tls,
+                        struct ftps_conn **out, struct ftps_status *st);
+/* QUIT (when usable) and free. NULL is fine. */
+void ftps_conn_close(struct ftps_conn *c);
+/* Free without QUIT (after a broken connection). */
+void ftps_conn_abandon(struct ftps_conn *c);
+
+const struct ftps_caps *ftps_conn_caps(const struct ftps_conn *c);
+/* True while the connection is logged in and in step with the server. */
+int ftps_conn_usable(const struct ftps_conn *c);
+/* Seconds since the last command completed (monotonic). */
+double ftps_conn_idle_seconds(const struct ftps_conn *c);
+/* True when the TLS session's lifetime is close to running out and the
+ * connection should be replaced before its next data transfer. */
+int ftps_conn_needs_renewal(const struct ftps_conn *c);
+
+/* Facts for --probe and logs. */
+struct ftps_conn_info {
+	char peer[64];               /* "127.0.0.1:2121" / "[::1]:2121" */
+	char tls_version[16];
+	char cipher[64];
+	char cert_subject[256];
+	char cert_issuer[256];
+	char cert_not_before[32], cert_not_after[32];
+	char fingerprint[100];       /* "SHA256:AB:CD:..." */
+	char greeting[256];
+	unsigned data_conns;         /* data connections made */
+	unsigned data_resumed;       /* ... of which resumed the control session */
+};
+void ftps_conn_get_info(const struct ftps_conn *c, struct ftps_conn_info *info);
+/* The raw FEAT reply text, "" if none. */
+const char *ftps_conn_feat_text(const struct ftps_conn *c);
+
+/* Send one command and read its final reply (1xx preliminaries skipped).
+ * The command is built from fmt; it must not contain CR/LF. The reply is
+ * valid until the next command on c. */
+ftps_err ftps_command(struct ftps_conn *c, const struct ftps_reply **reply,
+                      struct ftps_status *st, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* ---- Simple operations (one round trip each, or a few) ---- */
+ftps_err ftps_noop(struct ftps_conn *c, struct ftps_status *st);
+ftps_err ftps_size(struct ftps_conn *c, const char *path, uint64_t *size,
+                   struct ftps_status *st);
+ftps_err ftps_mdtm(struct ftps_conn *c, const char *path, int64_t *mtime,
+                   struct ftps_status *st);
+/* MLST (one entry, name = basename) when offered; FTPS_E_NOTSUP otherwise. */
+ftps_err ftps_mlst(struct ftps_conn *c, const char *path, struct ftps_entry *e,
+                   struct ftps_status *st);
+ftps_err ftps_dele(struct ftps_conn *c, const char *path, struct ftps_status *st);
+ftps_err ftps_rename(struct ftps_conn *c, const char *from, const char *to,
+                     struct ftps_status *st);
+ftps_err ftps_mkd(struct ftps_conn *c, const char *path, struct ftps_status *st);
+ftps_err ftps_rmd(struct ftps_conn *c, const char *path, struct ftps_status *st);
+ftps_err ftps_chmod(struct ftps_conn *c, const char *path, unsigned mode,
+                    struct ftps_status *st);
+/* MFMT, else "MDTM YYYYMMDDHHMMSS path"; FTPS_E_NOTSUP when neither works. */
+ftps_err ftps_set_mtime(struct ftps_conn *c, const char *path, int64_t mtime,
+                        struct ftps_status *st);
+/* The strongest hash the server offers; hex digest into out (lower case). */
+ftps_err ftps_hash(struct ftps_conn *c, const char *path, enum ftps_hash_algo *algo,
+                   char *out, size_t outlen, struct ftps_status *st);
+
+/* List a folder: MLSD or LIST per the config and FEAT; each entry goes to
+ * cb (see listing.h). */
+ftps_err ftps_list(struct ftps_conn *c, const char *path, ftps_entry_cb cb,
+                   void *arg, struct ftps_status *st);
+
+/* ---- Streamed transfers ----
+ * A transfer owns its control connection until ftps_xfer_finish/abort. */
+struct ftps_xfer;
+
+/* RETR path from offset (REST when offset > 0). */
+ftps_err ftps_retr_start(struct ftps_conn *c, const char *path, uint64_t offset,
+                         struct ftps_xfer **out, struct ftps_status *st);
+/* STOR (append = 0) or APPE (append = 1). */
+ftps_err ftps_stor_start(struct ftps_conn *c, const char *path, int append,
+                         struct ftps_xfer **out, struct ftps_status *st);
+
+/* Read up to len bytes; *got = 0 means end of file (then call finish).
+ * Waits at most the config's timeout. */
+ftps_err ftps_xfer_read(struct ftps_xfer *x, void *buf, size_t len, size_t *got,
+                        struct ftps_status *st);
+/* Write all of buf. */
+ftps_err ftps_xfer_write(struct ftps_xfer *x, const void *buf, size_t len,
+                         struct ftps_status *st);
+/* Complete: for uploads send close_notify and close the data connection,
+ * then read the final reply (226). For downloads read the final reply
+ * after end of file. Frees x. */
+ftps_err ftps_xfer_finish(struct ftps_xfer *x, struct ftps_status *st);
+/* Cancel: ABOR, close the data connection, read every pending reply so the
+ * control connection stays in step (or mark it broken). Frees x. */
+ftps_err ftps_xfer_abort(struct ftps_xfer *x, struct ftps_status *st);
+/* Bytes moved so far. */
+uint64_t ftps_xfer_bytes(const struct ftps_xfer *x);
+
+/* ---- Connection pool ----
+ * See pool.c for the design note. Short commands never wait behind long
+ * transfers: one connection is kept back from transfers when max >= 2. */
+struct ftps_pool;
+
+enum ftps_use {
+	FTPS_USE_SHORT = 0,     /* listings and single commands */
+	FTPS_USE_XFER,          /* a RETR/STOR that may run for long */
+};
+
+struct ftps_pool *ftps_pool_new(const struct ftps_config *cfg, struct ftps_tls *tls,
+                                unsigned max_conns);
+/* Close every connection (QUIT) and free. No connection may be out. */
+void ftps_pool_free(struct ftps_pool *p);
+/* Check out a connection, opening one when needed; waits up to the
+ * config's timeout when all are busy. */
+ftps_err ftps_pool_get(struct ftps_pool *p, enum ftps_use use, struct ftps_conn **out,
+                       struct ftps_status *st);
+/* Return a connection. last is the result of the last call made on it: the
+ * pool closes the connection when that says it is broken. */
+void ftps_pool_put(struct ftps_pool *p, struct ftps_conn *c, ftps_err last);
+/* Send NOOP on connections idle for keepalive_s, close those idle for
+ * more than idle_close_s. Called periodically by a housekeeping thread. */
+void ftps_pool_housekeep(struct ftps_pool *p, int keepalive_s, int idle_close_s);
+/* The cap learnt from the server (421 / "too many connections"), or max. */
+unsigned ftps_pool_cap(const struct ftps_pool *p);
+
+#endif

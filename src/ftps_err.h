@@ -1,0 +1,82 @@
+/* ftps_err.h - the core's error codes, their text and their errno.
+ *
+ * Core calls return an ftps_err and, where one is passed, fill a
+ * struct ftps_status with the server's reply code and text so the caller
+ * can log the reason once, at the boundary.
+ */
+#ifndef FTPS_ERR_H
+#define FTPS_ERR_H
+
+#include <stddef.h>
+
+typedef enum ftps_err {
+	FTPS_OK = 0,
+	FTPS_E_NOENT,     /* no such file or folder */
+	FTPS_E_ACCES,     /* permission denied */
+	FTPS_E_EXIST,     /* already exists */
+	FTPS_E_NOTEMPTY,  /* folder not empty */
+	FTPS_E_NOTDIR,    /* not a folder */
+	FTPS_E_ISDIR,     /* is a folder */
+	FTPS_E_NOSPC,     /* quota or disk full (552) */
+	FTPS_E_INVAL,     /* bad argument, bad file name (553/501) */
+	FTPS_E_NOTSUP,    /* command not implemented by the server (502/504) */
+	FTPS_E_TIMEOUT,   /* a network wait ran out */
+	FTPS_E_CONN,      /* connection lost or closed (421, EOF, reset): reconnect */
+	FTPS_E_RETRY,     /* transient data connection failure (425/426/450) */
+	FTPS_E_PROTO,     /* malformed or unexpected reply */
+	FTPS_E_TLS,       /* TLS handshake or record failure */
+	FTPS_E_CERT,      /* certificate not trusted */
+	FTPS_E_AUTH,      /* login refused (530) */
+	FTPS_E_TOOMANY,   /* server refuses more connections */
+	FTPS_E_RESOLVE,   /* host name does not resolve */
+	FTPS_E_REFUSED,   /* TCP connection refused / unreachable */
+	FTPS_E_MODE,      /* explicit/implicit FTPS mismatch on this port */
+	FTPS_E_NOMEM,     /* out of memory */
+	FTPS_E_IO,        /* anything else (server's 4xx/5xx without a better match) */
+	FTPS_E_CANCELED,  /* operation canceled by us */
+	FTPS_E_MAX
+} ftps_err;
+
+/* Why an operation failed: our code, the server's reply (0 if none) and
+ * a one-line message meant for a person (never contains a password). */
+struct ftps_status {
+	ftps_err err;
+	int reply;          /* last FTP reply code, 0 when the failure was local */
+	char msg[512];
+};
+
+/* What the failing command was doing: refines a reply code's meaning. */
+enum ftps_ctx {
+	FTPS_CTX_GENERIC = 0,
+	FTPS_CTX_LOGIN,
+	FTPS_CTX_RETR,      /* RETR, SIZE, MDTM, MLST of a file */
+	FTPS_CTX_LIST,      /* MLSD/LIST of a folder */
+	FTPS_CTX_STOR,      /* STOR/APPE */
+	FTPS_CTX_DELE,
+	FTPS_CTX_RENAME,
+	FTPS_CTX_MKD,
+	FTPS_CTX_RMD,
+	FTPS_CTX_DATA,      /* PASV/EPSV/PORT/EPRT */
+};
+
+/* Short text of a code ("no such file", ...). Never NULL. */
+const char *ftps_strerror(ftps_err err);
+
+/* The positive errno value for a code (ENOENT, EACCES, EIO, ...). */
+int ftps_err_errno(ftps_err err);
+
+/* Map an FTP reply (code and its text) to an error code; FTPS_OK for 1xx-3xx.
+ * The context refines ambiguous replies: 550 is ENOENT or EACCES depending
+ * on the text and command, 550 after MKD on an existing path is EEXIST, after
+ * RMD of a non-empty folder ENOTEMPTY, 553 after STOR is EACCES unless the
+ * text speaks of a bad name. */
+ftps_err ftps_err_from_reply(int code, const char *text, enum ftps_ctx ctx);
+
+/* Fill *st and return err (for "return ftps_fail(st, ...);"). st may be NULL. */
+ftps_err ftps_fail(struct ftps_status *st, ftps_err err, int reply,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* True for errors after which the control connection must not be reused. */
+int ftps_err_conn_broken(ftps_err err);
+
+#endif

@@ -1,0 +1,1 @@
+/* listing.c - placeholder */

@@ -1,0 +1,20 @@
+# The FTPS core: a static library with no FUSE in it.
+noinst_LIBRARIES += src/libftps.a
+src_libftps_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+src_libftps_a_SOURCES = \
+	src/ftps.h src/ftps_limits.h \
+	src/ftps_err.h src/err.c \
+	src/log.h src/log.c \
+	src/reply.h src/reply.c \
+	src/listing.h src/listing.c \
+	src/url.h src/url.c \
+	src/feat.h src/feat.c \
+	src/addr.h src/addr.c \
+	src/path.h src/path.c \
+	src/dircache.h src/dircache.c \
+	src/sock.h src/sock.c \
+	src/tls.h src/tls.c \
+	src/conn.h src/conn.c \
+	src/xfer.c \
+	src/ops.c \
+	src/pool.c

@@ -1,0 +1,25 @@
+/* path.h - remote paths.
+ *
+ * Every path the core sends is absolute. A path with CR, LF or NUL is
+ * refused before a command is built, so a file name can never inject an
+ * FTP command.
+ */
+#ifndef FTPS_PATH_H
+#define FTPS_PATH_H
+
+#include <stddef.h>
+
+/* 0 when p may be sent to the server (no CR, LF, bounded length). */
+int ftps_path_ok(const char *p);
+
+/* Join the mount's remote root and a path inside the mount ("/a/b"),
+ * normalising slashes: root "/" + "/a" = "/a", root "/pub" + "/" = "/pub".
+ * Returns 0, or -1 when the result does not fit or is not ok. */
+int ftps_path_join(const char *root, const char *path, char *out, size_t outlen);
+
+/* Split "/a/b/c" into parent "/a/b" and name "c" (parent of "/x" is "/").
+ * Returns 0, or -1 for "/" or a path that does not fit. */
+int ftps_path_split(const char *path, char *parent, size_t plen,
+                    const char **name);
+
+#endif

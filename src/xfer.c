@@ -1,0 +1,1 @@
+/* xfer.c - placeholder */

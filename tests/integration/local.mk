@@ -1,0 +1,1 @@
+# Integration tests against the test bed (real servers, real mounts).

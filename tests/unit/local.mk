@@ -1,0 +1,48 @@
+# libcheck unit test programs: pure logic, no network.
+if HAVE_CHECK
+UNIT_TESTS = \
+	tests/unit/check_reply \
+	tests/unit/check_listing \
+	tests/unit/check_url \
+	tests/unit/check_feat \
+	tests/unit/check_addr \
+	tests/unit/check_path \
+	tests/unit/check_err \
+	tests/unit/check_dircache \
+	tests/unit/check_options
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+
+UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS) \
+	-DTEST_DATA_DIR='"$(abs_top_srcdir)/tests/unit/data"'
+UNIT_LDADD = src/libftps.a $(CHECK_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)
+
+tests_unit_check_reply_SOURCES = tests/unit/check_reply.c
+tests_unit_check_reply_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_reply_LDADD = $(UNIT_LDADD)
+tests_unit_check_listing_SOURCES = tests/unit/check_listing.c
+tests_unit_check_listing_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_listing_LDADD = $(UNIT_LDADD)
+tests_unit_check_url_SOURCES = tests/unit/check_url.c
+tests_unit_check_url_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_url_LDADD = $(UNIT_LDADD)
+tests_unit_check_feat_SOURCES = tests/unit/check_feat.c
+tests_unit_check_feat_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_feat_LDADD = $(UNIT_LDADD)
+tests_unit_check_addr_SOURCES = tests/unit/check_addr.c
+tests_unit_check_addr_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_addr_LDADD = $(UNIT_LDADD)
+tests_unit_check_path_SOURCES = tests/unit/check_path.c
+tests_unit_check_path_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_path_LDADD = $(UNIT_LDADD)
+tests_unit_check_err_SOURCES = tests/unit/check_err.c
+tests_unit_check_err_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_err_LDADD = $(UNIT_LDADD)
+tests_unit_check_dircache_SOURCES = tests/unit/check_dircache.c
+tests_unit_check_dircache_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_dircache_LDADD = $(UNIT_LDADD)
+tests_unit_check_options_SOURCES = tests/unit/check_options.c fuse/options.c fuse/netrc.c
+tests_unit_check_options_CFLAGS = $(UNIT_CFLAGS) $(FUSE_CFLAGS) -I$(top_srcdir)/fuse
+tests_unit_check_options_LDADD = $(UNIT_LDADD) $(FUSE_LIBS)
+endif
+EXTRA_DIST += tests/unit/data
