@@ -1,1 +1,70 @@
-/* conn.h - placeholder */
+/* conn.h - inside a control connection; shared by conn.c, xfer.c, ops.c.
+ *
+ * The connection's state is an enum changed only by conn_set_state(), which
+ * traces every change. A connection is owned by one thread at a time (the
+ * pool hands it out), so nothing here is locked.
+ */
+#ifndef FTPS_CONN_H
+#define FTPS_CONN_H
+
+#include <sys/socket.h>
+#include "ftps.h"
+#include "tls.h"
+
+enum conn_state {
+	CONN_NEW = 0,
+	CONN_CONNECTED,     /* TCP up, greeting pending or read */
+	CONN_SECURED,       /* TLS on the control connection */
+	CONN_READY,         /* logged in, set up, in step with the server */
+	CONN_XFER,          /* a data transfer is running */
+	CONN_BROKEN,        /* out of step or dropped: only close it */
+};
+
+struct ftps_conn {
+	const struct ftps_config *cfg;
+	struct ftps_tls *tls;
+	enum conn_state state;
+	int fd;
+	SSL *ssl;                       /* NULL on a plain connection */
+	struct ftps_sessions sessions;  /* this connection's own TLS sessions */
+	struct sockaddr_storage peer, local;
+
+	/* Reading replies. */
+	struct ftps_reply_parser *rp;
+	char rbuf[16384];
+	size_t rpos, rlen;
+
+	struct ftps_caps caps;
+	char *feat_text;
+	int use_mlsd;                   /* decided after FEAT and the listing mode */
+	int no_epsv;                    /* EPSV failed once: use PASV */
+	int no_eprt;                    /* EPRT failed once: use PORT */
+	int prot_p;                     /* data connections use TLS */
+	int no_mfmt, no_mdtm_set;       /* learnt: these do not set times here */
+
+	char greeting[256];
+	int64_t last_used_ms;
+	unsigned data_conns, data_resumed;
+};
+
+void conn_set_state(struct ftps_conn *c, enum conn_state st);
+/* Mark broken and return err (for "return conn_broken(c, e);"). */
+ftps_err conn_broken(struct ftps_conn *c, ftps_err err);
+
+/* Send one command line (CRLF added). Refuses CR/LF/NUL in it. */
+ftps_err conn_send(struct ftps_conn *c, struct ftps_status *st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Read the next reply (preliminary or final) before the deadline. */
+ftps_err conn_read_reply(struct ftps_conn *c, int64_t deadline,
+                         const struct ftps_reply **out, struct ftps_status *st);
+/* Read replies until a final (2xx-5xx) one. */
+ftps_err conn_read_final(struct ftps_conn *c, int64_t deadline,
+                         const struct ftps_reply **out, struct ftps_status *st);
+/* Turn a final reply into an error code for the context, filling st. */
+ftps_err conn_reply_err(const struct ftps_reply *r, enum ftps_ctx ctx, const char *what,
+                        struct ftps_status *st);
+/* Make sure a resumable TLS session has arrived (TLS 1.3 tickets come
+ * after the handshake); reads the connection with a NOOP if needed. */
+ftps_err conn_ensure_session(struct ftps_conn *c, struct ftps_status *st);
+
+#endif

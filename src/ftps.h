@@ -94,7 +94,7 @@ struct ftps_conn_info {
 	char cert_subject[256];
 	char cert_issuer[256];
 	char cert_not_before[32], cert_not_after[32];
-	char fingerprint[100];       /* "SHA256:AB:CD:..." */
+	char fingerprint[128];       /* "SHA256:AB:CD:..." */
 	char greeting[256];
 	unsigned data_conns;         /* data connections made */
 	unsigned data_resumed;       /* ... of which resumed the control session */

@@ -1,1 +1,327 @@
-/* ops.c - placeholder */
+/* ops.c - the FTP verbs the filesystem needs, each built on ftps_command()
+ * or a transfer; no verb touches bytes on the wire itself.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "conn.h"
+#include "path.h"
+
+/* xfer.c */
+ftps_err xfer_start_listing(struct ftps_conn *c, const char *verb, const char *path,
+                            struct ftps_xfer **out, struct ftps_status *st);
+
+#define CHECK_PATH(p, st) \
+	do { if (ftps_path_ok(p) != 0) return ftps_fail((st), FTPS_E_INVAL, 0, \
+		"refusing a path with CR, LF or an unusable length"); } while (0)
+
+/* One command whose success is a single expected code. */
+static ftps_err simple(struct ftps_conn *c, int want, enum ftps_ctx ctx, const char *what,
+                       struct ftps_status *st, const char *verb, const char *arg)
+{
+	const struct ftps_reply *r;
+	ftps_err e = ftps_command(c, &r, st, "%s %s", verb, arg);
+
+	if (e != FTPS_OK)
+		return e;
+	if (r->code == want || (want == 250 && r->code == 200))
+		return FTPS_OK;
+	e = conn_reply_err(r, ctx, what, st);
+	return e != FTPS_OK ? e : ftps_fail(st, FTPS_E_PROTO, r->code, "%s: unexpected reply %d",
+	                                    what, r->code);
+}
+
+ftps_err ftps_noop(struct ftps_conn *c, struct ftps_status *st)
+{
+	const struct ftps_reply *r;
+	ftps_err e = ftps_command(c, &r, st, "NOOP");
+
+	if (e == FTPS_OK && r->code != 200)
+		e = conn_reply_err(r, FTPS_CTX_GENERIC, "NOOP", st);
+	return e;
+}
+
+ftps_err ftps_size(struct ftps_conn *c, const char *path, uint64_t *size,
+                   struct ftps_status *st)
+{
+	const struct ftps_reply *r;
+	char *end;
+	ftps_err e;
+
+	CHECK_PATH(path, st);
+	if ((e = ftps_command(c, &r, st, "SIZE %s", path)) != FTPS_OK)
+		return e;
+	if (r->code != 213)
+		return conn_reply_err(r, FTPS_CTX_RETR, "SIZE", st);
+	const char *p = r->text + 3;
+	while (*p == ' ' || *p == '-')
+		p++;
+	if (*p < '0' || *p > '9')
+		return ftps_fail(st, FTPS_E_PROTO, 213, "unusable SIZE reply");
+	errno = 0;
+	unsigned long long v = strtoull(p, &end, 10);
+	if (errno || end == p)
+		return ftps_fail(st, FTPS_E_PROTO, 213, "unusable SIZE reply");
+	*size = v;
+	return FTPS_OK;
+}
+
+ftps_err ftps_mdtm(struct ftps_conn *c, const char *path, int64_t *mtime,
+                   struct ftps_status *st)
+{
+	const struct ftps_reply *r;
+	enum ftps_tprec prec;
+	int32_t nsec;
+	ftps_err e;
+
+	CHECK_PATH(path, st);
+	if ((e = ftps_command(c, &r, st, "MDTM %s", path)) != FTPS_OK)
+		return e;
+	if (r->code != 213)
+		return conn_reply_err(r, FTPS_CTX_RETR, "MDTM", st);
+	const char *p = r->text + 4;
+	size_t n = strspn(p, "0123456789.");
+	if (ftps_parse_time14(p, n, mtime, &nsec, &prec) != 0)
+		return ftps_fail(st, FTPS_E_PROTO, 213, "unusable MDTM reply");
+	return FTPS_OK;
+}
+
+ftps_err ftps_mlst(struct ftps_conn *c, const char *path, struct ftps_entry *e,
+                   struct ftps_status *st)
+{
+	const struct ftps_reply *r;
+	ftps_err err;
+
+	CHECK_PATH(path, st);
+	if (!c->caps.mlst)
+		return ftps_fail(st, FTPS_E_NOTSUP, 0, "the server has no MLST");
+	if ((err = ftps_command(c, &r, st, "MLST %s", path)) != FTPS_OK)
+		return err;
+	if (r->code != 250)
+		return conn_reply_err(r, FTPS_CTX_RETR, "MLST", st);
+	/* 250-Listing /path\n type=file;size=3; /path\n250 End */
+	const char *line = strchr(r->text, '\n');
+	while (line) {
+		line++;
+		const char *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+		if (len > 0 && line[0] == ' ') {
+			/* The name is the full path; keep its last component. */
+			char buf[FTPS_MAX_LINE + 1];
+			const char *sp = memchr(line + 1, ' ', len - 1);
+			if (!sp || len >= sizeof(buf))
+				break;
+			const char *name = sp + 1;
+			const char *slash = memrchr(name, '/', len - (size_t)(name - line));
+			size_t facts = (size_t)(sp - line) + 1;
+			const char *base = slash ? slash + 1 : name;
+			size_t blen = len - (size_t)(base - line);
+			if (blen == 0) {          /* "/" itself */
+				base = "root";
+				blen = 4;
+			}
+			if (facts + blen >= sizeof(buf))
+				break;
+			memcpy(buf, line, facts);
+			memcpy(buf + facts, base, blen);
+			if (ftps_parse_mlsx_line(buf, facts + blen, e) == 0)
+				return FTPS_OK;
+			break;
+		}
+		line = eol;
+	}
+	return ftps_fail(st, FTPS_E_PROTO, 250, "unusable MLST reply");
+}
+
+ftps_err ftps_dele(struct ftps_conn *c, const char *path, struct ftps_status *st)
+{
+	CHECK_PATH(path, st);
+	return simple(c, 250, FTPS_CTX_DELE, "DELE", st, "DELE", path);
+}
+
+ftps_err ftps_rename(struct ftps_conn *c, const char *from, const char *to,
+                     struct ftps_status *st)
+{
+	ftps_err e;
+
+	CHECK_PATH(from, st);
+	CHECK_PATH(to, st);
+	if ((e = simple(c, 350, FTPS_CTX_RENAME, "RNFR", st, "RNFR", from)) != FTPS_OK)
+		return e;
+	return simple(c, 250, FTPS_CTX_RENAME, "RNTO", st, "RNTO", to);
+}
+
+ftps_err ftps_mkd(struct ftps_conn *c, const char *path, struct ftps_status *st)
+{
+	CHECK_PATH(path, st);
+	return simple(c, 257, FTPS_CTX_MKD, "MKD", st, "MKD", path);
+}
+
+ftps_err ftps_rmd(struct ftps_conn *c, const char *path, struct ftps_status *st)
+{
+	CHECK_PATH(path, st);
+	return simple(c, 250, FTPS_CTX_RMD, "RMD", st, "RMD", path);
+}
+
+ftps_err ftps_chmod(struct ftps_conn *c, const char *path, unsigned mode,
+                    struct ftps_status *st)
+{
+	const struct ftps_reply *r;
+	ftps_err e;
+
+	CHECK_PATH(path, st);
+	if ((e = ftps_command(c, &r, st, "SITE CHMOD %04o %s", mode & 07777, path)) != FTPS_OK)
+		return e;
+	if (r->code == 200 || r->code == 250)
+		return FTPS_OK;
+	return conn_reply_err(r, FTPS_CTX_GENERIC, "SITE CHMOD", st);
+}
+
+ftps_err ftps_set_mtime(struct ftps_conn *c, const char *path, int64_t mtime,
+                        struct ftps_status *st)
+{
+	const struct ftps_reply *r;
+	char stamp[32];
+	time_t t = (time_t)mtime;
+	struct tm tm;
+	ftps_err e;
+
+	CHECK_PATH(path, st);
+	if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 1970 || tm.tm_year + 1900 > 9999)
+		return ftps_fail(st, FTPS_E_INVAL, 0, "time out of range for the server");
+	strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
+	if (!c->no_mfmt && (c->caps.mfmt || !c->caps.feat_ok)) {
+		if ((e = ftps_command(c, &r, st, "MFMT %s %s", stamp, path)) != FTPS_OK)
+			return e;
+		if (r->code == 213 || r->code == 200 || r->code == 250)
+			return FTPS_OK;
+		if (r->code != 500 && r->code != 502 && r->code != 504)
+			return conn_reply_err(r, FTPS_CTX_RETR, "MFMT", st);
+		c->no_mfmt = 1;
+	}
+	if (c->no_mdtm_set)
+		return ftps_fail(st, FTPS_E_NOTSUP, 0, "the server cannot set modification times");
+	/* vsftpd and others: "MDTM YYYYMMDDHHMMSS path" sets the time. */
+	if ((e = ftps_command(c, &r, st, "MDTM %s %s", stamp, path)) != FTPS_OK)
+		return e;
+	if (r->code == 213 || r->code == 200 || r->code == 250)
+		return FTPS_OK;
+	if (r->code == 500 || r->code == 501 || r->code == 502 || r->code == 504) {
+		c->no_mdtm_set = 1;
+		return ftps_fail(st, FTPS_E_NOTSUP, r->code,
+		                 "the server cannot set modification times (no MFMT, no MDTM with a time)");
+	}
+	return conn_reply_err(r, FTPS_CTX_RETR, "MDTM", st);
+}
+
+static int copy_hex(const char *s, char *out, size_t outlen)
+{
+	size_t n = strspn(s, "0123456789abcdefABCDEF");
+
+	if (n < 8 || n >= outlen)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)((s[i] >= 'A' && s[i] <= 'F') ? s[i] - 'A' + 'a' : s[i]);
+	out[n] = '\0';
+	return 0;
+}
+
+ftps_err ftps_hash(struct ftps_conn *c, const char *path, enum ftps_hash_algo *algo,
+                   char *out, size_t outlen, struct ftps_status *st)
+{
+	static const char *const xcmd[] = {
+		[FTPS_HASH_CRC32] = "XCRC", [FTPS_HASH_MD5] = "XMD5",
+		[FTPS_HASH_SHA1] = "XSHA1", [FTPS_HASH_SHA256] = "XSHA256",
+		[FTPS_HASH_SHA512] = "XSHA512",
+	};
+	const struct ftps_reply *r;
+	int use_hash = 0;
+	enum ftps_hash_algo a = ftps_caps_best_hash(&c->caps, &use_hash);
+	ftps_err e;
+
+	CHECK_PATH(path, st);
+	if (a == FTPS_HASH_NONE)
+		return ftps_fail(st, FTPS_E_NOTSUP, 0, "the server offers no file hash");
+	*algo = a;
+	if (use_hash) {
+		if (c->caps.hash_current != a) {
+			if ((e = ftps_command(c, &r, st, "OPTS HASH %s", ftps_hash_name(a))) != FTPS_OK)
+				return e;
+			if (r->code != 200)
+				return conn_reply_err(r, FTPS_CTX_GENERIC, "OPTS HASH", st);
+			c->caps.hash_current = a;
+		}
+		if ((e = ftps_command(c, &r, st, "HASH %s", path)) != FTPS_OK)
+			return e;
+		if (r->code != 213)
+			return conn_reply_err(r, FTPS_CTX_RETR, "HASH", st);
+		/* "213 SHA-256 0-49 169cd22282da7f147cb491e559e9dd filename" */
+		const char *p = r->text + 4;
+		for (int field = 0; field < 2 && p; field++) {
+			p = strchr(p, ' ');
+			if (p)
+				p++;
+		}
+		if (!p || copy_hex(p, out, outlen) != 0)
+			return ftps_fail(st, FTPS_E_PROTO, 213, "unusable HASH reply");
+		return FTPS_OK;
+	}
+	if ((e = ftps_command(c, &r, st, "%s %s", xcmd[a], path)) != FTPS_OK)
+		return e;
+	if (r->code != 213 && r->code != 250 && r->code != 200)
+		return conn_reply_err(r, FTPS_CTX_RETR, xcmd[a], st);
+	/* "213 0123abcd" or "250 0123abcd" (some add the name after) */
+	const char *p = r->text + 4;
+	while (*p == ' ')
+		p++;
+	if (copy_hex(p, out, outlen) != 0)
+		return ftps_fail(st, FTPS_E_PROTO, r->code, "unusable %s reply", xcmd[a]);
+	return FTPS_OK;
+}
+
+ftps_err ftps_list(struct ftps_conn *c, const char *path, ftps_entry_cb cb,
+                   void *arg, struct ftps_status *st)
+{
+	struct ftps_listing_parser *lp;
+	struct ftps_xfer *x;
+	char buf[65536];
+	ftps_err e;
+
+	CHECK_PATH(path, st);
+	lp = malloc(sizeof(*lp));
+	if (!lp)
+		return ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
+	ftps_listing_parser_init(lp, c->use_mlsd ? FTPS_LISTING_MLSD : FTPS_LISTING_LIST,
+	                         time(NULL), cb, arg);
+	/* "LIST -a" shows dot-files on vsftpd, ProFTPD and pure-ftpd. */
+	e = xfer_start_listing(c, c->use_mlsd ? "MLSD" : "LIST -a", path, &x, st);
+	if (e != FTPS_OK) {
+		free(lp);
+		return e;
+	}
+	for (;;) {
+		size_t got = 0;
+		if ((e = ftps_xfer_read(x, buf, sizeof(buf), &got, st)) != FTPS_OK) {
+			ftps_xfer_abort(x, NULL);
+			free(lp);
+			return e;
+		}
+		if (got == 0)
+			break;
+		if (ftps_listing_feed(lp, buf, got) != 0) {
+			free(lp);
+			ftps_xfer_abort(x, NULL);
+			return ftps_fail(st, FTPS_E_CANCELED, 0, "listing stopped");
+		}
+	}
+	ftps_listing_finish(lp);
+	if (lp->skipped)
+		ftps_debug("listing of %s: %zu entries, %zu lines skipped", path, lp->entries,
+		           lp->skipped);
+	free(lp);
+	return ftps_xfer_finish(x, st);
+}

@@ -1,1 +1,271 @@
-/* pool.c - placeholder */
+/* pool.c - a pool of control connections to one server.
+ *
+ * Design note.
+ *  - Connections are opened lazily, up to a cap (max_conns, lowered when the
+ *    server says it has too many), and each is checked out by one thread at a
+ *    time: a connection is never shared while a command or transfer runs.
+ *  - Short work (listings, single commands) never waits behind transfers:
+ *    when the cap is 2 or more, transfers may hold at most cap - 1
+ *    connections, so one is always left for short work.
+ *  - A request that finds every allowed connection busy waits on a condition
+ *    variable, bounded by the config's timeout, then fails with ETIMEDOUT.
+ *  - When opening a connection fails with "too many connections" (421 or a
+ *    greeting/login text saying so), the cap drops to the number open and
+ *    the request waits for one of those instead of failing. With none open
+ *    it is an error.
+ *  - On check-in the caller passes the last result; a connection whose
+ *    result says it is broken (dropped, timed out, out of step) is closed,
+ *    and the next request opens a fresh one. A connection idle in the pool
+ *    that the server closed (readable EOF or a 421) is found at check-out by
+ *    a zero-time poll and replaced without the caller noticing.
+ *  - Housekeeping (a caller's thread, every few seconds) sends NOOP on
+ *    connections idle for keepalive seconds and closes those idle longer
+ *    than the idle limit. Connections whose TLS session is near the end of
+ *    its lifetime are replaced at check-out, before a data connection would
+ *    fail to resume it.
+ * Locking: every field below is protected by mu; network I/O never happens
+ * with mu held.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/socket.h>
+
+#include "conn.h"
+#include "sock.h"
+
+#define POOL_MAX 64
+
+struct ftps_pool {
+	const struct ftps_config *cfg;
+	struct ftps_tls *tls;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned max;                   /* configured */
+	unsigned cap;                   /* learnt from the server, <= max */
+	unsigned open;                  /* open or being opened */
+	unsigned xfer_out;              /* checked out for transfers */
+	unsigned nidle;
+	struct ftps_conn *idle[POOL_MAX];   /* most recently used last */
+	struct ftps_conn *xfer_conns[POOL_MAX]; /* which checked-out ones are transfers */
+};
+
+struct ftps_pool *ftps_pool_new(const struct ftps_config *cfg, struct ftps_tls *tls,
+                                unsigned max_conns)
+{
+	struct ftps_pool *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->cfg = cfg;
+	p->tls = tls;
+	p->max = max_conns < 1 ? 1 : max_conns > POOL_MAX ? POOL_MAX : max_conns;
+	p->cap = p->max;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	return p;
+}
+
+void ftps_pool_free(struct ftps_pool *p)
+{
+	if (!p)
+		return;
+	for (unsigned i = 0; i < p->nidle; i++)
+		ftps_conn_close(p->idle[i]);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	free(p);
+}
+
+unsigned ftps_pool_cap(const struct ftps_pool *p)
+{
+	return p->cap;
+}
+
+/* An idle connection the server has closed or is closing shows as
+ * readable: there is nothing else it may send us unasked. */
+static int idle_conn_alive(struct ftps_conn *c)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+
+	if (!ftps_conn_usable(c) || c->rpos < c->rlen)
+		return 0;
+	return poll(&pfd, 1, 0) == 0;
+}
+
+static unsigned xfer_limit(const struct ftps_pool *p)
+{
+	return p->cap >= 2 ? p->cap - 1 : p->cap;
+}
+
+static void mark_xfer(struct ftps_pool *p, struct ftps_conn *c, int on)
+{
+	for (unsigned i = 0; i < POOL_MAX; i++) {
+		if (on && !p->xfer_conns[i]) {
+			p->xfer_conns[i] = c;
+			p->xfer_out++;
+			return;
+		}
+		if (!on && p->xfer_conns[i] == c) {
+			p->xfer_conns[i] = NULL;
+			p->xfer_out--;
+			return;
+		}
+	}
+}
+
+/* Take an idle connection (most recently used first), dropping dead ones.
+ * Called with mu held; closes the dead ones outside? They have no I/O left
+ * to do, so abandoning them under the lock is cheap. */
+static struct ftps_conn *take_idle(struct ftps_pool *p, enum ftps_use use)
+{
+	while (p->nidle > 0) {
+		struct ftps_conn *c = p->idle[--p->nidle];
+		int renew = use == FTPS_USE_XFER && ftps_conn_needs_renewal(c);
+
+		if (!renew && idle_conn_alive(c))
+			return c;
+		ftps_debug("replacing a pooled connection (%s)",
+		           renew ? "its TLS session is near the end of its lifetime"
+		                 : "the server closed it");
+		ftps_conn_abandon(c);
+		p->open--;
+	}
+	return NULL;
+}
+
+ftps_err ftps_pool_get(struct ftps_pool *p, enum ftps_use use, struct ftps_conn **out,
+                       struct ftps_status *st)
+{
+	int tmo = p->cfg->timeout_ms > 0 ? p->cfg->timeout_ms : 30000;
+	struct timespec until;
+	ftps_err e = FTPS_OK;
+
+	*out = NULL;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += tmo / 1000;
+	until.tv_nsec += (long)(tmo % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		int may = use == FTPS_USE_SHORT || p->xfer_out < xfer_limit(p);
+
+		if (may) {
+			struct ftps_conn *c = take_idle(p, use);
+			if (c) {
+				if (use == FTPS_USE_XFER)
+					mark_xfer(p, c, 1);
+				pthread_mutex_unlock(&p->mu);
+				*out = c;
+				return FTPS_OK;
+			}
+			if (p->open < p->cap) {
+				struct ftps_conn *nc = NULL;
+				p->open++;
+				if (use == FTPS_USE_XFER)
+					p->xfer_out++;   /* reserve while opening */
+				pthread_mutex_unlock(&p->mu);
+				e = ftps_conn_open(p->cfg, p->tls, &nc, st);
+				pthread_mutex_lock(&p->mu);
+				if (use == FTPS_USE_XFER)
+					p->xfer_out--;
+				if (e == FTPS_OK) {
+					if (use == FTPS_USE_XFER)
+						mark_xfer(p, nc, 1);
+					pthread_mutex_unlock(&p->mu);
+					*out = nc;
+					return FTPS_OK;
+				}
+				p->open--;
+				pthread_cond_broadcast(&p->cv);
+				if (e != FTPS_E_TOOMANY || p->open == 0)
+					break;
+				p->cap = p->open;
+				ftps_info("the server allows no more connections: using at most %u", p->cap);
+				continue;   /* wait for one of those */
+			}
+		}
+		int rc = pthread_cond_timedwait(&p->cv, &p->mu, &until);
+		if (rc == ETIMEDOUT) {
+			e = ftps_fail(st, FTPS_E_TIMEOUT, 0,
+			              "all %u connections to the server stayed busy for %d s",
+			              p->open, tmo / 1000);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	return e;
+}
+
+void ftps_pool_put(struct ftps_pool *p, struct ftps_conn *c, ftps_err last)
+{
+	int broken;
+
+	if (!c)
+		return;
+	broken = ftps_err_conn_broken(last) || !ftps_conn_usable(c);
+	pthread_mutex_lock(&p->mu);
+	mark_xfer(p, c, 0);
+	if (broken || p->nidle >= POOL_MAX) {
+		p->open--;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		ftps_debug("closing a control connection after: %s", ftps_strerror(last));
+		ftps_conn_abandon(c);
+		return;
+	}
+	p->idle[p->nidle++] = c;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+void ftps_pool_housekeep(struct ftps_pool *p, int keepalive_s, int idle_close_s)
+{
+	struct ftps_conn *work[POOL_MAX];
+	unsigned nwork = 0;
+
+	/* Take out the ones that need attention, oldest first. */
+	pthread_mutex_lock(&p->mu);
+	for (unsigned i = 0; i < p->nidle;) {
+		struct ftps_conn *c = p->idle[i];
+		double idle = ftps_conn_idle_seconds(c);
+		if ((idle_close_s > 0 && idle >= idle_close_s) ||
+		    (keepalive_s > 0 && idle >= keepalive_s) || !idle_conn_alive(c)) {
+			work[nwork++] = c;
+			memmove(&p->idle[i], &p->idle[i + 1], (p->nidle - i - 1) * sizeof(p->idle[0]));
+			p->nidle--;
+			continue;
+		}
+		i++;
+	}
+	pthread_mutex_unlock(&p->mu);
+
+	for (unsigned i = 0; i < nwork; i++) {
+		struct ftps_conn *c = work[i];
+		double idle = ftps_conn_idle_seconds(c);
+		int keep = idle_conn_alive(c) && !(idle_close_s > 0 && idle >= idle_close_s) &&
+		           ftps_noop(c, NULL) == FTPS_OK && ftps_conn_usable(c);
+
+		if (!keep) {
+			if (idle_close_s > 0 && idle >= idle_close_s && ftps_conn_usable(c))
+				ftps_conn_close(c);
+			else
+				ftps_conn_abandon(c);
+			pthread_mutex_lock(&p->mu);
+			p->open--;
+			pthread_cond_broadcast(&p->cv);
+			pthread_mutex_unlock(&p->mu);
+			continue;
+		}
+		pthread_mutex_lock(&p->mu);
+		p->idle[p->nidle++] = c;
+		pthread_cond_signal(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+}

@@ -1,1 +1,505 @@
-/* tls.c - placeholder */
+/* tls.c - OpenSSL 3 plumbing (see tls.h for the session-reuse design). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "tls.h"
+#include "sock.h"
+#include "log.h"
+
+static int store_index = -1;   /* SSL ex_data: the control connection's store, on its own SSL */
+static int data_index = -1;    /* SSL ex_data: the same store, on its data connections' SSLs */
+static pthread_once_t index_once = PTHREAD_ONCE_INIT;
+
+static void make_index(void)
+{
+	store_index = SSL_get_ex_new_index(0, "ftps session store", NULL, NULL, NULL);
+	data_index = SSL_get_ex_new_index(0, "ftps session store (data)", NULL, NULL, NULL);
+}
+
+const char *ftps_tls_errstr(char *buf, size_t buflen)
+{
+	unsigned long e, last = 0;
+
+	while ((e = ERR_get_error()) != 0)
+		last = e;
+	if (last)
+		ERR_error_string_n(last, buf, buflen);
+	else
+		snprintf(buf, buflen, "no detail from OpenSSL");
+	return buf;
+}
+
+/* ---- per-connection session stores ---- */
+
+void ftps_sessions_clear(struct ftps_sessions *s)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		SSL_SESSION_free(s->sess[i]);
+	memset(s, 0, sizeof(*s));
+}
+
+static void sessions_drop_first(struct ftps_sessions *s)
+{
+	SSL_SESSION_free(s->sess[0]);
+	memmove(&s->sess[0], &s->sess[1], (s->n - 1) * sizeof(s->sess[0]));
+	memmove(&s->got_ms[0], &s->got_ms[1], (s->n - 1) * sizeof(s->got_ms[0]));
+	memmove(&s->used[0], &s->used[1], (s->n - 1) * sizeof(s->used[0]));
+	s->n--;
+}
+
+/* Takes the caller's reference to sess. */
+static void sessions_add(struct ftps_sessions *s, SSL_SESSION *sess)
+{
+	if (s->n == FTPS_SESSION_SLOTS)
+		sessions_drop_first(s);
+	s->sess[s->n] = sess;
+	s->got_ms[s->n] = ftps_now_ms();
+	s->used[s->n] = 0;
+	s->n++;
+	s->received++;
+}
+
+SSL_SESSION *ftps_sessions_pick(struct ftps_sessions *s)
+{
+	for (unsigned i = s->n; i-- > 0;) {
+		if (!s->used[i] && SSL_SESSION_is_resumable(s->sess[i])) {
+			s->used[i] = 1;
+			return s->sess[i];
+		}
+	}
+	/* Every ticket has been used once. OpenSSL treats TLS 1.3 tickets as
+	 * single-use, but servers with stateless tickets take one again: offer
+	 * a copy of the freshest. (A server that refuses gets a renewed control
+	 * connection, see ftps_conn.) */
+	if (s->n > 0) {
+		SSL_SESSION *copy = SSL_SESSION_dup(s->sess[s->n - 1]);
+		if (copy) {
+			int64_t got = s->got_ms[s->n - 1];
+			sessions_add(s, copy);
+			s->received--;
+			s->got_ms[s->n - 1] = got;
+			s->used[s->n - 1] = 1;
+			return copy;
+		}
+	}
+	return NULL;
+}
+
+static long session_lifetime(SSL_SESSION *sess)
+{
+	long hint = (long)SSL_SESSION_get_ticket_lifetime_hint(sess);
+	long timeout = SSL_SESSION_get_timeout(sess);
+
+	if (hint > 0 && (timeout <= 0 || hint < timeout))
+		return hint;
+	return timeout > 0 ? timeout : 7200;
+}
+
+double ftps_sessions_age_ratio(const struct ftps_sessions *s)
+{
+	if (s->n == 0)
+		return 0;
+	double age = (double)(ftps_now_ms() - s->got_ms[s->n - 1]) / 1000.0;
+	return age / (double)session_lifetime(s->sess[s->n - 1]);
+}
+
+/* OpenSSL calls this for every new session, on every SSL of our context;
+ * with TLS 1.3 that is when a NewSessionTicket is read, at any point after
+ * the handshake. A ticket that arrives on a data connection came from a
+ * resumption of the control connection's session, so it is filed with the
+ * control connection's sessions too: without it a busy connection would
+ * run out of single-use tickets. */
+static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
+{
+	struct ftps_sessions *store = SSL_get_ex_data(ssl, store_index);
+	const char *where = "control";
+
+	if (!store) {
+		store = SSL_get_ex_data(ssl, data_index);
+		where = "data";
+	}
+	if (!store)
+		return 0;
+	sessions_add(store, sess);
+	ftps_debug("TLS session %u received on a %s connection (lifetime %ld s)",
+	           store->received, where, session_lifetime(sess));
+	return 1;           /* we keep the reference */
+}
+
+/* ---- the context ---- */
+
+ftps_err ftps_tls_new(const struct ftps_config *cfg, struct ftps_tls **out,
+                      struct ftps_status *st)
+{
+	struct ftps_tls *t;
+	char eb[256];
+
+	pthread_once(&index_once, make_index);
+	*out = NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
+	t->cfg = cfg;
+	t->ctx = SSL_CTX_new(TLS_client_method());
+	if (!t->ctx) {
+		free(t);
+		return ftps_fail(st, FTPS_E_TLS, 0, "cannot create a TLS context: %s",
+		                 ftps_tls_errstr(eb, sizeof(eb)));
+	}
+	SSL_CTX_set_min_proto_version(t->ctx, cfg->tls_min ? cfg->tls_min : TLS1_2_VERSION);
+	if (cfg->tls_max)
+		SSL_CTX_set_max_proto_version(t->ctx, cfg->tls_max);
+	/* Servers that never send close_notify on data connections are common;
+	 * the 226 reply and the size check tell us a transfer is complete. */
+	SSL_CTX_set_options(t->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	SSL_CTX_set_mode(t->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+	                         SSL_MODE_ENABLE_PARTIAL_WRITE);
+	/* Client sessions go to our callback only: no shared internal cache. */
+	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_CLIENT |
+	                                       SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(t->ctx, new_session_cb);
+	/* Verification is decided after the handshake (see check_peer) so that
+	 * a failure can say what the certificate is. */
+	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
+	if (!cfg->insecure && !cfg->has_fingerprint) {
+		if (SSL_CTX_set_default_verify_paths(t->ctx) != 1)
+			ftps_debug("system CA store not loaded: %s", ftps_tls_errstr(eb, sizeof(eb)));
+	}
+	if (cfg->cafile && SSL_CTX_load_verify_locations(t->ctx, cfg->cafile, NULL) != 1) {
+		ftps_err e = ftps_fail(st, FTPS_E_CERT, 0, "cannot load -o cafile=%s: %s",
+		                       cfg->cafile, ftps_tls_errstr(eb, sizeof(eb)));
+		ftps_tls_free(t);
+		return e;
+	}
+	if (cfg->insecure)
+		ftps_warn("-o insecure: the server's certificate is not verified; "
+		          "anyone in the path can read and change the traffic");
+	*out = t;
+	return FTPS_OK;
+}
+
+void ftps_tls_free(struct ftps_tls *t)
+{
+	if (!t)
+		return;
+	SSL_CTX_free(t->ctx);
+	free(t);
+}
+
+static int is_ip_literal(const char *host)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+SSL *ftps_tls_new_ssl(struct ftps_tls *t, int fd, const char *host,
+                      struct ftps_sessions *store, int is_data, SSL_SESSION *resume,
+                      struct ftps_status *st)
+{
+	char eb[256];
+	SSL *ssl = SSL_new(t->ctx);
+
+	if (!ssl || SSL_set_fd(ssl, fd) != 1) {
+		ftps_fail(st, FTPS_E_TLS, 0, "cannot set up TLS: %s", ftps_tls_errstr(eb, sizeof(eb)));
+		SSL_free(ssl);
+		return NULL;
+	}
+	if (!is_ip_literal(host))
+		SSL_set_tlsext_host_name(ssl, host);
+	/* Host name (or IP) checking is folded into the verify result. */
+	if (is_ip_literal(host))
+		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
+	else
+		SSL_set1_host(ssl, host);
+	SSL_set_ex_data(ssl, is_data ? data_index : store_index, store);
+	if (resume && SSL_set_session(ssl, resume) != 1)
+		ftps_debug("cannot offer the control session: %s", ftps_tls_errstr(eb, sizeof(eb)));
+	return ssl;
+}
+
+/* Wait for what OpenSSL asked for. Returns FTPS_OK to retry. */
+static ftps_err wait_for(SSL *ssl, int fd, int rc, int64_t deadline, const char *doing,
+                         struct ftps_status *st)
+{
+	char eb[256];
+	int err = SSL_get_error(ssl, rc);
+	short ev;
+
+	switch (err) {
+	case SSL_ERROR_WANT_READ:
+		ev = POLLIN;
+		break;
+	case SSL_ERROR_WANT_WRITE:
+		ev = POLLOUT;
+		break;
+	case SSL_ERROR_ZERO_RETURN:
+		return ftps_fail(st, FTPS_E_CONN, 0, "%s: the server closed the TLS connection", doing);
+	case SSL_ERROR_SYSCALL:
+		if (ERR_peek_error() == 0)
+			return ftps_fail(st, FTPS_E_CONN, 0, "%s: %s", doing,
+			                 errno ? strerror(errno) : "connection closed by the server");
+		/* fall through */
+	default:
+		return ftps_fail(st, FTPS_E_TLS, 0, "%s: %s", doing, ftps_tls_errstr(eb, sizeof(eb)));
+	}
+	switch (ftps_sock_wait(fd, ev, deadline)) {
+	case 1:
+		return FTPS_OK;
+	case 0:
+		return ftps_fail(st, FTPS_E_TIMEOUT, 0, "%s: timed out", doing);
+	default:
+		return ftps_fail(st, FTPS_E_IO, 0, "%s: %s", doing, strerror(errno));
+	}
+}
+
+void ftps_tls_fingerprint_str(X509 *cert, char *buf, size_t buflen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	size_t off;
+
+	if (!cert || X509_digest(cert, EVP_sha256(), md, &n) != 1) {
+		snprintf(buf, buflen, "(none)");
+		return;
+	}
+	off = (size_t)snprintf(buf, buflen, "SHA256:");
+	for (unsigned i = 0; i < n && off + 3 < buflen; i++)
+		off += (size_t)snprintf(buf + off, buflen - off, i ? ":%02X" : "%02X", md[i]);
+}
+
+static void cert_names(X509 *cert, char *buf, size_t buflen)
+{
+	GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans) && off + 2 < buflen; i++) {
+		const GENERAL_NAME *gn = sk_GENERAL_NAME_value(sans, i);
+		char ip[64];
+
+		if (gn->type == GEN_DNS) {
+			const unsigned char *s = ASN1_STRING_get0_data(gn->d.dNSName);
+			off += (size_t)snprintf(buf + off, buflen - off, "%s%.*s", off ? ", " : "",
+			                        ASN1_STRING_length(gn->d.dNSName), (const char *)s);
+		} else if (gn->type == GEN_IPADD) {
+			int len = ASN1_STRING_length(gn->d.iPAddress);
+			const unsigned char *a = ASN1_STRING_get0_data(gn->d.iPAddress);
+			if (inet_ntop(len == 16 ? AF_INET6 : AF_INET, a, ip, sizeof(ip)))
+				off += (size_t)snprintf(buf + off, buflen - off, "%s%s", off ? ", " : "", ip);
+		}
+	}
+	GENERAL_NAMES_free(sans);
+	if (!buf[0])
+		X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName,
+		                          buf, (int)buflen);
+}
+
+static int fingerprint_matches(X509 *cert, const unsigned char want[32])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	return cert && X509_digest(cert, EVP_sha256(), md, &n) == 1 && n == 32 &&
+	       memcmp(md, want, 32) == 0;
+}
+
+/* Decide whether to trust the peer, with a message that says what to do. */
+static ftps_err check_peer(struct ftps_tls *t, SSL *ssl, const char *host,
+                           const char *what, struct ftps_status *st)
+{
+	const struct ftps_config *cfg = t->cfg;
+	X509 *cert = SSL_get0_peer_certificate(ssl);
+	char fp[128], names[256], want[128];
+	long vr;
+
+	if (cfg->insecure)
+		return FTPS_OK;
+	if (!cert)
+		return ftps_fail(st, FTPS_E_CERT, 0, "the server sent no certificate on the %s connection", what);
+	ftps_tls_fingerprint_str(cert, fp, sizeof(fp));
+	if (cfg->has_fingerprint) {
+		if (fingerprint_matches(cert, cfg->fingerprint))
+			return FTPS_OK;
+		size_t off = (size_t)snprintf(want, sizeof(want), "SHA256:");
+		for (int i = 0; i < 32 && off + 3 < sizeof(want); i++)
+			off += (size_t)snprintf(want + off, sizeof(want) - off, i ? ":%02X" : "%02X",
+			                        cfg->fingerprint[i]);
+		return ftps_fail(st, FTPS_E_CERT, 0,
+		                 "the server's certificate %s does not match -o fingerprint=%s: "
+		                 "the certificate changed or someone is in between", fp, want);
+	}
+	vr = SSL_get_verify_result(ssl);
+	if (vr == X509_V_OK)
+		return FTPS_OK;
+	switch (vr) {
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		cert_names(cert, names, sizeof(names));
+		return ftps_fail(st, FTPS_E_CERT, 0,
+		                 "the server's certificate is for '%s', not '%s': connect with a name it "
+		                 "lists, or pin it with -o fingerprint=%s", names, host, fp);
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return ftps_fail(st, FTPS_E_CERT, 0,
+		                 "the server's certificate %s (%s); pin it with -o fingerprint=%s "
+		                 "if you trust it anyway", vr == X509_V_ERR_CERT_HAS_EXPIRED ?
+		                 "has expired" : "is not valid yet", fp, fp);
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		return ftps_fail(st, FTPS_E_CERT, 0,
+		                 "the server's certificate is not trusted (%s): give its CA with "
+		                 "-o cafile=FILE, or pin this certificate with -o fingerprint=%s",
+		                 X509_verify_cert_error_string(vr), fp);
+	default:
+		return ftps_fail(st, FTPS_E_CERT, 0,
+		                 "the server's certificate failed verification: %s (fingerprint %s)",
+		                 X509_verify_cert_error_string(vr), fp);
+	}
+}
+
+ftps_err ftps_tls_handshake(struct ftps_tls *t, SSL *ssl, int fd, const char *host,
+                            int64_t deadline, const char *what, struct ftps_status *st)
+{
+	char doing[64];
+
+	snprintf(doing, sizeof(doing), "TLS handshake on the %s connection", what);
+	for (int i = 0; i < 100000; i++) {
+		int rc;
+		ftps_err e;
+
+		ERR_clear_error();
+		errno = 0;
+		rc = SSL_connect(ssl);
+		if (rc == 1)
+			return check_peer(t, ssl, host, what, st);
+		e = wait_for(ssl, fd, rc, deadline, doing, st);
+		if (e != FTPS_OK)
+			return e == FTPS_E_CONN ? ftps_fail(st, FTPS_E_TLS, 0, "%s", st ? st->msg : doing) : e;
+	}
+	return ftps_fail(st, FTPS_E_TLS, 0, "%s: no progress", doing);
+}
+
+ftps_err ftps_tls_read(SSL *ssl, int fd, void *buf, size_t len, size_t *got,
+                       int *eof_clean, int64_t deadline, struct ftps_status *st)
+{
+	*got = 0;
+	if (eof_clean)
+		*eof_clean = 0;
+	for (;;) {
+		size_t n = 0;
+		int rc, err;
+		ftps_err e;
+
+		ERR_clear_error();
+		errno = 0;
+		rc = SSL_read_ex(ssl, buf, len, &n);
+		if (rc == 1) {
+			*got = n;
+			return FTPS_OK;
+		}
+		err = SSL_get_error(ssl, rc);
+		if (err == SSL_ERROR_ZERO_RETURN) {
+			if (eof_clean)
+				*eof_clean = 1;
+			return FTPS_OK;
+		}
+		/* With SSL_OP_IGNORE_UNEXPECTED_EOF a bare TCP close reads as
+		 * ZERO_RETURN too; a SYSCALL error with errno 0 is also an EOF. */
+		if (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0)
+			return FTPS_OK;
+		e = wait_for(ssl, fd, rc, deadline, "reading", st);
+		if (e != FTPS_OK)
+			return e;
+	}
+}
+
+ftps_err ftps_tls_write(SSL *ssl, int fd, const void *buf, size_t len,
+                        int64_t deadline, struct ftps_status *st)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		size_t n = 0;
+		int rc;
+		ftps_err e;
+
+		ERR_clear_error();
+		errno = 0;
+		rc = SSL_write_ex(ssl, p, len, &n);
+		if (rc == 1) {
+			p += n;
+			len -= n;
+			continue;
+		}
+		e = wait_for(ssl, fd, rc, deadline, "writing", st);
+		if (e != FTPS_OK)
+			return e;
+	}
+	return FTPS_OK;
+}
+
+ftps_err ftps_tls_close(SSL *ssl, int fd, int64_t deadline, struct ftps_status *st)
+{
+	char drain[4096];
+
+	/* First call sends our close_notify; the second waits for the peer's. */
+	for (int i = 0; i < 1000; i++) {
+		int rc;
+
+		ERR_clear_error();
+		errno = 0;
+		rc = SSL_shutdown(ssl);
+		if (rc == 1)
+			return FTPS_OK;
+		if (rc == 0) {
+			/* Ours is sent; a FIN too, for servers that wait for one.
+			 * Then wait for their close_notify or close. */
+			size_t n;
+			if (i == 0)
+				shutdown(fd, SHUT_WR);
+			int r2;
+			ERR_clear_error();
+			r2 = SSL_read_ex(ssl, drain, sizeof(drain), &n);
+			if (r2 == 1)
+				continue;
+			int err = SSL_get_error(ssl, r2);
+			if (err == SSL_ERROR_ZERO_RETURN ||
+			    (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0))
+				return FTPS_OK;
+			if (err == SSL_ERROR_WANT_READ) {
+				int w = ftps_sock_wait(fd, POLLIN, deadline);
+				if (w <= 0)
+					return ftps_fail(st, FTPS_E_TIMEOUT, 0,
+					                 "waiting for the server to close the data connection timed out");
+				continue;
+			}
+			/* The peer reset or sent garbage after our close_notify:
+			 * our data is out; the final reply decides. */
+			ERR_clear_error();
+			return FTPS_OK;
+		}
+		int err = SSL_get_error(ssl, rc);
+		if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+			int w = ftps_sock_wait(fd, err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline);
+			if (w <= 0)
+				return ftps_fail(st, FTPS_E_TIMEOUT, 0, "closing the data connection timed out");
+			continue;
+		}
+		/* Peer already gone after reading everything. */
+		ERR_clear_error();
+		return FTPS_OK;
+	}
+	return ftps_fail(st, FTPS_E_TLS, 0, "closing the data connection: no progress");
+}

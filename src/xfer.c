@@ -1,1 +1,517 @@
-/* xfer.c - placeholder */
+/* xfer.c - data connections and streamed transfers.
+ *
+ * Passive: EPSV (PASV when EPSV is refused), connecting to the control
+ * connection's peer address, never blindly to the one in a 227 reply.
+ * Active: EPRT (PORT when refused) on a listening socket that accepts only
+ * the server's address. The transfer command is sent, its 1xx reply read,
+ * and only then does the TLS handshake start, resuming the control
+ * connection's own session (see tls.h).
+ *
+ * Ending a transfer keeps the control connection in step:
+ *  - upload: close_notify + FIN, wait for the server to close, then 226;
+ *  - download: after EOF, the final reply;
+ *  - abort: drop the data connection, read the transfer's final reply,
+ *    then a NOOP and every reply up to its 200, so a server that sends
+ *    426 and 226 (pure-ftpd) cannot leave us one reply behind.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "conn.h"
+#include "sock.h"
+#include "addr.h"
+
+struct ftps_xfer {
+	struct ftps_conn *c;
+	int fd;
+	SSL *ssl;
+	int upload;
+	int eof;
+	int final_read;         /* the transfer's final reply is already consumed */
+	enum ftps_ctx ctx;
+	uint64_t bytes;
+	char what[48];          /* "RETR", "STOR", ... for messages */
+};
+
+static int conn_timeout(const struct ftps_conn *c)
+{
+	return c->cfg->timeout_ms > 0 ? c->cfg->timeout_ms : 30000;
+}
+
+static int refused_as_unknown(int code)
+{
+	return code == 500 || code == 501 || code == 502 || code == 504 || code == 522;
+}
+
+/* ---- passive ---- */
+
+static ftps_err passive_target(struct ftps_conn *c, struct sockaddr_storage *to,
+                               struct ftps_status *st)
+{
+	const struct ftps_reply *r;
+	uint16_t port = 0;
+	ftps_err e;
+
+	*to = c->peer;
+	if (!c->no_epsv) {
+		if ((e = ftps_command(c, &r, st, "EPSV")) != FTPS_OK)
+			return e;
+		if (r->code == 229) {
+			if (ftps_parse_epsv(r->text, &port) != 0)
+				return ftps_fail(st, FTPS_E_PROTO, r->code, "unusable EPSV reply: %.100s",
+				                 r->text);
+			goto done;
+		}
+		if (!refused_as_unknown(r->code))
+			return conn_reply_err(r, FTPS_CTX_DATA, "EPSV", st);
+		ftps_debug("EPSV refused (%d); using PASV", r->code);
+		c->no_epsv = 1;
+	}
+	if (c->peer.ss_family != AF_INET)
+		return ftps_fail(st, FTPS_E_NOTSUP, 0, "the server refuses EPSV and PASV cannot "
+		                 "work over IPv6; use -o active");
+	if ((e = ftps_command(c, &r, st, "PASV")) != FTPS_OK)
+		return e;
+	if (r->code != 227)
+		return conn_reply_err(r, FTPS_CTX_DATA, "PASV", st);
+	uint8_t ip[4];
+	if (ftps_parse_pasv(r->text, ip, &port) != 0)
+		return ftps_fail(st, FTPS_E_PROTO, r->code, "unusable PASV reply: %.100s", r->text);
+	struct sockaddr_in *peer4 = (struct sockaddr_in *)to;
+	if (memcmp(&peer4->sin_addr, ip, 4) != 0) {
+		char a[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, ip, a, sizeof(a));
+		if (c->cfg->use_pasv_addr) {
+			memcpy(&peer4->sin_addr, ip, 4);
+			ftps_debug("PASV: connecting to %s as the reply says (-o pasv_addr)", a);
+		} else {
+			ftps_debug("PASV reply names %s; connecting to the control connection's "
+			           "address instead (-o pasv_addr to use the reply's)", a);
+		}
+	}
+done:
+	if (to->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)to)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)to)->sin_port = htons(port);
+	return FTPS_OK;
+}
+
+/* ---- active ---- */
+
+static ftps_err announce_active(struct ftps_conn *c, int *lfd_out, struct ftps_status *st)
+{
+	const struct ftps_config *cfg = c->cfg;
+	struct sockaddr_storage bound, announce;
+	const struct ftps_reply *r;
+	char arg[128];
+	ftps_err e;
+	int lfd;
+
+	lfd = ftps_sock_listen(&c->local, cfg->active_port_lo, cfg->active_port_hi, &bound, st);
+	if (lfd < 0)
+		return st ? st->err : FTPS_E_IO;
+	announce = bound;
+	if (cfg->active_addr) {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&announce;
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&announce;
+		uint16_t port = bound.ss_family == AF_INET6 ? a6->sin6_port : a4->sin_port;
+		memset(&announce, 0, sizeof(announce));
+		if (inet_pton(AF_INET, cfg->active_addr, &a4->sin_addr) == 1) {
+			a4->sin_family = AF_INET;
+			a4->sin_port = port;
+		} else if (inet_pton(AF_INET6, cfg->active_addr, &a6->sin6_addr) == 1) {
+			a6->sin6_family = AF_INET6;
+			a6->sin6_port = port;
+		} else {
+			close(lfd);
+			return ftps_fail(st, FTPS_E_INVAL, 0, "-o active_addr=%s is not an IP address",
+			                 cfg->active_addr);
+		}
+	}
+	if (!c->no_eprt) {
+		if (ftps_format_eprt((struct sockaddr *)&announce, arg, sizeof(arg)) != 0 ||
+		    (e = ftps_command(c, &r, st, "EPRT %s", arg)) != FTPS_OK) {
+			close(lfd);
+			return st && st->err ? st->err : FTPS_E_INVAL;
+		}
+		if (r->code == 200)
+			goto done;
+		if (!refused_as_unknown(r->code) || announce.ss_family != AF_INET) {
+			close(lfd);
+			return conn_reply_err(r, FTPS_CTX_DATA, "EPRT", st);
+		}
+		c->no_eprt = 1;
+	}
+	if (ftps_format_port((struct sockaddr *)&announce, arg, sizeof(arg)) != 0) {
+		close(lfd);
+		return ftps_fail(st, FTPS_E_INVAL, 0, "cannot announce this address with PORT");
+	}
+	if ((e = ftps_command(c, &r, st, "PORT %s", arg)) != FTPS_OK) {
+		close(lfd);
+		return e;
+	}
+	if (r->code != 200) {
+		close(lfd);
+		return conn_reply_err(r, FTPS_CTX_DATA, "PORT", st);
+	}
+done:
+	*lfd_out = lfd;
+	return FTPS_OK;
+}
+
+/* ---- TLS on the data connection ---- */
+
+static ftps_err secure_data(struct ftps_xfer *x, struct ftps_status *st)
+{
+	struct ftps_conn *c = x->c;
+	SSL_SESSION *resume = ftps_sessions_pick(&c->sessions);
+	ftps_err e;
+
+	x->ssl = ftps_tls_new_ssl(c->tls, x->fd, c->cfg->host, &c->sessions, 1, resume, st);
+	if (!x->ssl)
+		return st ? st->err : FTPS_E_TLS;
+	e = ftps_tls_handshake(c->tls, x->ssl, x->fd, c->cfg->host,
+	                       ftps_deadline(conn_timeout(c)), "data", st);
+	c->data_conns++;
+	if (e != FTPS_OK)
+		return e;
+	if (SSL_session_reused(x->ssl)) {
+		c->data_resumed++;
+		ftps_debug("%s: data connection resumed the control connection's TLS session "
+		           "(%s)", x->what, SSL_get_version(x->ssl));
+	} else {
+		ftps_debug("%s: data connection did NOT resume a TLS session (%s)", x->what,
+		           resume ? "offered, refused by the server" : "none to offer");
+	}
+	return FTPS_OK;
+}
+
+/* When a data connection fails, the server's reply usually says why
+ * (522 session reuse required, 425 ...): read it and keep it. */
+static ftps_err explain_data_failure(struct ftps_xfer *x, ftps_err e, struct ftps_status *st)
+{
+	struct ftps_conn *c = x->c;
+	const struct ftps_reply *r;
+	struct ftps_status st2 = { 0 };
+	char why[sizeof(st->msg)] = "";
+	char brief[256];
+
+	if (st)
+		snprintf(why, sizeof(why), "%s", st->msg);
+	if (x->final_read || conn_read_final(c, ftps_deadline(conn_timeout(c)), &r, &st2) != FTPS_OK) {
+		x->final_read = 1;
+		return conn_broken(c, e);
+	}
+	x->final_read = 1;
+	ftps_reply_brief(r, brief, sizeof(brief));
+	if (strcasestr(r->text, "reuse") || strcasestr(r->text, "resum"))
+		return ftps_fail(st, FTPS_E_TLS, r->code,
+		                 "%s: the server refused the data connection because it did not "
+		                 "resume the control connection's TLS session: %d %s",
+		                 x->what, r->code, brief);
+	return ftps_fail(st, r->code >= 400 ? ftps_err_from_reply(r->code, r->text, x->ctx) : e,
+	                 r->code, "%s: data connection failed (%s); server says %d %s",
+	                 x->what, why, r->code, brief);
+}
+
+static void close_data(struct ftps_xfer *x)
+{
+	if (x->ssl) {
+		/* Without this, SSL_free of a connection that was not shut down
+		 * marks its session not resumable; that session is the control
+		 * connection's, and every later data connection would fail. */
+		SSL_set_shutdown(x->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+		SSL_free(x->ssl);
+		x->ssl = NULL;
+	}
+	if (x->fd >= 0) {
+		close(x->fd);
+		x->fd = -1;
+	}
+}
+
+/* REST (when offset > 0), data connection, command, 1xx, TLS. */
+static ftps_err start(struct ftps_conn *c, enum ftps_ctx ctx, int upload, uint64_t offset,
+                      struct ftps_xfer **out, struct ftps_status *st, const char *verb,
+                      const char *path)
+{
+	struct sockaddr_storage to;
+	const struct ftps_reply *r;
+	struct ftps_xfer *x;
+	int lfd = -1;
+	ftps_err e;
+
+	*out = NULL;
+	if (c->state != CONN_READY)
+		return ftps_fail(st, FTPS_E_CONN, 0, "the control connection is not ready");
+	if (c->prot_p && (e = conn_ensure_session(c, st)) != FTPS_OK)
+		return e;
+	if (offset > 0) {
+		if ((e = ftps_command(c, &r, st, "REST %llu", (unsigned long long)offset)) != FTPS_OK)
+			return e;
+		if (r->code != 350) {
+			e = conn_reply_err(r, FTPS_CTX_GENERIC, "REST", st);
+			return e != FTPS_OK ? e : ftps_fail(st, FTPS_E_NOTSUP, r->code,
+			                                    "REST: unexpected reply %d", r->code);
+		}
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
+	x->c = c;
+	x->fd = -1;
+	x->upload = upload;
+	x->ctx = ctx;
+	snprintf(x->what, sizeof(x->what), "%s", verb);
+
+	if (c->cfg->active)
+		e = announce_active(c, &lfd, st);
+	else if ((e = passive_target(c, &to, st)) == FTPS_OK) {
+		x->fd = ftps_sock_connect_addr((struct sockaddr *)&to, ftps_sockaddr_len(&to),
+		                               ftps_deadline(conn_timeout(c)), st);
+		if (x->fd < 0)
+			e = FTPS_E_RETRY;   /* st says why */
+	}
+	if (e != FTPS_OK)
+		goto fail;
+
+	if (path)
+		e = conn_send(c, st, "%s %s", verb, path);
+	else
+		e = conn_send(c, st, "%s", verb);
+	if (e == FTPS_OK)
+		e = conn_read_reply(c, ftps_deadline(conn_timeout(c)), &r, st);
+	if (e != FTPS_OK)
+		goto fail;
+	if (r->code >= 300) {
+		e = conn_reply_err(r, ctx, verb, st);
+		goto fail;
+	}
+	if (r->code >= 200)
+		x->final_read = 1;   /* done before we connected (an empty listing) */
+	conn_set_state(c, CONN_XFER);
+	if (lfd >= 0) {
+		x->fd = ftps_sock_accept(lfd, &c->peer, ftps_deadline(conn_timeout(c)), st);
+		close(lfd);
+		lfd = -1;
+		if (x->fd < 0) {
+			e = explain_data_failure(x, st ? st->err : FTPS_E_RETRY, st);
+			goto fail_xfer;
+		}
+	}
+	if (c->prot_p && (e = secure_data(x, st)) != FTPS_OK) {
+		e = explain_data_failure(x, e, st);
+		goto fail_xfer;
+	}
+	*out = x;
+	return FTPS_OK;
+fail_xfer:
+	close_data(x);
+	if (c->state == CONN_XFER)
+		conn_set_state(c, CONN_READY);
+	free(x);
+	return e;
+fail:
+	if (lfd >= 0)
+		close(lfd);
+	close_data(x);
+	free(x);
+	return e;
+}
+
+ftps_err ftps_retr_start(struct ftps_conn *c, const char *path, uint64_t offset,
+                         struct ftps_xfer **out, struct ftps_status *st)
+{
+	return start(c, FTPS_CTX_RETR, 0, offset, out, st, "RETR", path);
+}
+
+ftps_err ftps_stor_start(struct ftps_conn *c, const char *path, int append,
+                         struct ftps_xfer **out, struct ftps_status *st)
+{
+	return start(c, FTPS_CTX_STOR, 1, 0, out, st, append ? "APPE" : "STOR", path);
+}
+
+/* For listings (ops.c): "MLSD path" or "LIST -a path". */
+ftps_err xfer_start_listing(struct ftps_conn *c, const char *verb, const char *path,
+                            struct ftps_xfer **out, struct ftps_status *st);
+ftps_err xfer_start_listing(struct ftps_conn *c, const char *verb, const char *path,
+                            struct ftps_xfer **out, struct ftps_status *st)
+{
+	return start(c, FTPS_CTX_LIST, 0, 0, out, st, verb, path);
+}
+
+ftps_err ftps_xfer_read(struct ftps_xfer *x, void *buf, size_t len, size_t *got,
+                        struct ftps_status *st)
+{
+	int64_t deadline = ftps_deadline(conn_timeout(x->c));
+	ftps_err e;
+
+	*got = 0;
+	if (x->eof || len == 0)
+		return FTPS_OK;
+	if (x->ssl) {
+		e = ftps_tls_read(x->ssl, x->fd, buf, len, got, NULL, deadline, st);
+		if (e == FTPS_E_CONN)   /* a reset: the final reply tells the truth */
+			e = FTPS_OK, *got = 0;
+		if (e != FTPS_OK)
+			return e == FTPS_E_TIMEOUT ? ftps_fail(st, e, 0, "%s: no data for %d s", x->what,
+			                                       conn_timeout(x->c) / 1000) : e;
+	} else {
+		for (;;) {
+			ssize_t n = recv(x->fd, buf, len, 0);
+			if (n >= 0) {
+				*got = (size_t)n;
+				break;
+			}
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				break;   /* reset: EOF; the final reply decides */
+			int w = ftps_sock_wait(x->fd, POLLIN, deadline);
+			if (w == 0)
+				return ftps_fail(st, FTPS_E_TIMEOUT, 0, "%s: no data for %d s", x->what,
+				                 conn_timeout(x->c) / 1000);
+		}
+	}
+	if (*got == 0)
+		x->eof = 1;
+	x->bytes += *got;
+	return FTPS_OK;
+}
+
+ftps_err ftps_xfer_write(struct ftps_xfer *x, const void *buf, size_t len,
+                         struct ftps_status *st)
+{
+	int64_t deadline = ftps_deadline(conn_timeout(x->c));
+	const char *p = buf;
+	ftps_err e = FTPS_OK;
+
+	if (x->ssl) {
+		e = ftps_tls_write(x->ssl, x->fd, buf, len, deadline, st);
+	} else {
+		while (len > 0) {
+			ssize_t n = send(x->fd, p, len, MSG_NOSIGNAL);
+			if (n > 0) {
+				p += n;
+				len -= (size_t)n;
+				continue;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+				int w = ftps_sock_wait(x->fd, POLLOUT, deadline);
+				if (w > 0)
+					continue;
+				if (w == 0) {
+					e = ftps_fail(st, FTPS_E_TIMEOUT, 0, "%s: the server takes no data", x->what);
+					break;
+				}
+			}
+			e = ftps_fail(st, FTPS_E_CONN, 0, "%s: %s", x->what, strerror(errno));
+			break;
+		}
+	}
+	if (e == FTPS_OK) {
+		x->bytes += len;
+		return FTPS_OK;
+	}
+	/* The server may have said why it stopped taking data (552 quota ...). */
+	if (e != FTPS_E_TIMEOUT && !x->final_read) {
+		const struct ftps_reply *r;
+		struct ftps_status st2 = { 0 };
+		if (ftps_sock_wait(x->c->fd, POLLIN, ftps_deadline(2000)) == 1 &&
+		    conn_read_final(x->c, ftps_deadline(2000), &r, &st2) == FTPS_OK) {
+			x->final_read = 1;
+			ftps_err re = conn_reply_err(r, x->ctx, x->what, st);
+			if (re != FTPS_OK)
+				return re;
+		}
+	}
+	return e;
+}
+
+uint64_t ftps_xfer_bytes(const struct ftps_xfer *x)
+{
+	return x->bytes;
+}
+
+static ftps_err read_transfer_reply(struct ftps_xfer *x, struct ftps_status *st)
+{
+	const struct ftps_reply *r;
+	ftps_err e;
+
+	if (x->final_read)
+		return FTPS_OK;
+	e = conn_read_final(x->c, ftps_deadline(conn_timeout(x->c)), &r, st);
+	x->final_read = 1;
+	if (e != FTPS_OK)
+		return e;
+	return conn_reply_err(r, x->ctx, x->what, st);
+}
+
+ftps_err ftps_xfer_finish(struct ftps_xfer *x, struct ftps_status *st)
+{
+	struct ftps_conn *c = x->c;
+	ftps_err e = FTPS_OK, e2;
+
+	if (!x->upload && !x->eof)
+		return ftps_xfer_abort(x, st);
+	if (x->upload) {
+		if (x->ssl)
+			e = ftps_tls_close(x->ssl, x->fd, ftps_deadline(conn_timeout(c)), st);
+		else
+			shutdown(x->fd, SHUT_WR);
+	}
+	close_data(x);
+	e2 = read_transfer_reply(x, e == FTPS_OK ? st : NULL);
+	if (e == FTPS_OK)
+		e = e2;
+	if (c->state == CONN_XFER)
+		conn_set_state(c, CONN_READY);
+	c->last_used_ms = ftps_now_ms();
+	free(x);
+	return e;
+}
+
+ftps_err ftps_xfer_abort(struct ftps_xfer *x, struct ftps_status *st)
+{
+	struct ftps_conn *c = x->c;
+	const struct ftps_reply *r;
+	struct ftps_status st2 = { 0 };
+	ftps_err e = FTPS_OK;
+
+	close_data(x);   /* no close_notify: the server must see a cut */
+	if (!x->final_read) {
+		e = conn_read_final(c, ftps_deadline(conn_timeout(c)), &r, &st2);
+		x->final_read = 1;
+	}
+	if (e == FTPS_OK && c->state != CONN_BROKEN) {
+		conn_set_state(c, CONN_READY);
+		/* Resynchronise: whatever stray replies the abort caused come
+		 * before the NOOP's 200. */
+		e = conn_send(c, &st2, "NOOP");
+		for (int i = 0; e == FTPS_OK && i < 4; i++) {
+			e = conn_read_final(c, ftps_deadline(conn_timeout(c)), &r, &st2);
+			if (e == FTPS_OK && r->code == 200)
+				break;
+			if (i == 3)
+				e = FTPS_E_PROTO;
+		}
+	}
+	if (e != FTPS_OK)
+		conn_broken(c, e);
+	c->last_used_ms = ftps_now_ms();
+	free(x);
+	if (e != FTPS_OK)
+		return ftps_fail(st, FTPS_E_CONN, 0, "cancelling a transfer left the connection "
+		                 "unusable (%s)", st2.msg);
+	return FTPS_OK;
+}

@@ -7,3 +7,9 @@ AM_TESTS_ENVIRONMENT = \
 
 include tests/unit/local.mk
 include tests/integration/local.mk
+
+# A command-line client over the core, used by the integration tests.
+check_PROGRAMS += tests/tools/ftps-cli
+tests_tools_ftps_cli_SOURCES = tests/tools/ftps-cli.c
+tests_tools_ftps_cli_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_tools_ftps_cli_LDADD = src/libftps.a $(OPENSSL_LIBS) $(PTHREAD_LIBS)
