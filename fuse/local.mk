@@ -4,5 +4,8 @@ fuse_ftpsfs_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(OPENSSL_CFLAGS)
 fuse_ftpsfs_SOURCES = \
 	fuse/options.h fuse/options.c \
 	fuse/netrc.h fuse/netrc.c \
+	fuse/fs.h fuse/fs.c \
+	fuse/reader.h fuse/reader.c \
+	fuse/probe.h fuse/probe.c \
 	fuse/main.c
 fuse_ftpsfs_LDADD = src/libftps.a $(FUSE_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)

@@ -1,1 +1,193 @@
-int main(void) { return 0; }
+/* main.c - ftpsfs: mount an FTPS server as a folder.
+ *
+ * Order matters: options are checked, the password obtained, and the
+ * server connected to and logged in to BEFORE anything is mounted or the
+ * process goes to the background, so a wrong password, an untrusted
+ * certificate or an unreachable host ends with one line on the terminal
+ * and nothing mounted.
+ */
+#include "fs.h"           /* first: it sets FUSE_USE_VERSION */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fuse_lowlevel.h>
+
+#include "probe.h"
+
+static void *housekeeper(void *arg)
+{
+	struct ftpsfs *fs = arg;
+
+	pthread_mutex_lock(&fs->hk_mu);
+	while (!fs->stopping) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 5;
+		pthread_cond_timedwait(&fs->hk_cv, &fs->hk_mu, &ts);
+		if (fs->stopping)
+			break;
+		pthread_mutex_unlock(&fs->hk_mu);
+		ftps_pool_housekeep(fs->pool, (int)fs->opts->keepalive, 600);
+		pthread_mutex_lock(&fs->hk_mu);
+	}
+	pthread_mutex_unlock(&fs->hk_mu);
+	return NULL;
+}
+
+/* Log in once, so that a bad password or certificate shows now. */
+static int check_server(struct ftpsfs *fs)
+{
+	struct ftps_status st = { 0 };
+	struct ftps_conn *c;
+
+	if (ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, &st) != FTPS_OK) {
+		fprintf(stderr, "ftpsfs: %s\n", st.msg);
+		return -1;
+	}
+	fs->caps_mlst = ftps_conn_caps(c)->mlst;
+	ftps_pool_put(fs->pool, c, FTPS_OK);
+	return 0;
+}
+
+/* The root must be a folder we can list; its listing primes the cache. */
+static int list_root(struct ftpsfs *fs)
+{
+	struct ftps_status st = { 0 };
+	struct ftps_conn *c;
+	struct ftps_dc_listing *l;
+	double fetched = ftps_dircache_clock();
+	ftps_err err;
+
+	if ((err = ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, &st)) != FTPS_OK) {
+		fprintf(stderr, "ftpsfs: %s\n", st.msg);
+		return -1;
+	}
+	l = ftps_dc_listing_new();
+	err = l ? ftps_list(c, fs->root, ftps_dc_listing_add_cb, l, &st)
+	        : ftps_fail(&st, FTPS_E_NOMEM, 0, "out of memory");
+	ftps_pool_put(fs->pool, c, err);
+	if (err != FTPS_OK) {
+		ftps_dc_listing_free(l);
+		fprintf(stderr, "ftpsfs: cannot list the remote folder %s: %s\n", fs->root, st.msg);
+		return -1;
+	}
+	ftps_dircache_put_listing(fs->dc, "/", l, fetched, NULL, NULL);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts fo;
+	struct ftpsfs_opts o;
+	struct ftps_config cfg;
+	struct ftps_status st = { 0 };
+	struct ftpsfs fs;
+	struct fuse *fuse = NULL;
+	char err[512];
+	int rc = 1;
+
+	memset(&fs, 0, sizeof(fs));
+	memset(&fo, 0, sizeof(fo));
+	if (ftpsfs_opts_parse(&args, &o, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		ftpsfs_opts_free(&o);
+		fuse_opt_free_args(&args);
+		return 1;
+	}
+	if (o.show_help) {
+		ftpsfs_opts_print_help(&args);
+		rc = 0;
+		goto out;
+	}
+	if (o.show_version) {
+		ftpsfs_opts_print_version(stdout);
+		rc = 0;
+		goto out;
+	}
+	ftps_log_set_level(o.loglevel);
+	if (ftpsfs_get_password(&o, err, sizeof(err)) != 0 ||
+	    (ftps_config_init(&cfg), ftpsfs_opts_to_config(&o, &cfg, err, sizeof(err))) != 0) {
+		fprintf(stderr, "%s\n", err);
+		goto out;
+	}
+	if (cfg.security != FTPS_SEC_PLAIN && ftps_tls_new(&cfg, &fs.tls, &st) != FTPS_OK) {
+		fprintf(stderr, "ftpsfs: %s\n", st.msg);
+		goto out;
+	}
+	if (o.probe) {
+		rc = ftpsfs_probe(&cfg, fs.tls, o.u.path);
+		goto out;
+	}
+
+	fs.opts = &o;
+	fs.cfg = &cfg;
+	fs.root = o.u.path;
+	fs.uid = o.uid;
+	fs.gid = o.gid;
+	pthread_mutex_init(&fs.hk_mu, NULL);
+	pthread_cond_init(&fs.hk_cv, NULL);
+	fs.pool = ftps_pool_new(&cfg, fs.tls, o.max_conns);
+	fs.dc = ftps_dircache_new(o.dir_cache, o.dir_cache_max);
+	if (!fs.pool || !fs.dc) {
+		fprintf(stderr, "ftpsfs: out of memory\n");
+		goto out;
+	}
+	if (check_server(&fs) != 0 || list_root(&fs) != 0)
+		goto out;
+
+	if (fuse_parse_cmdline(&args, &fo) != 0)
+		goto out;
+	if (!fo.mountpoint) {
+		fprintf(stderr, "ftpsfs: no mount point given (ftpsfs [options] URL MOUNTPOINT)\n");
+		goto out;
+	}
+	fuse = fuse_new(&args, &ftpsfs_ops, sizeof(ftpsfs_ops), &fs);
+	if (!fuse)
+		goto out;
+	if (fuse_mount(fuse, fo.mountpoint) != 0) {
+		fuse_destroy(fuse);
+		fuse = NULL;
+		goto out;
+	}
+	if (fuse_daemonize(fo.foreground) != 0)
+		goto unmount;
+	if (!fo.foreground)
+		ftps_log_use_syslog(1);
+	if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0)
+		goto unmount;
+	if (pthread_create(&fs.housekeeper, NULL, housekeeper, &fs) == 0)
+		fs.housekeeper_started = 1;
+	ftps_info("mounted %s on %s", o.url, fo.mountpoint);
+
+	if (fo.singlethread) {
+		rc = fuse_loop(fuse) == 0 ? 0 : 1;
+	} else {
+		struct fuse_loop_config lc = { .clone_fd = fo.clone_fd,
+		                               .max_idle_threads = fo.max_idle_threads };
+		rc = fuse_loop_mt(fuse, &lc) == 0 ? 0 : 1;
+	}
+	fuse_remove_signal_handlers(fuse_get_session(fuse));
+unmount:
+	fuse_unmount(fuse);
+	fuse_destroy(fuse);
+	fuse = NULL;
+	if (fs.housekeeper_started) {
+		pthread_mutex_lock(&fs.hk_mu);
+		fs.stopping = 1;
+		pthread_cond_signal(&fs.hk_cv);
+		pthread_mutex_unlock(&fs.hk_mu);
+		pthread_join(fs.housekeeper, NULL);
+	}
+out:
+	free(fo.mountpoint);
+	ftps_pool_free(fs.pool);
+	ftps_dircache_free(fs.dc);
+	ftps_tls_free(fs.tls);
+	ftpsfs_opts_free(&o);
+	fuse_opt_free_args(&args);
+	return rc;
+}

@@ -184,6 +184,9 @@ void ftps_pool_free(struct ftps_pool *p);
  * config's timeout when all are busy. */
 ftps_err ftps_pool_get(struct ftps_pool *p, enum ftps_use use, struct ftps_conn **out,
                        struct ftps_status *st);
+/* The same, waiting at most wait_ms when all are busy. */
+ftps_err ftps_pool_get_wait(struct ftps_pool *p, enum ftps_use use, int wait_ms,
+                            struct ftps_conn **out, struct ftps_status *st);
 /* Return a connection. last is the result of the last call made on it: the
  * pool closes the connection when that says it is broken. */
 void ftps_pool_put(struct ftps_pool *p, struct ftps_conn *c, ftps_err last);

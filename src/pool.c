@@ -140,7 +140,13 @@ static struct ftps_conn *take_idle(struct ftps_pool *p, enum ftps_use use)
 ftps_err ftps_pool_get(struct ftps_pool *p, enum ftps_use use, struct ftps_conn **out,
                        struct ftps_status *st)
 {
-	int tmo = p->cfg->timeout_ms > 0 ? p->cfg->timeout_ms : 30000;
+	return ftps_pool_get_wait(p, use, p->cfg->timeout_ms > 0 ? p->cfg->timeout_ms : 30000,
+	                          out, st);
+}
+
+ftps_err ftps_pool_get_wait(struct ftps_pool *p, enum ftps_use use, int tmo,
+                            struct ftps_conn **out, struct ftps_status *st)
+{
 	struct timespec until;
 	ftps_err e = FTPS_OK;
 
@@ -194,8 +200,8 @@ ftps_err ftps_pool_get(struct ftps_pool *p, enum ftps_use use, struct ftps_conn 
 		int rc = pthread_cond_timedwait(&p->cv, &p->mu, &until);
 		if (rc == ETIMEDOUT) {
 			e = ftps_fail(st, FTPS_E_TIMEOUT, 0,
-			              "all %u connections to the server stayed busy for %d s",
-			              p->open, tmo / 1000);
+			              "all %u connections to the server stayed busy for %.1f s",
+			              p->open, tmo / 1000.0);
 			break;
 		}
 	}

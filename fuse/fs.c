@@ -1,0 +1,386 @@
+/* fs.c - the FUSE operations.
+ *
+ * Each operation checks out a pooled connection, calls one core function,
+ * puts the connection back with the result (the pool decides whether the
+ * connection can be reused) and returns -errno. Attributes come from the
+ * directory cache; a miss lists the parent folder once, which fills the
+ * attributes of every entry in it, so "ls -l" or "find" costs one listing
+ * per folder.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "reader.h"
+#include "path.h"
+
+static struct ftpsfs *get_fs(void)
+{
+	return fuse_get_context()->private_data;
+}
+
+int ftpsfs_errno(ftps_err e, const struct ftps_status *st, const char *op, const char *path)
+{
+	int err = ftps_err_errno(e);
+
+	if (e == FTPS_E_NOENT || e == FTPS_E_EXIST || e == FTPS_E_NOTEMPTY)
+		ftps_debug("%s %s: %s", op, path, st && st->msg[0] ? st->msg : ftps_strerror(e));
+	else
+		ftps_warn("%s %s: %s", op, path, st && st->msg[0] ? st->msg : ftps_strerror(e));
+	return -err;
+}
+
+int ftpsfs_remote(const struct ftpsfs *fs, const char *path, char *buf, size_t len)
+{
+	if (ftps_path_join(fs->root, path, buf, len) != 0)
+		return strlen(path) >= len ? -ENAMETOOLONG : -EINVAL;
+	return 0;
+}
+
+/* Run fn on a pooled connection; once more on a fresh one when the first
+ * was found dropped (an idle connection the server closed). */
+typedef ftps_err (*conn_fn)(struct ftps_conn *c, void *arg, struct ftps_status *st);
+
+static ftps_err with_conn(struct ftpsfs *fs, conn_fn fn, void *arg, struct ftps_status *st)
+{
+	ftps_err e = FTPS_OK;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct ftps_conn *c;
+
+		e = ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, st);
+		if (e != FTPS_OK)
+			return e;
+		e = fn(c, arg, st);
+		ftps_pool_put(fs->pool, c, e);
+		if (e != FTPS_E_CONN)
+			break;
+		ftps_debug("retrying on a new connection: %s", st->msg);
+	}
+	return e;
+}
+
+void ftpsfs_entry_stat(const struct ftpsfs *fs, const struct ftps_entry *e, struct stat *sb)
+{
+	mode_t perm;
+
+	memset(sb, 0, sizeof(*sb));
+	if (e->has_mode) {
+		perm = e->mode & 07777;
+	} else if (e->has_perm && e->type != FTPS_FT_LINK) {
+		/* RFC 3659 perm facts: r/w for files, e/l and c/m for folders. */
+		perm = 0;
+		if (e->type == FTPS_FT_DIR) {
+			if (strpbrk(e->perm, "elEL"))
+				perm |= 0555;
+			if (strpbrk(e->perm, "cmCMpP"))
+				perm |= 0200;
+		} else {
+			if (strpbrk(e->perm, "rR"))
+				perm |= 0444;
+			if (strpbrk(e->perm, "wWaA"))
+				perm |= 0200;
+		}
+	} else {
+		perm = e->type == FTPS_FT_DIR ? 0755 : e->type == FTPS_FT_LINK ? 0777 : 0644;
+	}
+	perm &= ~fs->opts->umask;
+	switch (e->type) {
+	case FTPS_FT_DIR:
+		sb->st_mode = S_IFDIR | perm;
+		sb->st_nlink = 1;   /* unknown: keeps find from guessing leaves */
+		break;
+	case FTPS_FT_LINK:
+		sb->st_mode = S_IFLNK | 0777;
+		sb->st_nlink = 1;
+		break;
+	default:
+		sb->st_mode = S_IFREG | perm;
+		sb->st_nlink = 1;
+		break;
+	}
+	if (e->type == FTPS_FT_LINK && e->link_target)
+		sb->st_size = (off_t)strlen(e->link_target);
+	else if (e->has_size && e->size <= (uint64_t)INT64_MAX)
+		sb->st_size = (off_t)e->size;
+	sb->st_blocks = (sb->st_size + 511) / 512;
+	sb->st_blksize = 131072;
+	sb->st_uid = fs->uid;
+	sb->st_gid = fs->gid;
+	if (e->mtime_prec != FTPS_TP_NONE) {
+		sb->st_mtim.tv_sec = (time_t)e->mtime;
+		sb->st_mtim.tv_nsec = e->mtime_nsec;
+	}
+	sb->st_atim = sb->st_mtim;
+	sb->st_ctim = sb->st_mtim;
+}
+
+static void root_entry(struct ftps_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->type = FTPS_FT_DIR;
+	e->name[0] = '/';
+}
+
+/* ---- listings ---- */
+
+struct fetch {
+	struct ftpsfs *fs;
+	const char *dir;        /* path in the mount */
+	struct ftps_dc_listing *l;
+	const char *want;       /* name to capture, or NULL */
+	struct ftps_entry *found;
+	int have;
+	ftps_dc_entry_cb cb;    /* readdir's filler, or NULL */
+	void *cb_arg;
+};
+
+static ftps_err list_fn(struct ftps_conn *c, void *arg, struct ftps_status *st)
+{
+	struct fetch *f = arg;
+	char remote[FTPS_MAX_PATH];
+
+	if (ftpsfs_remote(f->fs, f->dir, remote, sizeof(remote)) != 0)
+		return ftps_fail(st, FTPS_E_INVAL, 0, "path too long");
+	if (f->l)
+		ftps_dc_listing_free(f->l);
+	f->l = ftps_dc_listing_new();
+	if (!f->l)
+		return ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
+	return ftps_list(c, remote, ftps_dc_listing_add_cb, f->l, st);
+}
+
+static int fetch_cb(void *arg, const struct ftps_entry *e)
+{
+	struct fetch *f = arg;
+
+	if (f->want && !f->have && strcmp(e->name, f->want) == 0) {
+		*f->found = *e;
+		f->found->link_target = e->link_target ? strdup(e->link_target) : NULL;
+		f->have = 1;
+	}
+	return f->cb ? f->cb(f->cb_arg, e) : 0;
+}
+
+/* List dir from the server into the cache; the callback sees every entry. */
+static int fetch_listing(struct ftpsfs *fs, struct fetch *f)
+{
+	struct ftps_status st = { 0 };
+	double fetched = ftps_dircache_clock();
+	ftps_err e = with_conn(fs, list_fn, f, &st);
+
+	if (e != FTPS_OK) {
+		ftps_dc_listing_free(f->l);
+		f->l = NULL;
+		return ftpsfs_errno(e, &st, "list", f->dir);
+	}
+	ftps_dircache_put_listing(fs->dc, f->dir, f->l, fetched, fetch_cb, f);
+	f->l = NULL;
+	return 0;
+}
+
+int ftpsfs_lookup(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
+{
+	char parent[FTPS_MAX_PATH];
+	const char *name;
+	struct fetch f;
+	int rc;
+
+	if (strcmp(path, "/") == 0) {
+		root_entry(e);
+		return 0;
+	}
+	switch (ftps_dircache_lookup(fs->dc, path, ftps_dircache_clock(), e)) {
+	case FTPS_DC_HIT:
+		return 0;
+	case FTPS_DC_NEGATIVE:
+		return -ENOENT;
+	case FTPS_DC_MISS:
+		break;
+	}
+	if (ftps_path_split(path, parent, sizeof(parent), &name) != 0)
+		return -EINVAL;
+	memset(&f, 0, sizeof(f));
+	f.fs = fs;
+	f.dir = parent;
+	f.want = name;
+	f.found = e;
+	rc = fetch_listing(fs, &f);
+	if (rc < 0)
+		return rc;
+	return f.have ? 0 : -ENOENT;
+}
+
+/* ---- operations ---- */
+
+static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+	struct ftpsfs *fs = get_fs();
+	double ttl = fs->opts->dir_cache;
+
+	cfg->use_ino = 0;
+	cfg->entry_timeout = ttl;
+	cfg->attr_timeout = ttl;
+	cfg->negative_timeout = ttl;
+	/* Keep a file's pages across opens while its size and mtime stay. */
+	cfg->auto_cache = 1;
+	cfg->nullpath_ok = 0;
+	conn->max_readahead = 1024 * 1024;
+	conn->max_read = 0;
+	return fs;
+}
+
+static int op_getattr(const char *path, struct stat *sb, struct fuse_file_info *fi)
+{
+	struct ftpsfs *fs = get_fs();
+	struct ftps_entry e;
+	int rc = ftpsfs_lookup(fs, path, &e);
+
+	(void)fi;
+	if (rc < 0)
+		return rc;
+	ftpsfs_entry_stat(fs, &e, sb);
+	ftps_entry_clear(&e);
+	return 0;
+}
+
+struct fill {
+	struct ftpsfs *fs;
+	void *buf;
+	fuse_fill_dir_t filler;
+	int full;
+};
+
+static int fill_cb(void *arg, const struct ftps_entry *e)
+{
+	struct fill *fl = arg;
+	struct stat sb;
+
+	ftpsfs_entry_stat(fl->fs, e, &sb);
+	if (fl->filler(fl->buf, e->name, &sb, 0, FUSE_FILL_DIR_PLUS) != 0) {
+		fl->full = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
+                      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
+{
+	struct ftpsfs *fs = get_fs();
+	struct fill fl = { fs, buf, filler, 0 };
+	struct fetch f;
+
+	(void)off;
+	(void)fi;
+	(void)flags;
+	filler(buf, ".", NULL, 0, 0);
+	filler(buf, "..", NULL, 0, 0);
+	if (ftps_dircache_readdir(fs->dc, path, ftps_dircache_clock(), fill_cb, &fl) == FTPS_DC_HIT)
+		return 0;
+	memset(&f, 0, sizeof(f));
+	f.fs = fs;
+	f.dir = path;
+	f.cb = fill_cb;
+	f.cb_arg = &fl;
+	return fetch_listing(fs, &f);
+}
+
+static int op_readlink(const char *path, char *buf, size_t size)
+{
+	struct ftpsfs *fs = get_fs();
+	struct ftps_entry e;
+	int rc = ftpsfs_lookup(fs, path, &e);
+
+	if (rc < 0)
+		return rc;
+	if (e.type != FTPS_FT_LINK || !e.link_target || size == 0) {
+		ftps_entry_clear(&e);
+		return -EINVAL;
+	}
+	snprintf(buf, size, "%s", e.link_target);
+	ftps_entry_clear(&e);
+	return 0;
+}
+
+static int op_open(const char *path, struct fuse_file_info *fi)
+{
+	struct ftpsfs *fs = get_fs();
+	char remote[FTPS_MAX_PATH];
+	struct ftps_entry e;
+	struct ftpsfs_reader *r;
+	int rc;
+
+	if ((fi->flags & O_ACCMODE) != O_RDONLY)
+		return -EROFS;   /* writing comes with the upload path */
+	if ((rc = ftpsfs_remote(fs, path, remote, sizeof(remote))) < 0)
+		return rc;
+	if ((rc = ftpsfs_lookup(fs, path, &e)) < 0)
+		return rc;
+	if (e.type == FTPS_FT_DIR) {
+		ftps_entry_clear(&e);
+		return -EISDIR;
+	}
+	r = ftpsfs_reader_new(fs, remote, e.has_size ? (int64_t)e.size : -1);
+	ftps_entry_clear(&e);
+	if (!r)
+		return -ENOMEM;
+	fi->fh = (uint64_t)(uintptr_t)r;
+	return 0;
+}
+
+static int op_read(const char *path, char *buf, size_t size, off_t off,
+                   struct fuse_file_info *fi)
+{
+	(void)path;
+	return (int)ftpsfs_reader_read((struct ftpsfs_reader *)(uintptr_t)fi->fh, buf, size, off);
+}
+
+static int op_release(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	ftpsfs_reader_free((struct ftpsfs_reader *)(uintptr_t)fi->fh);
+	return 0;
+}
+
+static int op_statfs(const char *path, struct statvfs *sv)
+{
+	(void)path;
+	memset(sv, 0, sizeof(*sv));
+	/* FTP has no standard way to ask for free space: report plenty, so
+	 * that backup tools do not refuse to start. */
+	sv->f_bsize = 131072;
+	sv->f_frsize = 4096;
+	sv->f_blocks = (fsblkcnt_t)1 << 30;     /* 4 TiB */
+	sv->f_bfree = (fsblkcnt_t)1 << 29;
+	sv->f_bavail = (fsblkcnt_t)1 << 29;
+	sv->f_files = 1 << 24;
+	sv->f_ffree = 1 << 23;
+	sv->f_favail = 1 << 23;
+	sv->f_namemax = FTPS_MAX_NAME;
+	return 0;
+}
+
+static void op_destroy(void *data)
+{
+	(void)data;
+}
+
+const struct fuse_operations ftpsfs_ops = {
+	.init = op_init,
+	.destroy = op_destroy,
+	.getattr = op_getattr,
+	.readdir = op_readdir,
+	.readlink = op_readlink,
+	.open = op_open,
+	.read = op_read,
+	.release = op_release,
+	.statfs = op_statfs,
+};

@@ -1,0 +1,314 @@
+/* reader.c - streamed reads of one open file (see reader.h).
+ *
+ * The window is one buffer holding the file's bytes [win_off, win_off +
+ * win_len). While a stream runs, its next byte is win_off + win_len: the
+ * stream only ever appends to the window. When the window is full, its
+ * oldest bytes are dropped, keeping READER_KEEP_BEHIND bytes before the
+ * latest read for reads that arrive late.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fs.h"
+#include "reader.h"
+
+#define READER_BUF_MIN     (256 * 1024)
+#define READER_BUF_MAX     (8 * 1024 * 1024)
+#define READER_KEEP_BEHIND (2 * 1024 * 1024)
+#define READER_AHEAD_SKIP  (4 * 1024 * 1024)  /* read forward rather than restart */
+#define READER_CHUNK       (256 * 1024)        /* one stream read */
+#define READER_STEAL_WAIT_MS 50
+#define READER_RETRIES     3
+
+struct ftpsfs_reader {
+	struct ftpsfs *fs;
+	char *remote;
+	int64_t size;              /* -1 unknown */
+	pthread_mutex_t mu;        /* one read at a time; protects all below */
+
+	char *buf;
+	size_t cap;
+	uint64_t win_off;
+	size_t win_len;
+
+	struct ftps_conn *conn;    /* while a stream runs */
+	struct ftps_xfer *xfer;
+	int eof;                   /* the stream reached the end of the file */
+	int64_t last_use_ms;
+
+	struct ftpsfs_reader *prev, *next;  /* the registry, under reg_mu */
+};
+
+/* Readers with a running stream, for taking a connection from an idle one. */
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct ftpsfs_reader *reg_head;
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void reg_add(struct ftpsfs_reader *r)
+{
+	pthread_mutex_lock(&reg_mu);
+	r->prev = NULL;
+	r->next = reg_head;
+	if (reg_head)
+		reg_head->prev = r;
+	reg_head = r;
+	pthread_mutex_unlock(&reg_mu);
+}
+
+static void reg_del(struct ftpsfs_reader *r)
+{
+	pthread_mutex_lock(&reg_mu);
+	if (r->prev)
+		r->prev->next = r->next;
+	else if (reg_head == r)
+		reg_head = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	r->prev = r->next = NULL;
+	pthread_mutex_unlock(&reg_mu);
+}
+
+/* Cancel the stream (r->mu held) and give the connection back. */
+static void stop_stream(struct ftpsfs_reader *r)
+{
+	ftps_err e = FTPS_OK;
+
+	if (!r->conn)
+		return;
+	reg_del(r);
+	if (r->xfer) {
+		if (r->eof)
+			e = ftps_xfer_finish(r->xfer, NULL);
+		else
+			e = ftps_xfer_abort(r->xfer, NULL);
+		r->xfer = NULL;
+	}
+	ftps_pool_put(r->fs->pool, r->conn, e);
+	r->conn = NULL;
+}
+
+/* Take the connection of the reader that has been idle longest and is not
+ * reading right now. Returns 1 when one was freed. */
+static int steal_idle(struct ftpsfs_reader *self)
+{
+	struct ftpsfs_reader *victim = NULL, *it;
+
+	pthread_mutex_lock(&reg_mu);
+	for (it = reg_head; it; it = it->next) {
+		if (it == self || it->fs != self->fs)
+			continue;
+		if (!victim || it->last_use_ms < victim->last_use_ms)
+			victim = it;
+	}
+	if (victim && pthread_mutex_trylock(&victim->mu) != 0)
+		victim = NULL;
+	pthread_mutex_unlock(&reg_mu);
+	if (!victim)
+		return 0;
+	ftps_debug("%s: lending the connection of an idle reader (%s)", self->remote, victim->remote);
+	stop_stream(victim);
+	pthread_mutex_unlock(&victim->mu);
+	return 1;
+}
+
+static ftps_err get_conn(struct ftpsfs_reader *r, struct ftps_status *st)
+{
+	struct ftps_pool *pool = r->fs->pool;
+	int total = r->fs->cfg->timeout_ms > 0 ? r->fs->cfg->timeout_ms : 30000;
+	int64_t deadline = now_ms() + total;
+	ftps_err e;
+
+	for (;;) {
+		e = ftps_pool_get_wait(pool, FTPS_USE_XFER, READER_STEAL_WAIT_MS, &r->conn, st);
+		if (e != FTPS_E_TIMEOUT)
+			return e;
+		if (steal_idle(r))
+			continue;
+		if (now_ms() >= deadline)
+			return e;
+		e = ftps_pool_get_wait(pool, FTPS_USE_XFER, 1000, &r->conn, st);
+		if (e != FTPS_E_TIMEOUT)
+			return e;
+	}
+}
+
+static ftps_err start_stream(struct ftpsfs_reader *r, uint64_t off, struct ftps_status *st)
+{
+	ftps_err e;
+
+	stop_stream(r);
+	r->win_off = off;
+	r->win_len = 0;
+	r->eof = 0;
+	if ((e = get_conn(r, st)) != FTPS_OK)
+		return e;
+	e = ftps_retr_start(r->conn, r->remote, off, &r->xfer, st);
+	if (e != FTPS_OK) {
+		ftps_pool_put(r->fs->pool, r->conn, e);
+		r->conn = NULL;
+		return e;
+	}
+	reg_add(r);
+	return FTPS_OK;
+}
+
+/* Make room for at least want more bytes at the end of the window,
+ * keeping READER_KEEP_BEHIND before keep_from. */
+static int make_room(struct ftpsfs_reader *r, size_t want, uint64_t keep_from)
+{
+	if (r->cap - r->win_len >= want)
+		return 0;
+	if (r->cap < READER_BUF_MAX) {
+		size_t ncap = r->cap ? r->cap : READER_BUF_MIN;
+		while (ncap - r->win_len < want && ncap < READER_BUF_MAX)
+			ncap *= 2;
+		char *nb = realloc(r->buf, ncap);
+		if (!nb)
+			return -ENOMEM;
+		r->buf = nb;
+		r->cap = ncap;
+		if (r->cap - r->win_len >= want)
+			return 0;
+	}
+	/* Slide: drop what lies well behind the reads. */
+	uint64_t keep = keep_from > READER_KEEP_BEHIND ? keep_from - READER_KEEP_BEHIND : 0;
+	size_t drop = keep > r->win_off ? (size_t)(keep - r->win_off) : 0;
+	if (drop > r->win_len)
+		drop = r->win_len;
+	if (r->cap - (r->win_len - drop) < want)
+		drop = r->win_len - (r->cap > want ? r->cap - want : 0);
+	memmove(r->buf, r->buf + drop, r->win_len - drop);
+	r->win_off += drop;
+	r->win_len -= drop;
+	return 0;
+}
+
+/* Read more of the stream into the window. 0, or -errno. */
+static int pull(struct ftpsfs_reader *r, uint64_t keep_from, struct ftps_status *st,
+                ftps_err *err)
+{
+	size_t got = 0;
+	int rc = make_room(r, READER_CHUNK, keep_from);
+
+	if (rc < 0)
+		return rc;
+	*err = ftps_xfer_read(r->xfer, r->buf + r->win_len,
+	                      r->cap - r->win_len < READER_CHUNK ? r->cap - r->win_len : READER_CHUNK,
+	                      &got, st);
+	if (*err != FTPS_OK)
+		return -1;
+	if (got == 0) {
+		r->eof = 1;
+		/* Check the transfer's final reply: a 426 means we were cut short. */
+		*err = ftps_xfer_finish(r->xfer, st);
+		r->xfer = NULL;
+		reg_del(r);
+		ftps_pool_put(r->fs->pool, r->conn, *err);
+		r->conn = NULL;
+		return *err == FTPS_OK ? 0 : -1;
+	}
+	r->win_len += got;
+	return 0;
+}
+
+struct ftpsfs_reader *ftpsfs_reader_new(struct ftpsfs *fs, const char *remote, int64_t size)
+{
+	struct ftpsfs_reader *r = calloc(1, sizeof(*r));
+
+	if (!r || !(r->remote = strdup(remote))) {
+		free(r);
+		return NULL;
+	}
+	r->fs = fs;
+	r->size = size;
+	pthread_mutex_init(&r->mu, NULL);
+	return r;
+}
+
+/* Serve [off, off+len) from the window, streaming as needed. A short
+ * count only at the end of the file: FUSE takes it for EOF. */
+static ssize_t read_locked(struct ftpsfs_reader *r, char *buf, size_t len, uint64_t off)
+{
+	struct ftps_status st = { 0 };
+	int retries = 0;
+	ftps_err e = FTPS_OK;
+
+	for (int guard = 0; guard < 1000000; guard++) {
+		uint64_t win_end = r->win_off + r->win_len;
+		int at_end = r->eof && !r->xfer;    /* the window reaches the end of the file */
+
+		if (off >= r->win_off && off < win_end) {
+			size_t n = (size_t)(win_end - off) < len ? (size_t)(win_end - off) : len;
+			if (n == len || at_end) {
+				memcpy(buf, r->buf + (off - r->win_off), n);
+				return (ssize_t)n;
+			}
+		} else if (at_end && off >= win_end && off >= r->win_off) {
+			return 0;
+		}
+
+		if (!(r->xfer && off >= r->win_off && off <= win_end + READER_AHEAD_SKIP)) {
+			/* No stream, or a real jump: (re)start at off. */
+			if ((e = start_stream(r, off, &st)) != FTPS_OK)
+				goto fail;
+			continue;
+		}
+		if (pull(r, off, &st, &e) == 0)
+			continue;
+		if (e == FTPS_OK)
+			return -ENOMEM;
+fail:
+		stop_stream(r);
+		r->win_len = 0;
+		r->eof = 0;
+		if ((e == FTPS_E_CONN || e == FTPS_E_TIMEOUT || e == FTPS_E_RETRY ||
+		     e == FTPS_E_TLS) && ++retries <= READER_RETRIES) {
+			ftps_info("%s: %s; resuming at offset %llu", r->remote, st.msg,
+			          (unsigned long long)off);
+			continue;
+		}
+		return ftpsfs_errno(e, &st, "read", r->remote);
+	}
+	return -EIO;
+}
+
+ssize_t ftpsfs_reader_read(struct ftpsfs_reader *r, char *buf, size_t len, off_t off)
+{
+	ssize_t n;
+
+	if (off < 0)
+		return -EINVAL;
+	if (len == 0 || (r->size >= 0 && off >= r->size))
+		return 0;
+	if (r->size >= 0 && (uint64_t)off + len > (uint64_t)r->size)
+		len = (size_t)((uint64_t)r->size - (uint64_t)off);
+	pthread_mutex_lock(&r->mu);
+	r->last_use_ms = now_ms();
+	n = read_locked(r, buf, len, (uint64_t)off);
+	r->last_use_ms = now_ms();
+	pthread_mutex_unlock(&r->mu);
+	return n;
+}
+
+void ftpsfs_reader_free(struct ftpsfs_reader *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->mu);
+	stop_stream(r);
+	pthread_mutex_unlock(&r->mu);
+	pthread_mutex_destroy(&r->mu);
+	free(r->buf);
+	free(r->remote);
+	free(r);
+}

@@ -1,0 +1,35 @@
+/* reader.h - streamed reads of one open file.
+ *
+ * open starts nothing. The first read starts RETR (with REST when the
+ * offset is not 0) on a pooled connection; later reads consume the same
+ * stream. The kernel's readahead sends several reads at once, slightly out
+ * of order, so a reader keeps a window of the file in memory: a little
+ * behind the stream (for reads that arrive late) and whatever it had to
+ * read to reach a read slightly ahead. Only a real jump cancels the stream
+ * (cleanly: the control connection stays in step) and restarts it at the
+ * new offset. Memory per open file is bounded by READER_BUF_MAX.
+ *
+ * A stream holds a transfer connection. When every transfer connection is
+ * held, a reader that needs one takes it from the reader that has been
+ * idle longest (its stream is cancelled; it restarts on its next read), so
+ * programs that read many files in turn cannot deadlock the pool.
+ */
+#ifndef FTPSFS_READER_H
+#define FTPSFS_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct ftpsfs;
+struct ftpsfs_reader;
+
+/* size: the file's size when known (-1 when not): reads past it return 0
+ * without asking the server. */
+struct ftpsfs_reader *ftpsfs_reader_new(struct ftpsfs *fs, const char *remote, int64_t size);
+/* Read up to len bytes at off: bytes read (0 at EOF) or -errno. */
+ssize_t ftpsfs_reader_read(struct ftpsfs_reader *r, char *buf, size_t len, off_t off);
+/* Cancel any stream and free. */
+void ftpsfs_reader_free(struct ftpsfs_reader *r);
+
+#endif
