@@ -16,8 +16,10 @@
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/fs.h>
 
 #include "fs.h"
+#include "file.h"
 #include "reader.h"
 #include "path.h"
 
@@ -124,9 +126,15 @@ void ftpsfs_entry_stat(const struct ftpsfs *fs, const struct ftps_entry *e, stru
 
 static void root_entry(struct ftps_entry *e)
 {
+	static time_t mounted;
+
+	if (!mounted)
+		mounted = time(NULL);   /* FTP cannot tell the root's time */
 	memset(e, 0, sizeof(*e));
 	e->type = FTPS_FT_DIR;
 	e->name[0] = '/';
+	e->mtime = mounted;
+	e->mtime_prec = FTPS_TP_SECOND;
 }
 
 /* ---- listings ---- */
@@ -233,6 +241,9 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->auto_cache = 1;
 	cfg->nullpath_ok = 0;
 	conn->max_readahead = 1024 * 1024;
+	/* open(O_TRUNC) arrives as such, not as a truncate before the open,
+	 * so a rewrite can still go to a temporary name first. */
+	conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 	conn->max_read = 0;
 	return fs;
 }
@@ -248,6 +259,8 @@ static int op_getattr(const char *path, struct stat *sb, struct fuse_file_info *
 		return rc;
 	ftpsfs_entry_stat(fs, &e, sb);
 	ftps_entry_clear(&e);
+	if (e.type == FTPS_FT_FILE)
+		ftpsfs_file_stat_open(fs, path, sb);   /* changes not yet uploaded */
 	return 0;
 }
 
@@ -310,44 +323,314 @@ static int op_readlink(const char *path, char *buf, size_t size)
 	return 0;
 }
 
+static struct ftpsfs_file *fh(const struct fuse_file_info *fi)
+{
+	return (struct ftpsfs_file *)(uintptr_t)fi->fh;
+}
+
 static int op_open(const char *path, struct fuse_file_info *fi)
 {
-	struct ftpsfs *fs = get_fs();
-	char remote[FTPS_MAX_PATH];
-	struct ftps_entry e;
-	struct ftpsfs_reader *r;
-	int rc;
+	struct ftpsfs_file *f;
+	int rc = ftpsfs_file_open(get_fs(), path, fi->flags, &f);
 
-	if ((fi->flags & O_ACCMODE) != O_RDONLY)
-		return -EROFS;   /* writing comes with the upload path */
-	if ((rc = ftpsfs_remote(fs, path, remote, sizeof(remote))) < 0)
-		return rc;
-	if ((rc = ftpsfs_lookup(fs, path, &e)) < 0)
-		return rc;
-	if (e.type == FTPS_FT_DIR) {
-		ftps_entry_clear(&e);
-		return -EISDIR;
-	}
-	r = ftpsfs_reader_new(fs, remote, e.has_size ? (int64_t)e.size : -1);
-	ftps_entry_clear(&e);
-	if (!r)
-		return -ENOMEM;
-	fi->fh = (uint64_t)(uintptr_t)r;
-	return 0;
+	if (rc == 0)
+		fi->fh = (uint64_t)(uintptr_t)f;
+	return rc;
+}
+
+static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	struct ftpsfs_file *f;
+	int rc = ftpsfs_file_create(get_fs(), path, mode, fi->flags, &f);
+
+	if (rc == 0)
+		fi->fh = (uint64_t)(uintptr_t)f;
+	return rc;
 }
 
 static int op_read(const char *path, char *buf, size_t size, off_t off,
                    struct fuse_file_info *fi)
 {
 	(void)path;
-	return (int)ftpsfs_reader_read((struct ftpsfs_reader *)(uintptr_t)fi->fh, buf, size, off);
+	return (int)ftpsfs_file_read(fh(fi), buf, size, off);
+}
+
+static int op_write(const char *path, const char *buf, size_t size, off_t off,
+                    struct fuse_file_info *fi)
+{
+	(void)path;
+	return (int)ftpsfs_file_write(fh(fi), buf, size, off);
+}
+
+static int op_flush(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	return ftpsfs_file_flush(fh(fi));
+}
+
+static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
+{
+	(void)path;
+	(void)datasync;
+	return ftpsfs_file_flush(fh(fi));
 }
 
 static int op_release(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
-	ftpsfs_reader_free((struct ftpsfs_reader *)(uintptr_t)fi->fh);
+	ftpsfs_file_release(fh(fi));
 	return 0;
+}
+
+static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+	if (fi)
+		return ftpsfs_file_truncate(fh(fi), size);
+	return ftpsfs_truncate_path(get_fs(), path, size);
+}
+
+/* ---- the namespace ---- */
+
+struct path_op {
+	struct ftpsfs *fs;
+	const char *path, *path2;   /* in the mount */
+	unsigned mode;
+	int64_t mtime;
+	ftps_err (*run)(struct ftps_conn *c, struct path_op *op, const char *r1, const char *r2,
+	                struct ftps_status *st);
+};
+
+static ftps_err path_op_fn(struct ftps_conn *c, void *arg, struct ftps_status *st)
+{
+	struct path_op *op = arg;
+	char r1[FTPS_MAX_PATH], r2[FTPS_MAX_PATH] = "";
+
+	if (ftpsfs_remote(op->fs, op->path, r1, sizeof(r1)) != 0 ||
+	    (op->path2 && ftpsfs_remote(op->fs, op->path2, r2, sizeof(r2)) != 0))
+		return ftps_fail(st, FTPS_E_INVAL, 0, "path too long");
+	return op->run(c, op, r1, r2, st);
+}
+
+static int run_path_op(struct path_op *op, const char *what)
+{
+	struct ftps_status st = { 0 };
+	ftps_err e = with_conn(op->fs, path_op_fn, op, &st);
+
+	return e == FTPS_OK ? 0 : ftpsfs_errno(e, &st, what, op->path);
+}
+
+static ftps_err do_mkd(struct ftps_conn *c, struct path_op *op, const char *r1, const char *r2,
+                       struct ftps_status *st)
+{
+	ftps_err e = ftps_mkd(c, r1, st);
+
+	(void)r2;
+	if (e == FTPS_OK && op->mode && (op->mode & 07777) != 0755) {
+		struct ftps_status st2 = { 0 };
+		if (ftps_chmod(c, r1, op->mode & 07777, &st2) != FTPS_OK)
+			ftps_debug("mkdir %s: mode not set: %s", op->path, st2.msg);
+	}
+	return e;
+}
+
+static int op_mkdir(const char *path, mode_t mode)
+{
+	struct ftpsfs *fs = get_fs();
+	struct path_op op = { fs, path, NULL, (mode & 07777) & ~fs->opts->umask, 0, do_mkd };
+	struct ftps_entry e;
+	int rc = run_path_op(&op, "mkdir");
+
+	if (rc == 0) {
+		memset(&e, 0, sizeof(e));
+		e.type = FTPS_FT_DIR;
+		e.mtime = time(NULL);
+		e.mtime_prec = FTPS_TP_SECOND;
+		e.has_mode = 1;
+		e.mode = op.mode;
+		ftps_dircache_upsert(fs->dc, path, &e, ftps_dircache_clock());
+	}
+	return rc;
+}
+
+static ftps_err do_rmd(struct ftps_conn *c, struct path_op *op, const char *r1, const char *r2,
+                       struct ftps_status *st)
+{
+	(void)op;
+	(void)r2;
+	return ftps_rmd(c, r1, st);
+}
+
+static int op_rmdir(const char *path)
+{
+	struct ftpsfs *fs = get_fs();
+	struct path_op op = { fs, path, NULL, 0, 0, do_rmd };
+	int rc = run_path_op(&op, "rmdir");
+
+	if (rc == 0)
+		ftps_dircache_remove(fs->dc, path, ftps_dircache_clock());
+	else if (rc == -EACCES || rc == -ENOENT) {
+		/* Many servers answer 550 for a folder that is not empty. */
+		struct stat sb;
+		(void)sb;
+		ftps_dircache_forget(fs->dc, path, ftps_dircache_clock());
+	}
+	return rc;
+}
+
+static ftps_err do_dele(struct ftps_conn *c, struct path_op *op, const char *r1, const char *r2,
+                        struct ftps_status *st)
+{
+	(void)op;
+	(void)r2;
+	return ftps_dele(c, r1, st);
+}
+
+static int op_unlink(const char *path)
+{
+	struct ftpsfs *fs = get_fs();
+	struct path_op op = { fs, path, NULL, 0, 0, do_dele };
+	int rc = run_path_op(&op, "unlink");
+
+	if (rc == 0)
+		ftps_dircache_remove(fs->dc, path, ftps_dircache_clock());
+	else
+		ftps_dircache_forget(fs->dc, path, ftps_dircache_clock());
+	return rc;
+}
+
+static ftps_err do_rename(struct ftps_conn *c, struct path_op *op, const char *r1,
+                          const char *r2, struct ftps_status *st)
+{
+	ftps_err e = ftps_rename(c, r1, r2, st);
+	struct ftps_status st2 = { 0 };
+	struct ftps_entry dst;
+
+	if (e == FTPS_OK || !ftps_conn_usable(c))
+		return e;
+	/* POSIX rename replaces an existing file; a server that will not
+	 * rename over one gets it removed first (folders are not). */
+	if (ftpsfs_lookup(op->fs, op->path2, &dst) != 0)
+		return e;
+	int is_file = dst.type != FTPS_FT_DIR;
+	ftps_entry_clear(&dst);
+	if (!is_file || ftps_dele(c, r2, &st2) != FTPS_OK)
+		return e;
+	return ftps_rename(c, r1, r2, st);
+}
+
+static int op_rename(const char *from, const char *to, unsigned int flags)
+{
+	struct ftpsfs *fs = get_fs();
+	struct path_op op = { fs, from, to, 0, 0, do_rename };
+	struct ftps_entry e;
+	int rc;
+
+	if (flags & RENAME_EXCHANGE)
+		return -EINVAL;
+	if (flags & RENAME_NOREPLACE) {
+		rc = ftpsfs_lookup(fs, to, &e);
+		if (rc == 0) {
+			ftps_entry_clear(&e);
+			return -EEXIST;
+		}
+	}
+	rc = run_path_op(&op, "rename");
+	if (rc == 0)
+		ftps_dircache_rename(fs->dc, from, to, ftps_dircache_clock());
+	else {
+		ftps_dircache_forget(fs->dc, from, ftps_dircache_clock());
+		ftps_dircache_forget(fs->dc, to, ftps_dircache_clock());
+	}
+	return rc;
+}
+
+/* Update one cached entry after a change we made. */
+static void update_cached(struct ftpsfs *fs, const char *path, int set_mode, unsigned mode,
+                          int set_mtime, int64_t mtime)
+{
+	struct ftps_entry e;
+
+	if (ftps_dircache_lookup(fs->dc, path, ftps_dircache_clock(), &e) != FTPS_DC_HIT)
+		return;
+	if (set_mode) {
+		e.has_mode = 1;
+		e.mode = mode & 07777;
+	}
+	if (set_mtime) {
+		e.mtime = mtime;
+		e.mtime_nsec = 0;
+		e.mtime_prec = FTPS_TP_SECOND;
+	}
+	ftps_dircache_upsert(fs->dc, path, &e, ftps_dircache_clock());
+	ftps_entry_clear(&e);
+}
+
+static ftps_err do_chmod(struct ftps_conn *c, struct path_op *op, const char *r1,
+                         const char *r2, struct ftps_status *st)
+{
+	(void)r2;
+	return ftps_chmod(c, r1, op->mode, st);
+}
+
+static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	struct ftpsfs *fs = get_fs();
+	struct path_op op = { fs, path, NULL, mode & 07777, 0, do_chmod };
+	int rc;
+
+	(void)fi;
+	if (ftpsfs_file_set_pending_mode(fs, path, mode))
+		return 0;
+	rc = run_path_op(&op, "chmod");
+	if (rc == 0)
+		update_cached(fs, path, 1, mode, 0, 0);
+	return rc;
+}
+
+static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
+{
+	struct ftpsfs *fs = get_fs();
+
+	(void)path;
+	(void)fi;
+	if ((uid == (uid_t)-1 || uid == fs->uid) && (gid == (gid_t)-1 || gid == fs->gid))
+		return 0;
+	return fs->opts->chown_mode == FTPSFS_CHOWN_IGNORE ? 0 : -EPERM;
+}
+
+static ftps_err do_mtime(struct ftps_conn *c, struct path_op *op, const char *r1,
+                         const char *r2, struct ftps_status *st)
+{
+	(void)r2;
+	return ftps_set_mtime(c, r1, op->mtime, st);
+}
+
+static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
+{
+	struct ftpsfs *fs = get_fs();
+	struct path_op op = { fs, path, NULL, 0, 0, do_mtime };
+	int rc;
+
+	(void)fi;
+	if (!tv || tv[1].tv_nsec == UTIME_NOW)
+		op.mtime = time(NULL);
+	else if (tv[1].tv_nsec == UTIME_OMIT)
+		return 0;
+	else
+		op.mtime = tv[1].tv_sec;
+	if (ftpsfs_file_set_pending_mtime(fs, path, op.mtime))
+		return 0;
+	rc = run_path_op(&op, "utimens");
+	if (rc == -ENOTSUP) {
+		/* The server cannot set times: not worth failing cp -p or tar for. */
+		static int warned;
+		if (!warned++)
+			ftps_warn("the server cannot set modification times; times are not kept");
+		return 0;
+	}
+	if (rc == 0)
+		update_cached(fs, path, 0, 0, 1, op.mtime);
+	return rc;
 }
 
 static int op_statfs(const char *path, struct statvfs *sv)
@@ -370,7 +653,8 @@ static int op_statfs(const char *path, struct statvfs *sv)
 
 static void op_destroy(void *data)
 {
-	(void)data;
+	/* Unmounting: upload whatever is still pending. */
+	ftpsfs_file_flush_all(data);
 }
 
 const struct fuse_operations ftpsfs_ops = {
@@ -380,7 +664,19 @@ const struct fuse_operations ftpsfs_ops = {
 	.readdir = op_readdir,
 	.readlink = op_readlink,
 	.open = op_open,
+	.create = op_create,
 	.read = op_read,
+	.write = op_write,
+	.flush = op_flush,
+	.fsync = op_fsync,
 	.release = op_release,
+	.truncate = op_truncate,
+	.mkdir = op_mkdir,
+	.rmdir = op_rmdir,
+	.unlink = op_unlink,
+	.rename = op_rename,
+	.chmod = op_chmod,
+	.chown = op_chown,
+	.utimens = op_utimens,
 	.statfs = op_statfs,
 };

@@ -6,6 +6,8 @@ fuse_ftpsfs_SOURCES = \
 	fuse/netrc.h fuse/netrc.c \
 	fuse/fs.h fuse/fs.c \
 	fuse/reader.h fuse/reader.c \
+	fuse/file.h fuse/file.c \
+	fuse/upload.h fuse/upload.c \
 	fuse/probe.h fuse/probe.c \
 	fuse/main.c
 fuse_ftpsfs_LDADD = src/libftps.a $(FUSE_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <fuse_lowlevel.h>
 
 #include "probe.h"
@@ -50,6 +52,34 @@ static int check_server(struct ftpsfs *fs)
 	fs->caps_mlst = ftps_conn_caps(c)->mlst;
 	ftps_pool_put(fs->pool, c, FTPS_OK);
 	return 0;
+}
+
+/* The spool folder (and its parents) exist and are ours alone. */
+static int make_spool_dir(const char *dir)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(dir);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, dir, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			goto fail;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+		goto fail;
+	if (access(buf, W_OK | X_OK) != 0)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "ftpsfs: cannot use the spool folder %s: %s (-o spool_dir=DIR)\n", dir,
+	        strerror(errno));
+	return -1;
 }
 
 /* The root must be a folder we can list; its listing primes the cache. */
@@ -136,7 +166,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ftpsfs: out of memory\n");
 		goto out;
 	}
-	if (check_server(&fs) != 0 || list_root(&fs) != 0)
+	if (make_spool_dir(o.spool_dir) != 0 || check_server(&fs) != 0 || list_root(&fs) != 0)
 		goto out;
 
 	if (fuse_parse_cmdline(&args, &fo) != 0)

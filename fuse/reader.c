@@ -99,13 +99,13 @@ static void stop_stream(struct ftpsfs_reader *r)
 
 /* Take the connection of the reader that has been idle longest and is not
  * reading right now. Returns 1 when one was freed. */
-static int steal_idle(struct ftpsfs_reader *self)
+static int steal_idle(struct ftpsfs *fs, struct ftpsfs_reader *self)
 {
 	struct ftpsfs_reader *victim = NULL, *it;
 
 	pthread_mutex_lock(&reg_mu);
 	for (it = reg_head; it; it = it->next) {
-		if (it == self || it->fs != self->fs)
+		if (it == self || it->fs != fs)
 			continue;
 		if (!victim || it->last_use_ms < victim->last_use_ms)
 			victim = it;
@@ -115,28 +115,29 @@ static int steal_idle(struct ftpsfs_reader *self)
 	pthread_mutex_unlock(&reg_mu);
 	if (!victim)
 		return 0;
-	ftps_debug("%s: lending the connection of an idle reader (%s)", self->remote, victim->remote);
+	ftps_debug("taking the connection of an idle reader (%s)", victim->remote);
 	stop_stream(victim);
 	pthread_mutex_unlock(&victim->mu);
 	return 1;
 }
 
-static ftps_err get_conn(struct ftpsfs_reader *r, struct ftps_status *st)
+ftps_err ftpsfs_get_xfer_conn(struct ftpsfs *fs, struct ftpsfs_reader *self,
+                              struct ftps_conn **out, struct ftps_status *st)
 {
-	struct ftps_pool *pool = r->fs->pool;
-	int total = r->fs->cfg->timeout_ms > 0 ? r->fs->cfg->timeout_ms : 30000;
+	struct ftps_pool *pool = fs->pool;
+	int total = fs->cfg->timeout_ms > 0 ? fs->cfg->timeout_ms : 30000;
 	int64_t deadline = now_ms() + total;
 	ftps_err e;
 
 	for (;;) {
-		e = ftps_pool_get_wait(pool, FTPS_USE_XFER, READER_STEAL_WAIT_MS, &r->conn, st);
+		e = ftps_pool_get_wait(pool, FTPS_USE_XFER, READER_STEAL_WAIT_MS, out, st);
 		if (e != FTPS_E_TIMEOUT)
 			return e;
-		if (steal_idle(r))
+		if (steal_idle(fs, self))
 			continue;
 		if (now_ms() >= deadline)
 			return e;
-		e = ftps_pool_get_wait(pool, FTPS_USE_XFER, 1000, &r->conn, st);
+		e = ftps_pool_get_wait(pool, FTPS_USE_XFER, 1000, out, st);
 		if (e != FTPS_E_TIMEOUT)
 			return e;
 	}
@@ -150,7 +151,7 @@ static ftps_err start_stream(struct ftpsfs_reader *r, uint64_t off, struct ftps_
 	r->win_off = off;
 	r->win_len = 0;
 	r->eof = 0;
-	if ((e = get_conn(r, st)) != FTPS_OK)
+	if ((e = ftpsfs_get_xfer_conn(r->fs, r, &r->conn, st)) != FTPS_OK)
 		return e;
 	e = ftps_retr_start(r->conn, r->remote, off, &r->xfer, st);
 	if (e != FTPS_OK) {

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "ftps_err.h"
 
 struct ftpsfs;
 struct ftpsfs_reader;
@@ -31,5 +32,12 @@ struct ftpsfs_reader *ftpsfs_reader_new(struct ftpsfs *fs, const char *remote, i
 ssize_t ftpsfs_reader_read(struct ftpsfs_reader *r, char *buf, size_t len, off_t off);
 /* Cancel any stream and free. */
 void ftpsfs_reader_free(struct ftpsfs_reader *r);
+
+/* Check out a connection for a transfer; when all are held, take the one
+ * of the reader idle longest (other than self, which may be NULL). */
+struct ftps_conn;
+struct ftps_status;
+ftps_err ftpsfs_get_xfer_conn(struct ftpsfs *fs, struct ftpsfs_reader *self,
+                              struct ftps_conn **out, struct ftps_status *st);
 
 #endif

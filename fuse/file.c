@@ -1,0 +1,623 @@
+/* file.c - an open file (see file.h for how bytes reach the server).
+ *
+ * States of a file opened for writing:
+ *   CLEAN   the server's version, unchanged; reads stream from the server
+ *   NEW     created or truncated to 0, nothing written yet
+ *   STREAM  written sequentially from 0, streaming to the server now
+ *   APPEND  the server's version plus bytes appended after it, which sit
+ *           at their own offsets in a sparse spool file
+ *   SPOOL   the whole file is in the spool file
+ * Every field of a file is protected by its mutex; the list of open files
+ * by open_mu. Lock order: open_mu, then a file's mutex.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "file.h"
+#include "reader.h"
+#include "upload.h"
+#include "path.h"
+
+#define SPOOL_RESERVE (64ULL * 1024 * 1024)  /* left free on the spool's disk */
+
+enum fstate { F_CLEAN, F_NEW, F_STREAM, F_APPEND, F_SPOOL };
+
+struct ftpsfs_file {
+	struct ftpsfs *fs;
+	pthread_mutex_t mu;
+	char path[FTPS_MAX_PATH];       /* in the mount */
+	char remote[FTPS_MAX_PATH];
+	int writable;
+	enum fstate state;
+	int dirty;                      /* changes not yet on the server */
+	int err;                        /* a failed upload's -errno, for flush */
+	uint64_t size;                  /* the file's size as the user sees it */
+	uint64_t base;                  /* the server's size (CLEAN/APPEND) */
+	mode_t mode;                    /* to keep when replacing; 0 = server's default */
+	int64_t pending_mtime;          /* set after the next upload; -1 none */
+	struct ftpsfs_reader *reader;
+	struct ftpsfs_upload *up;       /* STREAM */
+	int spool_fd;
+	char spool_path[PATH_MAX];
+	struct ftpsfs_file *prev, *next;
+};
+
+static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct ftpsfs_file *open_head;
+
+static void reg_add(struct ftpsfs_file *f)
+{
+	pthread_mutex_lock(&open_mu);
+	f->next = open_head;
+	if (open_head)
+		open_head->prev = f;
+	open_head = f;
+	pthread_mutex_unlock(&open_mu);
+}
+
+static void reg_del(struct ftpsfs_file *f)
+{
+	pthread_mutex_lock(&open_mu);
+	if (f->prev)
+		f->prev->next = f->next;
+	else if (open_head == f)
+		open_head = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	f->prev = f->next = NULL;
+	pthread_mutex_unlock(&open_mu);
+}
+
+static struct ftpsfs_file *file_new(struct ftpsfs *fs, const char *path, int flags)
+{
+	struct ftpsfs_file *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->fs = fs;
+	pthread_mutex_init(&f->mu, NULL);
+	f->spool_fd = -1;
+	f->pending_mtime = -1;
+	f->writable = (flags & O_ACCMODE) != O_RDONLY;
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	if (ftpsfs_remote(fs, path, f->remote, sizeof(f->remote)) != 0) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+/* ---- the spool ---- */
+
+static int spool_room(struct ftpsfs_file *f, uint64_t need)
+{
+	struct statvfs sv;
+
+	if (fstatvfs(f->spool_fd, &sv) != 0)
+		return 0;
+	if ((uint64_t)sv.f_bavail * sv.f_frsize < need + SPOOL_RESERVE) {
+		ftps_error("spool folder %s is nearly full: refusing %s", f->fs->opts->spool_dir,
+		           f->path);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static int spool_open(struct ftpsfs_file *f)
+{
+	int n = snprintf(f->spool_path, sizeof(f->spool_path), "%s/ftpsfs-XXXXXX",
+	                 f->fs->opts->spool_dir);
+
+	if (n < 0 || (size_t)n >= sizeof(f->spool_path))
+		return -ENAMETOOLONG;
+	f->spool_fd = mkostemp(f->spool_path, O_CLOEXEC);
+	if (f->spool_fd < 0) {
+		int err = errno;
+		ftps_error("cannot create a spool file in %s: %s", f->fs->opts->spool_dir,
+		           strerror(err));
+		f->spool_path[0] = '\0';
+		return -err;
+	}
+	return 0;
+}
+
+static void spool_close(struct ftpsfs_file *f, int keep)
+{
+	if (f->spool_fd < 0)
+		return;
+	close(f->spool_fd);
+	f->spool_fd = -1;
+	if (keep)
+		ftps_error("the changes to %s could not be uploaded; they are kept in %s",
+		           f->path, f->spool_path);
+	else
+		unlink(f->spool_path);
+}
+
+/* Bring the whole file into the spool (state becomes SPOOL). */
+static int make_spool(struct ftpsfs_file *f)
+{
+	char parked[FTPS_MAX_PATH];
+	int64_t n;
+	int rc;
+
+	switch (f->state) {
+	case F_SPOOL:
+		return 0;
+	case F_NEW:
+		if ((rc = spool_open(f)) < 0)
+			return rc;
+		f->size = 0;
+		break;
+	case F_CLEAN:
+		if ((rc = spool_open(f)) < 0 || (rc = spool_room(f, f->base)) < 0)
+			return rc;
+		n = ftpsfs_download_fd(f->fs, f->remote, f->spool_fd);
+		if (n < 0)
+			return (int)n;
+		f->size = f->base = (uint64_t)n;
+		break;
+	case F_APPEND:
+		if ((rc = spool_room(f, f->base)) < 0)
+			return rc;
+		n = ftpsfs_download_fd(f->fs, f->remote, f->spool_fd);
+		if (n < 0)
+			return (int)n;
+		if ((uint64_t)n != f->base) {
+			ftps_error("%s changed on the server while open for appending", f->path);
+			return -EIO;
+		}
+		break;
+	case F_STREAM:
+		/* Finish the upload under its temporary name, fetch it back. */
+		rc = ftpsfs_upload_park(f->up, parked, sizeof(parked));
+		f->up = NULL;
+		if (rc < 0)
+			return rc;
+		if ((rc = spool_open(f)) < 0 || (rc = spool_room(f, f->size)) < 0)
+			return rc;
+		n = ftpsfs_download_fd(f->fs, parked, f->spool_fd);
+		if (strcmp(parked, f->remote) != 0)
+			ftpsfs_remote_delete(f->fs, parked);
+		if (n < 0)
+			return (int)n;
+		if ((uint64_t)n != f->size)
+			return -EIO;
+		break;
+	}
+	f->state = F_SPOOL;
+	return 0;
+}
+
+/* ---- opening ---- */
+
+int ftpsfs_file_open(struct ftpsfs *fs, const char *path, int flags, struct ftpsfs_file **out)
+{
+	struct ftps_entry e;
+	struct ftpsfs_file *f;
+	int rc = ftpsfs_lookup(fs, path, &e);
+
+	*out = NULL;
+	if (rc < 0)
+		return rc;
+	if (e.type == FTPS_FT_DIR) {
+		ftps_entry_clear(&e);
+		return -EISDIR;
+	}
+	f = file_new(fs, path, flags);
+	if (!f) {
+		ftps_entry_clear(&e);
+		return -ENOMEM;
+	}
+	f->base = f->size = e.has_size ? e.size : 0;
+	f->mode = e.has_mode ? e.mode & 07777 : 0;
+	ftps_entry_clear(&e);
+	f->state = F_CLEAN;
+	if (f->writable && (flags & O_TRUNC)) {
+		f->state = F_NEW;
+		f->size = 0;
+		f->dirty = 1;
+	}
+	reg_add(f);
+	*out = f;
+	return 0;
+}
+
+int ftpsfs_file_create(struct ftpsfs *fs, const char *path, mode_t mode, int flags,
+                       struct ftpsfs_file **out)
+{
+	struct ftpsfs_file *f = file_new(fs, path, flags | O_WRONLY);
+	struct ftps_entry e;
+
+	*out = NULL;
+	if (!f)
+		return -ENOMEM;
+	f->writable = 1;
+	f->state = F_NEW;
+	f->dirty = 1;
+	f->mode = mode & 07777 & ~fs->opts->umask;
+	/* Visible (size 0) to stat and other processes from now on. */
+	memset(&e, 0, sizeof(e));
+	e.type = FTPS_FT_FILE;
+	e.has_size = 1;
+	e.mtime = time(NULL);
+	e.mtime_prec = FTPS_TP_SECOND;
+	e.has_mode = 1;
+	e.mode = f->mode ? f->mode : 0644;
+	ftps_dircache_upsert(fs->dc, path, &e, ftps_dircache_clock());
+	reg_add(f);
+	*out = f;
+	return 0;
+}
+
+/* ---- reading ---- */
+
+ssize_t ftpsfs_file_read(struct ftpsfs_file *f, char *buf, size_t len, off_t off)
+{
+	ssize_t n;
+	int rc;
+
+	pthread_mutex_lock(&f->mu);
+	switch (f->state) {
+	case F_CLEAN:
+		if (!f->reader)
+			f->reader = ftpsfs_reader_new(f->fs, f->remote, (int64_t)f->base);
+		pthread_mutex_unlock(&f->mu);
+		/* The reader has its own lock; reads run in parallel with stat. */
+		return f->reader ? ftpsfs_reader_read(f->reader, buf, len, off) : -ENOMEM;
+	case F_NEW:
+		pthread_mutex_unlock(&f->mu);
+		return 0;
+	case F_STREAM:
+	case F_APPEND:
+		if ((rc = make_spool(f)) < 0) {
+			f->err = rc;
+			pthread_mutex_unlock(&f->mu);
+			return rc;
+		}
+		/* fall through */
+	case F_SPOOL:
+		break;
+	}
+	n = pread(f->spool_fd, buf, len, off);
+	if (n < 0)
+		n = -errno;
+	pthread_mutex_unlock(&f->mu);
+	return n;
+}
+
+/* ---- writing ---- */
+
+static ssize_t spool_write(struct ftpsfs_file *f, const char *buf, size_t len, off_t off)
+{
+	ssize_t n;
+	int rc;
+
+	if ((rc = spool_room(f, len)) < 0)
+		return rc;
+	n = pwrite(f->spool_fd, buf, len, off);
+	if (n < 0)
+		return -errno;
+	if ((uint64_t)off + (uint64_t)n > f->size)
+		f->size = (uint64_t)off + (uint64_t)n;
+	return n;
+}
+
+static ssize_t write_locked(struct ftpsfs_file *f, const char *buf, size_t len, off_t off)
+{
+	int rc;
+
+	if (f->err)
+		return f->err;
+	f->dirty = 1;
+	switch (f->state) {
+	case F_NEW:
+		if (off != 0)
+			break;
+		if ((rc = ftpsfs_upload_start(f->fs, f->remote, 0, &f->up)) < 0)
+			return rc;
+		f->state = F_STREAM;
+		/* fall through */
+	case F_STREAM:
+		if ((uint64_t)off != f->size)
+			break;
+		if ((rc = ftpsfs_upload_write(f->up, buf, len)) < 0) {
+			ftpsfs_upload_abort(f->up);
+			f->up = NULL;
+			f->state = F_NEW;
+			f->size = 0;
+			f->err = rc;
+			ftps_error("upload of %s failed while writing; the earlier version is unchanged",
+			           f->path);
+			return rc;
+		}
+		f->size += len;
+		return (ssize_t)len;
+	case F_CLEAN:
+		if ((uint64_t)off != f->size)
+			break;
+		/* Appending to the server's version: spool only the new bytes. */
+		if ((rc = spool_open(f)) < 0)
+			return rc;
+		f->state = F_APPEND;
+		/* fall through */
+	case F_APPEND:
+		if ((uint64_t)off != f->size)
+			break;
+		return spool_write(f, buf, len, off);
+	case F_SPOOL:
+		return spool_write(f, buf, len, off);
+	}
+	if ((rc = make_spool(f)) < 0) {
+		f->err = rc;
+		return rc;
+	}
+	return spool_write(f, buf, len, off);
+}
+
+ssize_t ftpsfs_file_write(struct ftpsfs_file *f, const char *buf, size_t len, off_t off)
+{
+	ssize_t n;
+
+	if (off < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&f->mu);
+	n = write_locked(f, buf, len, off);
+	pthread_mutex_unlock(&f->mu);
+	return n;
+}
+
+static int truncate_locked(struct ftpsfs_file *f, uint64_t size)
+{
+	int rc;
+
+	if (size == f->size && f->state != F_CLEAN)
+		return 0;
+	if (size == f->size && f->state == F_CLEAN)
+		return 0;
+	if (size == 0 && f->state != F_SPOOL) {
+		if (f->up)
+			ftpsfs_upload_abort(f->up);
+		f->up = NULL;
+		spool_close(f, 0);
+		f->state = F_NEW;
+		f->size = 0;
+		f->dirty = 1;
+		return 0;
+	}
+	if ((rc = make_spool(f)) < 0)
+		return rc;
+	if (size > f->size && (rc = spool_room(f, size - f->size)) < 0)
+		return rc;
+	if (ftruncate(f->spool_fd, (off_t)size) != 0)
+		return -errno;
+	f->size = size;
+	f->dirty = 1;
+	return 0;
+}
+
+int ftpsfs_file_truncate(struct ftpsfs_file *f, off_t size)
+{
+	int rc;
+
+	if (size < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&f->mu);
+	rc = truncate_locked(f, (uint64_t)size);
+	pthread_mutex_unlock(&f->mu);
+	return rc;
+}
+
+/* ---- uploading ---- */
+
+static void note_uploaded(struct ftpsfs_file *f, const struct ftpsfs_uploaded *res)
+{
+	struct ftps_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = FTPS_FT_FILE;
+	e.has_size = 1;
+	e.size = res->size;
+	e.mtime = res->mtime;
+	e.mtime_prec = FTPS_TP_SECOND;
+	if (f->mode) {
+		e.has_mode = 1;
+		e.mode = f->mode;
+	}
+	ftps_dircache_upsert(f->fs->dc, f->path, &e, ftps_dircache_clock());
+	f->base = f->size = res->size;
+	f->dirty = 0;
+	f->pending_mtime = -1;
+	/* Reads of the new version start afresh. */
+	ftpsfs_reader_free(f->reader);
+	f->reader = NULL;
+}
+
+static int flush_locked(struct ftpsfs_file *f)
+{
+	struct ftpsfs_uploaded res;
+	int rc = 0;
+
+	if (f->err)
+		return f->err;
+	if (!f->dirty)
+		return 0;
+	switch (f->state) {
+	case F_CLEAN:
+		return 0;
+	case F_NEW:
+		/* An empty file: an upload with no data. */
+		if ((rc = ftpsfs_upload_start(f->fs, f->remote, 0, &f->up)) < 0)
+			break;
+		/* fall through */
+	case F_STREAM:
+		rc = ftpsfs_upload_finish(f->up, f->mode, f->pending_mtime, &res);
+		f->up = NULL;
+		if (rc == 0) {
+			f->state = F_CLEAN;
+			note_uploaded(f, &res);
+		} else {
+			/* The data are gone with the failed stream: say so at close. */
+			f->state = F_NEW;
+			f->size = 0;
+		}
+		break;
+	case F_APPEND:
+		rc = ftpsfs_upload_fd(f->fs, f->remote, f->spool_fd, f->base, f->size, 1, 0,
+		                      f->pending_mtime, &res);
+		if (rc == 0) {
+			spool_close(f, 0);
+			f->state = F_CLEAN;
+			note_uploaded(f, &res);
+		}
+		break;
+	case F_SPOOL:
+		rc = ftpsfs_upload_fd(f->fs, f->remote, f->spool_fd, 0, f->size, 0, f->mode,
+		                      f->pending_mtime, &res);
+		if (rc == 0)
+			note_uploaded(f, &res);   /* the spool stays for reads until release */
+		break;
+	}
+	if (rc < 0) {
+		ftps_dircache_forget(f->fs->dc, f->path, ftps_dircache_clock());
+		f->err = rc;
+	}
+	return rc;
+}
+
+int ftpsfs_file_flush(struct ftpsfs_file *f)
+{
+	int rc;
+
+	pthread_mutex_lock(&f->mu);
+	rc = flush_locked(f);
+	if (rc < 0 && f->state != F_SPOOL && f->state != F_APPEND)
+		f->err = 0;   /* reported once; nothing is left to retry */
+	pthread_mutex_unlock(&f->mu);
+	return rc;
+}
+
+void ftpsfs_file_release(struct ftpsfs_file *f)
+{
+	if (!f)
+		return;
+	reg_del(f);
+	pthread_mutex_lock(&f->mu);
+	if (f->dirty && !f->err)
+		flush_locked(f);    /* normally flush ran already */
+	if (f->up)
+		ftpsfs_upload_abort(f->up);
+	f->up = NULL;
+	spool_close(f, f->dirty && (f->state == F_SPOOL || f->state == F_APPEND));
+	pthread_mutex_unlock(&f->mu);
+	ftpsfs_reader_free(f->reader);
+	pthread_mutex_destroy(&f->mu);
+	free(f);
+}
+
+/* ---- by path, for other operations ---- */
+
+/* Find an open file with changes for path; returns it locked, or NULL. */
+static struct ftpsfs_file *find_dirty(struct ftpsfs *fs, const char *path)
+{
+	struct ftpsfs_file *f;
+
+	pthread_mutex_lock(&open_mu);
+	for (f = open_head; f; f = f->next) {
+		if (f->fs != fs || strcmp(f->path, path) != 0)
+			continue;
+		pthread_mutex_lock(&f->mu);
+		if (f->dirty)
+			break;
+		pthread_mutex_unlock(&f->mu);
+	}
+	pthread_mutex_unlock(&open_mu);
+	return f;
+}
+
+int ftpsfs_file_stat_open(struct ftpsfs *fs, const char *path, struct stat *sb)
+{
+	struct ftpsfs_file *f = find_dirty(fs, path);
+
+	if (!f)
+		return 0;
+	sb->st_size = (off_t)f->size;
+	sb->st_blocks = (sb->st_size + 511) / 512;
+	if (f->pending_mtime >= 0) {
+		sb->st_mtim.tv_sec = (time_t)f->pending_mtime;
+		sb->st_mtim.tv_nsec = 0;
+	}
+	if (f->mode)
+		sb->st_mode = (sb->st_mode & ~07777u) | f->mode;
+	pthread_mutex_unlock(&f->mu);
+	return 1;
+}
+
+int ftpsfs_file_set_pending_mtime(struct ftpsfs *fs, const char *path, int64_t mtime)
+{
+	struct ftpsfs_file *f = find_dirty(fs, path);
+
+	if (!f)
+		return 0;
+	f->pending_mtime = mtime;
+	pthread_mutex_unlock(&f->mu);
+	return 1;
+}
+
+int ftpsfs_file_set_pending_mode(struct ftpsfs *fs, const char *path, mode_t mode)
+{
+	struct ftpsfs_file *f = find_dirty(fs, path);
+
+	if (!f)
+		return 0;
+	f->mode = mode & 07777;
+	pthread_mutex_unlock(&f->mu);
+	return 1;
+}
+
+int ftpsfs_truncate_path(struct ftpsfs *fs, const char *path, off_t size)
+{
+	struct ftpsfs_file *f = find_dirty(fs, path);
+	int rc;
+
+	if (f) {
+		rc = size < 0 ? -EINVAL : truncate_locked(f, (uint64_t)size);
+		pthread_mutex_unlock(&f->mu);
+		return rc;
+	}
+	/* No open file with changes: a file of our own for the job. */
+	if ((rc = ftpsfs_file_open(fs, path, O_WRONLY | (size == 0 ? O_TRUNC : 0), &f)) < 0)
+		return rc;
+	rc = ftpsfs_file_truncate(f, size);
+	if (rc == 0)
+		rc = ftpsfs_file_flush(f);
+	ftpsfs_file_release(f);
+	return rc;
+}
+
+void ftpsfs_file_flush_all(struct ftpsfs *fs)
+{
+	struct ftpsfs_file *f;
+
+	pthread_mutex_lock(&open_mu);
+	for (f = open_head; f; f = f->next) {
+		if (f->fs != fs)
+			continue;
+		pthread_mutex_lock(&f->mu);
+		if (f->dirty && !f->err) {
+			ftps_info("unmounting: uploading %s", f->path);
+			flush_locked(f);
+		}
+		pthread_mutex_unlock(&f->mu);
+	}
+	pthread_mutex_unlock(&open_mu);
+}

@@ -1,0 +1,51 @@
+/* file.h - an open file: reads, writes, truncation and the upload at close.
+ *
+ * How a file's bytes reach the server:
+ *  - A new file (create, or open with O_TRUNC) written sequentially from
+ *    offset 0 streams to the server as the writes arrive (STOR to a
+ *    temporary name): no local copy, bounded memory. The upload completes
+ *    at flush (close) and its result is what close() returns.
+ *  - Anything else (writes at other offsets, to an existing file, truncate
+ *    to a size other than 0, reading back what was written) goes through a
+ *    spool file (-o spool_dir): the server's version is fetched when first
+ *    needed and the whole file is uploaded at flush or fsync. Writes that
+ *    only append to an existing file are spooled alone and sent with APPE.
+ *  - A streamed upload that meets a write elsewhere or a read is finished
+ *    under its temporary name and fetched back into the spool.
+ * Spool files are removed once uploaded. A file whose upload failed keeps
+ * its spool file, and the log names it, so nothing written is lost.
+ */
+#ifndef FTPSFS_FILE_H
+#define FTPSFS_FILE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/stat.h>
+
+struct ftpsfs;
+struct ftpsfs_file;
+
+/* Open an existing file (flags as open(2) got them). */
+int ftpsfs_file_open(struct ftpsfs *fs, const char *path, int flags, struct ftpsfs_file **out);
+/* Create a new file (it exists on the server from the first flush on). */
+int ftpsfs_file_create(struct ftpsfs *fs, const char *path, mode_t mode, int flags,
+                       struct ftpsfs_file **out);
+ssize_t ftpsfs_file_read(struct ftpsfs_file *f, char *buf, size_t len, off_t off);
+ssize_t ftpsfs_file_write(struct ftpsfs_file *f, const char *buf, size_t len, off_t off);
+int ftpsfs_file_truncate(struct ftpsfs_file *f, off_t size);
+/* Upload what is pending; the result is what close()/fsync() return. */
+int ftpsfs_file_flush(struct ftpsfs_file *f);
+void ftpsfs_file_release(struct ftpsfs_file *f);
+
+/* For getattr/utimens/chmod/truncate by path while a file is open with
+ * changes not yet uploaded. All return 1 when such a file was found. */
+int ftpsfs_file_stat_open(struct ftpsfs *fs, const char *path, struct stat *sb);
+int ftpsfs_file_set_pending_mtime(struct ftpsfs *fs, const char *path, int64_t mtime);
+int ftpsfs_file_set_pending_mode(struct ftpsfs *fs, const char *path, mode_t mode);
+/* truncate(2) on a path: through an open file when there is one, else by
+ * fetching, truncating and uploading (size 0: an empty upload). */
+int ftpsfs_truncate_path(struct ftpsfs *fs, const char *path, off_t size);
+/* Upload every file still pending (at unmount). */
+void ftpsfs_file_flush_all(struct ftpsfs *fs);
+
+#endif

@@ -1,0 +1,471 @@
+/* upload.c - uploads with a temporary name, verification and rename
+ * (see upload.h), and downloads into the spool.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "fs.h"
+#include "upload.h"
+#include "reader.h"
+#include "path.h"
+
+#define IO_CHUNK (256 * 1024)
+#define UPLOAD_TRIES 3
+
+/* ---- hashing what we send, to compare with the server's HASH ---- */
+
+struct hasher {
+	enum ftps_hash_algo algo;
+	EVP_MD_CTX *md;
+	uint32_t crc;
+};
+
+static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t n)
+{
+	static uint32_t table[256];
+	static int ready;
+
+	if (!ready) {   /* benign race: every thread computes the same table */
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t c = i;
+			for (int k = 0; k < 8; k++)
+				c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+			table[i] = c;
+		}
+		ready = 1;
+	}
+	crc = ~crc;
+	while (n--)
+		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+static int hasher_init(struct hasher *h, enum ftps_hash_algo algo)
+{
+	const EVP_MD *md = NULL;
+
+	memset(h, 0, sizeof(*h));
+	h->algo = algo;
+	switch (algo) {
+	case FTPS_HASH_MD5: md = EVP_md5(); break;
+	case FTPS_HASH_SHA1: md = EVP_sha1(); break;
+	case FTPS_HASH_SHA256: md = EVP_sha256(); break;
+	case FTPS_HASH_SHA512: md = EVP_sha512(); break;
+	case FTPS_HASH_CRC32: return 0;
+	default: h->algo = FTPS_HASH_NONE; return 0;
+	}
+	h->md = EVP_MD_CTX_new();
+	if (!h->md || EVP_DigestInit_ex(h->md, md, NULL) != 1) {
+		EVP_MD_CTX_free(h->md);
+		h->md = NULL;
+		h->algo = FTPS_HASH_NONE;
+		return -1;
+	}
+	return 0;
+}
+
+static void hasher_update(struct hasher *h, const void *p, size_t n)
+{
+	if (h->md)
+		EVP_DigestUpdate(h->md, p, n);
+	else if (h->algo == FTPS_HASH_CRC32)
+		h->crc = crc32_update(h->crc, p, n);
+}
+
+static void hasher_hex(struct hasher *h, char *out, size_t outlen)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	size_t off = 0;
+
+	out[0] = '\0';
+	if (h->algo == FTPS_HASH_CRC32) {
+		snprintf(out, outlen, "%08x", h->crc);
+		return;
+	}
+	if (!h->md || EVP_DigestFinal_ex(h->md, d, &n) != 1)
+		return;
+	for (unsigned i = 0; i < n && off + 3 <= outlen; i++)
+		off += (size_t)snprintf(out + off, outlen - off, "%02x", d[i]);
+}
+
+static void hasher_free(struct hasher *h)
+{
+	EVP_MD_CTX_free(h->md);
+	h->md = NULL;
+}
+
+/* ---- the upload ---- */
+
+struct ftpsfs_upload {
+	struct ftpsfs *fs;
+	char final[FTPS_MAX_PATH];
+	char target[FTPS_MAX_PATH];     /* the temporary name, or final */
+	int atomic, append;
+	uint64_t base;                  /* the server's size before an APPE */
+	struct ftps_conn *conn;
+	struct ftps_xfer *xfer;
+	uint64_t sent;
+	struct hasher h;
+};
+
+/* ".NAME.ftpsfs-XXXXXX" next to the final name, within NAME_MAX. */
+static int temp_name(const char *final, char *out, size_t outlen)
+{
+	char parent[FTPS_MAX_PATH];
+	const char *name;
+	unsigned char rnd[3];
+	int n;
+
+	if (ftps_path_split(final, parent, sizeof(parent), &name) != 0)
+		return -EINVAL;
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		memcpy(rnd, &(int){ (int)getpid() }, sizeof(rnd));
+	n = snprintf(out, outlen, "%s%s.%.*s.ftpsfs-%02x%02x%02x", parent,
+	             strcmp(parent, "/") ? "/" : "", FTPS_MAX_NAME - 20, name,
+	             rnd[0], rnd[1], rnd[2]);
+	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
+}
+
+static void delete_quietly(struct ftps_conn *c, const char *path)
+{
+	struct ftps_status st = { 0 };
+
+	if (c && ftps_conn_usable(c) && ftps_dele(c, path, &st) != FTPS_OK)
+		ftps_debug("could not remove %s: %s", path, st.msg);
+}
+
+/* Removing a temporary file after a failure needs a usable connection:
+ * ours if it survived, else a fresh short one. */
+static void cleanup_temp(struct ftpsfs_upload *u)
+{
+	struct ftps_status st = { 0 };
+	struct ftps_conn *c;
+
+	if (!u->atomic)
+		return;
+	if (u->conn && ftps_conn_usable(u->conn)) {
+		delete_quietly(u->conn, u->target);
+		return;
+	}
+	if (ftps_pool_get(u->fs->pool, FTPS_USE_SHORT, &c, &st) == FTPS_OK) {
+		delete_quietly(c, u->target);
+		ftps_pool_put(u->fs->pool, c, FTPS_OK);
+	}
+}
+
+static void release_conn(struct ftpsfs_upload *u, ftps_err last)
+{
+	if (u->conn)
+		ftps_pool_put(u->fs->pool, u->conn, last);
+	u->conn = NULL;
+}
+
+int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append,
+                        struct ftpsfs_upload **out)
+{
+	struct ftps_status st = { 0 };
+	struct ftpsfs_upload *u;
+	ftps_err e;
+	int rc;
+
+	*out = NULL;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	u->fs = fs;
+	u->append = append;
+	u->atomic = fs->opts->atomic && !append;
+	snprintf(u->final, sizeof(u->final), "%s", remote);
+	if (u->atomic) {
+		if ((rc = temp_name(remote, u->target, sizeof(u->target))) < 0) {
+			free(u);
+			return rc;
+		}
+	} else {
+		snprintf(u->target, sizeof(u->target), "%s", remote);
+	}
+	e = ftpsfs_get_xfer_conn(fs, NULL, &u->conn, &st);
+	if (e != FTPS_OK) {
+		free(u);
+		return ftpsfs_errno(e, &st, "upload", remote);
+	}
+	if (append && (e = ftps_size(u->conn, remote, &u->base, &st)) != FTPS_OK)
+		goto fail;
+	if (fs->opts->verify == FTPSFS_VERIFY_HASH && !append) {
+		int use_cmd;
+		hasher_init(&u->h, ftps_caps_best_hash(ftps_conn_caps(u->conn), &use_cmd));
+		if (u->h.algo == FTPS_HASH_NONE)
+			ftps_debug("%s: the server offers no hash; verifying the size only", remote);
+	}
+	e = ftps_stor_start(u->conn, u->target, append, &u->xfer, &st);
+	if (e != FTPS_OK)
+		goto fail;
+	*out = u;
+	return 0;
+fail:
+	rc = ftpsfs_errno(e, &st, append ? "append" : "upload", remote);
+	release_conn(u, e);
+	hasher_free(&u->h);
+	free(u);
+	return rc;
+}
+
+int ftpsfs_upload_write(struct ftpsfs_upload *u, const void *buf, size_t len)
+{
+	struct ftps_status st = { 0 };
+	ftps_err e = ftps_xfer_write(u->xfer, buf, len, &st);
+
+	if (e != FTPS_OK)
+		return ftpsfs_errno(e, &st, "upload", u->final);
+	hasher_update(&u->h, buf, len);
+	u->sent += len;
+	return 0;
+}
+
+uint64_t ftpsfs_upload_sent(const struct ftpsfs_upload *u)
+{
+	return u->sent;
+}
+
+void ftpsfs_upload_abort(struct ftpsfs_upload *u)
+{
+	ftps_err e = FTPS_OK;
+
+	if (!u)
+		return;
+	if (u->xfer)
+		e = ftps_xfer_abort(u->xfer, NULL);
+	u->xfer = NULL;
+	cleanup_temp(u);
+	release_conn(u, e);
+	hasher_free(&u->h);
+	free(u);
+}
+
+/* Size (and hash) of what landed, against what we sent. */
+static ftps_err verify(struct ftpsfs_upload *u, struct ftps_status *st)
+{
+	uint64_t want = u->base + u->sent, have = 0;
+	ftps_err e;
+
+	if (u->fs->opts->verify == FTPSFS_VERIFY_NONE)
+		return FTPS_OK;
+	if ((e = ftps_size(u->conn, u->target, &have, st)) != FTPS_OK) {
+		if (e == FTPS_E_NOTSUP)
+			return FTPS_OK;
+		return e;
+	}
+	if (have != want)
+		return ftps_fail(st, FTPS_E_IO, 0, "the server has %llu bytes, %llu were sent",
+		                 (unsigned long long)have, (unsigned long long)want);
+	if (u->h.algo != FTPS_HASH_NONE) {
+		enum ftps_hash_algo algo;
+		char theirs[160], ours[160];
+		hasher_hex(&u->h, ours, sizeof(ours));
+		if ((e = ftps_hash(u->conn, u->target, &algo, theirs, sizeof(theirs), st)) != FTPS_OK)
+			return e == FTPS_E_NOTSUP ? FTPS_OK : e;
+		if (algo != u->h.algo || strcmp(theirs, ours) != 0)
+			return ftps_fail(st, FTPS_E_IO, 0, "the server's %s is %s, ours is %s",
+			                 ftps_hash_name(algo), theirs, ours);
+		ftps_debug("%s: %s verified", u->final, ftps_hash_name(algo));
+	}
+	return FTPS_OK;
+}
+
+/* Rename the temporary file over the final name. A server that will not
+ * rename over an existing file gets the old one deleted just before. */
+static ftps_err put_in_place(struct ftpsfs_upload *u, struct ftps_status *st)
+{
+	ftps_err e = ftps_rename(u->conn, u->target, u->final, st);
+
+	if (e == FTPS_OK || !ftps_conn_usable(u->conn))
+		return e;
+	ftps_debug("%s: rename over the old file refused (%s); removing it first",
+	           u->final, st->msg);
+	struct ftps_status st2 = { 0 };
+	if (ftps_dele(u->conn, u->final, &st2) != FTPS_OK)
+		return e;
+	return ftps_rename(u->conn, u->target, u->final, st);
+}
+
+int ftpsfs_upload_finish(struct ftpsfs_upload *u, mode_t mode, int64_t mtime,
+                         struct ftpsfs_uploaded *res)
+{
+	struct ftps_status st = { 0 }, st2 = { 0 };
+	ftps_err e;
+	int rc = 0;
+
+	e = ftps_xfer_finish(u->xfer, &st);
+	u->xfer = NULL;
+	if (e == FTPS_OK)
+		e = verify(u, &st);
+	if (e == FTPS_OK && mode && ftps_chmod(u->conn, u->target, mode & 07777, &st2) != FTPS_OK)
+		ftps_debug("%s: could not keep mode %04o: %s", u->final, (unsigned)mode & 07777, st2.msg);
+	if (e == FTPS_OK && u->atomic)
+		e = put_in_place(u, &st);
+	if (e != FTPS_OK) {
+		ftps_error("upload of %s failed: %s", u->final, st.msg);
+		rc = -ftps_err_errno(e);
+		if (e == FTPS_E_IO || e == FTPS_E_PROTO)
+			rc = -EIO;
+		cleanup_temp(u);
+		goto out;
+	}
+	res->size = u->base + u->sent;
+	res->mtime = time(NULL);
+	if (mtime >= 0) {
+		if (ftps_set_mtime(u->conn, u->final, mtime, &st2) == FTPS_OK)
+			res->mtime = mtime;
+		else
+			ftps_debug("%s: could not set the time: %s", u->final, st2.msg);
+	} else {
+		int64_t t;
+		if (ftps_mdtm(u->conn, u->final, &t, &st2) == FTPS_OK)
+			res->mtime = t;
+	}
+out:
+	release_conn(u, e);
+	hasher_free(&u->h);
+	free(u);
+	return rc;
+}
+
+int ftpsfs_upload_park(struct ftpsfs_upload *u, char *where, size_t wlen)
+{
+	struct ftps_status st = { 0 };
+	ftps_err e = ftps_xfer_finish(u->xfer, &st);
+	int rc = 0;
+
+	u->xfer = NULL;
+	if (e == FTPS_OK)
+		e = verify(u, &st);
+	if (e != FTPS_OK) {
+		ftps_error("upload of %s failed: %s", u->final, st.msg);
+		rc = e == FTPS_E_IO || e == FTPS_E_PROTO ? -EIO : -ftps_err_errno(e);
+		cleanup_temp(u);
+	} else {
+		snprintf(where, wlen, "%s", u->target);
+	}
+	release_conn(u, e);
+	hasher_free(&u->h);
+	free(u);
+	return rc;
+}
+
+void ftpsfs_remote_delete(struct ftpsfs *fs, const char *remote)
+{
+	struct ftps_status st = { 0 };
+	struct ftps_conn *c;
+
+	if (ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, &st) != FTPS_OK)
+		return;
+	delete_quietly(c, remote);
+	ftps_pool_put(fs->pool, c, FTPS_OK);
+}
+
+static int retryable(int rc)
+{
+	return rc == -EIO || rc == -ETIMEDOUT || rc == -EAGAIN || rc == -ECONNRESET ||
+	       rc == -EPROTO || rc == -ECONNABORTED;
+}
+
+int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t from,
+                     uint64_t size, int append, mode_t mode, int64_t mtime,
+                     struct ftpsfs_uploaded *res)
+{
+	char *buf = malloc(IO_CHUNK);
+	int rc = -EIO;
+
+	if (!buf)
+		return -ENOMEM;
+	for (int attempt = 1; attempt <= UPLOAD_TRIES; attempt++) {
+		struct ftpsfs_upload *u;
+		uint64_t off = from;
+
+		rc = ftpsfs_upload_start(fs, remote, append, &u);
+		if (rc == 0 && append && u->base != from) {
+			ftps_error("%s changed on the server while open (%llu bytes, expected %llu): "
+			           "not appending", remote, (unsigned long long)u->base,
+			           (unsigned long long)from);
+			ftpsfs_upload_abort(u);
+			rc = -EIO;
+			break;
+		}
+		while (rc == 0 && off < size) {
+			size_t want = size - off < IO_CHUNK ? (size_t)(size - off) : IO_CHUNK;
+			ssize_t n = pread(fd, buf, want, (off_t)off);
+			if (n <= 0) {
+				rc = n < 0 ? -errno : -EIO;
+				ftps_error("%s: reading the spool: %s", remote, strerror(-rc));
+				ftpsfs_upload_abort(u);
+				goto done;
+			}
+			rc = ftpsfs_upload_write(u, buf, (size_t)n);
+			off += (uint64_t)n;
+		}
+		if (rc == 0) {
+			rc = ftpsfs_upload_finish(u, mode, mtime, res);
+		} else if (u) {
+			ftpsfs_upload_abort(u);
+		}
+		if (rc == 0 || !retryable(rc) || append)
+			break;
+		ftps_warn("upload of %s failed (%s); trying again (%d of %d)", remote,
+		          strerror(-rc), attempt + 1, UPLOAD_TRIES);
+	}
+done:
+	free(buf);
+	return rc;
+}
+
+int64_t ftpsfs_download_fd(struct ftpsfs *fs, const char *remote, int fd)
+{
+	struct ftps_status st = { 0 };
+	struct ftps_conn *c;
+	struct ftps_xfer *x;
+	uint64_t off = 0;
+	char *buf = malloc(IO_CHUNK);
+	ftps_err e;
+
+	if (!buf)
+		return -ENOMEM;
+	e = ftpsfs_get_xfer_conn(fs, NULL, &c, &st);
+	if (e != FTPS_OK) {
+		free(buf);
+		return ftpsfs_errno(e, &st, "download", remote);
+	}
+	e = ftps_retr_start(c, remote, 0, &x, &st);
+	while (e == FTPS_OK) {
+		size_t got = 0;
+		e = ftps_xfer_read(x, buf, IO_CHUNK, &got, &st);
+		if (e != FTPS_OK) {
+			ftps_xfer_abort(x, NULL);
+			break;
+		}
+		if (got == 0) {
+			e = ftps_xfer_finish(x, &st);
+			break;
+		}
+		if (pwrite(fd, buf, got, (off_t)off) != (ssize_t)got) {
+			int err = errno ? errno : ENOSPC;
+			ftps_xfer_abort(x, NULL);
+			ftps_pool_put(fs->pool, c, FTPS_OK);
+			free(buf);
+			ftps_error("%s: writing the spool: %s", remote, strerror(err));
+			return -err;
+		}
+		off += got;
+	}
+	ftps_pool_put(fs->pool, c, e);
+	free(buf);
+	if (e != FTPS_OK)
+		return ftpsfs_errno(e, &st, "download", remote);
+	return (int64_t)off;
+}
