@@ -1,1 +1,122 @@
-/* path.c - placeholder */
+/* path.c - remote paths: checking, joining, splitting.
+ *
+ * Everything here works on bounded buffers and never allocates. The one
+ * rule that matters for safety: a path that could split an FTP command
+ * (CR or LF; NUL cannot occur inside a C string) never leaves this module
+ * as "ok", and joining never produces a ".." that could climb above the
+ * mount's root.
+ */
+#include <string.h>
+
+#include "ftps_limits.h"
+#include "path.h"
+
+int ftps_path_ok(const char *p)
+{
+	size_t len;
+
+	if (p == NULL || p[0] != '/')
+		return -1;
+	len = strnlen(p, FTPS_MAX_PATH);
+	if (len >= FTPS_MAX_PATH)
+		return -1;
+	if (memchr(p, '\r', len) != NULL || memchr(p, '\n', len) != NULL)
+		return -1;
+	return 0;
+}
+
+/* Append the components of src to out (currently *len bytes), each as
+ * "/name", skipping empty ones. ".." and "." are refused when strict
+ * (paths inside the mount come from the kernel, which never sends them,
+ * so seeing one means something is wrong). Returns 0 or -1. */
+static int append_components(char *out, size_t outlen, size_t *len,
+                             const char *src, int strict)
+{
+	const char *p = src;
+
+	while (*p != '\0') {
+		const char *end;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		end = strchr(p, '/');
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (strict && ((n == 1 && p[0] == '.') ||
+		               (n == 2 && p[0] == '.' && p[1] == '.')))
+			return -1;
+		if (*len + 1 + n >= outlen)
+			return -1;
+		out[(*len)++] = '/';
+		memcpy(out + *len, p, n);
+		*len += n;
+		p += n;
+	}
+	out[*len] = '\0';
+	return 0;
+}
+
+int ftps_path_join(const char *root, const char *path, char *out, size_t outlen)
+{
+	size_t len = 0;
+
+	if (out == NULL || outlen == 0)
+		return -1;
+	out[0] = '\0';
+	if (path == NULL || outlen < 2)
+		return -1;
+	if (root == NULL)
+		root = "/";
+	if (append_components(out, outlen, &len, root, 0) != 0 ||
+	    append_components(out, outlen, &len, path, 1) != 0) {
+		out[0] = '\0';
+		return -1;
+	}
+	if (len == 0) {                 /* root "/" and path "/" */
+		out[0] = '/';
+		out[1] = '\0';
+	}
+	if (ftps_path_ok(out) != 0) {
+		out[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+int ftps_path_split(const char *path, char *parent, size_t plen,
+                    const char **name)
+{
+	const char *slash;
+	const char *base;
+	size_t len, n;
+
+	if (path == NULL || parent == NULL || plen == 0 || path[0] != '/')
+		return -1;
+	len = strnlen(path, FTPS_MAX_PATH);
+	if (len >= FTPS_MAX_PATH)
+		return -1;
+	slash = strrchr(path, '/');
+	base = slash + 1;
+	/* "/" and "/a/" have no name; "." and ".." are not names either. */
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return -1;
+	n = (size_t)(slash - path);
+	while (n > 0 && path[n - 1] == '/')  /* "/a//b": parent "/a" */
+		n--;
+	if (n == 0) {
+		if (plen < 2)
+			return -1;
+		parent[0] = '/';
+		parent[1] = '\0';
+	} else {
+		if (n >= plen)
+			return -1;
+		memcpy(parent, path, n);
+		parent[n] = '\0';
+	}
+	if (name != NULL)
+		*name = base;
+	return 0;
+}
