@@ -1,0 +1,111 @@
+# tests/integration/lib.sh - helpers for integration tests: counting
+# results, running ftps-cli and mounting ftpsfs for real.
+#
+#   . "$top_srcdir/tests/integration/lib.sh"    (after testbed.sh)
+#   it_mount "$mnt" [extra ftpsfs options...]   mounts the current TB_* server
+#   it_umount "$mnt"                            unmounts, expects exit 0
+#   check "what" command...                     PASS/FAIL line, counted
+#   it_summary                                  "N passed, N failed", exit code
+#
+# it_mount runs the daemon in the foreground (-f) in the background of the
+# test, waits (bounded) until the mountpoint is mounted or the daemon died,
+# and registers an unmount with tb_at_exit, so nothing stays mounted when
+# a test fails or is interrupted. The daemon's stderr goes to $mnt.log;
+# it_umount fails the test when the daemon exited non-zero or logged an
+# unexpected warning or error.
+
+: "${top_builddir:=$top_srcdir/build}"
+FTPSFS=${FTPSFS:-$top_builddir/fuse/ftpsfs}
+FTPS_CLI=${FTPS_CLI:-$top_builddir/tests/tools/ftps-cli}
+it_npass=0
+it_nfail=0
+it_mount_timeout=${IT_MOUNT_TIMEOUT:-20}
+declare -A it__pids
+
+it_pass() { printf 'PASS: %s\n' "$*"; it_npass=$((it_npass + 1)); }
+it_fail() { printf 'FAIL: %s\n' "$*"; it_nfail=$((it_nfail + 1)); }
+
+# check "description" cmd args...: runs the command, PASS when it succeeds.
+check() {
+	local what=$1
+	shift
+	if "$@"; then it_pass "${TB_NAME:-}: $what"; else it_fail "${TB_NAME:-}: $what"; fi
+}
+
+# ftps-cli against the current server, with its CA and password.
+cli() {
+	FTPS_PASSWORD=$TB_PASS timeout 60 "$FTPS_CLI" --cafile "$TB_CAFILE" "$@"
+}
+
+it_is_mounted() { mountpoint -q "$1" 2>/dev/null; }
+
+# it_mount MNT [options...]: mount the current server at MNT.
+it_mount() {
+	local mnt=$1 i pid
+	shift
+	mkdir -p "$mnt"
+	printf '%s\n' "$TB_PASS" | "$FTPSFS" -f -o cafile="$TB_CAFILE" -o password_stdin \
+		"$@" "$TB_URL" "$mnt" >"$mnt.log" 2>&1 &
+	pid=$!
+	it__pids[$mnt]=$pid
+	tb_at_exit "it__cleanup '$mnt'"
+	for ((i = 0; i < it_mount_timeout * 10; i++)); do
+		if it_is_mounted "$mnt"; then
+			return 0
+		fi
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "ftpsfs exited before mounting:" >&2
+			sed 's/^/    /' "$mnt.log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "ftpsfs did not mount within ${it_mount_timeout}s" >&2
+	return 1
+}
+
+it__cleanup() {
+	local mnt=$1 pid=${it__pids[$1]:-}
+	if it_is_mounted "$mnt"; then
+		fusermount3 -u "$mnt" 2>/dev/null || fusermount3 -uz "$mnt" 2>/dev/null
+	fi
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill "$pid" 2>/dev/null
+	fi
+	return 0
+}
+
+# it_umount MNT [allowed-log-regex]: unmount; the daemon must exit 0 and
+# have logged no warning or error except lines matching the regex.
+it_umount() {
+	local mnt=$1 allow=${2:-'^$'} pid=${it__pids[$1]:-} rc=0 i
+	fusermount3 -u "$mnt" || return 1
+	if [ -n "$pid" ]; then
+		for ((i = 0; i < 300; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		if kill -0 "$pid" 2>/dev/null; then
+			echo "ftpsfs still running 30s after unmount" >&2
+			kill "$pid"
+			return 1
+		fi
+		wait "$pid" || rc=$?
+		unset "it__pids[$mnt]"
+	fi
+	if [ "$rc" -ne 0 ]; then
+		echo "ftpsfs exited with $rc" >&2
+		sed 's/^/    /' "$mnt.log" >&2
+		return 1
+	fi
+	if grep -E 'warn|error' "$mnt.log" | grep -Ev "$allow" | grep -q .; then
+		echo "unexpected messages from ftpsfs:" >&2
+		grep -E 'warn|error' "$mnt.log" | grep -Ev "$allow" | sed 's/^/    /' >&2
+		return 1
+	fi
+	return 0
+}
+
+# it_summary: the closing line the test runner reads, and the exit code.
+it_summary() {
+	printf '%d passed, %d failed\n' "$it_npass" "$it_nfail"
+	[ "$it_nfail" -eq 0 ]
+}
