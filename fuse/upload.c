@@ -17,6 +17,12 @@
 
 #define IO_CHUNK (256 * 1024)
 #define UPLOAD_TRIES 3
+/* The last bytes sent are kept in memory, so that an upload whose
+ * connection drops can go on (APPE) from what reached the server: more
+ * than the socket buffers can hold in flight. */
+#define RING_MAX (16 * 1024 * 1024)
+#define RING_MIN (64 * 1024)
+#define RESUME_TRIES 3
 
 /* ---- hashing what we send, to compare with the server's HASH ---- */
 
@@ -113,6 +119,8 @@ struct ftpsfs_upload {
 	struct ftps_xfer *xfer;
 	uint64_t sent;
 	struct hasher h;
+	char *ring;                     /* the last bytes sent: offset a at ring[a % ring_cap] */
+	size_t ring_cap;
 };
 
 /* ".NAME.ftpsfs-XXXXXX" next to the final name, within NAME_MAX. */
@@ -213,15 +221,109 @@ fail:
 	rc = ftpsfs_errno(e, &st, append ? "append" : "upload", remote);
 	release_conn(u, e);
 	hasher_free(&u->h);
+	free(u->ring);
 	free(u);
 	return rc;
+}
+
+/* Failures worth resuming after: the network, not the server's refusal. */
+static int transient(ftps_err e)
+{
+	return e == FTPS_E_CONN || e == FTPS_E_TIMEOUT || e == FTPS_E_RETRY || e == FTPS_E_TLS ||
+	       e == FTPS_E_PROTO;
+}
+
+/* Keep buf (the bytes at u->sent) in the ring. While the upload is smaller
+ * than RING_MAX the ring holds all of it, linearly. */
+static void ring_keep(struct ftpsfs_upload *u, const char *buf, size_t len)
+{
+	uint64_t end = u->sent + len;
+
+	if (u->ring_cap < RING_MAX && end > u->ring_cap) {
+		size_t ncap = u->ring_cap ? u->ring_cap : RING_MIN;
+		while (ncap < end && ncap < RING_MAX)
+			ncap *= 2;
+		char *nr = realloc(u->ring, ncap);
+		if (!nr)
+			return;   /* no memory: we just cannot resume as far back */
+		u->ring = nr;
+		u->ring_cap = ncap;
+	}
+	if (!u->ring)
+		return;
+	if (len > u->ring_cap) {
+		buf += len - u->ring_cap;
+		len = u->ring_cap;
+	}
+	for (size_t done = 0; done < len;) {
+		size_t pos = (size_t)((end - len + done) % u->ring_cap);
+		size_t n = u->ring_cap - pos < len - done ? u->ring_cap - pos : len - done;
+		memcpy(u->ring + pos, buf + done, n);
+		done += n;
+	}
+}
+
+/* The oldest offset still in the ring. */
+static uint64_t ring_from(const struct ftpsfs_upload *u, uint64_t end)
+{
+	if (!u->ring)
+		return end;
+	return end > u->ring_cap ? end - u->ring_cap : 0;
+}
+
+/* The connection failed with bytes up to end sent: on a new connection, ask
+ * how much arrived and send the rest from the ring with APPE. */
+static ftps_err resume(struct ftpsfs_upload *u, uint64_t end, struct ftps_status *st)
+{
+	ftps_err e = st->err ? st->err : FTPS_E_CONN;
+
+	for (int attempt = 1; attempt <= RESUME_TRIES; attempt++) {
+		uint64_t landed = 0;
+
+		if (u->xfer)
+			ftps_xfer_abort(u->xfer, NULL);
+		u->xfer = NULL;
+		release_conn(u, FTPS_E_CONN);
+		ftps_warn("upload of %s interrupted after %llu bytes (%s); resuming (%d of %d)",
+		          u->final, (unsigned long long)end, st->msg, attempt, RESUME_TRIES);
+		usleep(200000 * (useconds_t)attempt);   /* let the old session finish writing */
+		if ((e = ftpsfs_get_xfer_conn(u->fs, NULL, &u->conn, st)) != FTPS_OK)
+			continue;
+		e = ftps_size(u->conn, u->target, &landed, st);
+		if (e == FTPS_E_NOENT && u->base == 0)
+			landed = 0, e = FTPS_OK;
+		if (e != FTPS_OK)
+			continue;
+		if (landed < u->base || landed - u->base > end ||
+		    landed - u->base < ring_from(u, end))
+			return ftps_fail(st, FTPS_E_IO, 0, "cannot resume: the server has %llu bytes "
+			                 "and only bytes from %llu are still at hand",
+			                 (unsigned long long)landed, (unsigned long long)ring_from(u, end));
+		uint64_t off = landed - u->base;
+		e = ftps_stor_start(u->conn, u->target, off > 0 || u->append, &u->xfer, st);
+		while (e == FTPS_OK && off < end) {
+			size_t pos = (size_t)(off % u->ring_cap);
+			size_t n = u->ring_cap - pos;
+			if (n > end - off)
+				n = (size_t)(end - off);
+			e = ftps_xfer_write(u->xfer, u->ring + pos, n, st);
+			off += n;
+		}
+		if (e == FTPS_OK)
+			return FTPS_OK;
+	}
+	return e;
 }
 
 int ftpsfs_upload_write(struct ftpsfs_upload *u, const void *buf, size_t len)
 {
 	struct ftps_status st = { 0 };
-	ftps_err e = ftps_xfer_write(u->xfer, buf, len, &st);
+	ftps_err e;
 
+	ring_keep(u, buf, len);
+	e = ftps_xfer_write(u->xfer, buf, len, &st);
+	if (transient(e) && u->ring)
+		e = resume(u, u->sent + len, &st);
 	if (e != FTPS_OK)
 		return ftpsfs_errno(e, &st, "upload", u->final);
 	hasher_update(&u->h, buf, len);
@@ -246,6 +348,7 @@ void ftpsfs_upload_abort(struct ftpsfs_upload *u)
 	cleanup_temp(u);
 	release_conn(u, e);
 	hasher_free(&u->h);
+	free(u->ring);
 	free(u);
 }
 
@@ -295,6 +398,22 @@ static ftps_err put_in_place(struct ftpsfs_upload *u, struct ftps_status *st)
 	return ftps_rename(u->conn, u->target, u->final, st);
 }
 
+/* Close the data connection and read 226; a transfer cut short by the
+ * network is resumed from the ring and completed again. */
+static ftps_err complete(struct ftpsfs_upload *u, struct ftps_status *st)
+{
+	ftps_err e = ftps_xfer_finish(u->xfer, st);
+
+	u->xfer = NULL;
+	for (int i = 0; i < RESUME_TRIES && u->ring && transient(e); i++) {
+		if ((e = resume(u, u->sent, st)) != FTPS_OK)
+			break;
+		e = ftps_xfer_finish(u->xfer, st);
+		u->xfer = NULL;
+	}
+	return e;
+}
+
 int ftpsfs_upload_finish(struct ftpsfs_upload *u, mode_t mode, int64_t mtime,
                          struct ftpsfs_uploaded *res)
 {
@@ -302,8 +421,7 @@ int ftpsfs_upload_finish(struct ftpsfs_upload *u, mode_t mode, int64_t mtime,
 	ftps_err e;
 	int rc = 0;
 
-	e = ftps_xfer_finish(u->xfer, &st);
-	u->xfer = NULL;
+	e = complete(u, &st);
 	if (e == FTPS_OK)
 		e = verify(u, &st);
 	if (e == FTPS_OK && mode && ftps_chmod(u->conn, u->target, mode & 07777, &st2) != FTPS_OK)
@@ -333,6 +451,7 @@ int ftpsfs_upload_finish(struct ftpsfs_upload *u, mode_t mode, int64_t mtime,
 out:
 	release_conn(u, e);
 	hasher_free(&u->h);
+	free(u->ring);
 	free(u);
 	return rc;
 }
@@ -340,10 +459,9 @@ out:
 int ftpsfs_upload_park(struct ftpsfs_upload *u, char *where, size_t wlen)
 {
 	struct ftps_status st = { 0 };
-	ftps_err e = ftps_xfer_finish(u->xfer, &st);
+	ftps_err e = complete(u, &st);
 	int rc = 0;
 
-	u->xfer = NULL;
 	if (e == FTPS_OK)
 		e = verify(u, &st);
 	if (e != FTPS_OK) {
@@ -355,6 +473,7 @@ int ftpsfs_upload_park(struct ftpsfs_upload *u, char *where, size_t wlen)
 	}
 	release_conn(u, e);
 	hasher_free(&u->h);
+	free(u->ring);
 	free(u);
 	return rc;
 }
