@@ -235,10 +235,13 @@ static int looks_like_tls(const unsigned char *b, size_t n)
 	return n >= 2 && b[0] >= 20 && b[0] <= 24 && b[1] == 3;
 }
 
+/* Judges only the bytes that have arrived: a slow server may send its
+ * greeting one byte at a time. */
 static int looks_like_greeting(const unsigned char *b, size_t n)
 {
-	return n >= 3 && b[0] >= '1' && b[0] <= '5' && b[1] >= '0' && b[1] <= '9' &&
-	       b[2] >= '0' && b[2] <= '9';
+	return n >= 1 && b[0] >= '1' && b[0] <= '5' &&
+	       (n < 2 || (b[1] >= '0' && b[1] <= '9')) &&
+	       (n < 3 || (b[2] >= '0' && b[2] <= '9'));
 }
 
 static ftps_err mode_error_implicit(struct ftps_status *st)
