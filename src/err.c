@@ -417,9 +417,14 @@ ftps_err ftps_fail(struct ftps_status *st, ftps_err err, int reply,
 		snprintf(st->msg, sizeof st->msg, "%s", ftps_strerror(err));
 		return err;
 	}
+	/* Format into a copy: callers may pass st->msg itself as an argument
+	 * ("%s: more detail", st->msg), and vsnprintf must not read the buffer
+	 * it writes (glibc clears it first: the message came out empty). */
+	char buf[sizeof st->msg];
 	va_start(ap, fmt);
-	n = vsnprintf(st->msg, sizeof st->msg, fmt, ap);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
+	memcpy(st->msg, buf, sizeof st->msg);
 	if (n < 0)
 		snprintf(st->msg, sizeof st->msg, "%s", ftps_strerror(err));
 	else if ((size_t)n >= sizeof st->msg)

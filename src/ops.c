@@ -218,6 +218,16 @@ ftps_err ftps_set_mtime(struct ftps_conn *c, const char *path, int64_t mtime,
 	return conn_reply_err(r, FTPS_CTX_RETR, "MDTM", st);
 }
 
+/* The text after the code on the last line of a reply: multi-line replies
+ * carry their result there. "" when the line is only a code. */
+static const char *reply_last_text(const struct ftps_reply *r)
+{
+	const char *nl = strrchr(r->text, '\n');
+	const char *line = nl ? nl + 1 : r->text;
+
+	return strlen(line) > 4 ? line + 4 : "";
+}
+
 static int copy_hex(const char *s, char *out, size_t outlen)
 {
 	size_t n = strspn(s, "0123456789abcdefABCDEF");
@@ -259,8 +269,9 @@ ftps_err ftps_hash(struct ftps_conn *c, const char *path, enum ftps_hash_algo *a
 			return e;
 		if (r->code != 213)
 			return conn_reply_err(r, FTPS_CTX_RETR, "HASH", st);
-		/* "213 SHA-256 0-49 169cd22282da7f147cb491e559e9dd filename" */
-		const char *p = r->text + 4;
+		/* "213 SHA-256 0-49 169cd22282da7f147cb491e559e9dd filename", on the
+		 * last line: ProFTPD says "213-Computing SHA-512 digest" first. */
+		const char *p = reply_last_text(r);
 		for (int field = 0; field < 2 && p; field++) {
 			p = strchr(p, ' ');
 			if (p)
@@ -275,7 +286,7 @@ ftps_err ftps_hash(struct ftps_conn *c, const char *path, enum ftps_hash_algo *a
 	if (r->code != 213 && r->code != 250 && r->code != 200)
 		return conn_reply_err(r, FTPS_CTX_RETR, xcmd[a], st);
 	/* "213 0123abcd" or "250 0123abcd" (some add the name after) */
-	const char *p = r->text + 4;
+	const char *p = reply_last_text(r);
 	while (*p == ' ')
 		p++;
 	if (copy_hex(p, out, outlen) != 0)
@@ -283,8 +294,8 @@ ftps_err ftps_hash(struct ftps_conn *c, const char *path, enum ftps_hash_algo *a
 	return FTPS_OK;
 }
 
-ftps_err ftps_list(struct ftps_conn *c, const char *path, ftps_entry_cb cb,
-                   void *arg, struct ftps_status *st)
+static ftps_err list_with(struct ftps_conn *c, int mlsd, const char *path,
+                          ftps_entry_cb cb, void *arg, struct ftps_status *st)
 {
 	struct ftps_listing_parser *lp;
 	struct ftps_xfer *x;
@@ -295,10 +306,10 @@ ftps_err ftps_list(struct ftps_conn *c, const char *path, ftps_entry_cb cb,
 	lp = malloc(sizeof(*lp));
 	if (!lp)
 		return ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
-	ftps_listing_parser_init(lp, c->use_mlsd ? FTPS_LISTING_MLSD : FTPS_LISTING_LIST,
+	ftps_listing_parser_init(lp, mlsd ? FTPS_LISTING_MLSD : FTPS_LISTING_LIST,
 	                         time(NULL), cb, arg);
 	/* "LIST -a" shows dot-files on vsftpd, ProFTPD and pure-ftpd. */
-	e = xfer_start_listing(c, c->use_mlsd ? "MLSD" : "LIST -a", path, &x, st);
+	e = xfer_start_listing(c, mlsd ? "MLSD" : "LIST -a", path, &x, st);
 	if (e != FTPS_OK) {
 		free(lp);
 		return e;
@@ -324,4 +335,16 @@ ftps_err ftps_list(struct ftps_conn *c, const char *path, ftps_entry_cb cb,
 		           lp->skipped);
 	free(lp);
 	return ftps_xfer_finish(x, st);
+}
+
+ftps_err ftps_list(struct ftps_conn *c, const char *path, ftps_entry_cb cb,
+                   void *arg, struct ftps_status *st)
+{
+	return list_with(c, c->use_mlsd, path, cb, arg, st);
+}
+
+ftps_err ftps_list_unix(struct ftps_conn *c, const char *path, ftps_entry_cb cb,
+                        void *arg, struct ftps_status *st)
+{
+	return list_with(c, 0, path, cb, arg, st);
 }

@@ -481,6 +481,42 @@ ftps_err ftps_xfer_finish(struct ftps_xfer *x, struct ftps_status *st)
 	return e;
 }
 
+/* How long a cut transfer may stay silent before we stop waiting for its
+ * final reply and resynchronise with NOOP instead. Servers that do answer
+ * (426 or 226) do so within milliseconds of the cut. */
+#define ABORT_QUIET_MS 1000
+
+/* True when a reply (or part of one) is ready or arrives before deadline,
+ * without consuming anything. */
+static int reply_arriving(struct ftps_conn *c, int64_t deadline)
+{
+	if (c->rpos < c->rlen || (c->ssl && SSL_pending(c->ssl) > 0))
+		return 1;
+	return ftps_sock_wait(c->fd, POLLIN, deadline) > 0;
+}
+
+/* The last words of a transfer whose data connection we cut. Most servers
+ * send 426 or 226. pure-ftpd sends either those, or only its statistics
+ * line under the code of its last reply ("150 0.002 seconds (measured
+ * here), ..."), or nothing at all; waiting for a final reply there hangs
+ * until the timeout. So a 1xx reply, or ABORT_QUIET_MS of silence, also
+ * ends the wait: the NOOP that follows reads whatever comes late. */
+static ftps_err read_abort_reply(struct ftps_conn *c, struct ftps_status *st)
+{
+	const struct ftps_reply *r;
+	ftps_err e;
+
+	if (!reply_arriving(c, ftps_deadline(ABORT_QUIET_MS))) {
+		ftps_debug("no reply %d ms after cutting the transfer; resynchronising",
+		           ABORT_QUIET_MS);
+		return FTPS_OK;
+	}
+	e = conn_read_reply(c, ftps_deadline(conn_timeout(c)), &r, st);
+	if (e == FTPS_OK && r->code < 200)
+		ftps_debug("a preliminary reply after cutting the transfer: %.80s", r->text);
+	return e;
+}
+
 ftps_err ftps_xfer_abort(struct ftps_xfer *x, struct ftps_status *st)
 {
 	struct ftps_conn *c = x->c;
@@ -490,7 +526,7 @@ ftps_err ftps_xfer_abort(struct ftps_xfer *x, struct ftps_status *st)
 
 	close_data(x);   /* no close_notify: the server must see a cut */
 	if (!x->final_read) {
-		e = conn_read_final(c, ftps_deadline(conn_timeout(c)), &r, &st2);
+		e = read_abort_reply(c, &st2);
 		x->final_read = 1;
 	}
 	if (e == FTPS_OK && c->state != CONN_BROKEN) {

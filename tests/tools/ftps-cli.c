@@ -10,6 +10,8 @@
  *
  * Commands: ls DIR, get REMOTE LOCAL, put LOCAL REMOTE, append LOCAL REMOTE,
  *   getrange REMOTE OFFSET LEN LOCAL (RETR with REST, then abort),
+ *   getrange-then-ls REMOTE OFFSET LEN LOCAL DIR (the same, then a listing
+ *   of DIR on the same control connection: the abort left it in step),
  *   rm PATH, mv FROM TO, mkdir PATH, rmdir PATH, chmod OCTAL PATH,
  *   size PATH, mdtm PATH, setmtime PATH EPOCH, hash PATH, mlst PATH,
  *   reuse N DIR (N listings, then prints how many data connections resumed),
@@ -274,7 +276,11 @@ int main(int argc, char **argv)
 		e = do_get(c, a[0], 0, -1, a[1], &st);
 	else if (!strcmp(cmd, "getrange") && na == 4)
 		e = do_get(c, a[0], strtoull(a[1], NULL, 10), strtoll(a[2], NULL, 10), a[3], &st);
-	else if (!strcmp(cmd, "put") && na == 2)
+	else if (!strcmp(cmd, "getrange-then-ls") && na == 5) {
+		e = do_get(c, a[0], strtoull(a[1], NULL, 10), strtoll(a[2], NULL, 10), a[3], &st);
+		if (e == FTPS_OK)
+			e = ftps_list(c, a[4], print_entry, NULL, &st);
+	} else if (!strcmp(cmd, "put") && na == 2)
 		e = do_put(c, a[0], a[1], 0, &st);
 	else if (!strcmp(cmd, "append") && na == 2)
 		e = do_put(c, a[0], a[1], 1, &st);
