@@ -52,6 +52,9 @@ struct ftpsfs_file {
 };
 
 static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
+/* Set once the server refused an APPE that a whole upload then replaced:
+ * later appends skip the refusal's round trip (one server per daemon). */
+static _Atomic int appe_refused;
 static struct ftpsfs_file *open_head;
 
 static void reg_add(struct ftpsfs_file *f)
@@ -319,6 +322,13 @@ static ssize_t write_locked(struct ftpsfs_file *f, const char *buf, size_t len, 
 	if (f->err)
 		return f->err;
 	f->dirty = 1;
+	/* An empty file written from 0 (a shell's "> file" flushes the new
+	 * file once before printf writes) is a new upload, not an APPE. */
+	if (f->state == F_CLEAN && f->size == 0 && off == 0) {
+		ftpsfs_reader_free(f->reader);
+		f->reader = NULL;
+		f->state = F_NEW;
+	}
 	switch (f->state) {
 	case F_NEW:
 		if (off != 0)
@@ -472,11 +482,27 @@ static int flush_locked(struct ftpsfs_file *f)
 		}
 		break;
 	case F_APPEND:
-		rc = ftpsfs_upload_fd(f->fs, f->remote, f->spool_fd, f->base, f->size, 1, 0,
+		if (!appe_refused) {
+			rc = ftpsfs_upload_fd(f->fs, f->remote, f->spool_fd, f->base, f->size, 1, 0,
+			                      f->pending_mtime, &res);
+			if (rc == 0) {
+				spool_close(f, 0);
+				f->state = F_CLEAN;
+				note_uploaded(f, &res);
+				break;
+			}
+			if (rc == -ETIMEDOUT || rc == -ECONNRESET || rc == -ENOSPC)
+				break;
+		}
+		/* The server refuses APPE (ProFTPD by default): fetch its
+		 * version under the appended bytes and send the whole file. */
+		ftps_debug("%s: appending refused; uploading the whole file", f->path);
+		if (make_spool(f) < 0)
+			break;
+		rc = ftpsfs_upload_fd(f->fs, f->remote, f->spool_fd, 0, f->size, 0, f->mode,
 		                      f->pending_mtime, &res);
 		if (rc == 0) {
-			spool_close(f, 0);
-			f->state = F_CLEAN;
+			appe_refused = 1;
 			note_uploaded(f, &res);
 		}
 		break;
@@ -500,8 +526,13 @@ int ftpsfs_file_flush(struct ftpsfs_file *f)
 
 	pthread_mutex_lock(&f->mu);
 	rc = flush_locked(f);
-	if (rc < 0 && f->state != F_SPOOL && f->state != F_APPEND)
-		f->err = 0;   /* reported once; nothing is left to retry */
+	if (rc < 0 && f->state != F_SPOOL && f->state != F_APPEND) {
+		/* Reported once; nothing is left to retry. Not dirty either:
+		 * release must not upload the empty F_NEW that a failed stream
+		 * leaves, over the version the failure left intact. */
+		f->err = 0;
+		f->dirty = 0;
+	}
 	pthread_mutex_unlock(&f->mu);
 	return rc;
 }

@@ -30,7 +30,10 @@ static struct ftpsfs *get_fs(void)
 
 int ftpsfs_errno(ftps_err e, const struct ftps_status *st, const char *op, const char *path)
 {
-	int err = ftps_err_errno(e);
+	/* Once mounted, a refused connection means the server went away: to a
+	 * program that is an I/O error of this filesystem, like a dropped
+	 * connection, not a socket's "Connection refused". */
+	int err = e == FTPS_E_REFUSED ? EIO : ftps_err_errno(e);
 
 	if (e == FTPS_E_NOENT || e == FTPS_E_EXIST || e == FTPS_E_NOTEMPTY)
 		ftps_debug("%s %s: %s", op, path, st && st->msg[0] ? st->msg : ftps_strerror(e));
@@ -150,6 +153,104 @@ struct fetch {
 	void *cb_arg;
 };
 
+/* MLSD says that an entry is a symlink but not where it points (ProFTPD,
+ * pure-ftpd). When a listing has such links, the folder's LIST, which
+ * shows "name -> target", fills the targets in before the listing is
+ * cached, so they live exactly as long as the listing: readlink, ls -l
+ * and reading through the links need no further round trip. */
+struct link_fix {
+	struct ftps_entry **need;   /* copies of the target-less links, by name */
+	size_t n, cap;
+	int nomem;
+};
+
+static int need_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct ftps_entry *const *)a)->name,
+	              (*(struct ftps_entry *const *)b)->name);
+}
+
+static int collect_link_cb(void *arg, const struct ftps_entry *e)
+{
+	struct link_fix *lf = arg;
+	struct ftps_entry *copy;
+
+	if (e->type != FTPS_FT_LINK || e->link_target)
+		return 0;
+	if (lf->n == lf->cap) {
+		size_t cap = lf->cap ? lf->cap * 2 : 16;
+		struct ftps_entry **p = realloc(lf->need, cap * sizeof(*p));
+		if (!p) {
+			lf->nomem = 1;
+			return 1;
+		}
+		lf->need = p;
+		lf->cap = cap;
+	}
+	if (!(copy = malloc(sizeof(*copy)))) {
+		lf->nomem = 1;
+		return 1;
+	}
+	*copy = *e;
+	copy->link_target = NULL;
+	lf->need[lf->n++] = copy;
+	return 0;
+}
+
+static int list_target_cb(void *arg, struct ftps_entry *e)
+{
+	struct link_fix *lf = arg;
+	struct ftps_entry key, *kp = &key, **hit;
+
+	if (e->type != FTPS_FT_LINK || !e->link_target)
+		return 0;
+	memcpy(key.name, e->name, sizeof(key.name));
+	hit = bsearch(&kp, lf->need, lf->n, sizeof(*lf->need), need_cmp);
+	if (hit && !(*hit)->link_target) {
+		(*hit)->link_target = e->link_target;   /* taken over */
+		e->link_target = NULL;
+	}
+	return 0;
+}
+
+static ftps_err add_link_targets(struct ftps_conn *c, const char *remote,
+                                 struct ftps_dc_listing *l, struct ftps_status *st)
+{
+	struct link_fix lf = { NULL, 0, 0, 0 };
+	ftps_err e = FTPS_OK;
+
+	ftps_dc_listing_foreach(l, collect_link_cb, &lf);
+	if (lf.nomem)
+		e = ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
+	else if (lf.n > 0) {
+		qsort(lf.need, lf.n, sizeof(*lf.need), need_cmp);
+		e = ftps_list_unix(c, remote, list_target_cb, &lf, st);
+		/* A server that refuses LIST still has a usable listing: its
+		 * links only stay without targets. */
+		if (e != FTPS_OK && e != FTPS_E_CONN && ftps_conn_usable(c)) {
+			ftps_debug("LIST %s for symlink targets: %s", remote, st->msg);
+			e = FTPS_OK;
+		}
+	}
+	for (size_t i = 0; i < lf.n; i++) {
+		if (e == FTPS_OK && lf.need[i]->link_target &&
+		    ftps_dc_listing_add(l, lf.need[i]) != 0)
+			e = ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
+		ftps_entry_clear(lf.need[i]);
+		free(lf.need[i]);
+	}
+	free(lf.need);
+	return e;
+}
+
+ftps_err ftpsfs_list_into(struct ftps_conn *c, const char *remote, struct ftps_dc_listing *l,
+                          struct ftps_status *st)
+{
+	ftps_err e = ftps_list(c, remote, ftps_dc_listing_add_cb, l, st);
+
+	return e == FTPS_OK ? add_link_targets(c, remote, l, st) : e;
+}
+
 static ftps_err list_fn(struct ftps_conn *c, void *arg, struct ftps_status *st)
 {
 	struct fetch *f = arg;
@@ -162,7 +263,7 @@ static ftps_err list_fn(struct ftps_conn *c, void *arg, struct ftps_status *st)
 	f->l = ftps_dc_listing_new();
 	if (!f->l)
 		return ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
-	return ftps_list(c, remote, ftps_dc_listing_add_cb, f->l, st);
+	return ftpsfs_list_into(c, remote, f->l, st);
 }
 
 static int fetch_cb(void *arg, const struct ftps_entry *e)
@@ -248,6 +349,53 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	return fs;
 }
 
+/* A LIST time is a day ("Mon DD  YYYY") or a minute ("Mon DD HH:MM"), and
+ * vsftpd offers nothing better in a listing: too coarse for rsync -a, make
+ * or backup tools, which compare seconds. Such a file's time comes from
+ * MDTM when its attributes are asked for. It is not stored in the cache:
+ * an upsert would make it an own entry, kept for at least
+ * FTPS_DIRCACHE_OWN_TTL_MIN seconds, so a file changed or removed on the
+ * server would stay as it was beyond -o dir_cache; the kernel keeps the
+ * attributes for dir_cache seconds anyway. */
+struct mdtm_arg {
+	struct ftpsfs *fs;
+	const char *path;
+	int64_t mtime;
+};
+
+static ftps_err mdtm_fn(struct ftps_conn *c, void *arg, struct ftps_status *st)
+{
+	struct mdtm_arg *a = arg;
+	char remote[FTPS_MAX_PATH];
+
+	if (!ftps_conn_caps(c)->mdtm)
+		return ftps_fail(st, FTPS_E_NOTSUP, 0, "no MDTM");
+	if (ftpsfs_remote(a->fs, a->path, remote, sizeof(remote)) != 0)
+		return ftps_fail(st, FTPS_E_INVAL, 0, "path too long");
+	return ftps_mdtm(c, remote, &a->mtime, st);
+}
+
+static int coarse_time(const struct ftps_entry *e)
+{
+	return e->type == FTPS_FT_FILE && e->mtime_prec < FTPS_TP_SECOND;
+}
+
+static void refine_mtime(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
+{
+	struct mdtm_arg a = { fs, path, 0 };
+	struct ftps_status st = { 0 };
+
+	if (!coarse_time(e))
+		return;
+	if (with_conn(fs, mdtm_fn, &a, &st) != FTPS_OK) {
+		ftps_debug("MDTM %s: %s", path, st.msg);
+		return;
+	}
+	e->mtime = a.mtime;
+	e->mtime_nsec = 0;
+	e->mtime_prec = FTPS_TP_SECOND;
+}
+
 static int op_getattr(const char *path, struct stat *sb, struct fuse_file_info *fi)
 {
 	struct ftpsfs *fs = get_fs();
@@ -257,6 +405,7 @@ static int op_getattr(const char *path, struct stat *sb, struct fuse_file_info *
 	(void)fi;
 	if (rc < 0)
 		return rc;
+	refine_mtime(fs, path, &e);
 	ftpsfs_entry_stat(fs, &e, sb);
 	ftps_entry_clear(&e);
 	if (e.type == FTPS_FT_FILE)
@@ -277,7 +426,9 @@ static int fill_cb(void *arg, const struct ftps_entry *e)
 	struct stat sb;
 
 	ftpsfs_entry_stat(fl->fs, e, &sb);
-	if (fl->filler(fl->buf, e->name, &sb, 0, FUSE_FILL_DIR_PLUS) != 0) {
+	/* No attributes for a file with a coarse time: the kernel asks
+	 * getattr, which fetches the exact time, when someone wants them. */
+	if (fl->filler(fl->buf, e->name, &sb, 0, coarse_time(e) ? 0 : FUSE_FILL_DIR_PLUS) != 0) {
 		fl->full = 1;
 		return 1;
 	}
@@ -438,9 +589,15 @@ static int op_mkdir(const char *path, mode_t mode)
 	struct ftpsfs *fs = get_fs();
 	struct path_op op = { fs, path, NULL, (mode & 07777) & ~fs->opts->umask, 0, do_mkd };
 	struct ftps_entry e;
+	double before = ftps_dircache_clock();
 	int rc = run_path_op(&op, "mkdir");
 
 	if (rc == 0) {
+		/* A folder we just made is empty: its listing costs no round
+		 * trip (cp -r, tar and rsync fill many new folders). */
+		struct ftps_dc_listing *empty = ftps_dc_listing_new();
+		if (empty)
+			ftps_dircache_put_listing(fs->dc, path, empty, before, NULL, NULL);
 		memset(&e, 0, sizeof(e));
 		e.type = FTPS_FT_DIR;
 		e.mtime = time(NULL);
@@ -460,6 +617,13 @@ static ftps_err do_rmd(struct ftps_conn *c, struct path_op *op, const char *r1, 
 	return ftps_rmd(c, r1, st);
 }
 
+static int count_cb(void *arg, const struct ftps_entry *e)
+{
+	(void)e;
+	(*(unsigned *)arg)++;
+	return 0;
+}
+
 static int op_rmdir(const char *path)
 {
 	struct ftpsfs *fs = get_fs();
@@ -469,10 +633,20 @@ static int op_rmdir(const char *path)
 	if (rc == 0)
 		ftps_dircache_remove(fs->dc, path, ftps_dircache_clock());
 	else if (rc == -EACCES || rc == -ENOENT) {
-		/* Many servers answer 550 for a folder that is not empty. */
-		struct stat sb;
-		(void)sb;
+		/* Many servers answer a bare 550 for a folder that is not empty
+		 * (vsftpd: "Remove directory operation failed."): a listing
+		 * that shows entries makes it the ENOTEMPTY that rm -r, rsync
+		 * and backup tools expect. */
+		struct fetch f;
+		unsigned n = 0;
 		ftps_dircache_forget(fs->dc, path, ftps_dircache_clock());
+		memset(&f, 0, sizeof(f));
+		f.fs = fs;
+		f.dir = path;
+		f.cb = count_cb;
+		f.cb_arg = &n;
+		if (fetch_listing(fs, &f) == 0 && n > 0)
+			rc = -ENOTEMPTY;
 	}
 	return rc;
 }
@@ -627,6 +801,20 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
 		if (!warned++)
 			ftps_warn("the server cannot set modification times; times are not kept");
 		return 0;
+	}
+	if (rc < 0) {
+		/* vsftpd sets times on files only ("550 Could not set file
+		 * modification time" for a folder): rsync -a and tar would fail
+		 * on every folder for a time that FTP cannot keep anyway. */
+		struct ftps_entry e;
+		if (ftpsfs_lookup(fs, path, &e) == 0) {
+			int is_dir = e.type == FTPS_FT_DIR;
+			ftps_entry_clear(&e);
+			if (is_dir) {
+				ftps_debug("utimens %s: the server keeps no folder times", path);
+				return 0;
+			}
+		}
 	}
 	if (rc == 0)
 		update_cached(fs, path, 0, 0, 1, op.mtime);

@@ -44,6 +44,11 @@ int ftpsfs_remote(const struct ftpsfs *fs, const char *path, char *buf, size_t l
 /* Fill a stat from a listing entry. */
 void ftpsfs_entry_stat(const struct ftpsfs *fs, const struct ftps_entry *e, struct stat *stbuf);
 
+/* List remote folder into l for the cache: ftps_list, then LIST for the
+ * targets of symlinks that MLSD showed without one. */
+ftps_err ftpsfs_list_into(struct ftps_conn *c, const char *remote, struct ftps_dc_listing *l,
+                          struct ftps_status *st);
+
 /* getattr without FUSE around it: 0 and *e filled, or -errno. */
 int ftpsfs_lookup(struct ftpsfs *fs, const char *path, struct ftps_entry *e);
 

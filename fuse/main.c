@@ -23,11 +23,17 @@ static void *housekeeper(void *arg)
 {
 	struct ftpsfs *fs = arg;
 
+	/* Look often enough that a connection idle for keepalive seconds gets
+	 * its NOOP soon after, before a server whose idle limit is a little
+	 * above keepalive drops it: every keepalive/4 s, 1 s to 5 s. */
+	unsigned ka = fs->opts->keepalive;
+	time_t every = ka == 0 || ka / 4 >= 5 ? 5 : ka / 4 < 1 ? 1 : (time_t)(ka / 4);
+
 	pthread_mutex_lock(&fs->hk_mu);
 	while (!fs->stopping) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 5;
+		ts.tv_sec += every;
 		pthread_cond_timedwait(&fs->hk_cv, &fs->hk_mu, &ts);
 		if (fs->stopping)
 			break;
@@ -82,6 +88,24 @@ fail:
 	return -1;
 }
 
+/* vsftpd answers LIST of a path that does not exist with an empty listing:
+ * only CWD tells that the root is a folder. Every path sent is absolute,
+ * so the connection's working folder does not matter afterwards. */
+static ftps_err check_root(struct ftps_conn *c, const char *root, struct ftps_status *st)
+{
+	const struct ftps_reply *r;
+	ftps_err e;
+
+	if (strcmp(root, "/") == 0)
+		return FTPS_OK;
+	if ((e = ftps_command(c, &r, st, "CWD %s", root)) != FTPS_OK)
+		return e;
+	if (r->code / 100 != 2)
+		return ftps_fail(st, FTPS_E_NOENT, r->code, "%.*s", (int)strcspn(r->text, "\n"),
+		                 r->text);
+	return FTPS_OK;
+}
+
 /* The root must be a folder we can list; its listing primes the cache. */
 static int list_root(struct ftpsfs *fs)
 {
@@ -96,8 +120,9 @@ static int list_root(struct ftpsfs *fs)
 		return -1;
 	}
 	l = ftps_dc_listing_new();
-	err = l ? ftps_list(c, fs->root, ftps_dc_listing_add_cb, l, &st)
-	        : ftps_fail(&st, FTPS_E_NOMEM, 0, "out of memory");
+	err = l ? check_root(c, fs->root, &st) : ftps_fail(&st, FTPS_E_NOMEM, 0, "out of memory");
+	if (err == FTPS_OK)
+		err = ftpsfs_list_into(c, fs->root, l, &st);
 	ftps_pool_put(fs->pool, c, err);
 	if (err != FTPS_OK) {
 		ftps_dc_listing_free(l);
@@ -166,9 +191,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ftpsfs: out of memory\n");
 		goto out;
 	}
-	if (make_spool_dir(o.spool_dir) != 0 || check_server(&fs) != 0 || list_root(&fs) != 0)
-		goto out;
-
+	/* libfuse checks its own options in fuse_new: before connecting, so
+	 * that a typo is reported as such and not after a login. */
 	if (fuse_parse_cmdline(&args, &fo) != 0)
 		goto out;
 	if (!fo.mountpoint) {
@@ -178,6 +202,11 @@ int main(int argc, char **argv)
 	fuse = fuse_new(&args, &ftpsfs_ops, sizeof(ftpsfs_ops), &fs);
 	if (!fuse)
 		goto out;
+	if (make_spool_dir(o.spool_dir) != 0 || check_server(&fs) != 0 || list_root(&fs) != 0) {
+		fuse_destroy(fuse);
+		fuse = NULL;
+		goto out;
+	}
 	if (fuse_mount(fuse, fo.mountpoint) != 0) {
 		fuse_destroy(fuse);
 		fuse = NULL;
@@ -196,8 +225,11 @@ int main(int argc, char **argv)
 	if (fo.singlethread) {
 		rc = fuse_loop(fuse) == 0 ? 0 : 1;
 	} else {
+		/* libfuse 3.14 leaves max_idle_threads at UINT_MAX when not
+		 * given, then complains about its own default. */
 		struct fuse_loop_config lc = { .clone_fd = fo.clone_fd,
-		                               .max_idle_threads = fo.max_idle_threads };
+		                               .max_idle_threads = fo.max_idle_threads == UINT_MAX
+		                                                   ? 10 : fo.max_idle_threads };
 		rc = fuse_loop_mt(fuse, &lc) == 0 ? 0 : 1;
 	}
 	fuse_remove_signal_handlers(fuse_get_session(fuse));

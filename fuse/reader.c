@@ -22,6 +22,11 @@
 #define READER_CHUNK       (256 * 1024)        /* one stream read */
 #define READER_STEAL_WAIT_MS 50
 #define READER_RETRIES     3
+/* After a read failed on the network, reads of the same file fail at once
+ * for this long: the kernel's readahead queues many reads behind the one
+ * that failed, and each would otherwise wait out the timeout in turn while
+ * the program's own read waits behind them all. */
+#define READER_FAIL_HOLD_MS 2000
 
 struct ftpsfs_reader {
 	struct ftpsfs *fs;
@@ -38,6 +43,8 @@ struct ftpsfs_reader {
 	struct ftps_xfer *xfer;
 	int eof;                   /* the stream reached the end of the file */
 	int64_t last_use_ms;
+	int64_t fail_until_ms;     /* reads fail with fail_rc until then */
+	int fail_rc;
 
 	struct ftpsfs_reader *prev, *next;  /* the registry, under reg_mu */
 };
@@ -279,6 +286,7 @@ struct ftpsfs_reader *ftpsfs_reader_new(struct ftpsfs *fs, const char *remote, i
 static ssize_t read_locked(struct ftpsfs_reader *r, char *buf, size_t len, uint64_t off)
 {
 	struct ftps_status st = { 0 };
+	int64_t give_up = now_ms() + (r->fs->cfg->timeout_ms > 0 ? r->fs->cfg->timeout_ms : 30000);
 	int retries = 0;
 	ftps_err e = FTPS_OK;
 
@@ -310,13 +318,21 @@ fail:
 		stop_stream(r);
 		r->win_len = 0;
 		r->eof = 0;
-		if ((e == FTPS_E_CONN || e == FTPS_E_TIMEOUT || e == FTPS_E_RETRY ||
-		     e == FTPS_E_TLS) && ++retries <= READER_RETRIES) {
+		int net = e == FTPS_E_CONN || e == FTPS_E_TIMEOUT || e == FTPS_E_RETRY ||
+		          e == FTPS_E_TLS;
+		/* Resume at once after a cut; but a read that has waited a whole
+		 * timeout already gives up, so a stalled server costs a program
+		 * one timeout, not one per retry. */
+		if (net && ++retries <= READER_RETRIES && now_ms() < give_up) {
 			ftps_info("%s: %s; resuming at offset %llu", r->remote, st.msg,
 			          (unsigned long long)off);
 			continue;
 		}
-		return ftpsfs_errno(e, &st, "read", r->remote);
+		if (!net)
+			return ftpsfs_errno(e, &st, "read", r->remote);
+		r->fail_rc = ftpsfs_errno(e, &st, "read", r->remote);
+		r->fail_until_ms = now_ms() + READER_FAIL_HOLD_MS;
+		return r->fail_rc;
 	}
 	return -EIO;
 }
@@ -333,7 +349,10 @@ ssize_t ftpsfs_reader_read(struct ftpsfs_reader *r, char *buf, size_t len, off_t
 		len = (size_t)((uint64_t)r->size - (uint64_t)off);
 	pthread_mutex_lock(&r->mu);
 	r->last_use_ms = now_ms();
-	n = read_locked(r, buf, len, (uint64_t)off);
+	if (r->last_use_ms < r->fail_until_ms)
+		n = r->fail_rc;     /* logged once, by the read that failed */
+	else
+		n = read_locked(r, buf, len, (uint64_t)off);
 	r->last_use_ms = now_ms();
 	pthread_mutex_unlock(&r->mu);
 	return n;

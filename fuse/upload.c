@@ -2,6 +2,7 @@
  * (see upload.h), and downloads into the spool.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,7 @@ struct ftpsfs_upload {
 	struct hasher h;
 	char *ring;                     /* the last bytes sent: offset a at ring[a % ring_cap] */
 	size_t ring_cap;
+	int from_spool;                 /* ftpsfs_upload_fd: the caller keeps the bytes */
 };
 
 /* ".NAME.ftpsfs-XXXXXX" next to the final name, within NAME_MAX. */
@@ -165,7 +167,49 @@ static void cleanup_temp(struct ftpsfs_upload *u)
 	if (ftps_pool_get(u->fs->pool, FTPS_USE_SHORT, &c, &st) == FTPS_OK) {
 		delete_quietly(c, u->target);
 		ftps_pool_put(u->fs->pool, c, FTPS_OK);
+	} else {
+		/* The server is gone: say what is left on it, to remove later. */
+		ftps_warn("could not remove the temporary file %s on the server: %s",
+		          u->target, st.msg);
 	}
+}
+
+/* A streamed upload that failed at its end: nothing else holds its bytes.
+ * While the ring still holds all of them (files up to RING_MAX) they go to
+ * a file in the spool folder, named in the log, so nothing is lost; of a
+ * longer stream only the log can tell. */
+static void keep_stream(struct ftpsfs_upload *u)
+{
+	char path[4096];
+	int fd, n;
+
+	if (u->from_spool || u->sent == 0)
+		return;
+	if (!u->ring || u->base > 0 || u->append || u->sent > u->ring_cap) {
+		ftps_error("the %llu bytes written to %s are lost: only the last %zu were "
+		           "still at hand", (unsigned long long)u->sent, u->final, u->ring_cap);
+		return;
+	}
+	n = snprintf(path, sizeof(path), "%s/ftpsfs-XXXXXX", u->fs->opts->spool_dir);
+	if (n < 0 || (size_t)n >= sizeof(path) || (fd = mkostemp(path, O_CLOEXEC)) < 0) {
+		ftps_error("the %llu bytes written to %s are lost: no spool file (%s)",
+		           (unsigned long long)u->sent, u->final, strerror(errno));
+		return;
+	}
+	for (size_t done = 0; done < u->sent;) {
+		ssize_t w = write(fd, u->ring + done, (size_t)u->sent - done);
+		if (w <= 0) {
+			ftps_error("the %llu bytes written to %s are lost: writing %s: %s",
+			           (unsigned long long)u->sent, u->final, path,
+			           w < 0 ? strerror(errno) : "short write");
+			close(fd);
+			unlink(path);
+			return;
+		}
+		done += (size_t)w;
+	}
+	close(fd);
+	ftps_error("the changes to %s could not be uploaded; they are kept in %s", u->final, path);
 }
 
 static void release_conn(struct ftpsfs_upload *u, ftps_err last)
@@ -218,7 +262,14 @@ int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append,
 	*out = u;
 	return 0;
 fail:
-	rc = ftpsfs_errno(e, &st, append ? "append" : "upload", remote);
+	if (append && e != FTPS_E_CONN && e != FTPS_E_TIMEOUT) {
+		/* The caller falls back to a whole upload (ProFTPD refuses APPE
+		 * by default: "451 Append/Restart not permitted"). */
+		ftps_debug("append %s: %s", remote, st.msg);
+		rc = -ftps_err_errno(e);
+	} else {
+		rc = ftpsfs_errno(e, &st, append ? "append" : "upload", remote);
+	}
 	release_conn(u, e);
 	hasher_free(&u->h);
 	free(u->ring);
@@ -431,8 +482,10 @@ int ftpsfs_upload_finish(struct ftpsfs_upload *u, mode_t mode, int64_t mtime,
 	if (e != FTPS_OK) {
 		ftps_error("upload of %s failed: %s", u->final, st.msg);
 		rc = -ftps_err_errno(e);
-		if (e == FTPS_E_IO || e == FTPS_E_PROTO)
+		/* REFUSED: the server went away mid-upload (see ftpsfs_errno) */
+		if (e == FTPS_E_IO || e == FTPS_E_PROTO || e == FTPS_E_REFUSED)
 			rc = -EIO;
+		keep_stream(u);
 		cleanup_temp(u);
 		goto out;
 	}
@@ -466,7 +519,9 @@ int ftpsfs_upload_park(struct ftpsfs_upload *u, char *where, size_t wlen)
 		e = verify(u, &st);
 	if (e != FTPS_OK) {
 		ftps_error("upload of %s failed: %s", u->final, st.msg);
-		rc = e == FTPS_E_IO || e == FTPS_E_PROTO ? -EIO : -ftps_err_errno(e);
+		rc = e == FTPS_E_IO || e == FTPS_E_PROTO || e == FTPS_E_REFUSED ? -EIO
+		                                                                 : -ftps_err_errno(e);
+		keep_stream(u);
 		cleanup_temp(u);
 	} else {
 		snprintf(where, wlen, "%s", u->target);
@@ -509,6 +564,8 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
 		uint64_t off = from;
 
 		rc = ftpsfs_upload_start(fs, remote, append, &u);
+		if (rc == 0)
+			u->from_spool = 1;
 		if (rc == 0 && append && u->base != from) {
 			ftps_error("%s changed on the server while open (%llu bytes, expected %llu): "
 			           "not appending", remote, (unsigned long long)u->base,
@@ -534,10 +591,13 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
 		} else if (u) {
 			ftpsfs_upload_abort(u);
 		}
-		if (rc == 0 || !retryable(rc) || append)
+		if (rc == 0 || !retryable(rc) || append || attempt == UPLOAD_TRIES)
 			break;
 		ftps_warn("upload of %s failed (%s); trying again (%d of %d)", remote,
 		          strerror(-rc), attempt + 1, UPLOAD_TRIES);
+		/* A server that is restarting needs a moment: knocking again at
+		 * once would spend every try within milliseconds. */
+		usleep(500000 * (useconds_t)attempt);
 	}
 done:
 	free(buf);

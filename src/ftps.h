@@ -137,6 +137,10 @@ ftps_err ftps_hash(struct ftps_conn *c, const char *path, enum ftps_hash_algo *a
  * cb (see listing.h). */
 ftps_err ftps_list(struct ftps_conn *c, const char *path, ftps_entry_cb cb,
                    void *arg, struct ftps_status *st);
+/* The same with LIST, whatever the config and FEAT say: MLSD gives no
+ * symlink targets (ProFTPD, pure-ftpd), LIST shows "name -> target". */
+ftps_err ftps_list_unix(struct ftps_conn *c, const char *path, ftps_entry_cb cb,
+                        void *arg, struct ftps_status *st);
 
 /* ---- Streamed transfers ----
  * A transfer owns its control connection until ftps_xfer_finish/abort. */

@@ -221,8 +221,17 @@ SSL *ftps_tls_new_ssl(struct ftps_tls *t, int fd, const char *host,
 	else
 		SSL_set1_host(ssl, host);
 	SSL_set_ex_data(ssl, is_data ? data_index : store_index, store);
-	if (resume && SSL_set_session(ssl, resume) != 1)
-		ftps_debug("cannot offer the control session: %s", ftps_tls_errstr(eb, sizeof(eb)));
+	if (resume) {
+		/* Offer a copy: a TLS 1.3 resumption overwrites secrets in the
+		 * SSL_SESSION it was given, so the stored one (and any later
+		 * SSL_SESSION_dup of it) would be refused by the server next
+		 * time - every third STOR failed on ProFTPD that way. */
+		SSL_SESSION *copy = SSL_SESSION_dup(resume);
+		if (SSL_set_session(ssl, copy ? copy : resume) != 1)
+			ftps_debug("cannot offer the control session: %s",
+			           ftps_tls_errstr(eb, sizeof(eb)));
+		SSL_SESSION_free(copy);     /* the SSL holds its own reference */
+	}
 	return ssl;
 }
 
