@@ -555,6 +555,10 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
                      struct ftpsfs_uploaded *res)
 {
 	char *buf = malloc(IO_CHUNK);
+	/* Temporary names of failed tries: one the server was too far gone to
+	 * let us remove is removed once a later try got through. */
+	char tried[UPLOAD_TRIES][FTPS_MAX_PATH];
+	int ntried = 0;
 	int rc = -EIO;
 
 	if (!buf)
@@ -586,10 +590,19 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
 			rc = ftpsfs_upload_write(u, buf, (size_t)n);
 			off += (uint64_t)n;
 		}
+		int atomic = u && u->atomic;
+		if (atomic)
+			snprintf(tried[ntried], sizeof(tried[0]), "%s", u->target);
 		if (rc == 0) {
 			rc = ftpsfs_upload_finish(u, mode, mtime, res);
 		} else if (u) {
 			ftpsfs_upload_abort(u);
+		}
+		if (rc != 0 && atomic)
+			ntried++;
+		if (rc == 0) {
+			for (int i = 0; i < ntried; i++)
+				ftpsfs_remote_delete(fs, tried[i]);   /* quiet when already gone */
 		}
 		if (rc == 0 || !retryable(rc) || append || attempt == UPLOAD_TRIES)
 			break;
