@@ -48,6 +48,8 @@ struct ftpsfs_file {
 	struct ftpsfs_upload *up;       /* STREAM */
 	int spool_fd;
 	char spool_path[PATH_MAX];
+	int on_server;                  /* the server has a version under this path */
+	int refs;                       /* handles sharing this file, under open_mu */
 	struct ftpsfs_file *prev, *next;
 };
 
@@ -60,11 +62,51 @@ static struct ftpsfs_file *open_head;
 static void reg_add(struct ftpsfs_file *f)
 {
 	pthread_mutex_lock(&open_mu);
+	f->refs = 1;
 	f->next = open_head;
 	if (open_head)
 		open_head->prev = f;
 	open_head = f;
 	pthread_mutex_unlock(&open_mu);
+}
+
+static void spool_close(struct ftpsfs_file *f, int keep);
+
+/* An open file for path, with one more handle on it; NULL if none. Every
+ * handle on a path shares one file, so each sees the others' writes. */
+static struct ftpsfs_file *reg_take(struct ftpsfs *fs, const char *path)
+{
+	struct ftpsfs_file *f;
+
+	pthread_mutex_lock(&open_mu);
+	for (f = open_head; f; f = f->next)
+		if (f->fs == fs && strcmp(f->path, path) == 0)
+			break;
+	if (f)
+		f->refs++;
+	pthread_mutex_unlock(&open_mu);
+	return f;
+}
+
+/* A further open of a file already open. */
+static int reopen(struct ftpsfs_file *f, int flags)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&f->mu);
+	if ((flags & O_ACCMODE) != O_RDONLY)
+		f->writable = 1;
+	if (f->writable && (flags & O_TRUNC) && f->size > 0) {
+		if (f->up)
+			ftpsfs_upload_abort(f->up);
+		f->up = NULL;
+		spool_close(f, 0);
+		f->state = F_NEW;
+		f->size = 0;
+		f->dirty = 1;
+	}
+	pthread_mutex_unlock(&f->mu);
+	return rc;
 }
 
 static void reg_del(struct ftpsfs_file *f)
@@ -212,6 +254,11 @@ int ftpsfs_file_open(struct ftpsfs *fs, const char *path, int flags, struct ftps
 	*out = NULL;
 	if (rc < 0)
 		return rc;
+	if ((f = reg_take(fs, path)) != NULL) {
+		ftps_entry_clear(&e);
+		*out = f;
+		return reopen(f, flags);
+	}
 	if (e.type == FTPS_FT_DIR) {
 		ftps_entry_clear(&e);
 		return -EISDIR;
@@ -225,6 +272,7 @@ int ftpsfs_file_open(struct ftpsfs *fs, const char *path, int flags, struct ftps
 	f->mode = e.has_mode ? e.mode & 07777 : 0;
 	ftps_entry_clear(&e);
 	f->state = F_CLEAN;
+	f->on_server = 1;
 	if (f->writable && (flags & O_TRUNC)) {
 		f->state = F_NEW;
 		f->size = 0;
@@ -238,10 +286,15 @@ int ftpsfs_file_open(struct ftpsfs *fs, const char *path, int flags, struct ftps
 int ftpsfs_file_create(struct ftpsfs *fs, const char *path, mode_t mode, int flags,
                        struct ftpsfs_file **out)
 {
-	struct ftpsfs_file *f = file_new(fs, path, flags | O_WRONLY);
+	struct ftpsfs_file *f = reg_take(fs, path);
 	struct ftps_entry e;
 
 	*out = NULL;
+	if (f) {
+		*out = f;
+		return reopen(f, flags);
+	}
+	f = file_new(fs, path, flags | O_WRONLY);
 	if (!f)
 		return -ENOMEM;
 	f->writable = 1;
@@ -274,9 +327,16 @@ ssize_t ftpsfs_file_read(struct ftpsfs_file *f, char *buf, size_t len, off_t off
 	case F_CLEAN:
 		if (!f->reader)
 			f->reader = ftpsfs_reader_new(f->fs, f->remote, (int64_t)f->base);
+		struct ftpsfs_reader *r = f->reader;
+		if (r)
+			ftpsfs_reader_hold(r);   /* a flush may drop f->reader meanwhile */
 		pthread_mutex_unlock(&f->mu);
 		/* The reader has its own lock; reads run in parallel with stat. */
-		return f->reader ? ftpsfs_reader_read(f->reader, buf, len, off) : -ENOMEM;
+		if (!r)
+			return -ENOMEM;
+		n = ftpsfs_reader_read(r, buf, len, off);
+		ftpsfs_reader_free(r);
+		return n;
 	case F_NEW:
 		pthread_mutex_unlock(&f->mu);
 		return 0;
@@ -446,6 +506,7 @@ static void note_uploaded(struct ftpsfs_file *f, const struct ftpsfs_uploaded *r
 	ftps_dircache_upsert(f->fs->dc, f->path, &e, ftps_dircache_clock());
 	f->base = f->size = res->size;
 	f->dirty = 0;
+	f->on_server = 1;
 	f->pending_mtime = -1;
 	/* Reads of the new version start afresh. */
 	ftpsfs_reader_free(f->reader);
@@ -540,6 +601,11 @@ int ftpsfs_file_flush(struct ftpsfs_file *f)
 void ftpsfs_file_release(struct ftpsfs_file *f)
 {
 	if (!f)
+		return;
+	pthread_mutex_lock(&open_mu);
+	int last = --f->refs <= 0;
+	pthread_mutex_unlock(&open_mu);
+	if (!last)
 		return;
 	reg_del(f);
 	pthread_mutex_lock(&f->mu);
@@ -651,4 +717,49 @@ void ftpsfs_file_flush_all(struct ftpsfs *fs)
 		pthread_mutex_unlock(&f->mu);
 	}
 	pthread_mutex_unlock(&open_mu);
+}
+
+/* path (a file, or a folder with open files below it) was renamed to to. */
+void ftpsfs_file_renamed(struct ftpsfs *fs, const char *from, const char *to)
+{
+	size_t flen = strlen(from);
+	struct ftpsfs_file *f;
+
+	pthread_mutex_lock(&open_mu);
+	for (f = open_head; f; f = f->next) {
+		char npath[FTPS_MAX_PATH], nremote[FTPS_MAX_PATH];
+		if (f->fs != fs || strncmp(f->path, from, flen) != 0 ||
+		    (f->path[flen] != '\0' && f->path[flen] != '/'))
+			continue;
+		if (snprintf(npath, sizeof(npath), "%s%s", to, f->path + flen) >= (int)sizeof(npath) ||
+		    ftpsfs_remote(fs, npath, nremote, sizeof(nremote)) != 0)
+			continue;
+		pthread_mutex_lock(&f->mu);
+		memcpy(f->path, npath, sizeof(npath));
+		memcpy(f->remote, nremote, sizeof(nremote));
+		if (f->up)
+			ftpsfs_upload_retarget(f->up, nremote);
+		ftpsfs_reader_free(f->reader);   /* reads go on under the new name */
+		f->reader = NULL;
+		pthread_mutex_unlock(&f->mu);
+	}
+	pthread_mutex_unlock(&open_mu);
+}
+
+int ftpsfs_file_only_local(struct ftpsfs *fs, const char *path)
+{
+	struct ftpsfs_file *f;
+	int local = 0;
+
+	pthread_mutex_lock(&open_mu);
+	for (f = open_head; f; f = f->next) {
+		if (f->fs == fs && strcmp(f->path, path) == 0) {
+			pthread_mutex_lock(&f->mu);
+			local = !f->on_server;
+			pthread_mutex_unlock(&f->mu);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&open_mu);
+	return local;
 }

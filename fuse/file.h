@@ -45,6 +45,12 @@ int ftpsfs_file_set_pending_mode(struct ftpsfs *fs, const char *path, mode_t mod
 /* truncate(2) on a path: through an open file when there is one, else by
  * fetching, truncating and uploading (size 0: an empty upload). */
 int ftpsfs_truncate_path(struct ftpsfs *fs, const char *path, off_t size);
+/* A rename of path (or of a folder above open files) to to: open files
+ * follow it, so their uploads land under the new name. */
+void ftpsfs_file_renamed(struct ftpsfs *fs, const char *from, const char *to);
+/* True when path is a file created here and not yet uploaded: it exists
+ * only in this process, so a rename of it involves no server. */
+int ftpsfs_file_only_local(struct ftpsfs *fs, const char *path);
 /* Upload every file still pending (at unmount). */
 void ftpsfs_file_flush_all(struct ftpsfs *fs);
 

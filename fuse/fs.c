@@ -708,10 +708,13 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 			return -EEXIST;
 		}
 	}
-	rc = run_path_op(&op, "rename");
-	if (rc == 0)
+	/* A file created here and not uploaded yet exists only here: it is
+	 * renamed here, and its upload lands under the new name. */
+	rc = ftpsfs_file_only_local(fs, from) ? 0 : run_path_op(&op, "rename");
+	if (rc == 0) {
+		ftpsfs_file_renamed(fs, from, to);
 		ftps_dircache_rename(fs->dc, from, to, ftps_dircache_clock());
-	else {
+	} else {
 		ftps_dircache_forget(fs->dc, from, ftps_dircache_clock());
 		ftps_dircache_forget(fs->dc, to, ftps_dircache_clock());
 	}

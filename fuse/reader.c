@@ -32,6 +32,7 @@ struct ftpsfs_reader {
 	struct ftpsfs *fs;
 	char *remote;
 	int64_t size;              /* -1 unknown */
+	int refs;                  /* atomic: ftpsfs_reader_hold / _free */
 	pthread_mutex_t mu;        /* one read at a time; protects all below */
 
 	char *buf;
@@ -277,6 +278,7 @@ struct ftpsfs_reader *ftpsfs_reader_new(struct ftpsfs *fs, const char *remote, i
 	}
 	r->fs = fs;
 	r->size = size;
+	r->refs = 1;
 	pthread_mutex_init(&r->mu, NULL);
 	return r;
 }
@@ -358,9 +360,14 @@ ssize_t ftpsfs_reader_read(struct ftpsfs_reader *r, char *buf, size_t len, off_t
 	return n;
 }
 
+void ftpsfs_reader_hold(struct ftpsfs_reader *r)
+{
+	__atomic_add_fetch(&r->refs, 1, __ATOMIC_RELAXED);
+}
+
 void ftpsfs_reader_free(struct ftpsfs_reader *r)
 {
-	if (!r)
+	if (!r || __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	pthread_mutex_lock(&r->mu);
 	stop_stream(r);

@@ -30,7 +30,9 @@ struct ftpsfs_reader;
 struct ftpsfs_reader *ftpsfs_reader_new(struct ftpsfs *fs, const char *remote, int64_t size);
 /* Read up to len bytes at off: bytes read (0 at EOF) or -errno. */
 ssize_t ftpsfs_reader_read(struct ftpsfs_reader *r, char *buf, size_t len, off_t off);
-/* Cancel any stream and free. */
+/* One more reference (a read in progress while the owner may let go). */
+void ftpsfs_reader_hold(struct ftpsfs_reader *r);
+/* Drop a reference; the last one cancels any stream and frees. */
 void ftpsfs_reader_free(struct ftpsfs_reader *r);
 
 /* Check out a connection for a transfer; when all are held, take the one

@@ -366,6 +366,11 @@ static ftps_err resume(struct ftpsfs_upload *u, uint64_t end, struct ftps_status
 	return e;
 }
 
+void ftpsfs_upload_retarget(struct ftpsfs_upload *u, const char *remote)
+{
+	snprintf(u->final, sizeof(u->final), "%s", remote);
+}
+
 int ftpsfs_upload_write(struct ftpsfs_upload *u, const void *buf, size_t len)
 {
 	struct ftps_status st = { 0 };
@@ -477,7 +482,7 @@ int ftpsfs_upload_finish(struct ftpsfs_upload *u, mode_t mode, int64_t mtime,
 		e = verify(u, &st);
 	if (e == FTPS_OK && mode && ftps_chmod(u->conn, u->target, mode & 07777, &st2) != FTPS_OK)
 		ftps_debug("%s: could not keep mode %04o: %s", u->final, (unsigned)mode & 07777, st2.msg);
-	if (e == FTPS_OK && u->atomic)
+	if (e == FTPS_OK && strcmp(u->target, u->final) != 0)
 		e = put_in_place(u, &st);
 	if (e != FTPS_OK) {
 		ftps_error("upload of %s failed: %s", u->final, st.msg);

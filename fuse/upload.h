@@ -27,6 +27,8 @@ struct ftpsfs_uploaded {
  * which writes in place). Returns 0 or -errno. */
 int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append,
                         struct ftpsfs_upload **out);
+/* The file was renamed while uploading: put it in place under remote. */
+void ftpsfs_upload_retarget(struct ftpsfs_upload *u, const char *remote);
 /* Send len bytes. 0 or -errno (the upload is then dead: abort it). */
 int ftpsfs_upload_write(struct ftpsfs_upload *u, const void *buf, size_t len);
 /* Bytes sent so far. */

@@ -525,10 +525,12 @@ ftps_err conn_ensure_session(struct ftps_conn *c, struct ftps_status *st)
 {
 	const struct ftps_reply *r;
 
-	if (!c->ssl || c->sessions.n > 0)
+	if (!c->ssl || c->sessions.n > 0 || c->session_sought)
 		return FTPS_OK;
 	/* TLS 1.3 tickets are read with the next record: a NOOP round trip
-	 * makes OpenSSL process any that are waiting. */
+	 * makes OpenSSL process any that are waiting. Once per connection: a
+	 * server that issues none (pure-ftpd) is not asked again. */
+	c->session_sought = 1;
 	for (int i = 0; i < 2 && c->sessions.n == 0; i++) {
 		ftps_err e = ftps_command(c, &r, st, "NOOP");
 		if (e != FTPS_OK)

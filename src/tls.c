@@ -125,6 +125,10 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
 	if (!store) {
 		store = SSL_get_ex_data(ssl, data_index);
 		where = "data";
+		/* A data connection that did a full handshake has a session of
+		 * its own, not the control connection's: not ours to offer. */
+		if (store && !SSL_session_reused(ssl))
+			return 0;
 	}
 	if (!store)
 		return 0;
