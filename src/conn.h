@@ -41,6 +41,7 @@ struct ftps_conn {
 	int no_eprt;                    /* EPRT failed once: use PORT */
 	int prot_p;                     /* data connections use TLS */
 	int no_mfmt, no_mdtm_set;       /* learnt: these do not set times here */
+	int cut_answered, cut_silent;   /* learnt: replies after a cut transfer */
 	int session_sought;                /* looked for a TLS session once already */
 
 	char greeting[256];

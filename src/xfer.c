@@ -484,6 +484,7 @@ ftps_err ftps_xfer_finish(struct ftps_xfer *x, struct ftps_status *st)
 /* How long a cut transfer may stay silent before we stop waiting for its
  * final reply and resynchronise with NOOP instead. Servers that do answer
  * (426 or 226) do so within milliseconds of the cut. */
+#define ABORT_FIRST_QUIET_MS 2000
 #define ABORT_QUIET_MS 1000
 
 /* True when a reply (or part of one) is ready or arrives before deadline,
@@ -506,12 +507,20 @@ static ftps_err read_abort_reply(struct ftps_conn *c, struct ftps_status *st)
 	const struct ftps_reply *r;
 	ftps_err e;
 
-	if (!reply_arriving(c, ftps_deadline(ABORT_QUIET_MS))) {
-		ftps_debug("no reply %d ms after cutting the transfer; resynchronising",
-		           ABORT_QUIET_MS);
+	/* How long to wait is learnt per connection: a server that answered
+	 * a cut before gets the whole timeout (under load ProFTPD takes more
+	 * than a second); one that stayed silent gets ABORT_QUIET_MS; an
+	 * unknown one a few seconds. */
+	int quiet = c->cut_answered ? conn_timeout(c) : c->cut_silent ? ABORT_QUIET_MS
+	                                                               : ABORT_FIRST_QUIET_MS;
+	if (!reply_arriving(c, ftps_deadline(quiet))) {
+		ftps_debug("no reply %d ms after cutting the transfer; resynchronising", quiet);
+		c->cut_silent = 1;
 		return FTPS_OK;
 	}
 	e = conn_read_reply(c, ftps_deadline(conn_timeout(c)), &r, st);
+	if (e == FTPS_OK && r->code >= 200)
+		c->cut_answered = 1;
 	if (e == FTPS_OK && r->code < 200)
 		ftps_debug("a preliminary reply after cutting the transfer: %.80s", r->text);
 	return e;
