@@ -1,4 +1,7 @@
 # Integration tests against the test bed (real servers, real mounts).
+# Each is a bash script run from the build tree with top_srcdir and
+# top_builddir in its environment (see tests/local.mk); exit 77 = skipped
+# (scripts/check, as root, sets TB_NO_SKIP=1 so a missing server fails).
 INTEGRATION_TESTS = \
 	tests/integration/testbed_servers.sh \
 	tests/integration/core_ops.sh \
@@ -6,6 +9,19 @@ INTEGRATION_TESTS = \
 	tests/integration/mount_read.sh \
 	tests/integration/mount_bad_input.sh \
 	tests/integration/mount_write.sh \
-	tests/integration/mount_tools.sh
+	tests/integration/mount_tools.sh \
+	tests/integration/faults.sh \
+	tests/integration/hostile.sh \
+	tests/integration/valgrind_session.sh
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh \
+	tests/tools/fakeftp.py \
+	tests/tools/faultproxy.py \
+	tests/testbed/testbed.sh \
+	tests/testbed/tb \
+	tests/testbed/ftps_probe.py \
+	scripts/lib.sh \
+	scripts/check \
+	scripts/demo \
+	scripts/fetch-servers \
+	.ci/run

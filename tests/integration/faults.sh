@@ -1,0 +1,735 @@
+#!/bin/bash
+# tests/integration/faults.sh - issue 6: a mount rides through network
+# faults and loses nothing.
+#
+# vsftpd-explicit (require_ssl_reuse=YES) runs on 127.0.0.1; the fault
+# proxy (tests/tools/faultproxy.py) listens on 127.0.0.2 on the same control
+# and passive ports and forwards everything; ftpsfs mounts 127.0.0.2 with the
+# certificate pinned (-o fingerprint). Since ftpsfs connects data
+# connections to the control connection's peer, every byte crosses the
+# proxy, which cuts, resets, stalls or refuses connections on command.
+# Every case checks the data byte for byte (SHA-256 on both sides):
+#
+#   1  idle control connections reset: ls of an uncached folder and cat
+#      work, no error reaches the user
+#   2  the data connection of a 50 MiB read reset after 20 MiB: the reader
+#      gets every byte right (it resumes with REST)
+#   3a a streamed upload (cp of 50 MiB over an existing file) cut after
+#      20 MiB: the daemon resumes with APPE from the bytes it keeps in memory
+#      and the server ends with the new file (had close failed instead, the
+#      earlier version must be intact; that outcome is reported and fails)
+#   3b a spooled upload (an in-place edit of an existing file) cut while
+#      close uploads it: retried, the server's file is right
+#   3c the same, with the server down right after the cut for longer than
+#      the daemon retries: close fails with EIO, the earlier version stays
+#      intact, the edited file is kept in the spool folder and a log line
+#      names it
+#   3d a streamed upload cut with the server down after: cp fails with EIO,
+#      the earlier version stays intact
+#      (3c, 3d: a temporary file that could not be removed from the server
+#      while it was down must be named in the log)
+#   4  -o timeout=3 and the server down (connections refused, open ones
+#      dropped), then hung (connections accepted, nothing answered): ls of
+#      an uncached folder and cat fail with EIO or ETIMEDOUT within the
+#      timeout (measured), the mount stays alive and works again by itself
+#   5  vsftpd with max_per_ip=2 (421 beyond), -o max_conns=4, four parallel
+#      readers: all read right, no error reaches the user
+#   6  vsftpd with idle_session_timeout=4, -o keepalive=2: after 10 s idle
+#      ls and cat work on the same control connections (no reconnect: the
+#      proxy saw no new control connection)
+#   7  a file open for writing with 5 MiB written when the daemon gets
+#      SIGTERM (and again with SIGINT): the daemon finishes the upload
+#      before it exits (or keeps the data in the spool folder with a log
+#      line); the same with the server down: the data are kept in the spool
+#      folder with a log line; fusermount3 -u right after cp: the file is
+#      on the server
+#   8  a stall longer than -o timeout=3 during a read: the program's read
+#      fails with EIO or ETIMEDOUT in bounded time (measured), the mount
+#      stays alive and the file reads right once the stall ends
+#
+# Knobs: FAULTS_CASES="1 2 3 4 5 6 7 8" (a subset), FAULTS_OPTS (more mount
+# options, e.g. "-o loglevel=debug"), FAULTS_KEEP=1 (keep the work folder
+# with the daemon's and the proxy's logs).
+#
+# Exit 0 all passed, 1 a check failed, 77 cannot run here.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir/build}"
+# shellcheck source=tests/testbed/testbed.sh
+. "$top_srcdir/tests/testbed/testbed.sh"
+# shellcheck source=tests/integration/lib.sh
+. "$top_srcdir/tests/integration/lib.sh"
+
+export LC_ALL=C.UTF-8 TZ=UTC
+T="timeout 120"          # bound for every command on the mount
+PROXY=$top_srcdir/tests/tools/faultproxy.py
+MiB=$((1024 * 1024))
+t_start=$SECONDS
+
+if [ ! -x "$FTPSFS" ]; then
+	echo "SKIP: $FTPSFS is not built"
+	exit 77
+fi
+if ! python3 -c 'import socket; socket.socket().bind(("127.0.0.2", 0))' 2>/dev/null; then
+	echo "SKIP: cannot bind 127.0.0.2 (the proxy's address)"
+	exit 77
+fi
+mkdir -p "$top_builddir/tests/tmp" || exit 99
+work=$(mktemp -d "$top_builddir/tests/tmp/faults.XXXXXX") || exit 99
+mkdir -p "$work/src"      # local copies of every file, to compare with
+fp_pid=
+helper_pids=()
+
+# Unmount first, then stop the proxy and helpers, then remove our files
+# (never across a mount).
+faults_cleanup() {
+	local m p
+	for m in "${!it__pids[@]}"; do
+		it__cleanup "$m"
+	done
+	for p in "${helper_pids[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	proxy_stop
+	if [ -n "${FAULTS_KEEP:-}" ]; then
+		echo "faults: kept $work" >&2
+	else
+		rm -rf --one-file-system "$work"
+	fi
+}
+tb_at_exit faults_cleanup
+
+# ---------------------------------------------------------------------------
+# The proxy
+
+# proxy_start: a proxy in front of the current TB_* server; sets FP_PORT
+# (its control port) and PROXY_URL.
+proxy_start() {
+	local i
+	rm -f "$work/fp.port"
+	python3 "$PROXY" --listen 127.0.0.2 --target 127.0.0.1 --ctrl-port "$TB_PORT" \
+		--pasv-min "$TB_PASV_MIN" --pasv-max "$TB_PASV_MAX" --port-file "$work/fp.port" \
+		--log "$work/proxy.log" --parent $$ --lifetime 600 2>>"$work/proxy.err" &
+	fp_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$work/fp.port" ] && break
+		kill -0 "$fp_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ ! -s "$work/fp.port" ]; then
+		echo "the fault proxy did not start:" >&2
+		cat "$work/proxy.err" >&2
+		return 1
+	fi
+	FP_PORT=$(cat "$work/fp.port")
+	PROXY_URL="ftpes://$TB_USER@127.0.0.2:$TB_PORT/"
+}
+
+proxy_stop() {
+	[ -n "$fp_pid" ] || return 0
+	kill "$fp_pid" 2>/dev/null
+	wait "$fp_pid" 2>/dev/null
+	fp_pid=
+}
+
+# fp COMMAND...: one command to the proxy; its reply in $fp_reply; true on "ok".
+fp() {
+	local fd
+	fp_reply="err proxy unreachable"
+	if exec {fd}<>"/dev/tcp/127.0.0.1/$FP_PORT"; then
+		printf '%s\n' "$*" >&"$fd"
+		IFS= read -r -t 120 fp_reply <&"$fd" || fp_reply="err no reply"
+		exec {fd}>&-
+	fi
+	printf 'proxy: %s -> %s\n' "$*" "$fp_reply" >>"$work/proxy.cmds"
+	[[ $fp_reply == ok* ]]
+}
+
+# fp_stat KEY: one counter from the proxy's stats.
+fp_stat() {
+	local w
+	fp stats || return 1
+	for w in $fp_reply; do
+		if [[ $w == "$1="* ]]; then
+			echo "${w#*=}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# pmount MNT [options...]: mount the current server through the proxy.
+pmount() {
+	# shellcheck disable=SC2086  # FAULTS_OPTS: extra words, for debugging
+	TB_URL=$PROXY_URL it_mount "$1" -o fingerprint="$TB_FINGERPRINT" ${FAULTS_OPTS:-} "${@:2}"
+}
+
+daemon_pid() { echo "${it__pids[$1]:-}"; }
+
+# wait_gone PID SECONDS: true when PID exits in time.
+wait_gone() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ---------------------------------------------------------------------------
+# Helpers in python: errno names and timings, writers that do not close.
+
+cat >"$work/h.py" <<'EOF'
+import errno, hashlib, os, random, sys, time
+
+def ename(e):
+    return errno.errorcode.get(e.errno, str(e.errno))
+
+def gen(path, size, seed):
+    r = random.Random(seed)
+    with open(path, "wb") as f:
+        left = size
+        while left:
+            n = min(left, 1 << 20)
+            f.write(r.randbytes(n))
+            left -= n
+
+def sha_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(1 << 20)
+            if not b:
+                return h.hexdigest()
+            h.update(b)
+
+def try_op(op, path):
+    # "ok RESULT SECONDS" or "err ENAME SECONDS"
+    t = time.monotonic()
+    try:
+        if op == "ls":
+            res = str(len(os.listdir(path)))
+        elif op == "cat":
+            res = sha_file(path)
+        elif op == "stat":
+            res = str(os.stat(path).st_size)
+        else:
+            raise SystemExit("unknown op " + op)
+        print("ok %s %.2f" % (res, time.monotonic() - t))
+    except OSError as e:
+        print("err %s %.2f" % (ename(e), time.monotonic() - t))
+
+def wait_file(path, limit):
+    end = time.monotonic() + limit
+    while not os.path.exists(path):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)
+    return True
+
+def hold(path, size, seed, ready, limit):
+    # Write size bytes and keep the file open (no close, no fsync).
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    r = random.Random(seed)
+    left = size
+    while left:
+        n = min(left, 1 << 20)
+        os.write(fd, r.randbytes(n))
+        left -= n
+    open(ready, "w").close()
+    time.sleep(limit)
+    try:
+        os.close(fd)
+    except OSError:
+        pass
+
+def edit(path, off, size, seed):
+    # Overwrite size bytes at off in place; errors of close count.
+    r = random.Random(seed)
+    try:
+        fd = os.open(path, os.O_RDWR)
+        os.pwrite(fd, r.randbytes(size), off)
+        os.close(fd)
+        print("ok")
+    except OSError as e:
+        print("err %s" % ename(e))
+
+def edit_local(path, off, size, seed):
+    r = random.Random(seed)
+    with open(path, "r+b") as f:
+        f.seek(off)
+        f.write(r.randbytes(size))
+
+def stall_read(path, first, ready, go):
+    # Read `first` bytes, say so, wait for go, then read on and time the
+    # read that fails.
+    with open(path, "rb", buffering=0) as f:
+        got = 0
+        while got < first:
+            b = f.read(min(1 << 20, first - got))
+            if not b:
+                print("err EOF-too-early 0")
+                return
+            got += len(b)
+        open(ready, "w").close()
+        if not wait_file(go, 60):
+            print("err no-go 0")
+            return
+        t = time.monotonic()
+        while True:
+            t1 = time.monotonic()
+            try:
+                b = f.read(1 << 20)
+            except OSError as e:
+                print("err %s %.2f %.2f" % (ename(e), time.monotonic() - t1,
+                                           time.monotonic() - t))
+                return
+            if not b:
+                print("ok eof %.2f" % (time.monotonic() - t))
+                return
+
+cmd, a = sys.argv[1], sys.argv[2:]
+if cmd == "gen":
+    gen(a[0], int(a[1]), int(a[2]))
+elif cmd == "try":
+    try_op(a[0], a[1])
+elif cmd == "hold":
+    hold(a[0], int(a[1]), int(a[2]), a[3], float(a[4]))
+elif cmd == "edit":
+    edit(a[0], int(a[1]), int(a[2]), int(a[3]))
+elif cmd == "edit-local":
+    edit_local(a[0], int(a[1]), int(a[2]), int(a[3]))
+elif cmd == "stall-read":
+    stall_read(a[0], int(a[1]), a[2], a[3])
+else:
+    raise SystemExit("unknown command " + cmd)
+EOF
+h() { python3 "$work/h.py" "$@"; }
+
+sha() { $T sha256sum <"$1" | cut -d' ' -f1; }
+
+# gen FILE SIZE: random bytes.
+gen() { head -c "$2" /dev/urandom >"$1"; }
+
+# put NAME SIZE: a file of random bytes in the server's folder on disk,
+# owned by the test user (so it can be replaced); its local copy in $work/src.
+put() {
+	mkdir -p "$(dirname "$work/src/$1")" "$(dirname "$TB_DATA/$1")"
+	chown "$TB_USER:$TB_USER" "$(dirname "$TB_DATA/$1")"
+	gen "$work/src/$1" "$2"
+	cp "$work/src/$1" "$TB_DATA/$1"
+	chown "$TB_USER:$TB_USER" "$TB_DATA/$1"
+}
+
+# same_file A B: byte for byte, by SHA-256 (both read once).
+same_file() {
+	local a b
+	a=$(sha "$1") && b=$(sha "$2") && [ -n "$a" ] && [ "$a" = "$b" ]
+}
+
+# is_ok RESULT: a helper's "ok ..." (not "err ENAME ...").
+is_ok() { [[ $1 == ok* ]]; }
+# errno_in RESULT NAMES...: an "err NAME secs" result with one of NAMES.
+errno_in() {
+	local r=$1 n
+	shift
+	[[ $r == err* ]] || return 1
+	for n in "$@"; do
+		[ "$(awk '{print $2}' <<<"$r")" = "$n" ] && return 0
+	done
+	return 1
+}
+# field2 RESULT: its first two words ("ok 1", "err EIO").
+field2() { awk '{print $1, $2}' <<<"$1"; }
+# no_warnings LOG: the daemon logged no warning or error.
+no_warnings() { ! grep -E 'warn|error' "$1"; }
+# secs_le RESULT MAX: the elapsed time (last field) is at most MAX.
+secs_le() { awk -v m="$2" '{ exit !($NF + 0 <= m) }' <<<"$1"; }
+
+# no_temp_files: no ".NAME.ftpsfs-XXXXXX" left in the server's folder.
+no_temp_files() { ! find "$TB_DATA" -name '.*.ftpsfs-*' | grep -q .; }
+
+note() { printf 'INFO: %s\n' "$*"; }
+
+# wait_up: until the proxy is up again after a down-for (bounded).
+wait_up() {
+	local i
+	for ((i = 0; i < 150; i++)); do
+		[ "$(fp_stat down)" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# temp_report CASE LOG: a temporary upload file that a failed upload left
+# on the server (it cannot be removed while the server is down) must be
+# named in the log; it is removed here for the next case.
+temp_report() {
+	local left f
+	left=$(find "$TB_DATA" -name '.*.ftpsfs-*' -printf '%f ')
+	[ -n "$left" ] || return 0
+	note "$1: temporary file(s) left on the server: $left"
+	for f in $left; do
+		check "$1: the log names the temporary file $f left on the server" \
+			grep -q "could not remove the temporary file .*$f" "$2"
+	done
+	find "$TB_DATA" -name '.*.ftpsfs-*' -delete
+}
+
+# The log lines a mount through faults may print; anything else fails it_umount.
+ALLOW_FAULTS='resuming|interrupted|trying again|closed the control connection|reset|no data for|timed out|within|refused|Connection|connection'
+
+# ===========================================================================
+# The cases. Each mounts, injects its fault, checks, unmounts.
+
+case_1() {     # an idle control connection dropped
+	local m=$work/m1 n r
+	put f1 $((3 * MiB))
+	put d1/inner $((1 * MiB))
+	pmount "$m" || { check "1: mounted through the proxy" false; return; }
+	check "1: cat before the fault" same_file "$m/f1" "$work/src/f1"
+	sleep 1
+	fp reset-all
+	n=${fp_reply#ok }
+	check "1: the proxy reset the idle connections ($n)" test "${n:-0}" -ge 1
+	r=$(h try ls "$m/d1")
+	check "1: ls of an uncached folder after the reset: $r" test "$(field2 "$r")" = "ok 1"
+	check "1: cat after the reset" same_file "$m/f1" "$work/src/f1"
+	check "1: cat of a file in that folder" same_file "$m/d1/inner" "$work/src/d1/inner"
+	check "1: no error logged" it_umount "$m"
+}
+
+case_2_3() {   # a read cut in the middle; uploads cut in the middle
+	local m=$work/m2 cuts0 t0 old rc r kept
+	put big $((50 * MiB))
+	put edit3b $((30 * MiB))
+	put up3a $((1 * MiB))             # the earlier version, replaced by cp
+	gen "$work/src/new3a" $((50 * MiB))
+	cp "$work/src/edit3b" "$work/src/edit3b.want"
+	h edit-local "$work/src/edit3b.want" $((7 * MiB + 123)) $((2 * MiB)) 34
+	put edit3c $((8 * MiB))
+	cp "$work/src/edit3c" "$work/src/edit3c.want"
+	h edit-local "$work/src/edit3c.want" $((3 * MiB)) $((1 * MiB)) 36
+	put up3d $((1 * MiB))
+	put edit3e $((8 * MiB))
+	cp "$work/src/edit3e" "$work/src/edit3e.want"
+	h edit-local "$work/src/edit3e.want" $((5 * MiB)) $((1 * MiB)) 39
+	gen "$work/src/new3d" $((20 * MiB))
+	pmount "$m" -o spool_dir="$work/spool" || { check "2: mounted through the proxy" false; return; }
+	cuts0=$(fp_stat cuts)
+
+	fp cut-data-after $((20 * MiB))
+	t0=$SECONDS
+	check "2: a 50 MiB read with its data connection reset after 20 MiB reads right" \
+		same_file "$m/big" "$work/src/big"
+	fp wait-cut 1
+	check "2: the proxy did cut the read" test "$(fp_stat cuts)" -eq $((cuts0 + 1))
+	check "2: the reader resumed (log)" grep -q 'resuming at offset' "$m.log"
+	note "2: the read with a cut took $((SECONDS - t0)) s"
+
+	# 3a: a streamed upload over an existing file.
+	old=$(sha "$work/src/up3a")
+	fp cut-upload-after $((20 * MiB))
+	rc=0
+	$T cp "$work/src/new3a" "$m/up3a" 2>"$work/cp3a.err" || rc=$?
+	fp wait-cut 1
+	check "3a: the proxy did cut the upload" test "$(fp_stat cuts)" -eq $((cuts0 + 2))
+	if [ "$rc" -eq 0 ]; then
+		note "3a: cp succeeded: the daemon resumed the streamed upload"
+		check "3a: after the resumed upload the server has the new file" \
+			same_file "$TB_DATA/up3a" "$work/src/new3a"
+	else
+		note "3a: cp failed ($(tr '\n' ' ' <"$work/cp3a.err")): the upload was not resumed"
+		check "3a: after the failed upload the earlier version is intact" \
+			test "$(sha "$TB_DATA/up3a")" = "$old"
+		check "3a: the streamed upload resumes instead of failing" false
+	fi
+	check "3a: the resume is logged" grep -q 'interrupted after' "$m.log"
+	check "3a: no temporary file left on the server" no_temp_files
+	check "3a: the mount reads the file back right" same_file "$m/up3a" "$TB_DATA/up3a"
+
+	# 3b: a spooled upload: an in-place edit, cut while close uploads it.
+	fp cut-upload-after $((10 * MiB))
+	r=$(h edit "$m/edit3b" $((7 * MiB + 123)) $((2 * MiB)) 34)
+	fp wait-cut 1
+	check "3b: the proxy did cut the upload at close" test "$(fp_stat cuts)" -eq $((cuts0 + 3))
+	check "3b: the in-place edit closes without error: $r" is_ok "$r"
+	check "3b: the server has the edited file" same_file "$TB_DATA/edit3b" "$work/src/edit3b.want"
+	check "3b: no temporary file left on the server" no_temp_files
+
+	# 3c: a spooled upload that cannot complete: the server goes down right
+	# after the cut, for longer than the daemon's retries last.
+	fp cut-upload-after $((2 * MiB)) down-for 5
+	r=$(h edit "$m/edit3c" $((3 * MiB)) $((1 * MiB)) 36)
+	fp wait-cut 1
+	note "3c: in-place edit, upload cut and the server down: close says $r"
+	check "3c: close fails with EIO: $r" errno_in "$r" EIO
+	check "3c: the earlier version on the server is intact" \
+		same_file "$TB_DATA/edit3c" "$work/src/edit3c"
+	kept=$(sed -n 's/.*edit3c.* kept in \([^ ]*\)$/\1/p' "$m.log" | tail -1)
+	note "3c: log: $(grep 'edit3c' "$m.log" | tail -1)"
+	check "3c: a log line names the spool file that keeps the changes ($kept)" test -n "$kept"
+	check "3c: the spool file holds the edited file" same_file "$kept" "$work/src/edit3c.want"
+	wait_up
+	temp_report "3c" "$m.log"
+
+	# 3d: a streamed upload that cannot complete.
+	fp cut-upload-after $((5 * MiB)) down-for 5
+	rc=0
+	$T cp "$work/src/new3d" "$m/up3d" 2>"$work/cp3d.err" || rc=$?
+	fp wait-cut 1
+	note "3d: cp over an existing file, upload cut and the server down: rc $rc: $(tr '\n' ' ' <"$work/cp3d.err")"
+	check "3d: cp fails" test "$rc" -ne 0
+	check "3d: ... with EIO" grep -q 'Input/output error' "$work/cp3d.err"
+	check "3d: the earlier version on the server is intact" \
+		same_file "$TB_DATA/up3d" "$work/src/up3d"
+	wait_up
+	temp_report "3d" "$m.log"
+	check "3d: the mount reads the earlier version" same_file "$m/up3d" "$work/src/up3d"
+
+	# 3e: a spooled upload cut with the server down for 2 s after: longer
+	# than the resumes from memory last (~1.2 s), shorter than the retries
+	# from the spool (~2.7 s): the upload completes.
+	fp cut-upload-after $((2 * MiB)) down-for 2
+	r=$(h edit "$m/edit3e" $((5 * MiB)) $((1 * MiB)) 39)
+	fp wait-cut 1
+	note "3e: in-place edit, upload cut and the server down for 2 s: close says $r;" \
+		"$(grep -c 'edit3e.*trying again' "$m.log") retries from the spool"
+	check "3e: the in-place edit closes without error: $r" is_ok "$r"
+	check "3e: the server has the edited file" same_file "$TB_DATA/edit3e" "$work/src/edit3e.want"
+	check "3e: no temporary file left on the server (the failed try's is removed)" no_temp_files
+	wait_up
+	check "2/3: no unexpected error logged" it_umount "$m" "$ALLOW_FAULTS|kept in|could not be uploaded|failed"
+}
+
+case_4() {     # the server down
+	local m=$work/m4 r
+	put d4/f4 $((2 * MiB))
+	put f4 $((2 * MiB))
+	put d4b/f $((1 * MiB))
+	put f4b $((2 * MiB))
+	pmount "$m" -o timeout=3 || { check "4: mounted through the proxy" false; return; }
+	fp down
+	r=$(h try ls "$m/d4")
+	note "4: ls of an uncached folder, server down: $r"
+	check "4: ls fails with EIO or ETIMEDOUT: $r" errno_in "$r" EIO ETIMEDOUT
+	check "4: ... within the timeout (3 s + 1): $r" secs_le "$r" 4
+	r=$(h try cat "$m/f4")
+	note "4: cat, server down: $r"
+	check "4: cat fails with EIO or ETIMEDOUT: $r" errno_in "$r" EIO ETIMEDOUT
+	check "4: ... within the timeout (3 s + 1): $r" secs_le "$r" 4
+	r=$(h try stat "$m")
+	check "4: the mount stays alive (stat of its root): $r" is_ok "$r"
+	check "4: the daemon still runs" kill -0 "$(daemon_pid "$m")"
+	fp up
+	r=$(h try ls "$m/d4")
+	check "4: ls works again once the server is back: $r" test "$(field2 "$r")" = "ok 1"
+	check "4: cat works again once the server is back" same_file "$m/f4" "$work/src/f4"
+	check "4: cat in the folder" same_file "$m/d4/f4" "$work/src/d4/f4"
+
+	# The server hung: connections open but nothing ever comes back.
+	fp stall 30
+	r=$(h try ls "$m/d4b")
+	note "4: ls of an uncached folder, server hung: $r"
+	check "4 hung: ls fails with EIO or ETIMEDOUT: $r" errno_in "$r" EIO ETIMEDOUT
+	check "4 hung: ... within the timeout (3 s + 2): $r" secs_le "$r" 5
+	# Each operation is bounded by the timeout: a lookup (which may ask
+	# MDTM for a LIST time to the minute, and falls back to it) first,
+	# then the read.
+	r=$(h try stat "$m/f4b")
+	note "4: stat, server hung: $r"
+	check "4 hung: stat ends within the timeout (3 s + 2): $r" secs_le "$r" 5
+	r=$(h try cat "$m/f4b")
+	note "4: cat, server hung: $r"
+	check "4 hung: cat fails with EIO or ETIMEDOUT: $r" errno_in "$r" EIO ETIMEDOUT
+	check "4 hung: ... within the timeout (3 s + 2): $r" secs_le "$r" 5
+	check "4 hung: the daemon still runs" kill -0 "$(daemon_pid "$m")"
+	fp stall 0
+	r=$(h try ls "$m/d4b")
+	check "4 hung: ls works again once the server answers: $r" test "$(field2 "$r")" = "ok 1"
+	check "4 hung: cat works again once the server answers" same_file "$m/f4b" "$work/src/f4b"
+	check "4: no unexpected error logged" it_umount "$m" "$ALLOW_FAULTS"
+}
+
+case_8() {     # a stall longer than the timeout during a read
+	local m=$work/m8 r hp i
+	put stall8 $((24 * MiB))
+	pmount "$m" -o timeout=3 || { check "8: mounted through the proxy" false; return; }
+	rm -f "$work/ready8" "$work/go8"
+	h stall-read "$m/stall8" $((12 * MiB)) "$work/ready8" "$work/go8" >"$work/r8" 2>&1 &
+	hp=$!
+	helper_pids+=("$hp")
+	for ((i = 0; i < 300; i++)); do [ -e "$work/ready8" ] && break; sleep 0.1; done
+	fp stall 40
+	touch "$work/go8"
+	wait_gone "$hp" 45
+	fp stall 0
+	wait_gone "$hp" 10 && wait "$hp" 2>/dev/null
+	r=$(cat "$work/r8")
+	note "8: read during a 40 s stall: $r"
+	check "8: the read fails with EIO or ETIMEDOUT: $r" errno_in "$r" EIO ETIMEDOUT
+	check "8: ... in bounded time (< 30 s, the stall lasts 40): $r" secs_le "$r" 30
+	check "8: the daemon still runs" kill -0 "$(daemon_pid "$m")"
+	check "8: after the stall the file reads right" same_file "$m/stall8" "$work/src/stall8"
+	check "8: no unexpected error logged" it_umount "$m" "$ALLOW_FAULTS"
+}
+
+# A launcher for the daemon that undoes what bash does to background jobs
+# without job control (SIGINT ignored, which libfuse then leaves alone), so
+# SIGINT reaches it as it would from a terminal.
+printf '#!/usr/bin/python3\nimport os, signal, sys\nsignal.signal(signal.SIGINT, signal.SIG_DFL)\nos.execv("%s", ["%s"] + sys.argv[1:])\n' \
+	"$FTPSFS" "$FTPSFS" >"$work/sigdfl"
+chmod +x "$work/sigdfl"
+
+case_7() {     # unmounting with an upload pending
+	local m=$work/m7 sig name seed pid hp i spooled
+	# the same bytes as the writer's (h hold: seeded)
+	h gen "$work/src/pend7" $((5 * MiB)) 71
+	h gen "$work/src/pend7i" $((5 * MiB)) 72
+	gen "$work/src/cp7" $((20 * MiB))
+	# SIGTERM and SIGINT while a file is open for writing
+	for sig in TERM INT; do
+		name=pend7 seed=71
+		[ "$sig" = INT ] && name=pend7i seed=72
+		FTPSFS=$work/sigdfl pmount "$m" ||
+			{ check "7: mounted through the proxy" false; continue; }
+		pid=$(daemon_pid "$m")
+		rm -f "$work/ready7"
+		h hold "$m/$name" $((5 * MiB)) "$seed" "$work/ready7" 60 &
+		hp=$!
+		helper_pids+=("$hp")
+		for ((i = 0; i < 300; i++)); do [ -e "$work/ready7" ] && break; sleep 0.1; done
+		check "7 SIG$sig: 5 MiB written, the file still open" test -e "$work/ready7"
+		kill -"$sig" "$pid"
+		if wait_gone "$pid" 30; then
+			check "7 SIG$sig: the daemon exits within 30 s" true
+			wait "$pid" 2>/dev/null
+			unset "it__pids[$m]"
+		else
+			check "7 SIG$sig: the daemon exits within 30 s" false
+		fi
+		kill "$hp" 2>/dev/null
+		wait "$hp" 2>/dev/null
+		it__cleanup "$m"
+		if [ -e "$TB_DATA/$name" ] && [ "$(sha "$TB_DATA/$name")" = "$(sha "$work/src/$name")" ]; then
+			note "7 SIG$sig: the daemon finished the pending upload before exiting"
+			check "7 SIG$sig: the server has the file, byte for byte" true
+		else
+			spooled=$(grep -o 'kept in [^ ]*' "$m.log" | head -1)
+			note "7 SIG$sig: not on the server; log: ${spooled:-nothing about a spool}"
+			check "7 SIG$sig: the pending upload is on the server (or kept in the spool with a log line)" \
+				test -n "$spooled"
+		fi
+		check "7 SIG$sig: no warning or error logged" no_warnings "$m.log"
+	done
+	# SIGTERM with a file open for writing while the server is down
+	FTPSFS=$work/sigdfl pmount "$m" -o spool_dir="$work/spool7" ||
+		{ check "7d: mounted through the proxy" false; return; }
+	pid=$(daemon_pid "$m")
+	rm -f "$work/ready7"
+	h hold "$m/pend7d" $((5 * MiB)) 74 "$work/ready7" 60 &
+	hp=$!
+	helper_pids+=("$hp")
+	h gen "$work/src/pend7d" $((5 * MiB)) 74
+	for ((i = 0; i < 300; i++)); do [ -e "$work/ready7" ] && break; sleep 0.1; done
+	fp down
+	kill -TERM "$pid"
+	if wait_gone "$pid" 30; then
+		check "7d: the daemon exits within 30 s" true
+		wait "$pid" 2>/dev/null
+		unset "it__pids[$m]"
+	else
+		check "7d: the daemon exits within 30 s" false
+	fi
+	kill "$hp" 2>/dev/null
+	wait "$hp" 2>/dev/null
+	it__cleanup "$m"
+	fp up
+	spooled=$(sed -n 's/.*pend7d.* kept in \([^ ]*\)$/\1/p' "$m.log" | tail -1)
+	note "7d: SIGTERM, server down: log: $(grep 'kept in' "$m.log" | tail -1)"
+	check "7d: the pending upload is kept in the spool with a log line ($spooled)" \
+		test -n "$spooled"
+	[ -z "$spooled" ] ||
+		check "7d: the spool file holds the data" same_file "$spooled" "$work/src/pend7d"
+	check "7d: nothing under the final name on the server" test ! -e "$TB_DATA/pend7d"
+	temp_report "7d" "$m.log"
+	cp "$m.log" "$work/m7d.log"
+
+	# fusermount3 -u right after cp
+	pmount "$m" || { check "7c: mounted through the proxy" false; return; }
+	$T cp "$work/src/cp7" "$m/cp7"
+	check "7c: fusermount3 -u right after cp" it_umount "$m"
+	check "7c: the server has the file, byte for byte" same_file "$TB_DATA/cp7" "$work/src/cp7"
+}
+
+case_5() {     # 421 too many connections (vsftpd max_per_ip=2)
+	local m=$work/m5 i p pids=()
+	for i in 1 2 3 4; do put "r5_$i" $((8 * MiB)); done
+	pmount "$m" -o max_conns=4 || { check "5: mounted through the proxy" false; return; }
+	for i in 1 2 3 4; do
+		(same_file "$m/r5_$i" "$work/src/r5_$i" && echo ok >"$work/r5_$i.res") &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p"; done
+	for i in 1 2 3 4; do
+		check "5: parallel reader $i of 4 reads right under max_per_ip=2" test -e "$work/r5_$i.res"
+	done
+	check "5: the pool learnt the cap (log)" grep -q 'allows no more connections' "$m.log"
+	check "5: no error logged" it_umount "$m" 'allows no more connections'
+}
+
+case_6() {     # idle keepalive under the server's idle limit (idle_session_timeout=4)
+	local m=$work/m6 r ctrl0 ctrl1
+	put f6 $((1 * MiB))
+	put d6/g6 $((1 * MiB))
+	pmount "$m" -o keepalive=2 || { check "6: mounted through the proxy" false; return; }
+	check "6: cat before idling" same_file "$m/f6" "$work/src/f6"
+	ctrl0=$(fp_stat ctrl)
+	sleep 10
+	r=$(h try ls "$m/d6")
+	check "6: ls of an uncached folder after 10 s idle: $r" test "$(field2 "$r")" = "ok 1"
+	check "6: cat after 10 s idle" same_file "$m/d6/g6" "$work/src/d6/g6"
+	ctrl1=$(fp_stat ctrl)
+	check "6: no new control connection was needed ($ctrl0 -> $ctrl1)" test "$ctrl1" -eq "$ctrl0"
+	check "6: no error logged" it_umount "$m"
+}
+
+# server CONFIG-LINES: (re)start vsftpd-explicit with extra configuration,
+# and a proxy in front of it.
+server() {
+	proxy_stop
+	tb_stop vsftpd-explicit
+	TB_VSFTPD_EXTRA=$1 tb_start vsftpd-explicit || exit $?
+	proxy_start || exit 99
+}
+
+cases=${FAULTS_CASES:-1 2 3 4 8 7 5 6}
+wanted() { [[ " $cases " == *" $1 "* ]]; }
+timed() {
+	local t0=$SECONDS
+	"$@"
+	note "$1 took $((SECONDS - t0)) s"
+}
+
+if wanted 1 || wanted 2 || wanted 3 || wanted 4 || wanted 7 || wanted 8; then
+	server ""
+	! wanted 1 || timed case_1
+	! wanted 2 && ! wanted 3 || timed case_2_3
+	! wanted 4 || timed case_4
+	! wanted 8 || timed case_8
+	! wanted 7 || timed case_7
+fi
+if wanted 5; then
+	server "max_per_ip=2"
+	timed case_5
+fi
+if wanted 6; then
+	server "idle_session_timeout=4"
+	timed case_6
+fi
+proxy_stop
+
+note "run time: $((SECONDS - t_start)) s"
+it_summary
