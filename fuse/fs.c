@@ -385,10 +385,17 @@ static void refine_mtime(struct ftpsfs *fs, const char *path, struct ftps_entry 
 	struct mdtm_arg a = { fs, path, 0 };
 	struct ftps_status st = { 0 };
 
-	if (!coarse_time(e))
+	static _Atomic int64_t pause_until;   /* after the server failed to answer */
+	ftps_err err;
+
+	if (!coarse_time(e) || time(NULL) < pause_until)
 		return;
-	if (with_conn(fs, mdtm_fn, &a, &st) != FTPS_OK) {
+	if ((err = with_conn(fs, mdtm_fn, &a, &st)) != FTPS_OK) {
 		ftps_debug("MDTM %s: %s", path, st.msg);
+		/* A server that is down or hung would cost every stat a whole
+		 * timeout: keep the listing's time for a while instead. */
+		if (err == FTPS_E_TIMEOUT || err == FTPS_E_CONN || err == FTPS_E_REFUSED)
+			pause_until = time(NULL) + 30;
 		return;
 	}
 	e->mtime = a.mtime;
