@@ -5,6 +5,8 @@ AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir;
 
+EXTRA_DIST += tests/lsan.supp
+
 include tests/unit/local.mk
 include tests/integration/local.mk
 
