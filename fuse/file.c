@@ -3,7 +3,9 @@
  * States of a file opened for writing:
  *   CLEAN   the server's version, unchanged; reads stream from the server
  *   NEW     created or truncated to 0, nothing written yet
- *   STREAM  written sequentially from 0, streaming to the server now
+ *   STREAM  written sequentially from 0, streaming to the server now, with
+ *           a copy in the spool file that the upload resumes from and that
+ *           takes over when the upload fails
  *   APPEND  the server's version plus bytes appended after it, which sit
  *           at their own offsets in a sparse spool file
  *   SPOOL   the whole file is in the spool file
@@ -48,6 +50,7 @@ struct ftpsfs_file {
 	struct ftpsfs_upload *up;       /* STREAM */
 	int spool_fd;
 	char spool_path[PATH_MAX];
+	int spool_named;                /* the log named spool_path as keeping changes */
 	int on_server;                  /* the server has a version under this path */
 	int refs;                       /* handles sharing this file, under open_mu */
 	struct ftpsfs_file *prev, *next;
@@ -143,13 +146,18 @@ static struct ftpsfs_file *file_new(struct ftpsfs *fs, const char *path, int fla
 
 /* ---- the spool ---- */
 
-static int spool_room(struct ftpsfs_file *f, uint64_t need)
+static int spool_has_room(struct ftpsfs_file *f, uint64_t need)
 {
 	struct statvfs sv;
 
 	if (fstatvfs(f->spool_fd, &sv) != 0)
-		return 0;
-	if ((uint64_t)sv.f_bavail * sv.f_frsize < need + SPOOL_RESERVE) {
+		return 1;
+	return (uint64_t)sv.f_bavail * sv.f_frsize >= need + SPOOL_RESERVE;
+}
+
+static int spool_room(struct ftpsfs_file *f, uint64_t need)
+{
+	if (!spool_has_room(f, need)) {
 		ftps_error("spool folder %s is nearly full: refusing %s", f->fs->opts->spool_dir,
 		           f->path);
 		return -ENOSPC;
@@ -164,6 +172,7 @@ static int spool_open(struct ftpsfs_file *f)
 
 	if (n < 0 || (size_t)n >= sizeof(f->spool_path))
 		return -ENAMETOOLONG;
+	f->spool_named = 0;
 	f->spool_fd = mkostemp(f->spool_path, O_CLOEXEC);
 	if (f->spool_fd < 0) {
 		int err = errno;
@@ -181,17 +190,26 @@ static void spool_close(struct ftpsfs_file *f, int keep)
 		return;
 	close(f->spool_fd);
 	f->spool_fd = -1;
-	if (keep)
+	if (!keep)
+		unlink(f->spool_path);
+	else if (!f->spool_named)
 		ftps_error("the changes to %s could not be uploaded; they are kept in %s",
 		           f->path, f->spool_path);
-	else
-		unlink(f->spool_path);
+}
+
+/* A failed upload leaves the spool file for the user: say where, once. */
+static void spool_name_kept(struct ftpsfs_file *f)
+{
+	if (f->spool_fd < 0 || f->spool_named)
+		return;
+	ftps_error("the changes to %s could not be uploaded; they are kept in %s", f->path,
+	           f->spool_path);
+	f->spool_named = 1;
 }
 
 /* Bring the whole file into the spool (state becomes SPOOL). */
 static int make_spool(struct ftpsfs_file *f)
 {
-	char parked[FTPS_MAX_PATH];
 	int64_t n;
 	int rc;
 
@@ -223,20 +241,15 @@ static int make_spool(struct ftpsfs_file *f)
 		}
 		break;
 	case F_STREAM:
-		/* Finish the upload under its temporary name, fetch it back. */
-		rc = ftpsfs_upload_park(f->up, parked, sizeof(parked));
+		/* The spool copy has every byte: the upload starts over from it
+		 * at flush. Without a copy (the spool folder was full) there is
+		 * nowhere to rewrite the file. */
+		if (f->spool_fd < 0) {
+			ftps_error("%s: no spool copy to change it in while it uploads", f->path);
+			return -ENOSPC;
+		}
+		ftpsfs_upload_abort(f->up);
 		f->up = NULL;
-		if (rc < 0)
-			return rc;
-		if ((rc = spool_open(f)) < 0 || (rc = spool_room(f, f->size)) < 0)
-			return rc;
-		n = ftpsfs_download_fd(f->fs, parked, f->spool_fd);
-		if (strcmp(parked, f->remote) != 0)
-			ftpsfs_remote_delete(f->fs, parked);
-		if (n < 0)
-			return (int)n;
-		if ((uint64_t)n != f->size)
-			return -EIO;
 		break;
 	}
 	f->state = F_SPOOL;
@@ -375,6 +388,47 @@ static ssize_t spool_write(struct ftpsfs_file *f, const char *buf, size_t len, o
 	return n;
 }
 
+/* Copy a streamed write into the spool file before it is sent. Without
+ * room for it the copy is given up: the stream goes on, unprotected. */
+static void stream_keep(struct ftpsfs_file *f, const char *buf, size_t len, off_t off)
+{
+	if (f->spool_fd < 0)
+		return;
+	if (spool_has_room(f, len) && pwrite(f->spool_fd, buf, len, off) == (ssize_t)len)
+		return;
+	ftps_warn("no room for a spool copy of %s in %s: the upload goes on without one, "
+	          "so a failure now loses it", f->path, f->fs->opts->spool_dir);
+	ftpsfs_upload_drop_source(f->up);
+	spool_close(f, 0);
+}
+
+/* The streamed upload failed (after its own resumes) with len more bytes
+ * written. With the spool copy the file carries on as a spooled one: a
+ * network failure is retried at close, any other is reported and the copy
+ * kept. Without it the written data are gone: the write fails. */
+static ssize_t stream_failed(struct ftpsfs_file *f, int rc, size_t len)
+{
+	ftpsfs_upload_abort(f->up);
+	f->up = NULL;
+	if (f->spool_fd >= 0) {
+		f->state = F_SPOOL;
+		f->size += len;
+		if (ftpsfs_upload_retryable(rc)) {
+			ftps_warn("upload of %s failed while writing (%s); the rest is spooled and "
+			          "uploaded at close", f->path, strerror(-rc));
+			return (ssize_t)len;
+		}
+		f->err = rc;
+		spool_name_kept(f);
+		return rc;
+	}
+	f->state = F_NEW;
+	f->size = 0;
+	f->err = rc;
+	ftps_error("upload of %s failed while writing; the earlier version is unchanged", f->path);
+	return rc;
+}
+
 static ssize_t write_locked(struct ftpsfs_file *f, const char *buf, size_t len, off_t off)
 {
 	int rc;
@@ -393,23 +447,21 @@ static ssize_t write_locked(struct ftpsfs_file *f, const char *buf, size_t len, 
 	case F_NEW:
 		if (off != 0)
 			break;
-		if ((rc = ftpsfs_upload_start(f->fs, f->remote, 0, &f->up)) < 0)
+		if (spool_open(f) < 0)
+			ftps_warn("the upload of %s goes on without a spool copy: a failure loses it",
+			          f->path);
+		if ((rc = ftpsfs_upload_start(f->fs, f->remote, 0, f->spool_fd, &f->up)) < 0) {
+			spool_close(f, 0);
 			return rc;
+		}
 		f->state = F_STREAM;
 		/* fall through */
 	case F_STREAM:
 		if ((uint64_t)off != f->size)
 			break;
-		if ((rc = ftpsfs_upload_write(f->up, buf, len)) < 0) {
-			ftpsfs_upload_abort(f->up);
-			f->up = NULL;
-			f->state = F_NEW;
-			f->size = 0;
-			f->err = rc;
-			ftps_error("upload of %s failed while writing; the earlier version is unchanged",
-			           f->path);
-			return rc;
-		}
+		stream_keep(f, buf, len, off);
+		if ((rc = ftpsfs_upload_write(f->up, buf, len)) < 0)
+			return stream_failed(f, rc, len);
 		f->size += len;
 		return (ssize_t)len;
 	case F_CLEAN:
@@ -527,20 +579,35 @@ static int flush_locked(struct ftpsfs_file *f)
 		return 0;
 	case F_NEW:
 		/* An empty file: an upload with no data. */
-		if ((rc = ftpsfs_upload_start(f->fs, f->remote, 0, &f->up)) < 0)
+		if ((rc = ftpsfs_upload_start(f->fs, f->remote, 0, -1, &f->up)) < 0)
 			break;
 		/* fall through */
 	case F_STREAM:
 		rc = ftpsfs_upload_finish(f->up, f->mode, f->pending_mtime, &res);
 		f->up = NULL;
 		if (rc == 0) {
+			spool_close(f, 0);
 			f->state = F_CLEAN;
 			note_uploaded(f, &res);
-		} else {
-			/* The data are gone with the failed stream: say so at close. */
+			break;
+		}
+		if (f->spool_fd < 0) {
+			/* No copy: the data are gone with the stream; close says so. */
 			f->state = F_NEW;
 			f->size = 0;
+			break;
 		}
+		/* Every byte is in the spool copy: start over from it, which
+		 * also serves servers that refuse APPE for a resume. */
+		ftps_warn("upload of %s failed (%s); trying again from the spool copy", f->path,
+		          strerror(-rc));
+		f->state = F_SPOOL;
+		/* fall through */
+	case F_SPOOL:
+		rc = ftpsfs_upload_fd(f->fs, f->remote, f->spool_fd, 0, f->size, 0, f->mode,
+		                      f->pending_mtime, &res);
+		if (rc == 0)
+			note_uploaded(f, &res);   /* the spool stays for reads until release */
 		break;
 	case F_APPEND:
 		if (!appe_refused) {
@@ -567,16 +634,12 @@ static int flush_locked(struct ftpsfs_file *f)
 			note_uploaded(f, &res);
 		}
 		break;
-	case F_SPOOL:
-		rc = ftpsfs_upload_fd(f->fs, f->remote, f->spool_fd, 0, f->size, 0, f->mode,
-		                      f->pending_mtime, &res);
-		if (rc == 0)
-			note_uploaded(f, &res);   /* the spool stays for reads until release */
-		break;
 	}
 	if (rc < 0) {
 		ftps_dircache_forget(f->fs->dc, f->path, ftps_dircache_clock());
 		f->err = rc;
+		if (f->state == F_SPOOL || f->state == F_APPEND)
+			spool_name_kept(f);   /* now: an unmount may never release f */
 	}
 	return rc;
 }

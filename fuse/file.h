@@ -3,15 +3,18 @@
  * How a file's bytes reach the server:
  *  - A new file (create, or open with O_TRUNC) written sequentially from
  *    offset 0 streams to the server as the writes arrive (STOR to a
- *    temporary name): no local copy, bounded memory. The upload completes
- *    at flush (close) and its result is what close() returns.
+ *    temporary name), and each write is also copied to a spool file first.
+ *    The upload completes at flush (close) and its result is what close()
+ *    returns. A dropped connection is resumed from the copy (APPE); an
+ *    upload that fails anyway is tried again from the copy as a whole, and
+ *    when that fails too the copy is kept (see below).
  *  - Anything else (writes at other offsets, to an existing file, truncate
  *    to a size other than 0, reading back what was written) goes through a
  *    spool file (-o spool_dir): the server's version is fetched when first
  *    needed and the whole file is uploaded at flush or fsync. Writes that
  *    only append to an existing file are spooled alone and sent with APPE.
- *  - A streamed upload that meets a write elsewhere or a read is finished
- *    under its temporary name and fetched back into the spool.
+ *  - A streamed upload that meets a write elsewhere or a read is dropped;
+ *    its spool copy becomes the spool file.
  * Spool files are removed once uploaded. A file whose upload failed keeps
  * its spool file, and the log names it, so nothing written is lost.
  */

@@ -21,6 +21,7 @@
 #include "fs.h"
 #include "file.h"
 #include "reader.h"
+#include "upload.h"
 #include "path.h"
 
 static struct ftpsfs *get_fs(void)
@@ -853,8 +854,10 @@ static int op_statfs(const char *path, struct statvfs *sv)
 
 static void op_destroy(void *data)
 {
-	/* Unmounting: upload whatever is still pending. */
+	/* Unmounting: upload whatever is still pending, and remove what
+	 * failed uploads left on the server while it was down. */
 	ftpsfs_file_flush_all(data);
+	ftpsfs_orphans_sweep(data, 1);
 }
 
 const struct fuse_operations ftpsfs_ops = {

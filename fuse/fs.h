@@ -10,9 +10,12 @@
 #define FUSE_USE_VERSION 35
 #include <fuse.h>
 #include <pthread.h>
+#include <time.h>
 #include "ftps.h"
 #include "dircache.h"
 #include "options.h"
+
+#define FTPSFS_MAX_ORPHANS 64
 
 struct ftpsfs {
 	struct ftpsfs_opts *opts;
@@ -24,6 +27,14 @@ struct ftpsfs {
 	uid_t uid;
 	gid_t gid;
 	int caps_mlst;                  /* learnt from the first connection */
+
+	/* Temporary upload files that a failed upload could not remove from
+	 * the server (it was down); removed later (upload.c). */
+	pthread_mutex_t orphan_mu;
+	char *orphans[FTPSFS_MAX_ORPHANS];
+	int norphans;
+	time_t orphan_next_try;
+	int orphan_backoff;
 
 	pthread_t housekeeper;
 	int housekeeper_started;

@@ -18,6 +18,7 @@
 #include <fuse_lowlevel.h>
 
 #include "probe.h"
+#include "upload.h"
 
 static void *housekeeper(void *arg)
 {
@@ -39,6 +40,7 @@ static void *housekeeper(void *arg)
 			break;
 		pthread_mutex_unlock(&fs->hk_mu);
 		ftps_pool_housekeep(fs->pool, (int)fs->opts->keepalive, 600);
+		ftpsfs_orphans_sweep(fs, 0);
 		pthread_mutex_lock(&fs->hk_mu);
 	}
 	pthread_mutex_unlock(&fs->hk_mu);
@@ -184,6 +186,7 @@ int main(int argc, char **argv)
 	fs.uid = o.uid;
 	fs.gid = o.gid;
 	pthread_mutex_init(&fs.hk_mu, NULL);
+	pthread_mutex_init(&fs.orphan_mu, NULL);
 	pthread_cond_init(&fs.hk_cv, NULL);
 	fs.pool = ftps_pool_new(&cfg, fs.tls, o.max_conns);
 	fs.dc = ftps_dircache_new(o.dir_cache, o.dir_cache_max);
@@ -244,6 +247,7 @@ unmount:
 		pthread_mutex_unlock(&fs.hk_mu);
 		pthread_join(fs.housekeeper, NULL);
 	}
+	ftpsfs_orphans_free(&fs);
 out:
 	free(fo.mountpoint);
 	ftps_pool_free(fs.pool);

@@ -18,11 +18,6 @@
 
 #define IO_CHUNK (256 * 1024)
 #define UPLOAD_TRIES 3
-/* The last bytes sent are kept in memory, so that an upload whose
- * connection drops can go on (APPE) from what reached the server: more
- * than the socket buffers can hold in flight. */
-#define RING_MAX (16 * 1024 * 1024)
-#define RING_MIN (64 * 1024)
 #define RESUME_TRIES 3
 
 /* ---- hashing what we send, to compare with the server's HASH ---- */
@@ -120,9 +115,7 @@ struct ftpsfs_upload {
 	struct ftps_xfer *xfer;
 	uint64_t sent;
 	struct hasher h;
-	char *ring;                     /* the last bytes sent: offset a at ring[a % ring_cap] */
-	size_t ring_cap;
-	int from_spool;                 /* ftpsfs_upload_fd: the caller keeps the bytes */
+	int src_fd;                     /* byte off sent is at src_fd's offset base + off; -1 none */
 };
 
 /* ".NAME.ftpsfs-XXXXXX" next to the final name, within NAME_MAX. */
@@ -151,6 +144,97 @@ static void delete_quietly(struct ftps_conn *c, const char *path)
 		ftps_debug("could not remove %s: %s", path, st.msg);
 }
 
+/* ---- temporary files left on the server ---- */
+
+#define ORPHAN_BACKOFF_MIN 5
+#define ORPHAN_BACKOFF_MAX 60
+
+static void orphan_add(struct ftpsfs *fs, const char *path)
+{
+	char *dup = strdup(path);
+
+	pthread_mutex_lock(&fs->orphan_mu);
+	if (dup && fs->norphans < FTPSFS_MAX_ORPHANS) {
+		fs->orphans[fs->norphans++] = dup;
+		dup = NULL;
+		if (fs->orphan_backoff == 0) {
+			fs->orphan_backoff = ORPHAN_BACKOFF_MIN;
+			fs->orphan_next_try = time(NULL) + ORPHAN_BACKOFF_MIN;
+		}
+	}
+	pthread_mutex_unlock(&fs->orphan_mu);
+	if (dup)
+		ftps_warn("too many temporary files to remove later: %s stays on the server", path);
+	free(dup);
+}
+
+void ftpsfs_orphans_sweep(struct ftpsfs *fs, int now_anyway)
+{
+	char *todo[FTPSFS_MAX_ORPHANS];
+	struct ftps_status st = { 0 };
+	struct ftps_conn *c = NULL;
+	int n, left = 0;
+
+	/* Take the list: a concurrent sweep finds it empty. */
+	pthread_mutex_lock(&fs->orphan_mu);
+	n = fs->norphans;
+	if (n == 0 || (!now_anyway && time(NULL) < fs->orphan_next_try)) {
+		pthread_mutex_unlock(&fs->orphan_mu);
+		return;
+	}
+	memcpy(todo, fs->orphans, sizeof(todo[0]) * (size_t)n);
+	fs->norphans = 0;
+	pthread_mutex_unlock(&fs->orphan_mu);
+
+	ftps_err e = ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, &st);
+	for (int i = 0; i < n; i++) {
+		if (e == FTPS_OK)
+			e = ftps_dele(c, todo[i], &st);
+		if (e == FTPS_OK || e == FTPS_E_NOENT) {
+			if (e == FTPS_OK)
+				ftps_info("removed the temporary file %s that a failed upload left", todo[i]);
+			free(todo[i]);
+			e = FTPS_OK;
+		} else if (e == FTPS_E_CONN || e == FTPS_E_TIMEOUT || e == FTPS_E_REFUSED ||
+		           e == FTPS_E_TLS || e == FTPS_E_TOOMANY) {
+			todo[left++] = todo[i];    /* still down: later */
+		} else {
+			ftps_warn("cannot remove the temporary file %s: %s", todo[i], st.msg);
+			free(todo[i]);
+			e = FTPS_OK;
+		}
+	}
+	if (c)
+		ftps_pool_put(fs->pool, c, e);
+
+	pthread_mutex_lock(&fs->orphan_mu);
+	for (int i = 0; i < left; i++) {
+		if (fs->norphans < FTPSFS_MAX_ORPHANS)
+			fs->orphans[fs->norphans++] = todo[i];
+		else
+			free(todo[i]);
+	}
+	if (left > 0) {
+		fs->orphan_backoff = fs->orphan_backoff * 2 > ORPHAN_BACKOFF_MAX
+		                     ? ORPHAN_BACKOFF_MAX : fs->orphan_backoff * 2;
+		fs->orphan_next_try = time(NULL) + fs->orphan_backoff;
+	} else if (fs->norphans == 0) {
+		fs->orphan_backoff = 0;
+	}
+	pthread_mutex_unlock(&fs->orphan_mu);
+}
+
+void ftpsfs_orphans_free(struct ftpsfs *fs)
+{
+	pthread_mutex_lock(&fs->orphan_mu);
+	for (int i = 0; i < fs->norphans; i++) {
+		ftps_warn("the temporary file %s is left on the server", fs->orphans[i]);
+		free(fs->orphans[i]);
+	}
+	fs->norphans = 0;
+	pthread_mutex_unlock(&fs->orphan_mu);
+}
+
 /* Removing a temporary file after a failure needs a usable connection:
  * ours if it survived, else a fresh short one. */
 static void cleanup_temp(struct ftpsfs_upload *u)
@@ -168,48 +252,10 @@ static void cleanup_temp(struct ftpsfs_upload *u)
 		delete_quietly(c, u->target);
 		ftps_pool_put(u->fs->pool, c, FTPS_OK);
 	} else {
-		/* The server is gone: say what is left on it, to remove later. */
-		ftps_warn("could not remove the temporary file %s on the server: %s",
-		          u->target, st.msg);
+		ftps_warn("could not remove the temporary file %s on the server (%s); "
+		          "trying again later", u->target, st.msg);
+		orphan_add(u->fs, u->target);
 	}
-}
-
-/* A streamed upload that failed at its end: nothing else holds its bytes.
- * While the ring still holds all of them (files up to RING_MAX) they go to
- * a file in the spool folder, named in the log, so nothing is lost; of a
- * longer stream only the log can tell. */
-static void keep_stream(struct ftpsfs_upload *u)
-{
-	char path[4096];
-	int fd, n;
-
-	if (u->from_spool || u->sent == 0)
-		return;
-	if (!u->ring || u->base > 0 || u->append || u->sent > u->ring_cap) {
-		ftps_error("the %llu bytes written to %s are lost: only the last %zu were "
-		           "still at hand", (unsigned long long)u->sent, u->final, u->ring_cap);
-		return;
-	}
-	n = snprintf(path, sizeof(path), "%s/ftpsfs-XXXXXX", u->fs->opts->spool_dir);
-	if (n < 0 || (size_t)n >= sizeof(path) || (fd = mkostemp(path, O_CLOEXEC)) < 0) {
-		ftps_error("the %llu bytes written to %s are lost: no spool file (%s)",
-		           (unsigned long long)u->sent, u->final, strerror(errno));
-		return;
-	}
-	for (size_t done = 0; done < u->sent;) {
-		ssize_t w = write(fd, u->ring + done, (size_t)u->sent - done);
-		if (w <= 0) {
-			ftps_error("the %llu bytes written to %s are lost: writing %s: %s",
-			           (unsigned long long)u->sent, u->final, path,
-			           w < 0 ? strerror(errno) : "short write");
-			close(fd);
-			unlink(path);
-			return;
-		}
-		done += (size_t)w;
-	}
-	close(fd);
-	ftps_error("the changes to %s could not be uploaded; they are kept in %s", u->final, path);
 }
 
 static void release_conn(struct ftpsfs_upload *u, ftps_err last)
@@ -219,7 +265,7 @@ static void release_conn(struct ftpsfs_upload *u, ftps_err last)
 	u->conn = NULL;
 }
 
-int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append,
+int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int src_fd,
                         struct ftpsfs_upload **out)
 {
 	struct ftps_status st = { 0 };
@@ -232,6 +278,7 @@ int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append,
 	if (!u)
 		return -ENOMEM;
 	u->fs = fs;
+	u->src_fd = src_fd;
 	u->append = append;
 	u->atomic = fs->opts->atomic && !append;
 	snprintf(u->final, sizeof(u->final), "%s", remote);
@@ -272,7 +319,6 @@ fail:
 	}
 	release_conn(u, e);
 	hasher_free(&u->h);
-	free(u->ring);
 	free(u);
 	return rc;
 }
@@ -284,52 +330,32 @@ static int transient(ftps_err e)
 	       e == FTPS_E_PROTO;
 }
 
-/* Keep buf (the bytes at u->sent) in the ring. While the upload is smaller
- * than RING_MAX the ring holds all of it, linearly. */
-static void ring_keep(struct ftpsfs_upload *u, const char *buf, size_t len)
+/* Read len bytes at the source's offset off into buf. */
+static ftps_err source_read(struct ftpsfs_upload *u, char *buf, size_t len, uint64_t off,
+                           struct ftps_status *st)
 {
-	uint64_t end = u->sent + len;
-
-	if (u->ring_cap < RING_MAX && end > u->ring_cap) {
-		size_t ncap = u->ring_cap ? u->ring_cap : RING_MIN;
-		while (ncap < end && ncap < RING_MAX)
-			ncap *= 2;
-		char *nr = realloc(u->ring, ncap);
-		if (!nr)
-			return;   /* no memory: we just cannot resume as far back */
-		u->ring = nr;
-		u->ring_cap = ncap;
-	}
-	if (!u->ring)
-		return;
-	if (len > u->ring_cap) {
-		buf += len - u->ring_cap;
-		len = u->ring_cap;
-	}
 	for (size_t done = 0; done < len;) {
-		size_t pos = (size_t)((end - len + done) % u->ring_cap);
-		size_t n = u->ring_cap - pos < len - done ? u->ring_cap - pos : len - done;
-		memcpy(u->ring + pos, buf + done, n);
-		done += n;
+		ssize_t n = pread(u->src_fd, buf + done, len - done, (off_t)(u->base + off + done));
+		if (n <= 0)
+			return ftps_fail(st, FTPS_E_IO, 0, "reading the spool copy: %s",
+			                 n < 0 ? strerror(errno) : "it is shorter than what was sent");
+		done += (size_t)n;
 	}
-}
-
-/* The oldest offset still in the ring. */
-static uint64_t ring_from(const struct ftpsfs_upload *u, uint64_t end)
-{
-	if (!u->ring)
-		return end;
-	return end > u->ring_cap ? end - u->ring_cap : 0;
+	return FTPS_OK;
 }
 
 /* The connection failed with bytes up to end sent: on a new connection, ask
- * how much arrived and send the rest from the ring with APPE. */
+ * how much arrived and send the rest from the source with APPE, or all of
+ * it again with STOR when the server refuses APPE. */
 static ftps_err resume(struct ftpsfs_upload *u, uint64_t end, struct ftps_status *st)
 {
 	ftps_err e = st->err ? st->err : FTPS_E_CONN;
+	char *buf = malloc(IO_CHUNK);
 
+	if (!buf)
+		return ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
 	for (int attempt = 1; attempt <= RESUME_TRIES; attempt++) {
-		uint64_t landed = 0;
+		uint64_t landed = 0, off;
 
 		if (u->xfer)
 			ftps_xfer_abort(u->xfer, NULL);
@@ -345,24 +371,32 @@ static ftps_err resume(struct ftpsfs_upload *u, uint64_t end, struct ftps_status
 			landed = 0, e = FTPS_OK;
 		if (e != FTPS_OK)
 			continue;
-		if (landed < u->base || landed - u->base > end ||
-		    landed - u->base < ring_from(u, end))
-			return ftps_fail(st, FTPS_E_IO, 0, "cannot resume: the server has %llu bytes "
-			                 "and only bytes from %llu are still at hand",
-			                 (unsigned long long)landed, (unsigned long long)ring_from(u, end));
-		uint64_t off = landed - u->base;
+		if (landed < u->base || landed - u->base > end) {
+			e = ftps_fail(st, FTPS_E_IO, 0, "cannot resume: the server has %llu bytes "
+			              "of the %llu sent", (unsigned long long)landed,
+			              (unsigned long long)(u->base + end));
+			break;
+		}
+		off = landed - u->base;
 		e = ftps_stor_start(u->conn, u->target, off > 0 || u->append, &u->xfer, st);
+		if (e != FTPS_OK && !transient(e) && off > 0 && !u->append) {
+			/* APPE refused (ProFTPD without AllowStoreRestart): the
+			 * source has every byte, so send them all again. */
+			ftps_info("%s: the server refuses to append (%s); sending it again from the start",
+			          u->final, st->msg);
+			off = 0;
+			e = ftps_stor_start(u->conn, u->target, 0, &u->xfer, st);
+		}
 		while (e == FTPS_OK && off < end) {
-			size_t pos = (size_t)(off % u->ring_cap);
-			size_t n = u->ring_cap - pos;
-			if (n > end - off)
-				n = (size_t)(end - off);
-			e = ftps_xfer_write(u->xfer, u->ring + pos, n, st);
+			size_t n = end - off < IO_CHUNK ? (size_t)(end - off) : IO_CHUNK;
+			if ((e = source_read(u, buf, n, off, st)) == FTPS_OK)
+				e = ftps_xfer_write(u->xfer, buf, n, st);
 			off += n;
 		}
-		if (e == FTPS_OK)
-			return FTPS_OK;
+		if (e == FTPS_OK || !transient(e))
+			break;
 	}
+	free(buf);
 	return e;
 }
 
@@ -371,14 +405,18 @@ void ftpsfs_upload_retarget(struct ftpsfs_upload *u, const char *remote)
 	snprintf(u->final, sizeof(u->final), "%s", remote);
 }
 
+void ftpsfs_upload_drop_source(struct ftpsfs_upload *u)
+{
+	u->src_fd = -1;
+}
+
 int ftpsfs_upload_write(struct ftpsfs_upload *u, const void *buf, size_t len)
 {
 	struct ftps_status st = { 0 };
 	ftps_err e;
 
-	ring_keep(u, buf, len);
 	e = ftps_xfer_write(u->xfer, buf, len, &st);
-	if (transient(e) && u->ring)
+	if (transient(e) && u->src_fd >= 0)
 		e = resume(u, u->sent + len, &st);
 	if (e != FTPS_OK)
 		return ftpsfs_errno(e, &st, "upload", u->final);
@@ -404,7 +442,6 @@ void ftpsfs_upload_abort(struct ftpsfs_upload *u)
 	cleanup_temp(u);
 	release_conn(u, e);
 	hasher_free(&u->h);
-	free(u->ring);
 	free(u);
 }
 
@@ -455,13 +492,13 @@ static ftps_err put_in_place(struct ftpsfs_upload *u, struct ftps_status *st)
 }
 
 /* Close the data connection and read 226; a transfer cut short by the
- * network is resumed from the ring and completed again. */
+ * network is resumed from the source and completed again. */
 static ftps_err complete(struct ftpsfs_upload *u, struct ftps_status *st)
 {
 	ftps_err e = ftps_xfer_finish(u->xfer, st);
 
 	u->xfer = NULL;
-	for (int i = 0; i < RESUME_TRIES && u->ring && transient(e); i++) {
+	for (int i = 0; i < RESUME_TRIES && u->src_fd >= 0 && transient(e); i++) {
 		if ((e = resume(u, u->sent, st)) != FTPS_OK)
 			break;
 		e = ftps_xfer_finish(u->xfer, st);
@@ -490,7 +527,6 @@ int ftpsfs_upload_finish(struct ftpsfs_upload *u, mode_t mode, int64_t mtime,
 		/* REFUSED: the server went away mid-upload (see ftpsfs_errno) */
 		if (e == FTPS_E_IO || e == FTPS_E_PROTO || e == FTPS_E_REFUSED)
 			rc = -EIO;
-		keep_stream(u);
 		cleanup_temp(u);
 		goto out;
 	}
@@ -509,31 +545,6 @@ int ftpsfs_upload_finish(struct ftpsfs_upload *u, mode_t mode, int64_t mtime,
 out:
 	release_conn(u, e);
 	hasher_free(&u->h);
-	free(u->ring);
-	free(u);
-	return rc;
-}
-
-int ftpsfs_upload_park(struct ftpsfs_upload *u, char *where, size_t wlen)
-{
-	struct ftps_status st = { 0 };
-	ftps_err e = complete(u, &st);
-	int rc = 0;
-
-	if (e == FTPS_OK)
-		e = verify(u, &st);
-	if (e != FTPS_OK) {
-		ftps_error("upload of %s failed: %s", u->final, st.msg);
-		rc = e == FTPS_E_IO || e == FTPS_E_PROTO || e == FTPS_E_REFUSED ? -EIO
-		                                                                 : -ftps_err_errno(e);
-		keep_stream(u);
-		cleanup_temp(u);
-	} else {
-		snprintf(where, wlen, "%s", u->target);
-	}
-	release_conn(u, e);
-	hasher_free(&u->h);
-	free(u->ring);
 	free(u);
 	return rc;
 }
@@ -549,7 +560,7 @@ void ftpsfs_remote_delete(struct ftpsfs *fs, const char *remote)
 	ftps_pool_put(fs->pool, c, FTPS_OK);
 }
 
-static int retryable(int rc)
+int ftpsfs_upload_retryable(int rc)
 {
 	return rc == -EIO || rc == -ETIMEDOUT || rc == -EAGAIN || rc == -ECONNRESET ||
 	       rc == -EPROTO || rc == -ECONNABORTED;
@@ -560,10 +571,6 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
                      struct ftpsfs_uploaded *res)
 {
 	char *buf = malloc(IO_CHUNK);
-	/* Temporary names of failed tries: one the server was too far gone to
-	 * let us remove is removed once a later try got through. */
-	char tried[UPLOAD_TRIES][FTPS_MAX_PATH];
-	int ntried = 0;
 	int rc = -EIO;
 
 	if (!buf)
@@ -572,9 +579,7 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
 		struct ftpsfs_upload *u;
 		uint64_t off = from;
 
-		rc = ftpsfs_upload_start(fs, remote, append, &u);
-		if (rc == 0)
-			u->from_spool = 1;
+		rc = ftpsfs_upload_start(fs, remote, append, fd, &u);
 		if (rc == 0 && append && u->base != from) {
 			ftps_error("%s changed on the server while open (%llu bytes, expected %llu): "
 			           "not appending", remote, (unsigned long long)u->base,
@@ -595,21 +600,14 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
 			rc = ftpsfs_upload_write(u, buf, (size_t)n);
 			off += (uint64_t)n;
 		}
-		int atomic = u && u->atomic;
-		if (atomic)
-			snprintf(tried[ntried], sizeof(tried[0]), "%s", u->target);
-		if (rc == 0) {
+		if (rc == 0)
 			rc = ftpsfs_upload_finish(u, mode, mtime, res);
-		} else if (u) {
+		else if (u)
 			ftpsfs_upload_abort(u);
-		}
-		if (rc != 0 && atomic)
-			ntried++;
-		if (rc == 0) {
-			for (int i = 0; i < ntried; i++)
-				ftpsfs_remote_delete(fs, tried[i]);   /* quiet when already gone */
-		}
-		if (rc == 0 || !retryable(rc) || append || attempt == UPLOAD_TRIES)
+		/* The server is back: remove what failed tries left on it. */
+		if (rc == 0)
+			ftpsfs_orphans_sweep(fs, 1);
+		if (rc == 0 || !ftpsfs_upload_retryable(rc) || append || attempt == UPLOAD_TRIES)
 			break;
 		ftps_warn("upload of %s failed (%s); trying again (%d of %d)", remote,
 		          strerror(-rc), attempt + 1, UPLOAD_TRIES);

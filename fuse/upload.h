@@ -24,11 +24,15 @@ struct ftpsfs_uploaded {
 };
 
 /* Start a streamed upload of the file at remote (STOR; APPE when append,
- * which writes in place). Returns 0 or -errno. */
-int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append,
+ * which writes in place). src_fd, when not -1, holds a copy of every byte
+ * before it is sent (at its offset in the file): a connection that drops
+ * is then resumed (APPE) from what reached the server. Returns 0 or -errno. */
+int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int src_fd,
                         struct ftpsfs_upload **out);
 /* The file was renamed while uploading: put it in place under remote. */
 void ftpsfs_upload_retarget(struct ftpsfs_upload *u, const char *remote);
+/* The source given to ftpsfs_upload_start is going away: no resumes. */
+void ftpsfs_upload_drop_source(struct ftpsfs_upload *u);
 /* Send len bytes. 0 or -errno (the upload is then dead: abort it). */
 int ftpsfs_upload_write(struct ftpsfs_upload *u, const void *buf, size_t len);
 /* Bytes sent so far. */
@@ -37,12 +41,14 @@ uint64_t ftpsfs_upload_sent(const struct ftpsfs_upload *u);
  * place, apply mode (when mode != 0) and mtime (when mtime >= 0). Frees u. */
 int ftpsfs_upload_finish(struct ftpsfs_upload *u, mode_t mode, int64_t mtime,
                          struct ftpsfs_uploaded *res);
-/* Complete and verify, but leave the bytes where they were uploaded (the
- * temporary name, or the final one with -o atomic=0); that path goes to
- * where. For a file that must come back into the spool. Frees u. */
-int ftpsfs_upload_park(struct ftpsfs_upload *u, char *where, size_t wlen);
 /* Delete a remote file, ignoring failure (temporary files). */
 void ftpsfs_remote_delete(struct ftpsfs *fs, const char *remote);
+/* Try again to remove the temporary files failed uploads left on a server
+ * that was down: when due (backing off while it stays down), or now when
+ * now_anyway. Called by the housekeeper and after a successful upload. */
+void ftpsfs_orphans_sweep(struct ftpsfs *fs, int now_anyway);
+/* At exit: name in the log what is still left on the server, free the list. */
+void ftpsfs_orphans_free(struct ftpsfs *fs);
 /* Cancel and delete the temporary file. Frees u. */
 void ftpsfs_upload_abort(struct ftpsfs_upload *u);
 
@@ -52,6 +58,10 @@ void ftpsfs_upload_abort(struct ftpsfs_upload *u);
 int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t from,
                      uint64_t size, int append, mode_t mode, int64_t mtime,
                      struct ftpsfs_uploaded *res);
+
+/* True for an upload's -errno that a later try may not meet again (the
+ * network, the server going away), as opposed to a refusal. */
+int ftpsfs_upload_retryable(int rc);
 
 /* Download remote into fd from offset 0 (for the spool). Returns the bytes
  * written or -errno. */

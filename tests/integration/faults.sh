@@ -24,9 +24,11 @@
 #      the daemon retries: close fails with EIO, the earlier version stays
 #      intact, the edited file is kept in the spool folder and a log line
 #      names it
-#   3d a streamed upload cut with the server down after: cp fails with EIO,
-#      the earlier version stays intact
+#   3d a streamed upload of 20 MiB cut with the server down after: cp
+#      fails with EIO, the earlier version stays intact, the 20 MiB written
+#      are kept in the spool folder and a log line names the file
 #      (3c, 3d: a temporary file that could not be removed from the server
+#      while it was down is named in the log and removed once it is back;
 #      while it was down must be named in the log)
 #   4  -o timeout=3 and the server down (connections refused, open ones
 #      dropped), then hung (connections accepted, nothing answered): ls of
@@ -47,7 +49,10 @@
 #      fails with EIO or ETIMEDOUT in bounded time (measured), the mount
 #      stays alive and the file reads right once the stall ends
 #
-# Knobs: FAULTS_CASES="1 2 3 4 5 6 7 8" (a subset), FAULTS_OPTS (more mount
+#   9  ProFTPD (which refuses APPE by default): a streamed upload of 40 MiB
+#      cut after 20 MiB starts over from the spool copy and cp succeeds
+#
+# Knobs: FAULTS_CASES="1 2 3 4 5 6 7 8 9" (a subset), FAULTS_OPTS (more mount
 # options, e.g. "-o loglevel=debug"), FAULTS_KEEP=1 (keep the work folder
 # with the daemon's and the proxy's logs).
 #
@@ -365,15 +370,35 @@ wait_up() {
 
 # temp_report CASE LOG: a temporary upload file that a failed upload left
 # on the server (it cannot be removed while the server is down) must be
-# named in the log; it is removed here for the next case.
+# named in the log, and the daemon removes it once the server is back (it
+# tries again after 5, 10, 20 s): waited for up to 40 s. With "exited" as
+# a third argument the daemon is gone, and its last words must name what it
+# left. Whatever is still there then is removed here for the next case.
 temp_report() {
-	local left f
+	local left f i t0=$SECONDS
 	left=$(find "$TB_DATA" -name '.*.ftpsfs-*' -printf '%f ')
 	[ -n "$left" ] || return 0
-	note "$1: temporary file(s) left on the server: $left"
+	note "$1: temporary file(s) left on the server while it was down: $left"
 	for f in $left; do
 		check "$1: the log names the temporary file $f left on the server" \
 			grep -q "could not remove the temporary file .*$f" "$2"
+	done
+	if [ "${3:-}" = exited ]; then
+		for f in $left; do
+			check "$1: at exit, the log says $f is left on the server" \
+				grep -q "temporary file .*$f is left on the server" "$2"
+		done
+		find "$TB_DATA" -name '.*.ftpsfs-*' -delete
+		return
+	fi
+	for ((i = 0; i < 400; i++)); do
+		no_temp_files && break
+		sleep 0.1
+	done
+	note "$1: the daemon removed them $((SECONDS - t0)) s after the server came back"
+	check "$1: the daemon removes the temporary files once the server is back" no_temp_files
+	for f in $left; do
+		check "$1: the log says $f was removed" grep -q "removed the temporary file .*$f" "$2"
 	done
 	find "$TB_DATA" -name '.*.ftpsfs-*' -delete
 }
@@ -475,7 +500,9 @@ case_2_3() {   # a read cut in the middle; uploads cut in the middle
 	wait_up
 	temp_report "3c" "$m.log"
 
-	# 3d: a streamed upload that cannot complete.
+	# 3d: a streamed upload of 20 MiB (more than a daemon could keep in
+	# memory) that cannot complete: cut after 5 MiB, the server down for
+	# longer than the resumes and the retries from the spool last.
 	fp cut-upload-after $((5 * MiB)) down-for 5
 	rc=0
 	$T cp "$work/src/new3d" "$m/up3d" 2>"$work/cp3d.err" || rc=$?
@@ -485,6 +512,11 @@ case_2_3() {   # a read cut in the middle; uploads cut in the middle
 	check "3d: ... with EIO" grep -q 'Input/output error' "$work/cp3d.err"
 	check "3d: the earlier version on the server is intact" \
 		same_file "$TB_DATA/up3d" "$work/src/up3d"
+	kept=$(sed -n 's/.*up3d.* kept in \([^ ]*\)$/\1/p' "$m.log" | tail -1)
+	note "3d: log: $(grep 'up3d' "$m.log" | tail -1)"
+	check "3d: a log line names the spool file that keeps the new file ($kept)" test -n "$kept"
+	[ -z "$kept" ] ||
+		check "3d: the spool file holds all 20 MiB written" same_file "$kept" "$work/src/new3d"
 	wait_up
 	temp_report "3d" "$m.log"
 	check "3d: the mount reads the earlier version" same_file "$m/up3d" "$work/src/up3d"
@@ -654,7 +686,7 @@ case_7() {     # unmounting with an upload pending
 	[ -z "$spooled" ] ||
 		check "7d: the spool file holds the data" same_file "$spooled" "$work/src/pend7d"
 	check "7d: nothing under the final name on the server" test ! -e "$TB_DATA/pend7d"
-	temp_report "7d" "$m.log"
+	temp_report "7d" "$m.log" exited
 	cp "$m.log" "$work/m7d.log"
 
 	# fusermount3 -u right after cp
@@ -678,6 +710,26 @@ case_5() {     # 421 too many connections (vsftpd max_per_ip=2)
 	done
 	check "5: the pool learnt the cap (log)" grep -q 'allows no more connections' "$m.log"
 	check "5: no error logged" it_umount "$m" 'allows no more connections'
+}
+
+case_9() {     # ProFTPD refuses APPE: a cut streamed upload starts over
+	local m=$work/m9 rc cuts0
+	put up9 $((1 * MiB))
+	gen "$work/src/new9" $((40 * MiB))
+	pmount "$m" || { check "9: mounted ProFTPD through the proxy" false; return; }
+	cuts0=$(fp_stat cuts)
+	fp cut-upload-after $((20 * MiB))
+	rc=0
+	$T cp "$work/src/new9" "$m/up9" 2>"$work/cp9.err" || rc=$?
+	fp wait-cut 1
+	check "9: the proxy did cut the upload" test "$(fp_stat cuts)" -eq $((cuts0 + 1))
+	check "9: cp succeeds: $(tr '\n' ' ' <"$work/cp9.err")" test "$rc" -eq 0
+	check "9: the server has the new file" same_file "$TB_DATA/up9" "$work/src/new9"
+	check "9: ProFTPD refused to append and the daemon sent the file again (log)" \
+		grep -q 'refuses to append' "$m.log"
+	check "9: no temporary file left on the server" no_temp_files
+	check "9: the mount reads the file back right" same_file "$m/up9" "$work/src/new9"
+	check "9: no unexpected error logged" it_umount "$m" "$ALLOW_FAULTS"
 }
 
 case_6() {     # idle keepalive under the server's idle limit (idle_session_timeout=4)
@@ -705,7 +757,7 @@ server() {
 	proxy_start || exit 99
 }
 
-cases=${FAULTS_CASES:-1 2 3 4 8 7 5 6}
+cases=${FAULTS_CASES:-1 2 3 4 8 7 5 6 9}
 wanted() { [[ " $cases " == *" $1 "* ]]; }
 timed() {
 	local t0=$SECONDS
@@ -728,6 +780,15 @@ fi
 if wanted 6; then
 	server "idle_session_timeout=4"
 	timed case_6
+fi
+if wanted 9; then
+	proxy_stop
+	tb_stop vsftpd-explicit
+	tb_start proftpd || exit $?
+	proxy_start || exit 99
+	timed case_9
+	proxy_stop
+	tb_stop proftpd
 fi
 proxy_stop
 
