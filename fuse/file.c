@@ -3,9 +3,10 @@
  * States of a file opened for writing:
  *   CLEAN   the server's version, unchanged; reads stream from the server
  *   NEW     created or truncated to 0, nothing written yet
- *   STREAM  written sequentially from 0, streaming to the server now, with
- *           a copy in the spool file that the upload resumes from and that
- *           takes over when the upload fails
+ *   STREAM  written sequentially from 0, streaming to the server now: each
+ *           write goes to the spool file, which the upload's own thread
+ *           sends from (so writes do not wait for the network), resumes
+ *           from, and which takes over when the upload fails
  *   APPEND  the server's version plus bytes appended after it, which sit
  *           at their own offsets in a sparse spool file
  *   SPOOL   the whole file is in the spool file
@@ -388,20 +389,6 @@ static ssize_t spool_write(struct ftpsfs_file *f, const char *buf, size_t len, o
 	return n;
 }
 
-/* Copy a streamed write into the spool file before it is sent. Without
- * room for it the copy is given up: the stream goes on, unprotected. */
-static void stream_keep(struct ftpsfs_file *f, const char *buf, size_t len, off_t off)
-{
-	if (f->spool_fd < 0)
-		return;
-	if (spool_has_room(f, len) && pwrite(f->spool_fd, buf, len, off) == (ssize_t)len)
-		return;
-	ftps_warn("no room for a spool copy of %s in %s: the upload goes on without one, "
-	          "so a failure now loses it", f->path, f->fs->opts->spool_dir);
-	ftpsfs_upload_drop_source(f->up);
-	spool_close(f, 0);
-}
-
 /* The streamed upload failed (after its own resumes) with len more bytes
  * written. With the spool copy the file carries on as a spooled one: a
  * network failure is retried at close, any other is reported and the copy
@@ -429,6 +416,37 @@ static ssize_t stream_failed(struct ftpsfs_file *f, int rc, size_t len)
 	return rc;
 }
 
+/* A write at the end of a streamed upload: copied into the spool file,
+ * then queued for the upload's sender. Without room for the copy it is
+ * given up: the stream goes on unprotected, sent from here. */
+static ssize_t stream_write(struct ftpsfs_file *f, const char *buf, size_t len, off_t off)
+{
+	int rc;
+
+	if (f->spool_fd >= 0 &&
+	    (!spool_has_room(f, len) || pwrite(f->spool_fd, buf, len, off) != (ssize_t)len)) {
+		ftps_warn("no room for a spool copy of %s in %s: the upload goes on without one, "
+		          "so a failure now loses it", f->path, f->fs->opts->spool_dir);
+		if ((rc = ftpsfs_upload_drop_source(f->up)) < 0) {
+			/* The upload failed meanwhile: the spool file keeps
+			 * what came before this write, which fails. */
+			stream_failed(f, rc, 0);
+			f->err = -ENOSPC;
+			spool_name_kept(f);
+			return -ENOSPC;
+		}
+		spool_close(f, 0);
+	}
+	if (f->spool_fd >= 0)
+		rc = ftpsfs_upload_queue(f->up, (uint64_t)off + len);
+	else
+		rc = ftpsfs_upload_write(f->up, buf, len);
+	if (rc < 0)
+		return stream_failed(f, rc, len);
+	f->size += len;
+	return (ssize_t)len;
+}
+
 static ssize_t write_locked(struct ftpsfs_file *f, const char *buf, size_t len, off_t off)
 {
 	int rc;
@@ -454,16 +472,14 @@ static ssize_t write_locked(struct ftpsfs_file *f, const char *buf, size_t len, 
 			spool_close(f, 0);
 			return rc;
 		}
+		if (f->spool_fd >= 0)
+			ftpsfs_upload_background(f->up);   /* else sent as written */
 		f->state = F_STREAM;
 		/* fall through */
 	case F_STREAM:
 		if ((uint64_t)off != f->size)
 			break;
-		stream_keep(f, buf, len, off);
-		if ((rc = ftpsfs_upload_write(f->up, buf, len)) < 0)
-			return stream_failed(f, rc, len);
-		f->size += len;
-		return (ssize_t)len;
+		return stream_write(f, buf, len, off);
 	case F_CLEAN:
 		if ((uint64_t)off != f->size)
 			break;

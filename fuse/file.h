@@ -3,7 +3,8 @@
  * How a file's bytes reach the server:
  *  - A new file (create, or open with O_TRUNC) written sequentially from
  *    offset 0 streams to the server as the writes arrive (STOR to a
- *    temporary name), and each write is also copied to a spool file first.
+ *    temporary name): each write goes to a spool file first, and a thread
+ *    of the upload sends from there (at most 64 MiB behind the writes).
  *    The upload completes at flush (close) and its result is what close()
  *    returns. A dropped connection is resumed from the copy (APPE); an
  *    upload that fails anyway is tried again from the copy as a whole, and

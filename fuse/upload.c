@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -19,6 +20,8 @@
 #define IO_CHUNK (256 * 1024)
 #define UPLOAD_TRIES 3
 #define RESUME_TRIES 3
+/* How far a background upload may trail the writes it was given. */
+#define LAG_MAX (64 * 1024 * 1024)
 
 /* ---- hashing what we send, to compare with the server's HASH ---- */
 
@@ -116,7 +119,34 @@ struct ftpsfs_upload {
 	uint64_t sent;
 	struct hasher h;
 	int src_fd;                     /* byte off sent is at src_fd's offset base + off; -1 none */
+
+	/* Sending in the background (ftpsfs_upload_background): the sender
+	 * thread sends the source's bytes up to queued. While it runs, mu
+	 * guards queued, sent, stop, bg_rc and final. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t sender;
+	int background;
+	uint64_t queued;
+	enum { GO_ON, STOP_DRAINED, STOP_NOW } stop;
+	int bg_rc;                      /* the sender's failure, -errno */
 };
+
+static void upload_free(struct ftpsfs_upload *u)
+{
+	hasher_free(&u->h);
+	pthread_cond_destroy(&u->cv);
+	pthread_mutex_destroy(&u->mu);
+	free(u);
+}
+
+/* The final name, which a rename may change while the sender runs. */
+static void final_name(struct ftpsfs_upload *u, char out[FTPS_MAX_PATH])
+{
+	pthread_mutex_lock(&u->mu);
+	memcpy(out, u->final, FTPS_MAX_PATH);
+	pthread_mutex_unlock(&u->mu);
+}
 
 /* ".NAME.ftpsfs-XXXXXX" next to the final name, within NAME_MAX. */
 static int temp_name(const char *final, char *out, size_t outlen)
@@ -278,13 +308,15 @@ int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int s
 	if (!u)
 		return -ENOMEM;
 	u->fs = fs;
+	pthread_mutex_init(&u->mu, NULL);
+	pthread_cond_init(&u->cv, NULL);
 	u->src_fd = src_fd;
 	u->append = append;
 	u->atomic = fs->opts->atomic && !append;
 	snprintf(u->final, sizeof(u->final), "%s", remote);
 	if (u->atomic) {
 		if ((rc = temp_name(remote, u->target, sizeof(u->target))) < 0) {
-			free(u);
+			upload_free(u);
 			return rc;
 		}
 	} else {
@@ -292,7 +324,7 @@ int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int s
 	}
 	e = ftpsfs_get_xfer_conn(fs, NULL, &u->conn, &st);
 	if (e != FTPS_OK) {
-		free(u);
+		upload_free(u);
 		return ftpsfs_errno(e, &st, "upload", remote);
 	}
 	if (append && (e = ftps_size(u->conn, remote, &u->base, &st)) != FTPS_OK)
@@ -318,8 +350,7 @@ fail:
 		rc = ftpsfs_errno(e, &st, append ? "append" : "upload", remote);
 	}
 	release_conn(u, e);
-	hasher_free(&u->h);
-	free(u);
+	upload_free(u);
 	return rc;
 }
 
@@ -350,10 +381,11 @@ static ftps_err source_read(struct ftpsfs_upload *u, char *buf, size_t len, uint
 static ftps_err resume(struct ftpsfs_upload *u, uint64_t end, struct ftps_status *st)
 {
 	ftps_err e = st->err ? st->err : FTPS_E_CONN;
-	char *buf = malloc(IO_CHUNK);
+	char *buf = malloc(IO_CHUNK), name[FTPS_MAX_PATH];
 
 	if (!buf)
 		return ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
+	final_name(u, name);
 	for (int attempt = 1; attempt <= RESUME_TRIES; attempt++) {
 		uint64_t landed = 0, off;
 
@@ -362,7 +394,7 @@ static ftps_err resume(struct ftpsfs_upload *u, uint64_t end, struct ftps_status
 		u->xfer = NULL;
 		release_conn(u, FTPS_E_CONN);
 		ftps_warn("upload of %s interrupted after %llu bytes (%s); resuming (%d of %d)",
-		          u->final, (unsigned long long)end, st->msg, attempt, RESUME_TRIES);
+		          name, (unsigned long long)end, st->msg, attempt, RESUME_TRIES);
 		usleep(200000 * (useconds_t)attempt);   /* let the old session finish writing */
 		if ((e = ftpsfs_get_xfer_conn(u->fs, NULL, &u->conn, st)) != FTPS_OK)
 			continue;
@@ -383,7 +415,7 @@ static ftps_err resume(struct ftpsfs_upload *u, uint64_t end, struct ftps_status
 			/* APPE refused (ProFTPD without AllowStoreRestart): the
 			 * source has every byte, so send them all again. */
 			ftps_info("%s: the server refuses to append (%s); sending it again from the start",
-			          u->final, st->msg);
+			          name, st->msg);
 			off = 0;
 			e = ftps_stor_start(u->conn, u->target, 0, &u->xfer, st);
 		}
@@ -402,32 +434,146 @@ static ftps_err resume(struct ftpsfs_upload *u, uint64_t end, struct ftps_status
 
 void ftpsfs_upload_retarget(struct ftpsfs_upload *u, const char *remote)
 {
+	pthread_mutex_lock(&u->mu);
 	snprintf(u->final, sizeof(u->final), "%s", remote);
+	pthread_mutex_unlock(&u->mu);
 }
 
-void ftpsfs_upload_drop_source(struct ftpsfs_upload *u)
+/* Send len bytes at the current end, resuming after a network failure. */
+static ftps_err send_chunk(struct ftpsfs_upload *u, const void *buf, size_t len, uint64_t at,
+                           struct ftps_status *st)
 {
-	u->src_fd = -1;
+	ftps_err e = ftps_xfer_write(u->xfer, buf, len, st);
+
+	if (transient(e) && u->src_fd >= 0)
+		e = resume(u, at + len, st);
+	if (e == FTPS_OK)
+		hasher_update(&u->h, buf, len);
+	return e;
+}
+
+static int upload_errno(struct ftpsfs_upload *u, ftps_err e, const struct ftps_status *st)
+{
+	char name[FTPS_MAX_PATH];
+
+	final_name(u, name);
+	return ftpsfs_errno(e, st, "upload", name);
 }
 
 int ftpsfs_upload_write(struct ftpsfs_upload *u, const void *buf, size_t len)
 {
 	struct ftps_status st = { 0 };
-	ftps_err e;
+	ftps_err e = send_chunk(u, buf, len, u->sent, &st);
 
-	e = ftps_xfer_write(u->xfer, buf, len, &st);
-	if (transient(e) && u->src_fd >= 0)
-		e = resume(u, u->sent + len, &st);
 	if (e != FTPS_OK)
-		return ftpsfs_errno(e, &st, "upload", u->final);
-	hasher_update(&u->h, buf, len);
+		return upload_errno(u, e, &st);
 	u->sent += len;
 	return 0;
 }
 
-uint64_t ftpsfs_upload_sent(const struct ftpsfs_upload *u)
+/* ---- sending in the background ---- */
+
+static void *sender_main(void *arg)
 {
-	return u->sent;
+	struct ftpsfs_upload *u = arg;
+	struct ftps_status st = { 0 };
+	char *buf = malloc(IO_CHUNK);
+	ftps_err e = buf ? FTPS_OK : ftps_fail(&st, FTPS_E_NOMEM, 0, "out of memory");
+
+	pthread_mutex_lock(&u->mu);
+	while (e == FTPS_OK) {
+		while (u->sent == u->queued && u->stop == GO_ON)
+			pthread_cond_wait(&u->cv, &u->mu);
+		if (u->stop == STOP_NOW || u->sent == u->queued)
+			break;
+		uint64_t off = u->sent;
+		size_t n = u->queued - off < IO_CHUNK ? (size_t)(u->queued - off) : IO_CHUNK;
+		pthread_mutex_unlock(&u->mu);
+		e = source_read(u, buf, n, off, &st);
+		if (e == FTPS_OK)
+			e = send_chunk(u, buf, n, off, &st);
+		pthread_mutex_lock(&u->mu);
+		if (e == FTPS_OK)
+			u->sent += n;
+		pthread_cond_broadcast(&u->cv);
+	}
+	pthread_mutex_unlock(&u->mu);
+	free(buf);
+	if (e != FTPS_OK) {
+		int rc = upload_errno(u, e, &st);
+		pthread_mutex_lock(&u->mu);
+		u->bg_rc = rc;
+		pthread_cond_broadcast(&u->cv);
+		pthread_mutex_unlock(&u->mu);
+	}
+	return NULL;
+}
+
+int ftpsfs_upload_background(struct ftpsfs_upload *u)
+{
+	int rc;
+
+	if (u->src_fd < 0)
+		return -EINVAL;
+	u->queued = u->sent;
+	u->stop = GO_ON;
+	if ((rc = pthread_create(&u->sender, NULL, sender_main, u)) != 0)
+		return -rc;
+	u->background = 1;
+	return 0;
+}
+
+int ftpsfs_upload_queue(struct ftpsfs_upload *u, uint64_t upto)
+{
+	int rc;
+
+	if (!u->background) {
+		/* No sender: send from the source here and now. */
+		struct ftps_status st = { 0 };
+		char *buf = malloc(IO_CHUNK);
+		ftps_err e = buf ? FTPS_OK : ftps_fail(&st, FTPS_E_NOMEM, 0, "out of memory");
+		while (e == FTPS_OK && u->sent < upto) {
+			size_t n = upto - u->sent < IO_CHUNK ? (size_t)(upto - u->sent) : IO_CHUNK;
+			if ((e = source_read(u, buf, n, u->sent, &st)) == FTPS_OK &&
+			    (e = send_chunk(u, buf, n, u->sent, &st)) == FTPS_OK)
+				u->sent += n;
+		}
+		free(buf);
+		return e == FTPS_OK ? 0 : upload_errno(u, e, &st);
+	}
+	pthread_mutex_lock(&u->mu);
+	if (!u->bg_rc) {
+		u->queued = upto;
+		pthread_cond_broadcast(&u->cv);
+		while (!u->bg_rc && u->queued - u->sent > LAG_MAX)
+			pthread_cond_wait(&u->cv, &u->mu);
+	}
+	rc = u->bg_rc;
+	pthread_mutex_unlock(&u->mu);
+	return rc;
+}
+
+/* End the sender: once it sent everything queued, or at once. Returns its
+ * failure, if any. */
+static int sender_stop(struct ftpsfs_upload *u, int how)
+{
+	if (!u->background)
+		return 0;
+	pthread_mutex_lock(&u->mu);
+	u->stop = how;
+	pthread_cond_broadcast(&u->cv);
+	pthread_mutex_unlock(&u->mu);
+	pthread_join(u->sender, NULL);
+	u->background = 0;
+	return u->bg_rc;
+}
+
+int ftpsfs_upload_drop_source(struct ftpsfs_upload *u)
+{
+	int rc = sender_stop(u, STOP_DRAINED);
+
+	u->src_fd = -1;
+	return rc;
 }
 
 void ftpsfs_upload_abort(struct ftpsfs_upload *u)
@@ -436,13 +582,13 @@ void ftpsfs_upload_abort(struct ftpsfs_upload *u)
 
 	if (!u)
 		return;
+	sender_stop(u, STOP_NOW);
 	if (u->xfer)
 		e = ftps_xfer_abort(u->xfer, NULL);
 	u->xfer = NULL;
 	cleanup_temp(u);
 	release_conn(u, e);
-	hasher_free(&u->h);
-	free(u);
+	upload_free(u);
 }
 
 /* Size (and hash) of what landed, against what we sent. */
@@ -512,8 +658,12 @@ int ftpsfs_upload_finish(struct ftpsfs_upload *u, mode_t mode, int64_t mtime,
 {
 	struct ftps_status st = { 0 }, st2 = { 0 };
 	ftps_err e;
-	int rc = 0;
+	int rc = sender_stop(u, STOP_DRAINED);
 
+	if (rc < 0) {
+		ftpsfs_upload_abort(u);   /* the sender logged why */
+		return rc;
+	}
 	e = complete(u, &st);
 	if (e == FTPS_OK)
 		e = verify(u, &st);
@@ -544,8 +694,7 @@ int ftpsfs_upload_finish(struct ftpsfs_upload *u, mode_t mode, int64_t mtime,
 	}
 out:
 	release_conn(u, e);
-	hasher_free(&u->h);
-	free(u);
+	upload_free(u);
 	return rc;
 }
 

@@ -31,13 +31,21 @@ int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int s
                         struct ftpsfs_upload **out);
 /* The file was renamed while uploading: put it in place under remote. */
 void ftpsfs_upload_retarget(struct ftpsfs_upload *u, const char *remote);
-/* The source given to ftpsfs_upload_start is going away: no resumes. */
-void ftpsfs_upload_drop_source(struct ftpsfs_upload *u);
 /* Send len bytes. 0 or -errno (the upload is then dead: abort it). */
 int ftpsfs_upload_write(struct ftpsfs_upload *u, const void *buf, size_t len);
-/* Bytes sent so far. */
-uint64_t ftpsfs_upload_sent(const struct ftpsfs_upload *u);
-/* Complete: close the data connection cleanly, read 226, verify, rename into
+/* Send from the source in a thread of the upload's own from now on, so
+ * that the writer does not wait for the network: the writer puts bytes in
+ * the source and calls ftpsfs_upload_queue. 0 or -errno (then
+ * ftpsfs_upload_queue sends in the caller's thread). */
+int ftpsfs_upload_background(struct ftpsfs_upload *u);
+/* The source holds the bytes up to upto: send them. Waits while more than
+ * 64 MiB are still to be sent. 0, or the -errno of a failed upload (then
+ * dead: abort it). */
+int ftpsfs_upload_queue(struct ftpsfs_upload *u, uint64_t upto);
+/* The source is going away: send what was queued, then no more resumes or
+ * background sending. 0 or the -errno of a failed upload. */
+int ftpsfs_upload_drop_source(struct ftpsfs_upload *u);
+/* Complete: send what was queued, close the data connection cleanly, read 226, verify, rename into
  * place, apply mode (when mode != 0) and mtime (when mtime >= 0). Frees u. */
 int ftpsfs_upload_finish(struct ftpsfs_upload *u, mode_t mode, int64_t mtime,
                          struct ftpsfs_uploaded *res);
