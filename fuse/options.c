@@ -201,43 +201,6 @@ static int parse_num(const char *s, int base, unsigned long lo, unsigned long hi
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* "SHA256:AB:CD:..." or "abcd..." (prefix and colons optional; a colon
- * only between two hex pairs); exactly 32 bytes. */
-static int parse_fingerprint(const char *s, unsigned char out[32])
-{
-	size_t n = 0;
-
-	if (strncasecmp(s, "SHA256:", 7) == 0)
-		s += 7;
-	while (*s) {
-		int hi, lo;
-
-		if (*s == ':') {
-			if (n == 0 || s[1] == '\0' || s[1] == ':')
-				return -1;
-			s++;
-		}
-		hi = hexval(s[0]);
-		lo = hi >= 0 ? hexval(s[1]) : -1;
-		if (hi < 0 || lo < 0 || n == 32)
-			return -1;
-		out[n++] = (unsigned char)(hi << 4 | lo);
-		s += 2;
-	}
-	return n == 32 ? 0 : -1;
-}
-
 /* "LOW-HIGH", 1 <= LOW <= HIGH <= 65535. */
 static int parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
 {
@@ -317,7 +280,7 @@ static int opt_value(struct ftpsfs_opts *o, const char *arg, int key)
 		return set_str(&o->active_addr, v);
 	}
 	case KEY_FINGERPRINT:
-		if (parse_fingerprint(v, o->fingerprint) != 0)
+		if (ftps_parse_fingerprint(v, o->fingerprint) != 0)
 			return bad_value(o, arg, nl, v, "SHA256:HEX, 32 bytes in hex, colons optional");
 		o->has_fingerprint = 1;
 		return 0;

@@ -16,6 +16,10 @@
  *   anywhere, raw or encoded: they would end up in FTP commands or logs.
  * - Host names are checked loosely (letters, digits, '-', '.', '_', and
  *   bytes >= 0x80 for UTF-8 IDN names); the resolver has the last word.
+ *
+ * The hex digit helper and the certificate pin parser (-o fingerprint=,
+ * ftps-cli --fingerprint) live here too: they read mount inputs the same
+ * way, and the fuzz and unit builds already link this file.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -37,17 +41,6 @@ static int fail(char *err, size_t errlen, const char *msg)
 {
 	if (err != NULL && errlen > 0)
 		snprintf(err, errlen, "%s", msg);
-	return -1;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
 	return -1;
 }
 
@@ -83,8 +76,8 @@ static char *pct_decode(const char *s, size_t len, const char **why)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == '%') {
-			int hi = len - i >= 3 ? hexval(s[i + 1]) : -1;
-			int lo = len - i >= 3 ? hexval(s[i + 2]) : -1;
+			int hi = len - i >= 3 ? ftps_hexval(s[i + 1]) : -1;
+			int lo = len - i >= 3 ? ftps_hexval(s[i + 2]) : -1;
 			if (hi < 0 || lo < 0) {
 				*why = "bad percent-encoding in the URL (expected %XX with two hex digits)";
 				free(out);
@@ -476,4 +469,48 @@ const char *ftps_url_format(const struct ftps_url *u, char *buf, size_t buflen)
 	out_str(&o, port);
 	out_encoded(&o, u->path != NULL ? u->path : "/", "");
 	return buf;
+}
+
+/* ---- hex digits and certificate pins ---- */
+
+int ftps_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int ftps_parse_fingerprint(const char *s, unsigned char out[32])
+{
+	unsigned char fp[32];
+	size_t n = 0;
+
+	if (s == NULL || out == NULL)
+		return -1;
+	if (strncasecmp(s, "SHA256:", 7) == 0)
+		s += 7;
+	while (*s) {
+		int hi, lo;
+
+		/* a colon only between two pairs: none first, last or doubled */
+		if (*s == ':') {
+			if (n == 0 || s[1] == '\0' || s[1] == ':')
+				return -1;
+			s++;
+		}
+		hi = ftps_hexval(s[0]);
+		lo = hi >= 0 ? ftps_hexval(s[1]) : -1;
+		if (hi < 0 || lo < 0 || n == sizeof(fp))
+			return -1;
+		fp[n++] = (unsigned char)(hi << 4 | lo);
+		s += 2;
+	}
+	if (n != sizeof(fp))
+		return -1;
+	memcpy(out, fp, sizeof(fp));
+	return 0;
 }

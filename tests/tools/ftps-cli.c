@@ -36,30 +36,6 @@ static void usage(void)
 	exit(2);
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9') return ch - '0';
-	if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-	return -1;
-}
-
-static int parse_fp(const char *s, unsigned char out[32])
-{
-	int n = 0;
-
-	if (strncmp(s, "SHA256:", 7) == 0)
-		s += 7;
-	while (*s && n < 32) {
-		if (*s == ':') { s++; continue; }
-		int hi = hexval(s[0]), lo = s[1] ? hexval(s[1]) : -1;
-		if (hi < 0 || lo < 0) return -1;
-		out[n++] = (unsigned char)(hi * 16 + lo);
-		s += 2;
-	}
-	return n == 32 && *s == '\0' ? 0 : -1;
-}
-
 static int print_entry(void *arg, struct ftps_entry *e)
 {
 	static const char types[] = "?fdlo";
@@ -218,7 +194,7 @@ int main(int argc, char **argv)
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(o, "--cafile") && v) cfg.cafile = v, i++;
 		else if (!strcmp(o, "--fingerprint") && v) {
-			if (parse_fp(v, cfg.fingerprint) != 0) usage();
+			if (ftps_parse_fingerprint(v, cfg.fingerprint) != 0) usage();
 			cfg.has_fingerprint = 1;
 			i++;
 		} else if (!strcmp(o, "--insecure")) cfg.insecure = 1;

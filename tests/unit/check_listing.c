@@ -21,6 +21,7 @@
 
 #include "listing.h"
 #include "log.h"
+#include "url.h"        /* ftps_hexval */
 
 #define CORPUS_DIR TEST_DATA_DIR "/listings"
 
@@ -61,17 +62,6 @@ static void die(const char *what, const char *file, int lineno)
 	exit(EXIT_FAILURE);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Undo the corpus escapes (\\ \t \r \n \xHH) into a new buffer. */
 static char *unescape(const char *s, size_t *outlen, const char *file, int lineno)
 {
@@ -93,9 +83,9 @@ static char *unescape(const char *s, size_t *outlen, const char *file, int linen
 		case 'r': out[n++] = '\r'; break;
 		case 'n': out[n++] = '\n'; break;
 		case 'x':
-			if (i + 2 >= len + 1 || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0)
+			if (i + 2 >= len + 1 || ftps_hexval(s[i + 1]) < 0 || ftps_hexval(s[i + 2]) < 0)
 				die("bad \\x escape", file, lineno);
-			out[n++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			out[n++] = (char)(ftps_hexval(s[i + 1]) * 16 + ftps_hexval(s[i + 2]));
 			i += 2;
 			break;
 		default:

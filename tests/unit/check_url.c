@@ -1,6 +1,7 @@
 /* check_url.c - ftps_url_parse and ftps_url_format: the accepted forms,
  * normalisation, and the many ways a URL can be wrong (with the message a
- * person gets for each).
+ * person gets for each). Also the other mount inputs parsed in url.c:
+ * ftps_hexval and the certificate pin, ftps_parse_fingerprint.
  */
 #include <check.h>
 #include <stdio.h>
@@ -325,6 +326,126 @@ START_TEST(format_bounds)
 }
 END_TEST
 
+/* ---- ftps_hexval, ftps_parse_fingerprint ---- */
+
+START_TEST(hexval_every_char)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int c = -128; c < 128; c++) {
+		const char *lo = c > 0 ? strchr(digits, c) : NULL;
+		const char *up = c >= 'A' && c <= 'F' ? strchr(digits, c - 'A' + 'a') : NULL;
+		int want = lo ? (int)(lo - digits) : up ? (int)(up - digits) : -1;
+
+		ck_assert_msg(ftps_hexval((char)c) == want, "char %d: %d, want %d",
+		              c, ftps_hexval((char)c), want);
+	}
+}
+END_TEST
+
+/* 0a 1b 2c ... f9, twice: every digit in both places of a pair. */
+static const unsigned char FP_WANT[32] = {
+	0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f, 0x60, 0x71,
+	0x82, 0x93, 0xa4, 0xb5, 0xc6, 0xd7, 0xe8, 0xf9,
+	0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f, 0x60, 0x71,
+	0x82, 0x93, 0xa4, 0xb5, 0xc6, 0xd7, 0xe8, 0xf9 };
+
+#define FP_PLAIN "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
+#define FP_COLON "0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9:" \
+                 "0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9"
+
+START_TEST(fingerprint_good)
+{
+	static const char *const forms[] = {
+		"SHA256:" FP_COLON,
+		"sha256:" FP_COLON,
+		"Sha256:" FP_PLAIN,
+		FP_PLAIN,
+		FP_COLON,
+		"0A1B2C3D4E5F60718293A4B5C6D7E8F90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+		"0a1b:2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8:f9",
+		"SHA256:0a:1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+	};
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		unsigned char out[32];
+
+		memset(out, 0x5a, sizeof(out));
+		ck_assert_msg(ftps_parse_fingerprint(forms[i], out) == 0, "refused: %s", forms[i]);
+		ck_assert_mem_eq(out, FP_WANT, sizeof(out));
+	}
+}
+END_TEST
+
+/* What the core prints for a certificate ("SHA256:AB:CD:...", see
+ * ftps_tls_fingerprint_str) parses back to the same bytes, for every
+ * byte value. */
+START_TEST(fingerprint_round_trip)
+{
+	for (int base = 0; base < 256; base += 32) {
+		unsigned char bytes[32], out[32];
+		char text[128];
+		size_t off = (size_t)snprintf(text, sizeof(text), "SHA256:");
+
+		for (int i = 0; i < 32; i++) {
+			bytes[i] = (unsigned char)(base + i);
+			off += (size_t)snprintf(text + off, sizeof(text) - off, i ? ":%02X" : "%02X",
+			                        bytes[i]);
+		}
+		ck_assert_uint_lt(off, sizeof(text));
+		ck_assert_msg(ftps_parse_fingerprint(text, out) == 0, "refused: %s", text);
+		ck_assert_mem_eq(out, bytes, sizeof(out));
+	}
+}
+END_TEST
+
+START_TEST(fingerprint_bad)
+{
+	static const char *const forms[] = {
+		"",                                     /* empty */
+		"SHA256:",                              /* prefix only */
+		"sha256",
+		FP_PLAIN "0",                           /* odd: 65 digits */
+		FP_PLAIN + 1,                           /* odd: 63 digits */
+		FP_PLAIN + 2,                           /* 31 bytes */
+		FP_PLAIN "00",                          /* 33 bytes */
+		"SHA256:" FP_COLON ":00",               /* 33 bytes with colons */
+		"SHA256:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9:"
+		"0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9",  /* 31 bytes, colons */
+		"0g1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9", /* non-hex */
+		"0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8fz",
+		"0a 1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+		FP_PLAIN " ",                           /* trailing space */
+		FP_PLAIN "\n",                          /* trailing newline */
+		" " FP_PLAIN,                           /* leading space */
+		"0x1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",  /* 0x */
+		":" FP_PLAIN,                           /* colon first */
+		FP_PLAIN ":",                           /* colon last */
+		"0a::1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+		"0:a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+		"SHA256::" FP_PLAIN,                    /* prefix then a colon */
+		"SHA256:SHA256:" FP_PLAIN,              /* prefix twice */
+		"MD5:" FP_PLAIN,                        /* another digest */
+		"SHA1:" FP_PLAIN,
+		"SHA-256:" FP_PLAIN,
+		"SHA256" FP_PLAIN,                      /* prefix without its colon */
+		"::::",
+	};
+	unsigned char out[32], sentinel[32];
+
+	memset(sentinel, 0x5a, sizeof(sentinel));
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		memcpy(out, sentinel, sizeof(out));
+		ck_assert_msg(ftps_parse_fingerprint(forms[i], out) == -1, "accepted: '%s'", forms[i]);
+		/* a refused pin leaves the caller's buffer alone */
+		ck_assert_mem_eq(out, sentinel, sizeof(out));
+	}
+	ck_assert_int_eq(ftps_parse_fingerprint(NULL, out), -1);
+	ck_assert_mem_eq(out, sentinel, sizeof(out));
+	ck_assert_int_eq(ftps_parse_fingerprint(FP_PLAIN, NULL), -1);
+}
+END_TEST
+
 static Suite *url_suite(void)
 {
 	Suite *s = suite_create("url");
@@ -343,6 +464,13 @@ static Suite *url_suite(void)
 	tcase_add_test(tc, small_error_buffer);
 	tcase_add_test(tc, format);
 	tcase_add_test(tc, format_bounds);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fingerprint");
+	tcase_add_test(tc, hexval_every_char);
+	tcase_add_test(tc, fingerprint_good);
+	tcase_add_test(tc, fingerprint_round_trip);
+	tcase_add_test(tc, fingerprint_bad);
 	suite_add_tcase(s, tc);
 	return s;
 }
