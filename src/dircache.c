@@ -10,12 +10,15 @@
  *  - own entries (struct dc_own) live in a second chained table keyed by
  *    path and on a list in the order they were learnt (head = oldest), so
  *    expiry and the cap both take the head.
+ *  - both lists are intrusive (a struct dc_link in each node) and share
+ *    one insert and one unlink.
  *
  * Every public function takes dc->lock for its whole run; nothing else
  * touches the structures. Entries are kept compact (struct dc_ent) rather
  * than as struct ftps_entry, whose fixed name buffer alone is 256 bytes.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +65,18 @@ struct dc_key {
 	struct dc_key *hnext;
 };
 
+/* A link of an intrusive doubly-linked list, and the list: the listings'
+ * LRU and the own entries' time order are both kept with these, so each
+ * list operation is written once (list_insert_after, list_unlink below).
+ * dir_of/own_of get back from a link to the struct that holds it. */
+struct dc_link {
+	struct dc_link *prev, *next;
+};
+
+struct dc_list {
+	struct dc_link *head, *tail;    /* both NULL, or neither */
+};
+
 struct dc_table {
 	struct dc_key **b;
 	size_t nb;              /* power of two */
@@ -70,7 +85,7 @@ struct dc_table {
 
 struct dc_dir {
 	struct dc_key k;        /* first: a dc_key * is a dc_dir * */
-	struct dc_dir *prev, *next;     /* LRU */
+	struct dc_link lru;     /* on ftps_dircache.lru */
 	double fetched;
 	struct dc_set set;
 };
@@ -79,7 +94,7 @@ enum own_kind { OWN_POS, OWN_NEG, OWN_UNKNOWN };
 
 struct dc_own {
 	struct dc_key k;        /* first */
-	struct dc_own *prev, *next;     /* by time learnt */
+	struct dc_link order;   /* on ftps_dircache.own_order, by time learnt */
 	double t;
 	enum own_kind kind;
 	size_t name_off;        /* where the last component starts in k.path */
@@ -91,8 +106,8 @@ struct ftps_dircache {
 	double ttl, own_ttl;
 	size_t max_entries, max_own;
 	struct dc_table dirs, owns;
-	struct dc_dir *lru_head, *lru_tail;
-	struct dc_own *own_head, *own_tail;
+	struct dc_list lru;             /* dc_dir, head = most recently used */
+	struct dc_list own_order;       /* dc_own, head = oldest */
 	size_t nentries;        /* in cached listings */
 	unsigned long long hits, negatives, misses, evictions;
 };
@@ -553,6 +568,47 @@ static int key_init(struct dc_key *k, const char *p, size_t len)
 	return 0;
 }
 
+/* ---- intrusive lists ---- */
+
+/* Put n into l right after pos, or first when pos is NULL. */
+static void list_insert_after(struct dc_list *l, struct dc_link *pos, struct dc_link *n)
+{
+	n->prev = pos;
+	n->next = pos ? pos->next : l->head;
+	if (n->next)
+		n->next->prev = n;
+	else
+		l->tail = n;
+	if (pos)
+		pos->next = n;
+	else
+		l->head = n;
+}
+
+static void list_unlink(struct dc_list *l, struct dc_link *n)
+{
+	if (n->prev)
+		n->prev->next = n->next;
+	else
+		l->head = n->next;
+	if (n->next)
+		n->next->prev = n->prev;
+	else
+		l->tail = n->prev;
+	n->prev = n->next = NULL;
+}
+
+/* The listing, or own entry, whose link n is; NULL for NULL. */
+static struct dc_dir *dir_of(struct dc_link *n)
+{
+	return n ? (struct dc_dir *)(void *)((char *)n - offsetof(struct dc_dir, lru)) : NULL;
+}
+
+static struct dc_own *own_of(struct dc_link *n)
+{
+	return n ? (struct dc_own *)(void *)((char *)n - offsetof(struct dc_own, order)) : NULL;
+}
+
 /* ---- listings in the cache ---- */
 
 static struct dc_dir *find_dir(struct ftps_dircache *dc, const char *p, size_t len)
@@ -560,34 +616,15 @@ static struct dc_dir *find_dir(struct ftps_dircache *dc, const char *p, size_t l
 	return (struct dc_dir *)tab_find(&dc->dirs, p, len, hash_bytes(p, len));
 }
 
-static void lru_unlink(struct ftps_dircache *dc, struct dc_dir *d)
-{
-	if (d->prev)
-		d->prev->next = d->next;
-	else
-		dc->lru_head = d->next;
-	if (d->next)
-		d->next->prev = d->prev;
-	else
-		dc->lru_tail = d->prev;
-	d->prev = d->next = NULL;
-}
-
 static void lru_push_front(struct ftps_dircache *dc, struct dc_dir *d)
 {
-	d->prev = NULL;
-	d->next = dc->lru_head;
-	if (dc->lru_head)
-		dc->lru_head->prev = d;
-	dc->lru_head = d;
-	if (!dc->lru_tail)
-		dc->lru_tail = d;
+	list_insert_after(&dc->lru, NULL, &d->lru);
 }
 
 static void lru_touch(struct ftps_dircache *dc, struct dc_dir *d)
 {
-	if (dc->lru_head != d) {
-		lru_unlink(dc, d);
+	if (dc->lru.head != &d->lru) {
+		list_unlink(&dc->lru, &d->lru);
 		lru_push_front(dc, d);
 	}
 }
@@ -595,7 +632,7 @@ static void lru_touch(struct ftps_dircache *dc, struct dc_dir *d)
 static void drop_dir(struct ftps_dircache *dc, struct dc_dir *d)
 {
 	tab_remove(&dc->dirs, &d->k);
-	lru_unlink(dc, d);
+	list_unlink(&dc->lru, &d->lru);
 	dc->nentries -= d->set.n;
 	set_free(&d->set);
 	free(d->k.path);
@@ -605,10 +642,10 @@ static void drop_dir(struct ftps_dircache *dc, struct dc_dir *d)
 /* Drop the listings of prefix and of every folder below it. */
 static void drop_dirs_under(struct ftps_dircache *dc, const char *prefix, size_t prelen)
 {
-	struct dc_dir *d = dc->lru_head, *next;
+	struct dc_dir *d = dir_of(dc->lru.head), *next;
 
 	for (; d; d = next) {
-		next = d->next;
+		next = dir_of(d->lru.next);
 		if (at_or_under(d->k.path, d->k.plen, prefix, prelen))
 			drop_dir(dc, d);
 	}
@@ -621,34 +658,16 @@ static struct dc_own *find_own(struct ftps_dircache *dc, const char *p, size_t l
 	return (struct dc_own *)tab_find(&dc->owns, p, len, hash_bytes(p, len));
 }
 
-static void own_unlink(struct ftps_dircache *dc, struct dc_own *o)
+/* The oldest own entry, or NULL. */
+static struct dc_own *own_oldest(struct ftps_dircache *dc)
 {
-	if (o->prev)
-		o->prev->next = o->next;
-	else
-		dc->own_head = o->next;
-	if (o->next)
-		o->next->prev = o->prev;
-	else
-		dc->own_tail = o->prev;
-	o->prev = o->next = NULL;
-}
-
-static void own_push_back(struct ftps_dircache *dc, struct dc_own *o)
-{
-	o->next = NULL;
-	o->prev = dc->own_tail;
-	if (dc->own_tail)
-		dc->own_tail->next = o;
-	dc->own_tail = o;
-	if (!dc->own_head)
-		dc->own_head = o;
+	return own_of(dc->own_order.head);
 }
 
 static void drop_own(struct ftps_dircache *dc, struct dc_own *o)
 {
 	tab_remove(&dc->owns, &o->k);
-	own_unlink(dc, o);
+	list_unlink(&dc->own_order, &o->order);
 	ent_free(&o->e);
 	free(o->k.path);
 	free(o);
@@ -657,10 +676,10 @@ static void drop_own(struct ftps_dircache *dc, struct dc_own *o)
 /* Drop own entries strictly below prefix. */
 static void drop_owns_below(struct ftps_dircache *dc, const char *prefix, size_t prelen)
 {
-	struct dc_own *o = dc->own_head, *next;
+	struct dc_own *o = own_oldest(dc), *next;
 
 	for (; o; o = next) {
-		next = o->next;
+		next = own_of(o->order.next);
 		if (o->k.plen != prelen && at_or_under(o->k.path, o->k.plen, prefix, prelen))
 			drop_own(dc, o);
 	}
@@ -669,10 +688,12 @@ static void drop_owns_below(struct ftps_dircache *dc, const char *prefix, size_t
 /* Expired own entries go; then, over the cap, the oldest. */
 static void own_sweep(struct ftps_dircache *dc, double now)
 {
-	while (dc->own_head && !fresh(dc->own_head->t, now, dc->own_ttl))
-		drop_own(dc, dc->own_head);
-	while (dc->owns.n > dc->max_own && dc->own_head)
-		drop_own(dc, dc->own_head);
+	struct dc_own *o;
+
+	while ((o = own_oldest(dc)) && !fresh(o->t, now, dc->own_ttl))
+		drop_own(dc, o);
+	while (dc->owns.n > dc->max_own && (o = own_oldest(dc)))
+		drop_own(dc, o);
 }
 
 /* The own entry for path, created (kind OWN_UNKNOWN) when missing, and
@@ -683,7 +704,7 @@ static struct dc_own *own_get(struct ftps_dircache *dc, const char *p, size_t le
 	size_t plen;
 
 	if (o) {
-		own_unlink(dc, o);
+		list_unlink(&dc->own_order, &o->order);
 	} else {
 		o = calloc(1, sizeof(*o));
 		if (!o || key_init(&o->k, p, len) != 0) {
@@ -696,7 +717,7 @@ static struct dc_own *own_get(struct ftps_dircache *dc, const char *p, size_t le
 	ent_free(&o->e);
 	o->kind = OWN_UNKNOWN;
 	o->t = now;
-	own_push_back(dc, o);
+	list_insert_after(&dc->own_order, dc->own_order.tail, &o->order);
 	return o;
 }
 
@@ -724,10 +745,13 @@ struct ftps_dircache *ftps_dircache_new(double ttl, size_t max_entries)
 
 static void clear_locked(struct ftps_dircache *dc)
 {
-	while (dc->lru_head)
-		drop_dir(dc, dc->lru_head);
-	while (dc->own_head)
-		drop_own(dc, dc->own_head);
+	struct dc_dir *d;
+	struct dc_own *o;
+
+	while ((d = dir_of(dc->lru.head)))
+		drop_dir(dc, d);
+	while ((o = own_oldest(dc)))
+		drop_own(dc, o);
 }
 
 void ftps_dircache_free(struct ftps_dircache *dc)
@@ -762,7 +786,7 @@ double ftps_dircache_clock(void)
 static void reconcile(struct ftps_dircache *dc, const char *dir, size_t dlen,
                       struct ftps_dc_listing *l, double fetched)
 {
-	struct dc_own *o = dc->own_head, *next;
+	struct dc_own *o = own_oldest(dc), *next;
 
 	for (; o; o = next) {
 		size_t plen, noff;
@@ -770,7 +794,7 @@ static void reconcile(struct ftps_dircache *dc, const char *dir, size_t dlen,
 		size_t nlen;
 		struct dc_ent copy;
 
-		next = o->next;
+		next = own_of(o->order.next);
 		if (o->k.plen == 1)
 			continue;               /* "/" has no parent */
 		split(o->k.path, o->k.plen, &plen, &noff);
@@ -812,12 +836,12 @@ static void reconcile(struct ftps_dircache *dc, const char *dir, size_t dlen,
  * 0 when they fit. */
 static int make_room(struct ftps_dircache *dc, size_t need, struct dc_dir *keep)
 {
-	struct dc_dir *d = dc->lru_tail;
+	struct dc_dir *d = dir_of(dc->lru.tail);
 
 	if (need + dc->owns.n > dc->max_entries)
 		return -1;
 	while (d && dc->nentries + need + dc->owns.n > dc->max_entries) {
-		struct dc_dir *prev = d->prev;
+		struct dc_dir *prev = dir_of(d->lru.prev);
 		if (d != keep) {
 			drop_dir(dc, d);
 			dc->evictions++;
@@ -1238,27 +1262,31 @@ static int set_check(const struct dc_set *s)
 static int check_locked(struct ftps_dircache *dc)
 {
 	size_t ndirs = 0, nents = 0, nown = 0;
-	const struct dc_dir *d, *prevd = NULL;
-	const struct dc_own *o, *prevo = NULL;
+	struct dc_link *n, *prev = NULL;
 
-	for (d = dc->lru_head; d; prevd = d, d = d->next) {
-		if (d->prev != prevd || ++ndirs > dc->dirs.n)
+	for (n = dc->lru.head; n; prev = n, n = n->next) {
+		const struct dc_dir *d = dir_of(n);
+
+		if (n->prev != prev || ++ndirs > dc->dirs.n)
 			return -1;
 		if (find_dir(dc, d->k.path, d->k.plen) != d || set_check(&d->set) != 0)
 			return -1;
 		nents += d->set.n;
 	}
-	if (prevd != dc->lru_tail || ndirs != dc->dirs.n || nents != dc->nentries)
+	if (prev != dc->lru.tail || ndirs != dc->dirs.n || nents != dc->nentries)
 		return -1;
-	for (o = dc->own_head; o; prevo = o, o = o->next) {
-		if (o->prev != prevo || ++nown > dc->owns.n)
+	prev = NULL;
+	for (n = dc->own_order.head; n; prev = n, n = n->next) {
+		const struct dc_own *o = own_of(n);
+
+		if (n->prev != prev || ++nown > dc->owns.n)
 			return -1;
 		if (find_own(dc, o->k.path, o->k.plen) != o)
 			return -1;
 		if (o->kind == OWN_POS && !o->e.name)
 			return -1;
 	}
-	if (prevo != dc->own_tail || nown != dc->owns.n)
+	if (prev != dc->own_order.tail || nown != dc->owns.n)
 		return -1;
 	return 0;
 }
