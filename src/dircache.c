@@ -616,6 +616,19 @@ static struct dc_dir *find_dir(struct ftps_dircache *dc, const char *p, size_t l
 	return (struct dc_dir *)tab_find(&dc->dirs, p, len, hash_bytes(p, len));
 }
 
+/* The cached listing of path's parent, or NULL (always for "/"); *noff is
+ * set to where path's last component starts. */
+static struct dc_dir *parent_dir(struct ftps_dircache *dc, const char *path, size_t len,
+                                 size_t *noff)
+{
+	size_t plen;
+
+	if (len == 1)
+		return NULL;
+	split(path, len, &plen, noff);
+	return find_dir(dc, path, plen);
+}
+
 static void lru_push_front(struct ftps_dircache *dc, struct dc_dir *d)
 {
 	list_insert_after(&dc->lru, NULL, &d->lru);
@@ -923,7 +936,7 @@ static enum ftps_dc_result lookup_locked(struct ftps_dircache *dc, const char *p
 {
 	struct dc_own *o = find_own(dc, path, len);
 	struct dc_dir *d;
-	size_t plen, noff;
+	size_t noff;
 	long j;
 
 	if (o) {
@@ -938,10 +951,7 @@ static enum ftps_dc_result lookup_locked(struct ftps_dircache *dc, const char *p
 		}
 		drop_own(dc, o);
 	}
-	if (len == 1)
-		return FTPS_DC_MISS;
-	split(path, len, &plen, &noff);
-	d = find_dir(dc, path, plen);
+	d = parent_dir(dc, path, len, &noff);
 	if (!d)
 		return FTPS_DC_MISS;
 	if (!fresh(d->fetched, now, dc->ttl)) {
@@ -1011,15 +1021,11 @@ enum ftps_dc_result ftps_dircache_readdir(struct ftps_dircache *dc, const char *
 static void parent_put(struct ftps_dircache *dc, const char *path, size_t len,
                        const struct dc_ent *e)
 {
-	size_t plen, noff;
-	struct dc_dir *d;
+	size_t noff;
+	struct dc_dir *d = parent_dir(dc, path, len, &noff);
 	struct dc_ent copy;
 	size_t before;
 
-	if (len == 1)
-		return;
-	split(path, len, &plen, &noff);
-	d = find_dir(dc, path, plen);
 	if (!d)
 		return;
 	before = d->set.n;
@@ -1033,26 +1039,18 @@ static void parent_put(struct ftps_dircache *dc, const char *path, size_t len,
 
 static void parent_del(struct ftps_dircache *dc, const char *path, size_t len)
 {
-	size_t plen, noff;
-	struct dc_dir *d;
+	size_t noff;
+	struct dc_dir *d = parent_dir(dc, path, len, &noff);
 
-	if (len == 1)
-		return;
-	split(path, len, &plen, &noff);
-	d = find_dir(dc, path, plen);
 	if (d && set_del(&d->set, path + noff, len - noff))
 		dc->nentries--;
 }
 
 static void parent_invalidate(struct ftps_dircache *dc, const char *path, size_t len)
 {
-	size_t plen, noff;
-	struct dc_dir *d;
+	size_t noff;
+	struct dc_dir *d = parent_dir(dc, path, len, &noff);
 
-	if (len == 1)
-		return;
-	split(path, len, &plen, &noff);
-	d = find_dir(dc, path, plen);
 	if (d)
 		drop_dir(dc, d);
 }
