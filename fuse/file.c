@@ -572,6 +572,12 @@ static void note_uploaded(struct ftpsfs_file *f, const struct ftpsfs_uploaded *r
 		e.mode = f->mode;
 	}
 	ftps_dircache_upsert(f->fs->dc, f->path, &e, ftps_dircache_clock());
+	/* Once a listing shows the file to the minute only, its exact time
+	 * is still known: no MDTM for what we wrote (rsync, cp -p). */
+	if (res->mtime_exact)
+		ftps_mtcache_seed(f->fs->mt, f->path, res->size, res->mtime);
+	else
+		ftps_mtcache_remove(f->fs->mt, f->path, 0);
 	f->base = f->size = res->size;
 	f->dirty = 0;
 	f->on_server = 1;
@@ -653,6 +659,7 @@ static int flush_locked(struct ftpsfs_file *f)
 	}
 	if (rc < 0) {
 		ftps_dircache_forget(f->fs->dc, f->path, ftps_dircache_clock());
+		ftps_mtcache_remove(f->fs->mt, f->path, 0);
 		f->err = rc;
 		if (f->state == F_SPOOL || f->state == F_APPEND)
 			spool_name_kept(f);   /* now: an unmount may never release f */

@@ -355,11 +355,13 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 /* A LIST time is a day ("Mon DD  YYYY") or a minute ("Mon DD HH:MM"), and
  * vsftpd offers nothing better in a listing: too coarse for rsync -a, make
  * or backup tools, which compare seconds. Such a file's time comes from
- * MDTM when its attributes are asked for. It is not stored in the cache:
- * an upsert would make it an own entry, kept for at least
+ * MDTM when its attributes are asked for. It is not stored in the directory
+ * cache: an upsert would make it an own entry, kept for at least
  * FTPS_DIRCACHE_OWN_TTL_MIN seconds, so a file changed or removed on the
- * server would stay as it was beyond -o dir_cache; the kernel keeps the
- * attributes for dir_cache seconds anyway. */
+ * server would stay as it was beyond -o dir_cache. It goes into the
+ * exact-time cache (mtcache.h) instead, under what the listing said: a
+ * fresh listing that shows the same size and coarse time gets it back
+ * without a round trip, one that shows a change asks again. */
 struct mdtm_arg {
 	struct ftpsfs *fs;
 	const char *path;
@@ -383,6 +385,13 @@ static int coarse_time(const struct ftps_entry *e)
 	return e->type == FTPS_FT_FILE && e->mtime_prec < FTPS_TP_SECOND;
 }
 
+static void set_exact(struct ftps_entry *e, int64_t mtime)
+{
+	e->mtime = mtime;
+	e->mtime_nsec = 0;
+	e->mtime_prec = FTPS_TP_SECOND;
+}
+
 static void refine_mtime(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
 {
 	struct mdtm_arg a = { fs, path, 0 };
@@ -391,7 +400,13 @@ static void refine_mtime(struct ftpsfs *fs, const char *path, struct ftps_entry 
 	static _Atomic int64_t pause_until;   /* after the server failed to answer */
 	ftps_err err;
 
-	if (!coarse_time(e) || time(NULL) < pause_until)
+	if (!coarse_time(e))
+		return;
+	if (ftps_mtcache_get(fs->mt, path, e, &a.mtime)) {
+		set_exact(e, a.mtime);
+		return;
+	}
+	if (time(NULL) < pause_until)
 		return;
 	if ((err = with_conn(fs, mdtm_fn, &a, &st)) != FTPS_OK) {
 		ftps_debug("MDTM %s: %s", path, st.msg);
@@ -401,9 +416,8 @@ static void refine_mtime(struct ftpsfs *fs, const char *path, struct ftps_entry 
 			pause_until = time(NULL) + 30;
 		return;
 	}
-	e->mtime = a.mtime;
-	e->mtime_nsec = 0;
-	e->mtime_prec = FTPS_TP_SECOND;
+	ftps_mtcache_put(fs->mt, path, e, a.mtime, time(NULL));
+	set_exact(e, a.mtime);
 }
 
 static int op_getattr(const char *path, struct stat *sb, struct fuse_file_info *fi)
@@ -425,20 +439,46 @@ static int op_getattr(const char *path, struct stat *sb, struct fuse_file_info *
 
 struct fill {
 	struct ftpsfs *fs;
+	const char *dir;        /* path in the mount */
 	void *buf;
 	fuse_fill_dir_t filler;
 	int full;
 };
 
+/* A copy of dir's entry e with its exact time, when the cache has it. The
+ * copy shares e's link target (none: it is a file). */
+static int known_exact(struct ftpsfs *fs, const char *dir, const struct ftps_entry *e,
+                       struct ftps_entry *out)
+{
+	char path[FTPS_MAX_PATH];
+	int64_t t;
+	int n = snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, e->name);
+
+	if (!fs->mt || n < 0 || (size_t)n >= sizeof(path) || !ftps_mtcache_get(fs->mt, path, e, &t))
+		return 0;
+	*out = *e;
+	set_exact(out, t);
+	return 1;
+}
+
 static int fill_cb(void *arg, const struct ftps_entry *e)
 {
 	struct fill *fl = arg;
+	struct ftps_entry exact;
 	struct stat sb;
+	int coarse = coarse_time(e);
 
+	/* A file with a coarse time: its exact time when already known,
+	 * else no attributes, and the kernel asks getattr, which fetches
+	 * the exact time, when someone wants them. (Called with the
+	 * directory cache locked: the exact-time cache has its own lock and
+	 * never calls back.) */
+	if (coarse && known_exact(fl->fs, fl->dir, e, &exact)) {
+		e = &exact;
+		coarse = 0;
+	}
 	ftpsfs_entry_stat(fl->fs, e, &sb);
-	/* No attributes for a file with a coarse time: the kernel asks
-	 * getattr, which fetches the exact time, when someone wants them. */
-	if (fl->filler(fl->buf, e->name, &sb, 0, coarse_time(e) ? 0 : FUSE_FILL_DIR_PLUS) != 0) {
+	if (fl->filler(fl->buf, e->name, &sb, 0, coarse ? 0 : FUSE_FILL_DIR_PLUS) != 0) {
 		fl->full = 1;
 		return 1;
 	}
@@ -449,7 +489,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
                       struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
 	struct ftpsfs *fs = get_fs();
-	struct fill fl = { fs, buf, filler, 0 };
+	struct fill fl = { fs, path, buf, filler, 0 };
 	struct fetch f;
 
 	(void)off;
@@ -640,9 +680,10 @@ static int op_rmdir(const char *path)
 	struct path_op op = { fs, path, NULL, 0, 0, do_rmd };
 	int rc = run_path_op(&op, "rmdir");
 
-	if (rc == 0)
+	if (rc == 0) {
 		ftps_dircache_remove(fs->dc, path, ftps_dircache_clock());
-	else if (rc == -EACCES || rc == -ENOENT) {
+		ftps_mtcache_remove(fs->mt, path, 1);
+	} else if (rc == -EACCES || rc == -ENOENT) {
 		/* Many servers answer a bare 550 for a folder that is not empty
 		 * (vsftpd: "Remove directory operation failed."): a listing
 		 * that shows entries makes it the ENOTEMPTY that rm -r, rsync
@@ -679,6 +720,7 @@ static int op_unlink(const char *path)
 		ftps_dircache_remove(fs->dc, path, ftps_dircache_clock());
 	else
 		ftps_dircache_forget(fs->dc, path, ftps_dircache_clock());
+	ftps_mtcache_remove(fs->mt, path, 0);
 	return rc;
 }
 
@@ -700,6 +742,20 @@ static ftps_err do_rename(struct ftps_conn *c, struct path_op *op, const char *r
 	if (!is_file || ftps_dele(c, r2, &st2) != FTPS_OK)
 		return e;
 	return ftps_rename(c, r1, r2, st);
+}
+
+/* The directory cache knows path as something other than a folder (no
+ * round trip): renaming it moves one exact time, not a subtree. */
+static int known_file(struct ftpsfs *fs, const char *path)
+{
+	struct ftps_entry e;
+	int file;
+
+	if (ftps_dircache_lookup(fs->dc, path, ftps_dircache_clock(), &e) != FTPS_DC_HIT)
+		return 0;
+	file = e.type != FTPS_FT_DIR;
+	ftps_entry_clear(&e);
+	return file;
 }
 
 static int op_rename(const char *from, const char *to, unsigned int flags)
@@ -724,9 +780,12 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 	if (rc == 0) {
 		ftpsfs_file_renamed(fs, from, to);
 		ftps_dircache_rename(fs->dc, from, to, ftps_dircache_clock());
+		ftps_mtcache_rename(fs->mt, from, to, !known_file(fs, to));
 	} else {
 		ftps_dircache_forget(fs->dc, from, ftps_dircache_clock());
 		ftps_dircache_forget(fs->dc, to, ftps_dircache_clock());
+		ftps_mtcache_remove(fs->mt, from, 0);
+		ftps_mtcache_remove(fs->mt, to, 0);
 	}
 	return rc;
 }
@@ -737,6 +796,8 @@ static void update_cached(struct ftpsfs *fs, const char *path, int set_mode, uns
 {
 	struct ftps_entry e;
 
+	if (set_mtime)
+		ftps_mtcache_remove(fs->mt, path, 0);
 	if (ftps_dircache_lookup(fs->dc, path, ftps_dircache_clock(), &e) != FTPS_DC_HIT)
 		return;
 	if (set_mode) {
@@ -744,9 +805,11 @@ static void update_cached(struct ftpsfs *fs, const char *path, int set_mode, uns
 		e.mode = mode & 07777;
 	}
 	if (set_mtime) {
-		e.mtime = mtime;
-		e.mtime_nsec = 0;
-		e.mtime_prec = FTPS_TP_SECOND;
+		set_exact(&e, mtime);
+		/* the server's time is ours now: no MDTM needed once the
+		 * listing shows it coarsely */
+		if (e.type == FTPS_FT_FILE && e.has_size)
+			ftps_mtcache_seed(fs->mt, path, e.size, mtime);
 	}
 	ftps_dircache_upsert(fs->dc, path, &e, ftps_dircache_clock());
 	ftps_entry_clear(&e);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include "ftps.h"
 #include "dircache.h"
+#include "mtcache.h"
 #include "options.h"
 
 #define FTPSFS_MAX_ORPHANS 64
@@ -23,6 +24,7 @@ struct ftpsfs {
 	struct ftps_tls *tls;
 	struct ftps_pool *pool;
 	struct ftps_dircache *dc;
+	struct ftps_mtcache *mt;         /* exact times beyond LIST; NULL: off */
 	const char *root;               /* remote folder shown as the mount's root */
 	uid_t uid;
 	gid_t gid;

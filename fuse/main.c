@@ -190,6 +190,12 @@ int main(int argc, char **argv)
 	pthread_cond_init(&fs.hk_cv, NULL);
 	fs.pool = ftps_pool_new(&cfg, fs.tls, o.max_conns);
 	fs.dc = ftps_dircache_new(o.dir_cache, o.dir_cache_max);
+	/* Exact times kept beyond the listings: with the caches off
+	 * (dir_cache=0) every stat asks, as promised. */
+	if (o.dir_cache > 0 && !(fs.mt = ftps_mtcache_new(o.dir_cache_max))) {
+		fprintf(stderr, "ftpsfs: out of memory\n");
+		goto out;
+	}
 	if (!fs.pool || !fs.dc) {
 		fprintf(stderr, "ftpsfs: out of memory\n");
 		goto out;
@@ -252,6 +258,7 @@ out:
 	free(fo.mountpoint);
 	ftps_pool_free(fs.pool);
 	ftps_dircache_free(fs.dc);
+	ftps_mtcache_free(fs.mt);
 	ftps_tls_free(fs.tls);
 	ftpsfs_opts_free(&o);
 	fuse_opt_free_args(&args);

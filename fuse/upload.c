@@ -682,15 +682,20 @@ int ftpsfs_upload_finish(struct ftpsfs_upload *u, mode_t mode, int64_t mtime,
 	}
 	res->size = u->base + u->sent;
 	res->mtime = time(NULL);
+	res->mtime_exact = 0;
 	if (mtime >= 0) {
-		if (ftps_set_mtime(u->conn, u->final, mtime, &st2) == FTPS_OK)
+		if (ftps_set_mtime(u->conn, u->final, mtime, &st2) == FTPS_OK) {
 			res->mtime = mtime;
-		else
+			res->mtime_exact = 1;
+		} else {
 			ftps_debug("%s: could not set the time: %s", u->final, st2.msg);
+		}
 	} else {
 		int64_t t;
-		if (ftps_mdtm(u->conn, u->final, &t, &st2) == FTPS_OK)
+		if (ftps_mdtm(u->conn, u->final, &t, &st2) == FTPS_OK) {
 			res->mtime = t;
+			res->mtime_exact = 1;
+		}
 	}
 out:
 	release_conn(u, e);

@@ -20,7 +20,8 @@ struct ftpsfs_upload;
 /* What the server has after a successful upload. */
 struct ftpsfs_uploaded {
 	uint64_t size;
-	int64_t mtime;          /* from MDTM, else our clock */
+	int64_t mtime;          /* from MDTM or MFMT, else our clock */
+	int mtime_exact;        /* mtime is the server's */
 };
 
 /* Start a streamed upload of the file at remote (STOR; APPE when append,

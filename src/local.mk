@@ -12,6 +12,7 @@ src_libftps_a_SOURCES = \
 	src/addr.h src/addr.c \
 	src/path.h src/path.c \
 	src/dircache.h src/dircache.c \
+	src/mtcache.h src/mtcache.c \
 	src/sock.h src/sock.c \
 	src/tls.h src/tls.c \
 	src/conn.h src/conn.c \

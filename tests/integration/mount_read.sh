@@ -16,7 +16,8 @@
 #                    names and names with spaces; an empty folder; find over
 #                    a tree of ~350 entries; changes made on the server
 #                    showing after the cache time, a removed file giving
-#                    ENOENT after it
+#                    ENOENT after it; on vsftpd, MDTM asked once per
+#                    version of a file, not at each expiry of the cache
 #   -o dir_cache=0   the same changes show at once
 #   -o max_conns=1   the common checks, and two files read at once (cmp)
 #   -o active        the common checks over active-mode data connections
@@ -300,6 +301,10 @@ populate() {
 	for f in grow same gone; do
 		printf 'version 1 of %s\n' "$f" >"$d/change/$f.txt"
 	done
+	# A file whose exact time is asked for (vsftpd: MDTM), an hour old.
+	mkdir -p "$d/exact"
+	printf 'exact 1\n' >"$d/exact/once.txt"
+	touch -d "@$((now - 3600 - now % 60 + 41))" "$d/exact/once.txt"
 	chown -R -h "$TB_USER:$TB_USER" "$d"
 	# A folder and a symlink older than six months: vsftpd's LIST gives
 	# them the day only (and no MDTM for them).
@@ -451,6 +456,41 @@ expiry_checks() {
 		test "$($T ls "$m/change" | tr '\n' ' ')" = "grow.txt new.txt same.txt "
 }
 
+# vsftpd's LIST gives a file's minute; its second comes from MDTM, asked
+# once per version of the file however often the caches expire: a fresh
+# listing that shows the same size and minute reuses the answer, one that
+# shows another size or another minute asks again.
+mdtm_count() { grep -cF "\"MDTM /exact/$1\"" "$TB_LOG"; }
+mtime_is() { [ "$($T stat -c %Y "$1")" = "$(stat -c %Y "$2")" ]; }
+
+exact_time_checks() {
+	local m=$1 l=$2 f=$TB_DATA/exact/once.txt n0 t
+	[ "$(precision)" = list ] || return 0
+	n0=$(mdtm_count once.txt)
+	check "$l: the exact time of a file that LIST shows to the minute" \
+		mtime_is "$m/exact/once.txt" "$f"
+	sleep 2.5
+	check "$l: ... still exact after the cache time" mtime_is "$m/exact/once.txt" "$f"
+	check "$l: ... with one MDTM for both stats" test "$(($(mdtm_count once.txt) - n0))" = 1
+	# A new version on the server: another size, an exact time in
+	# another minute.
+	t=$(date +%s)
+	t=$((t - 1800 - t % 60 + 13))
+	printf 'exact version 2\n' >"$f"
+	touch -d "@$t" "$f"
+	sleep 2.5
+	check "$l: a file that changed size on the server: its new exact time" \
+		mtime_is "$m/exact/once.txt" "$f"
+	check "$l: ... asked once more" test "$(($(mdtm_count once.txt) - n0))" = 2
+	# The same size, another minute.
+	printf 'exact version 3\n' >"$f"
+	touch -d "@$((t + 125))" "$f"
+	sleep 2.5
+	check "$l: the same size and another minute on the server: its new exact time" \
+		mtime_is "$m/exact/once.txt" "$f"
+	check "$l: ... asked once more" test "$(($(mdtm_count once.txt) - n0))" = 3
+}
+
 # With dir_cache=0 the same changes show at once.
 nocache_checks() {
 	local m=$1 l=$2 d=$TB_DATA/change
@@ -535,7 +575,8 @@ for name in $names; do
 		continue
 	fi
 	before=$it_nfail
-	with_mount "dir_cache=2" "-o dir_cache=2" common_checks big_checks expiry_checks
+	with_mount "dir_cache=2" "-o dir_cache=2" common_checks big_checks expiry_checks \
+		exact_time_checks
 	with_mount "dir_cache=0" "-o dir_cache=0" nocache_checks
 	with_mount "max_conns=1" "-o max_conns=1" common_checks two_at_once_checks
 	with_mount "active" "-o active" common_checks

@@ -12,6 +12,9 @@
 #  - after unmounting and mounting again (no cache to hide behind), a second
 #    identical rsync -a transfers no file (times to the second, sizes);
 #  - tar x of an archive of the tree: diff -r clean, modes and mtimes kept;
+#  - on vsftpd (times to the minute in LIST, the second from MDTM): with
+#    -o dir_cache=1, an rsync -a after the cache time sends no file and no
+#    MDTM for what the first one uploaded;
 #  - restic: init, backup, restore on the mount; the restore matches; then a
 #    second backup of a changed tree, forget --prune, check, restore;
 #  - borg: init (repokey), create, extract; the extract matches; then a
@@ -135,6 +138,35 @@ rsync_again() {
 	fi
 }
 
+# vsftpd lists times to the minute; rsync compares seconds, which come from
+# MDTM. A file uploaded through the mount has its exact time known, so an
+# rsync after the caches expired asks no MDTM for it.
+rsync_no_mdtm() {
+	local m=$1 out=$work/rsync3.out n n0 n1
+	t rsync -a --copy-links "$work/tree/" "$m/exact/" >"$out" 2>&1 || {
+		sed 's/^/    /' "$out" >&2; return 1; }
+	sleep 1.5
+	n0=$(grep -c '"MDTM /exact/' "$TB_LOG")
+	t rsync -a --copy-links --stats "$work/tree/" "$m/exact/" >"$out" 2>&1 || {
+		sed 's/^/    /' "$out" >&2; return 1; }
+	n=$(sed -n 's/^Number of regular files transferred: //p' "$out")
+	n1=$(grep -c '"MDTM /exact/' "$TB_LOG")
+	[ "$n" = 0 ] && [ "$n1" = "$n0" ] || {
+		echo "    the second rsync transferred ${n:-?} files and sent $((n1 - n0)) MDTM" >&2
+		return 1
+	}
+}
+
+exact_times() {
+	local mnt=$work/mnt-exact-$TB_NAME
+	if ! it_mount "$mnt" -o dir_cache=1 -o spool_dir="$work/spool-$TB_NAME"; then
+		it_fail "$TB_NAME: mount with dir_cache=1"
+		return
+	fi
+	timed "rsync -a, then again after the cache time: no file sent, no MDTM" rsync_no_mdtm "$mnt"
+	check "unmount after rsync with dir_cache=1" it_umount "$mnt"
+}
+
 tar_x() {
 	mkdir "$mnt/tar" && t tar -C "$mnt/tar" -xf "$work/tree.tar" && t diff -r "$work/flat" "$mnt/tar" >&2 &&
 		[ "$(attrs "$work/flat")" = "$(attrs "$TB_DATA/tar")" ] || {
@@ -221,6 +253,7 @@ check_server() {
 	esac
 	check "no spool file left" [ -z "$(ls -A "$work/spool-$TB_NAME")" ]
 	check "unmount: the daemon exits 0 and logged nothing unexpected" it_umount "$mnt"
+	case $TB_NAME in vsftpd-*) exact_times ;; esac
 	echo "$TB_NAME: $((SECONDS - t0)) s"
 }
 
