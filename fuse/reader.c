@@ -14,6 +14,7 @@
 
 #include "fs.h"
 #include "reader.h"
+#include "sock.h"
 
 #define READER_BUF_MIN     (256 * 1024)
 #define READER_BUF_MAX     (8 * 1024 * 1024)
@@ -53,14 +54,6 @@ struct ftpsfs_reader {
 /* Readers with a running stream, for taking a connection from an idle one. */
 static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct ftpsfs_reader *reg_head;
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void reg_add(struct ftpsfs_reader *r)
 {
@@ -172,7 +165,7 @@ ftps_err ftpsfs_get_xfer_conn(struct ftpsfs *fs, struct ftpsfs_reader *self,
 {
 	struct ftps_pool *pool = fs->pool;
 	int total = fs->cfg->timeout_ms > 0 ? fs->cfg->timeout_ms : 30000;
-	int64_t deadline = now_ms() + total;
+	int64_t deadline = ftps_now_ms() + total;
 	ftps_err e;
 
 	for (;;) {
@@ -181,7 +174,7 @@ ftps_err ftpsfs_get_xfer_conn(struct ftpsfs *fs, struct ftpsfs_reader *self,
 			return e;
 		if (steal_idle(fs, self))
 			continue;
-		if (now_ms() >= deadline)
+		if (ftps_now_ms() >= deadline)
 			return e;
 		e = ftps_pool_get_wait(pool, FTPS_USE_XFER, 1000, out, st);
 		if (e != FTPS_E_TIMEOUT)
@@ -288,7 +281,7 @@ struct ftpsfs_reader *ftpsfs_reader_new(struct ftpsfs *fs, const char *remote, i
 static ssize_t read_locked(struct ftpsfs_reader *r, char *buf, size_t len, uint64_t off)
 {
 	struct ftps_status st = { 0 };
-	int64_t give_up = now_ms() + (r->fs->cfg->timeout_ms > 0 ? r->fs->cfg->timeout_ms : 30000);
+	int64_t give_up = ftps_now_ms() + (r->fs->cfg->timeout_ms > 0 ? r->fs->cfg->timeout_ms : 30000);
 	int retries = 0;
 	ftps_err e = FTPS_OK;
 
@@ -325,7 +318,7 @@ fail:
 		/* Resume at once after a cut; but a read that has waited a whole
 		 * timeout already gives up, so a stalled server costs a program
 		 * one timeout, not one per retry. */
-		if (net && ++retries <= READER_RETRIES && now_ms() < give_up) {
+		if (net && ++retries <= READER_RETRIES && ftps_now_ms() < give_up) {
 			ftps_info("%s: %s; resuming at offset %llu", r->remote, st.msg,
 			          (unsigned long long)off);
 			continue;
@@ -333,7 +326,7 @@ fail:
 		if (!net)
 			return ftpsfs_errno(e, &st, "read", r->remote);
 		r->fail_rc = ftpsfs_errno(e, &st, "read", r->remote);
-		r->fail_until_ms = now_ms() + READER_FAIL_HOLD_MS;
+		r->fail_until_ms = ftps_now_ms() + READER_FAIL_HOLD_MS;
 		return r->fail_rc;
 	}
 	return -EIO;
@@ -350,12 +343,12 @@ ssize_t ftpsfs_reader_read(struct ftpsfs_reader *r, char *buf, size_t len, off_t
 	if (r->size >= 0 && (uint64_t)off + len > (uint64_t)r->size)
 		len = (size_t)((uint64_t)r->size - (uint64_t)off);
 	pthread_mutex_lock(&r->mu);
-	r->last_use_ms = now_ms();
+	r->last_use_ms = ftps_now_ms();
 	if (r->last_use_ms < r->fail_until_ms)
 		n = r->fail_rc;     /* logged once, by the read that failed */
 	else
 		n = read_locked(r, buf, len, (uint64_t)off);
-	r->last_use_ms = now_ms();
+	r->last_use_ms = ftps_now_ms();
 	pthread_mutex_unlock(&r->mu);
 	return n;
 }

@@ -16,6 +16,7 @@
 #include "upload.h"
 #include "reader.h"
 #include "path.h"
+#include "sock.h"
 
 #define IO_CHUNK (256 * 1024)
 #define UPLOAD_TRIES 3
@@ -725,11 +726,12 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
                      struct ftpsfs_uploaded *res)
 {
 	char *buf = malloc(IO_CHUNK);
+	int64_t give_up = -1;
 	int rc = -EIO;
 
 	if (!buf)
 		return -ENOMEM;
-	for (int attempt = 1; attempt <= UPLOAD_TRIES; attempt++) {
+	for (int attempt = 1;; attempt++) {
 		struct ftpsfs_upload *u;
 		uint64_t off = from;
 
@@ -761,13 +763,18 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
 		/* The server is back: remove what failed tries left on it. */
 		if (rc == 0)
 			ftpsfs_orphans_sweep(fs, 1);
-		if (rc == 0 || !ftpsfs_upload_retryable(rc) || append || attempt == UPLOAD_TRIES)
+		if (rc == 0 || !ftpsfs_upload_retryable(rc) || append)
 			break;
-		ftps_warn("upload of %s failed (%s); trying again (%d of %d)", remote,
-		          strerror(-rc), attempt + 1, UPLOAD_TRIES);
-		/* A server that is restarting needs a moment: knocking again at
-		 * once would spend every try within milliseconds. */
-		usleep(500000 * (useconds_t)attempt);
+		/* A server that is restarting needs a moment: UPLOAD_TRIES tries,
+		 * and more while the timeout since the first failure lasts. */
+		int pause_ms = attempt < 4 ? 500 * attempt : 2000;
+		if (give_up < 0)
+			give_up = ftps_now_ms() + fs->cfg->timeout_ms;
+		if (attempt >= UPLOAD_TRIES && ftps_now_ms() + pause_ms > give_up)
+			break;
+		ftps_warn("upload of %s failed (%s); trying again in %.1f s (try %d)", remote,
+		          strerror(-rc), pause_ms / 1000.0, attempt + 1);
+		usleep((useconds_t)pause_ms * 1000);
 	}
 done:
 	free(buf);

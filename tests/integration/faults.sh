@@ -21,15 +21,15 @@
 #   3b a spooled upload (an in-place edit of an existing file) cut while
 #      close uploads it: retried, the server's file is right
 #   3c the same, with the server down right after the cut for longer than
-#      the daemon retries: close fails with EIO, the earlier version stays
+#      the daemon retries (-o timeout=4 for cases 2 and 3: uploads are tried
+#      again for as long): close fails with EIO, the earlier version stays
 #      intact, the edited file is kept in the spool folder and a log line
 #      names it
 #   3d a streamed upload of 20 MiB cut with the server down after: cp
 #      fails with EIO, the earlier version stays intact, the 20 MiB written
 #      are kept in the spool folder and a log line names the file
 #      (3c, 3d: a temporary file that could not be removed from the server
-#      while it was down is named in the log and removed once it is back;
-#      while it was down must be named in the log)
+#      while it was down is named in the log and removed once it is back)
 #   4  -o timeout=3 and the server down (connections refused, open ones
 #      dropped), then hung (connections accepted, nothing answered): ls of
 #      an uncached folder and cat fail with EIO or ETIMEDOUT within the
@@ -49,10 +49,14 @@
 #      fails with EIO or ETIMEDOUT in bounded time (measured), the mount
 #      stays alive and the file reads right once the stall ends
 #
+#  10  the server restarted for real (tb_restart: every session cut, back
+#      1 s later on the same port): while idle, ls and cat work; in the
+#      middle of a 100 MiB read, the reader gets every byte; in the middle
+#      of a 300 MiB streamed upload, cp succeeds and the server has the file
 #   9  ProFTPD (which refuses APPE by default): a streamed upload of 40 MiB
 #      cut after 20 MiB starts over from the spool copy and cp succeeds
 #
-# Knobs: FAULTS_CASES="1 2 3 4 5 6 7 8 9" (a subset), FAULTS_OPTS (more mount
+# Knobs: FAULTS_CASES="1 2 3 4 5 6 7 8 9 10" (a subset), FAULTS_OPTS (more mount
 # options, e.g. "-o loglevel=debug"), FAULTS_KEEP=1 (keep the work folder
 # with the daemon's and the proxy's logs).
 #
@@ -250,6 +254,32 @@ def hold(path, size, seed, ready, limit):
     except OSError:
         pass
 
+def read_pause(path, first, ready, go):
+    # Read `first` bytes, say so, wait for go, read the rest: "ok SHA256"
+    # of the whole file, or "err ENAME".
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb", buffering=0) as f:
+            got = 0
+            while got < first:
+                b = f.read(min(1 << 20, first - got))
+                if not b:
+                    break
+                h.update(b)
+                got += len(b)
+            open(ready, "w").close()
+            if not wait_file(go, 60):
+                print("err no-go")
+                return
+            while True:
+                b = f.read(1 << 20)
+                if not b:
+                    break
+                h.update(b)
+        print("ok " + h.hexdigest())
+    except OSError as e:
+        print("err %s" % ename(e))
+
 def edit(path, off, size, seed):
     # Overwrite size bytes at off in place; errors of close count.
     r = random.Random(seed)
@@ -302,6 +332,8 @@ elif cmd == "try":
     try_op(a[0], a[1])
 elif cmd == "hold":
     hold(a[0], int(a[1]), int(a[2]), a[3], float(a[4]))
+elif cmd == "read-pause":
+    read_pause(a[0], int(a[1]), a[2], a[3])
 elif cmd == "edit":
     edit(a[0], int(a[1]), int(a[2]), int(a[3]))
 elif cmd == "edit-local":
@@ -442,7 +474,9 @@ case_2_3() {   # a read cut in the middle; uploads cut in the middle
 	cp "$work/src/edit3e" "$work/src/edit3e.want"
 	h edit-local "$work/src/edit3e.want" $((5 * MiB)) $((1 * MiB)) 39
 	gen "$work/src/new3d" $((20 * MiB))
-	pmount "$m" -o spool_dir="$work/spool" || { check "2: mounted through the proxy" false; return; }
+	# -o timeout=4: the retries of an upload from the spool last as long.
+	pmount "$m" -o spool_dir="$work/spool" -o timeout=4 ||
+		{ check "2: mounted through the proxy" false; return; }
 	cuts0=$(fp_stat cuts)
 
 	fp cut-data-after $((20 * MiB))
@@ -485,8 +519,8 @@ case_2_3() {   # a read cut in the middle; uploads cut in the middle
 	check "3b: no temporary file left on the server" no_temp_files
 
 	# 3c: a spooled upload that cannot complete: the server goes down right
-	# after the cut, for longer than the daemon's retries last.
-	fp cut-upload-after $((2 * MiB)) down-for 5
+	# after the cut, for longer than the daemon's retries last (4 s).
+	fp cut-upload-after $((2 * MiB)) down-for 10
 	r=$(h edit "$m/edit3c" $((3 * MiB)) $((1 * MiB)) 36)
 	fp wait-cut 1
 	note "3c: in-place edit, upload cut and the server down: close says $r"
@@ -503,7 +537,7 @@ case_2_3() {   # a read cut in the middle; uploads cut in the middle
 	# 3d: a streamed upload of 20 MiB (more than a daemon could keep in
 	# memory) that cannot complete: cut after 5 MiB, the server down for
 	# longer than the resumes and the retries from the spool last.
-	fp cut-upload-after $((5 * MiB)) down-for 5
+	fp cut-upload-after $((5 * MiB)) down-for 10
 	rc=0
 	$T cp "$work/src/new3d" "$m/up3d" 2>"$work/cp3d.err" || rc=$?
 	fp wait-cut 1
@@ -522,8 +556,8 @@ case_2_3() {   # a read cut in the middle; uploads cut in the middle
 	check "3d: the mount reads the earlier version" same_file "$m/up3d" "$work/src/up3d"
 
 	# 3e: a spooled upload cut with the server down for 2 s after: longer
-	# than the resumes from memory last (~1.2 s), shorter than the retries
-	# from the spool (~2.7 s): the upload completes.
+	# than the resumes last (~1.2 s), shorter than the retries from the
+	# spool (the timeout, 4 s): the upload completes.
 	fp cut-upload-after $((2 * MiB)) down-for 2
 	r=$(h edit "$m/edit3e" $((5 * MiB)) $((1 * MiB)) 39)
 	fp wait-cut 1
@@ -657,7 +691,7 @@ case_7() {     # unmounting with an upload pending
 		check "7 SIG$sig: no warning or error logged" no_warnings "$m.log"
 	done
 	# SIGTERM with a file open for writing while the server is down
-	FTPSFS=$work/sigdfl pmount "$m" -o spool_dir="$work/spool7" ||
+	FTPSFS=$work/sigdfl pmount "$m" -o spool_dir="$work/spool7" -o timeout=3 ||
 		{ check "7d: mounted through the proxy" false; return; }
 	pid=$(daemon_pid "$m")
 	rm -f "$work/ready7"
@@ -732,6 +766,62 @@ case_9() {     # ProFTPD refuses APPE: a cut streamed upload starts over
 	check "9: no unexpected error logged" it_umount "$m" "$ALLOW_FAULTS"
 }
 
+# wait_for SECONDS CMD...: until CMD succeeds (polled every 0.05 s).
+wait_for() {
+	local i n=$(($1 * 20))
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# temp_over NAME SIZE: the server has a temporary upload file of NAME of
+# at least SIZE bytes.
+temp_over() { find "$TB_DATA" -name ".$1.ftpsfs-*" -size +"$2"c | grep -q .; }
+
+case_10() {    # real server restarts
+	local m=$work/m10 r wp
+	put r10 $((100 * MiB))
+	put d10/inner $((1 * MiB))
+	gen "$work/src/w10" $((300 * MiB))
+	pmount "$m" -o spool_dir="$work/spool10" || { check "10: mounted through the proxy" false; return; }
+	check "10a: cat before the restart" same_file "$m/r10" "$work/src/r10"
+	check "10a: the server restarts" tb_restart vsftpd-explicit 1
+	r=$(h try ls "$m/d10")
+	check "10a: ls of an uncached folder after the restart: $r" test "$(field2 "$r")" = "ok 1"
+	check "10a: cat after the restart" same_file "$m/d10/inner" "$work/src/d10/inner"
+
+	# a read across a restart
+	rm -f "$work/ready10" "$work/go10"
+	h read-pause "$m/r10" $((30 * MiB)) "$work/ready10" "$work/go10" >"$work/r10.res" &
+	wp=$!
+	helper_pids+=("$wp")
+	check "10b: 30 MiB of a 100 MiB file read" wait_for 60 test -e "$work/ready10"
+	check "10b: the server restarts in the middle of the read" tb_restart vsftpd-explicit 1
+	touch "$work/go10"
+	wait "$wp"
+	r=$(cat "$work/r10.res")
+	check "10b: the read across the restart gets every byte: $r" \
+		test "$r" = "ok $(sha "$work/src/r10")"
+
+	# a streamed upload across a restart
+	rm -f "$work/cp10.rc"
+	( rc=0; $T cp "$work/src/w10" "$m/w10" 2>"$work/cp10.err" || rc=$?; echo "$rc" >"$work/cp10.rc" ) &
+	wp=$!
+	helper_pids+=("$wp")
+	check "10c: 30 MiB of a 300 MiB upload reached the server" wait_for 60 temp_over w10 $((30 * MiB))
+	check "10c: the server restarts in the middle of the upload" tb_restart vsftpd-explicit 1
+	wait "$wp"
+	note "10c: $(grep -c 'w10.*resuming' "$m.log") resumes; $(grep -c 'w10.*spool' "$m.log") spool lines"
+	check "10c: cp across the restart succeeds: $(tr '\n' ' ' <"$work/cp10.err")" \
+		test "$(cat "$work/cp10.rc")" = 0
+	check "10c: the server has the new file" same_file "$TB_DATA/w10" "$work/src/w10"
+	check "10c: no temporary file left on the server" wait_for 30 no_temp_files
+	check "10: no unexpected error logged" it_umount "$m" "$ALLOW_FAULTS|failed|temporary file"
+}
+
 case_6() {     # idle keepalive under the server's idle limit (idle_session_timeout=4)
 	local m=$work/m6 r ctrl0 ctrl1
 	put f6 $((1 * MiB))
@@ -757,7 +847,7 @@ server() {
 	proxy_start || exit 99
 }
 
-cases=${FAULTS_CASES:-1 2 3 4 8 7 5 6 9}
+cases=${FAULTS_CASES:-1 2 3 4 8 7 10 5 6 9}
 wanted() { [[ " $cases " == *" $1 "* ]]; }
 timed() {
 	local t0=$SECONDS
@@ -765,13 +855,14 @@ timed() {
 	note "$1 took $((SECONDS - t0)) s"
 }
 
-if wanted 1 || wanted 2 || wanted 3 || wanted 4 || wanted 7 || wanted 8; then
+if wanted 1 || wanted 2 || wanted 3 || wanted 4 || wanted 7 || wanted 8 || wanted 10; then
 	server ""
 	! wanted 1 || timed case_1
 	! wanted 2 && ! wanted 3 || timed case_2_3
 	! wanted 4 || timed case_4
 	! wanted 8 || timed case_8
 	! wanted 7 || timed case_7
+	! wanted 10 || timed case_10
 fi
 if wanted 5; then
 	server "max_per_ip=2"

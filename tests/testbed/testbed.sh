@@ -492,6 +492,8 @@ tb__start_locked() {
 	proftpd) tb__conf_proftpd "$dir" "$host" ;;
 	pureftpd) tb__conf_pureftpd "$dir" "$host" ;;
 	esac || return 1
+	# The command line, for tb_restart.
+	declare -p tb__cmd >"$dir/cmd"
 	tb__launch "$dir" "${tb__cmd[@]}" || return 1
 	pid=$(cat "$dir/pid")
 	echo "$pid" >"$TB_PORT_STATE/block.$tb__port"
@@ -587,6 +589,62 @@ tb__kill_group() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# The pids of every descendant of pid $1 (vsftpd's sessions leave its
+# process group with setsid, but stay its children).
+tb__descendants() {
+	local p line pp kids=() out=() todo=("$1")
+	declare -A ppid_of=()
+	for p in /proc/[0-9]*; do
+		{ read -r line <"$p/stat"; } 2>/dev/null || continue
+		line=${line##*) }
+		read -r _ pp _ <<<"$line"
+		ppid_of[${p#/proc/}]=$pp
+	done
+	while [ "${#todo[@]}" -gt 0 ]; do
+		kids=()
+		for p in "${!ppid_of[@]}"; do
+			[[ " ${todo[*]} " == *" ${ppid_of[$p]} "* ]] && kids+=("$p")
+		done
+		out+=("${kids[@]}")
+		todo=("${kids[@]}")
+	done
+	echo "${out[@]}"
+}
+
+# tb_restart NAME [SECONDS]: stop server NAME and every session it runs (as
+# a service manager's restart does) and start it again SECONDS later
+# (default 0) with the same port, certificate, configuration and data.
+# Exports TB_PID anew.
+tb_restart() {
+	# tb__launch closes the port lock's fd in the server: none is open here.
+	local name=$1 dir pid port tb__cmd tb__lockfd=200
+	dir=$(tb__dir "$name")
+	[ -e "$dir/pid" ] && [ -r "$dir/cmd" ] || { tb__log "$name is not running"; return 1; }
+	pid=$(cat "$dir/pid")
+	local sessions i
+	sessions=$(tb__descendants "$pid")
+	tb__kill_group "$pid" || { tb__log "$name: pid $pid would not die"; return 1; }
+	# shellcheck disable=SC2086 # a list of pids
+	[ -z "$sessions" ] || kill -KILL $sessions 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		# shellcheck disable=SC2086
+		[ -n "$sessions" ] && kill -0 $sessions 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$(cat "$dir/launcher" 2>/dev/null)" 2>/dev/null || true
+	sleep "${2:-0}"
+	# shellcheck disable=SC1091
+	. "$dir/cmd"
+	tb__launch "$dir" "${tb__cmd[@]}" || return 1
+	pid=$(cat "$dir/pid")
+	port=$(tb__envget "$dir" TB_PORT)
+	echo "$pid" >"$TB_PORT_STATE/block.$port"
+	tb__wait_port "$(tb__envget "$dir" TB_HOST)" "$port" "$pid" ||
+		{ tb__log "$name: did not come back on port $port"; return 1; }
+	sed -i "s/^export TB_PID=.*/export TB_PID='$pid'/" "$dir/env"
+	[ "${TB_NAME:-}" != "$name" ] || export TB_PID=$pid
 }
 
 # Stop server NAME (logs and data stay in its folder until the next start).
