@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 #include "dircache.h"
+#include "path.h"
 
 #define SLOT_EMPTY 0u
 #define SLOT_TOMB  UINT32_MAX
@@ -112,34 +113,7 @@ struct ftps_dircache {
 	unsigned long long hits, negatives, misses, evictions;
 };
 
-/* ---- hashing, paths ---- */
-
-static uint32_t hash_bytes(const char *s, size_t len)
-{
-	uint32_t h = 2166136261u;       /* FNV-1a */
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
-/* "/" or "/a/b": a leading '/', no trailing '/', no empty component. */
-static int path_ok(const char *p, size_t *lenp)
-{
-	size_t len;
-
-	if (!p || p[0] != '/')
-		return 0;
-	len = strnlen(p, FTPS_MAX_PATH);
-	if (len >= FTPS_MAX_PATH)
-		return 0;
-	if (len > 1 && (p[len - 1] == '/' || strstr(p, "//")))
-		return 0;
-	*lenp = len;
-	return 1;
-}
+/* ---- paths ---- */
 
 /* Split a path (not "/") into its parent's length and its name. */
 static void split(const char *p, size_t len, size_t *parent_len, size_t *name_off)
@@ -209,7 +183,7 @@ static int ent_from_entry(struct dc_ent *d, const struct ftps_entry *e,
 		return -1;
 	}
 	d->nlen = (uint16_t)nlen;
-	d->hash = hash_bytes(name, nlen);
+	d->hash = ftps_path_hash(name, nlen);
 	d->type = (uint8_t)e->type;
 	d->has_size = e->has_size != 0;
 	d->size = e->size;
@@ -240,7 +214,7 @@ static int ent_dup(struct dc_ent *d, const struct dc_ent *s, const char *name, s
 	if (!d->name)
 		return -1;
 	d->nlen = (uint16_t)nlen;
-	d->hash = hash_bytes(name, nlen);
+	d->hash = ftps_path_hash(name, nlen);
 	if (s->link_target && !(d->link_target = strdup(s->link_target))) {
 		ent_free(d);
 		return -1;
@@ -377,7 +351,7 @@ static int set_put(struct dc_set *s, struct dc_ent *d)
 /* Remove name; returns 1 when it was there. */
 static int set_del(struct dc_set *s, const char *name, size_t nlen)
 {
-	uint32_t h = hash_bytes(name, nlen);
+	uint32_t h = ftps_path_hash(name, nlen);
 	int found;
 	size_t i, j, last;
 
@@ -563,7 +537,7 @@ static int key_init(struct dc_key *k, const char *p, size_t len)
 	if (!k->path)
 		return -1;
 	k->plen = len;
-	k->hash = hash_bytes(p, len);
+	k->hash = ftps_path_hash(p, len);
 	k->hnext = NULL;
 	return 0;
 }
@@ -613,7 +587,7 @@ static struct dc_own *own_of(struct dc_link *n)
 
 static struct dc_dir *find_dir(struct ftps_dircache *dc, const char *p, size_t len)
 {
-	return (struct dc_dir *)tab_find(&dc->dirs, p, len, hash_bytes(p, len));
+	return (struct dc_dir *)tab_find(&dc->dirs, p, len, ftps_path_hash(p, len));
 }
 
 /* The cached listing of path's parent, or NULL (always for "/"); *noff is
@@ -668,7 +642,7 @@ static void drop_dirs_under(struct ftps_dircache *dc, const char *prefix, size_t
 
 static struct dc_own *find_own(struct ftps_dircache *dc, const char *p, size_t len)
 {
-	return (struct dc_own *)tab_find(&dc->owns, p, len, hash_bytes(p, len));
+	return (struct dc_own *)tab_find(&dc->owns, p, len, ftps_path_hash(p, len));
 }
 
 /* The oldest own entry, or NULL. */
@@ -823,7 +797,7 @@ static void reconcile(struct ftps_dircache *dc, const char *dir, size_t dlen,
 			/* the listing is newer, except that it cannot take away a
 			 * file we wrote (hidden dot-files) */
 			if (o->kind == OWN_POS &&
-			    set_find(&l->set, name, nlen, hash_bytes(name, nlen)) < 0) {
+			    set_find(&l->set, name, nlen, ftps_path_hash(name, nlen)) < 0) {
 				if (ent_dup(&copy, &o->e, NULL, 0) != 0 || set_put(&l->set, &copy) != 0) {
 					ent_free(&copy);
 					l->incomplete = 1;
@@ -873,7 +847,7 @@ int ftps_dircache_put_listing(struct ftps_dircache *dc, const char *dir,
 
 	if (!l)
 		return -1;
-	if (!path_ok(dir, &dlen)) {
+	if (!ftps_path_is_key(dir, &dlen)) {
 		ftps_dc_listing_free(l);
 		return -1;
 	}
@@ -959,7 +933,7 @@ static enum ftps_dc_result lookup_locked(struct ftps_dircache *dc, const char *p
 		return FTPS_DC_MISS;
 	}
 	lru_touch(dc, d);
-	j = set_find(&d->set, path + noff, len - noff, hash_bytes(path + noff, len - noff));
+	j = set_find(&d->set, path + noff, len - noff, ftps_path_hash(path + noff, len - noff));
 	if (j < 0)
 		return FTPS_DC_NEGATIVE;
 	if (out && ent_to_entry(&d->set.ents[j], out, 1) != 0)
@@ -973,7 +947,7 @@ enum ftps_dc_result ftps_dircache_lookup(struct ftps_dircache *dc, const char *p
 	enum ftps_dc_result r;
 	size_t len;
 
-	if (!path_ok(path, &len))
+	if (!ftps_path_is_key(path, &len))
 		return FTPS_DC_MISS;
 	pthread_mutex_lock(&dc->lock);
 	r = lookup_locked(dc, path, len, now, out);
@@ -994,7 +968,7 @@ enum ftps_dc_result ftps_dircache_readdir(struct ftps_dircache *dc, const char *
 	struct dc_dir *d;
 	size_t len;
 
-	if (!path_ok(dir, &len))
+	if (!ftps_path_is_key(dir, &len))
 		return FTPS_DC_MISS;
 	pthread_mutex_lock(&dc->lock);
 	d = find_dir(dc, dir, len);
@@ -1095,7 +1069,7 @@ int ftps_dircache_upsert(struct ftps_dircache *dc, const char *path,
 	size_t len, noff;
 	int rc;
 
-	if (!path_ok(path, &len))
+	if (!ftps_path_is_key(path, &len))
 		return -1;
 	noff = last_off(path, len);
 	if (ent_from_entry(&tmp, e, path + noff, len - noff) != 0) {
@@ -1133,7 +1107,7 @@ int ftps_dircache_remove(struct ftps_dircache *dc, const char *path, double now)
 	size_t len;
 	int rc;
 
-	if (!path_ok(path, &len))
+	if (!ftps_path_is_key(path, &len))
 		return -1;
 	pthread_mutex_lock(&dc->lock);
 	rc = remove_locked(dc, path, len, now);
@@ -1149,7 +1123,7 @@ int ftps_dircache_rename(struct ftps_dircache *dc, const char *from,
 	struct dc_ent tmp;
 	int have, rc = 0;
 
-	if (!path_ok(from, &flen) || !path_ok(newpath, &tlen) || flen == 1 || tlen == 1)
+	if (!ftps_path_is_key(from, &flen) || !ftps_path_is_key(newpath, &tlen) || flen == 1 || tlen == 1)
 		return -1;
 	if (flen == tlen && memcmp(from, newpath, flen) == 0)
 		return 0;       /* rename onto itself changes nothing */
@@ -1189,7 +1163,7 @@ int ftps_dircache_forget(struct ftps_dircache *dc, const char *path, double now)
 	size_t len;
 	int rc = 0;
 
-	if (!path_ok(path, &len))
+	if (!ftps_path_is_key(path, &len))
 		return -1;
 	pthread_mutex_lock(&dc->lock);
 	o = own_get(dc, path, len, now);     /* OWN_UNKNOWN */
@@ -1206,7 +1180,7 @@ void ftps_dircache_invalidate_dir(struct ftps_dircache *dc, const char *dir)
 	struct dc_dir *d;
 	size_t len;
 
-	if (!path_ok(dir, &len))
+	if (!ftps_path_is_key(dir, &len))
 		return;
 	pthread_mutex_lock(&dc->lock);
 	d = find_dir(dc, dir, len);
@@ -1250,7 +1224,7 @@ static int set_check(const struct dc_set *s)
 		return -1;
 	for (size_t j = 0; j < s->n; j++) {
 		const struct dc_ent *d = &s->ents[j];
-		if (strlen(d->name) != d->nlen || hash_bytes(d->name, d->nlen) != d->hash ||
+		if (strlen(d->name) != d->nlen || ftps_path_hash(d->name, d->nlen) != d->hash ||
 		    set_find(s, d->name, d->nlen, d->hash) != (long)j)
 			return -1;
 	}

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mtcache.h"
+#include "path.h"
 
 #define MT_INIT_BUCKETS 256
 /* A time to the minute is kept once its minute is over, plus a minute for
@@ -46,33 +47,6 @@ struct ftps_mtcache {
 };
 
 /* ---- helpers ---- */
-
-static uint32_t hash_bytes(const char *s, size_t len)
-{
-	uint32_t h = 2166136261u;       /* FNV-1a */
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
-/* "/" or "/a/b": a leading '/', no trailing '/', no empty component. */
-static int path_ok(const char *p, size_t *lenp)
-{
-	size_t len;
-
-	if (!p || p[0] != '/')
-		return 0;
-	len = strnlen(p, FTPS_MAX_PATH);
-	if (len >= FTPS_MAX_PATH)
-		return 0;
-	if (len > 1 && (p[len - 1] == '/' || strstr(p, "//")))
-		return 0;
-	*lenp = len;
-	return 1;
-}
 
 /* path (plen) is prefix itself or, with subtree, lies below it. */
 static int covers(const char *path, size_t plen, const char *prefix, size_t prelen,
@@ -205,7 +179,7 @@ static void drop(struct ftps_mtcache *mc, struct mt_node *n)
  * way. NULL when out of memory. */
 static struct mt_node *node_get(struct ftps_mtcache *mc, const char *p, size_t len)
 {
-	uint32_t h = hash_bytes(p, len);
+	uint32_t h = ftps_path_hash(p, len);
 	struct mt_node *n = find(mc, p, len, h);
 
 	if (n) {
@@ -243,7 +217,7 @@ static void drop_covered(struct ftps_mtcache *mc, const char *p, size_t len, int
 	struct mt_node *n, *next;
 
 	if (!subtree) {
-		n = find(mc, p, len, hash_bytes(p, len));
+		n = find(mc, p, len, ftps_path_hash(p, len));
 		if (n)
 			drop(mc, n);
 		return;
@@ -324,10 +298,10 @@ int ftps_mtcache_get(struct ftps_mtcache *mc, const char *path,
 	size_t len;
 	int hit = 0;
 
-	if (!mc || !ftps_mtcache_keyable(listed) || !path_ok(path, &len))
+	if (!mc || !ftps_mtcache_keyable(listed) || !ftps_path_is_key(path, &len))
 		return 0;
 	pthread_mutex_lock(&mc->lock);
-	n = find(mc, path, len, hash_bytes(path, len));
+	n = find(mc, path, len, ftps_path_hash(path, len));
 	if (n && answers(n, listed)) {
 		lru_unlink(mc, n);
 		lru_push_front(mc, n);
@@ -357,7 +331,7 @@ int ftps_mtcache_put(struct ftps_mtcache *mc, const char *path,
 	size_t len;
 	int rc = 1;
 
-	if (!path_ok(path, &len))
+	if (!ftps_path_is_key(path, &len))
 		return -1;
 	if (!mc)
 		return 0;
@@ -387,7 +361,7 @@ int ftps_mtcache_seed(struct ftps_mtcache *mc, const char *path, uint64_t size,
 	size_t len;
 	int rc = 0;
 
-	if (!path_ok(path, &len))
+	if (!ftps_path_is_key(path, &len))
 		return -1;
 	if (!mc)
 		return 0;
@@ -412,7 +386,7 @@ void ftps_mtcache_remove(struct ftps_mtcache *mc, const char *path, int subtree)
 {
 	size_t len;
 
-	if (!mc || !path_ok(path, &len))
+	if (!mc || !ftps_path_is_key(path, &len))
 		return;
 	pthread_mutex_lock(&mc->lock);
 	drop_covered(mc, path, len, subtree);
@@ -438,7 +412,7 @@ static void move_node(struct ftps_mtcache *mc, struct mt_node *n, size_t oldlen,
 	free(n->path);
 	n->path = p;
 	n->plen = len;
-	n->hash = hash_bytes(p, len);
+	n->hash = ftps_path_hash(p, len);
 	tab_link(mc, n);
 }
 
@@ -448,7 +422,7 @@ void ftps_mtcache_rename(struct ftps_mtcache *mc, const char *path,
 	struct mt_node *n, *next;
 	size_t flen, tlen;
 
-	if (!mc || !path_ok(path, &flen) || !path_ok(newpath, &tlen))
+	if (!mc || !ftps_path_is_key(path, &flen) || !ftps_path_is_key(newpath, &tlen))
 		return;
 	if (flen == tlen && memcmp(path, newpath, flen) == 0)
 		return;
@@ -458,7 +432,7 @@ void ftps_mtcache_rename(struct ftps_mtcache *mc, const char *path,
 		/* into or out of itself: not a rename a server does */
 		drop_covered(mc, path, flen, subtree);
 	} else if (!subtree) {
-		n = find(mc, path, flen, hash_bytes(path, flen));
+		n = find(mc, path, flen, ftps_path_hash(path, flen));
 		if (n)
 			move_node(mc, n, flen, newpath, tlen);
 	} else {
@@ -492,7 +466,7 @@ static int check_locked(const struct ftps_mtcache *mc)
 	for (n = mc->head; n; prev = n, n = n->next) {
 		if (n->prev != prev || ++count > mc->n)
 			return -1;
-		if (strlen(n->path) != n->plen || hash_bytes(n->path, n->plen) != n->hash ||
+		if (strlen(n->path) != n->plen || ftps_path_hash(n->path, n->plen) != n->hash ||
 		    find(mc, n->path, n->plen, n->hash) != n)
 			return -1;
 	}

@@ -6,6 +6,7 @@
  * as "ok", and joining never produces a ".." that could climb above the
  * mount's root.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "ftps_limits.h"
@@ -23,6 +24,32 @@ int ftps_path_ok(const char *p)
 	if (memchr(p, '\r', len) != NULL || memchr(p, '\n', len) != NULL)
 		return -1;
 	return 0;
+}
+
+int ftps_path_is_key(const char *p, size_t *lenp)
+{
+	size_t len;
+
+	if (!p || p[0] != '/')
+		return 0;
+	len = strnlen(p, FTPS_MAX_PATH);
+	if (len >= FTPS_MAX_PATH)
+		return 0;
+	if (len > 1 && (p[len - 1] == '/' || strstr(p, "//")))
+		return 0;
+	*lenp = len;
+	return 1;
+}
+
+uint32_t ftps_path_hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
 }
 
 /* Append the components of src to out (currently *len bytes), each as

@@ -8,6 +8,7 @@
 #define FTPS_PATH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* 0 when p may be sent to the server (no CR, LF, bounded length). */
 int ftps_path_ok(const char *p);
@@ -16,6 +17,14 @@ int ftps_path_ok(const char *p);
  * normalising slashes: root "/" + "/a" = "/a", root "/pub" + "/" = "/pub".
  * Returns 0, or -1 when the result does not fit or is not ok. */
 int ftps_path_join(const char *root, const char *path, char *out, size_t outlen);
+
+/* A cache key: "/" or "/a/b", with a leading '/', no trailing '/' and no
+ * empty component, shorter than FTPS_MAX_PATH. 1 and its length in *lenp,
+ * or 0. */
+int ftps_path_is_key(const char *p, size_t *lenp);
+
+/* FNV-1a of len bytes, for hash tables keyed by path. */
+uint32_t ftps_path_hash(const char *s, size_t len);
 
 /* Split "/a/b/c" into parent "/a/b" and name "c" (parent of "/x" is "/").
  * Returns 0, or -1 for "/" or a path that does not fit. */
