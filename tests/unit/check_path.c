@@ -62,6 +62,36 @@ static void join_bad(const char *root, const char *path)
 	ck_assert_str_eq(out, "");
 }
 
+START_TEST(cache_keys)
+{
+	static const char *good[] = { "/", "/a", "/a/b", "/a b/c.d", "/..x" };
+	static const char *bad[] = { "", "a", "a/b", "/a/", "//", "/a//b", "/a/b/" };
+	char big[FTPS_MAX_PATH + 1];
+	size_t len = 0;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ck_assert_msg(ftps_path_is_key(good[i], &len), "refused %s", good[i]);
+		ck_assert_uint_eq(len, strlen(good[i]));
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!ftps_path_is_key(bad[i], &len), "took %s", bad[i]);
+	ck_assert(!ftps_path_is_key(NULL, &len));
+	big[0] = '/';
+	memset(big + 1, 'x', FTPS_MAX_PATH - 1);
+	big[FTPS_MAX_PATH] = '\0';
+	ck_assert(!ftps_path_is_key(big, &len));      /* FTPS_MAX_PATH long: no room for NUL */
+	big[FTPS_MAX_PATH - 1] = '\0';
+	ck_assert(ftps_path_is_key(big, &len));
+	ck_assert_uint_eq(len, FTPS_MAX_PATH - 1);
+
+	/* FNV-1a's published values; the length bounds what is hashed. */
+	ck_assert_uint_eq(ftps_path_hash("", 0), 0x811c9dc5u);
+	ck_assert_uint_eq(ftps_path_hash("a", 1), 0xe40c292cu);
+	ck_assert_uint_eq(ftps_path_hash("foobar", 6), 0xbf9cf968u);
+	ck_assert_uint_eq(ftps_path_hash("/a/b", 2), ftps_path_hash("/a/c", 2));
+}
+END_TEST
+
 START_TEST(join)
 {
 	join_eq("/", "/", "/");
@@ -191,6 +221,7 @@ static Suite *path_suite(void)
 
 	tcase_add_test(tc, path_ok);
 	tcase_add_test(tc, path_ok_length);
+	tcase_add_test(tc, cache_keys);
 	tcase_add_test(tc, join);
 	tcase_add_test(tc, join_refuses);
 	tcase_add_test(tc, join_bounds);
