@@ -240,14 +240,18 @@ void ftpsfs_orphans_sweep(struct ftpsfs *fs, int now_anyway)
 
 	pthread_mutex_lock(&fs->orphan_mu);
 	for (int i = 0; i < left; i++) {
-		if (fs->norphans < FTPSFS_MAX_ORPHANS)
+		if (fs->norphans < FTPSFS_MAX_ORPHANS) {
 			fs->orphans[fs->norphans++] = todo[i];
-		else
+		} else {
+			ftps_warn("too many temporary files to remove later: %s stays on the server",
+			          todo[i]);
 			free(todo[i]);
+		}
 	}
 	if (left > 0) {
-		fs->orphan_backoff = fs->orphan_backoff * 2 > ORPHAN_BACKOFF_MAX
-		                     ? ORPHAN_BACKOFF_MAX : fs->orphan_backoff * 2;
+		int next = fs->orphan_backoff * 2;
+		fs->orphan_backoff = next < ORPHAN_BACKOFF_MIN ? ORPHAN_BACKOFF_MIN
+		                     : next > ORPHAN_BACKOFF_MAX ? ORPHAN_BACKOFF_MAX : next;
 		fs->orphan_next_try = time(NULL) + fs->orphan_backoff;
 	} else if (fs->norphans == 0) {
 		fs->orphan_backoff = 0;
