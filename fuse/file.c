@@ -113,9 +113,9 @@ static int reopen(struct ftpsfs_file *f, int flags)
 	return rc;
 }
 
-static void reg_del(struct ftpsfs_file *f)
+/* Called with open_mu held. */
+static void reg_del_locked(struct ftpsfs_file *f)
 {
-	pthread_mutex_lock(&open_mu);
 	if (f->prev)
 		f->prev->next = f->next;
 	else if (open_head == f)
@@ -123,7 +123,6 @@ static void reg_del(struct ftpsfs_file *f)
 	if (f->next)
 		f->next->prev = f->prev;
 	f->prev = f->next = NULL;
-	pthread_mutex_unlock(&open_mu);
 }
 
 static struct ftpsfs_file *file_new(struct ftpsfs *fs, const char *path, int flags)
@@ -688,12 +687,15 @@ void ftpsfs_file_release(struct ftpsfs_file *f)
 {
 	if (!f)
 		return;
+	/* The last handle leaves the list in the same hold of open_mu: once
+	 * open_mu is let go, reg_take must not find f to hand out again. */
 	pthread_mutex_lock(&open_mu);
 	int last = --f->refs <= 0;
+	if (last)
+		reg_del_locked(f);
 	pthread_mutex_unlock(&open_mu);
 	if (!last)
 		return;
-	reg_del(f);
 	pthread_mutex_lock(&f->mu);
 	if (f->dirty && !f->err)
 		flush_locked(f);    /* normally flush ran already */
