@@ -32,20 +32,24 @@ struct hasher {
 	uint32_t crc;
 };
 
+static uint32_t crc_table[256];
+
+static void crc_table_fill(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+		crc_table[i] = c;
+	}
+}
+
 static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t n)
 {
-	static uint32_t table[256];
-	static int ready;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	const uint32_t *table = crc_table;
 
-	if (!ready) {   /* benign race: every thread computes the same table */
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-			for (int k = 0; k < 8; k++)
-				c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-			table[i] = c;
-		}
-		ready = 1;
-	}
+	pthread_once(&once, crc_table_fill);   /* uploads hash in their own threads */
 	crc = ~crc;
 	while (n--)
 		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
