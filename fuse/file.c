@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -181,7 +183,43 @@ static int spool_open(struct ftpsfs_file *f)
 		f->spool_path[0] = '\0';
 		return -err;
 	}
+	/* Held while in use: ftpsfs_spool_report (of this or another mount
+	 * sharing the folder) tells kept files from files being written. */
+	flock(f->spool_fd, LOCK_EX | LOCK_NB);
 	return 0;
+}
+
+void ftpsfs_spool_report(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char first[PATH_MAX] = "";
+	unsigned n = 0;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL && n < 100000) {
+		char path[PATH_MAX];
+		struct stat sb;
+		int fd;
+
+		if (strncmp(de->d_name, "ftpsfs-", 7) != 0 ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
+			continue;
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			if (n++ == 0)
+				snprintf(first, sizeof(first), "%s", path);
+		}
+		close(fd);
+	}
+	closedir(d);
+	if (n > 0)
+		ftps_warn("the spool folder %s keeps %u file%s with changes that could not be "
+		          "uploaded (%s%s): copy what you need back, then delete them", dir, n,
+		          n == 1 ? "" : "s", first, n > 1 ? ", ..." : "");
 }
 
 static void spool_close(struct ftpsfs_file *f, int keep)

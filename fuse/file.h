@@ -55,6 +55,9 @@ void ftpsfs_file_renamed(struct ftpsfs *fs, const char *from, const char *to);
 /* True when path is a file created here and not yet uploaded: it exists
  * only in this process, so a rename of it involves no server. */
 int ftpsfs_file_only_local(struct ftpsfs *fs, const char *path);
+/* Say in the log which files in the spool folder keep changes that an
+ * earlier upload could not save (files no running mount holds). */
+void ftpsfs_spool_report(const char *dir);
 /* Upload every file still pending (at unmount). */
 void ftpsfs_file_flush_all(struct ftpsfs *fs);
 

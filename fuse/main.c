@@ -18,6 +18,7 @@
 #include <fuse_lowlevel.h>
 
 #include "probe.h"
+#include "file.h"
 #include "upload.h"
 
 static void *housekeeper(void *arg)
@@ -230,6 +231,7 @@ int main(int argc, char **argv)
 	if (pthread_create(&fs.housekeeper, NULL, housekeeper, &fs) == 0)
 		fs.housekeeper_started = 1;
 	ftps_info("mounted %s on %s", o.url, fo.mountpoint);
+	ftpsfs_spool_report(o.spool_dir);
 
 	if (fo.singlethread) {
 		rc = fuse_loop(fuse) == 0 ? 0 : 1;

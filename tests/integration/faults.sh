@@ -568,6 +568,13 @@ case_2_3() {   # a read cut in the middle; uploads cut in the middle
 	check "3e: no temporary file left on the server (the failed try's is removed)" no_temp_files
 	wait_up
 	check "2/3: no unexpected error logged" it_umount "$m" "$ALLOW_FAULTS|kept in|could not be uploaded|failed"
+
+	# The next mount with that spool folder reminds of what 3c and 3d kept.
+	pmount "$m" -o spool_dir="$work/spool" || { check "2/3: mounted again" false; return; }
+	note "2/3: the next mount says: $(grep 'spool folder' "$m.log")"
+	check "2/3: the next mount names the 2 spool files that keep changes" \
+		grep -q "keeps 2 files with changes that could not be uploaded" "$m.log"
+	check "2/3: ... and nothing else" it_umount "$m" "keeps 2 files"
 }
 
 case_4() {     # the server down
