@@ -94,25 +94,27 @@ static struct ftpsfs_file *reg_take(struct ftpsfs *fs, const char *path)
 	return f;
 }
 
+/* Truncated to 0: whatever was pending is dropped, a new upload follows. */
+static void make_empty(struct ftpsfs_file *f)
+{
+	ftpsfs_upload_abort(f->up);
+	f->up = NULL;
+	spool_close(f, 0);
+	f->state = F_NEW;
+	f->size = 0;
+	f->dirty = 1;
+}
+
 /* A further open of a file already open. */
 static int reopen(struct ftpsfs_file *f, int flags)
 {
-	int rc = 0;
-
 	pthread_mutex_lock(&f->mu);
 	if ((flags & O_ACCMODE) != O_RDONLY)
 		f->writable = 1;
-	if (f->writable && (flags & O_TRUNC) && f->size > 0) {
-		if (f->up)
-			ftpsfs_upload_abort(f->up);
-		f->up = NULL;
-		spool_close(f, 0);
-		f->state = F_NEW;
-		f->size = 0;
-		f->dirty = 1;
-	}
+	if (f->writable && (flags & O_TRUNC) && f->size > 0)
+		make_empty(f);
 	pthread_mutex_unlock(&f->mu);
-	return rc;
+	return 0;
 }
 
 /* Called with open_mu held. */
@@ -455,7 +457,8 @@ static ssize_t stream_failed(struct ftpsfs_file *f, int rc, size_t len)
 
 /* A write at the end of a streamed upload: copied into the spool file,
  * then queued for the upload's sender. Without room for the copy it is
- * given up: the stream goes on unprotected, sent from here. */
+ * given up: the stream goes on unprotected, sent from here (the upload
+ * has no sender once its source is dropped). */
 static ssize_t stream_write(struct ftpsfs_file *f, const char *buf, size_t len, off_t off)
 {
 	int rc;
@@ -474,11 +477,7 @@ static ssize_t stream_write(struct ftpsfs_file *f, const char *buf, size_t len, 
 		}
 		spool_close(f, 0);
 	}
-	if (f->spool_fd >= 0)
-		rc = ftpsfs_upload_queue(f->up, (uint64_t)off + len);
-	else
-		rc = ftpsfs_upload_write(f->up, buf, len);
-	if (rc < 0)
+	if ((rc = ftpsfs_upload_queue(f->up, buf, len)) < 0)
 		return stream_failed(f, rc, len);
 	f->size += len;
 	return (ssize_t)len;
@@ -555,18 +554,10 @@ static int truncate_locked(struct ftpsfs_file *f, uint64_t size)
 {
 	int rc;
 
-	if (size == f->size && f->state != F_CLEAN)
-		return 0;
-	if (size == f->size && f->state == F_CLEAN)
+	if (size == f->size)
 		return 0;
 	if (size == 0 && f->state != F_SPOOL) {
-		if (f->up)
-			ftpsfs_upload_abort(f->up);
-		f->up = NULL;
-		spool_close(f, 0);
-		f->state = F_NEW;
-		f->size = 0;
-		f->dirty = 1;
+		make_empty(f);
 		return 0;
 	}
 	if ((rc = make_spool(f)) < 0)

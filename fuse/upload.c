@@ -532,27 +532,15 @@ int ftpsfs_upload_background(struct ftpsfs_upload *u)
 	return 0;
 }
 
-int ftpsfs_upload_queue(struct ftpsfs_upload *u, uint64_t upto)
+int ftpsfs_upload_queue(struct ftpsfs_upload *u, const void *buf, size_t len)
 {
 	int rc;
 
-	if (!u->background) {
-		/* No sender: send from the source here and now. */
-		struct ftps_status st = { 0 };
-		char *buf = malloc(IO_CHUNK);
-		ftps_err e = buf ? FTPS_OK : ftps_fail(&st, FTPS_E_NOMEM, 0, "out of memory");
-		while (e == FTPS_OK && u->sent < upto) {
-			size_t n = upto - u->sent < IO_CHUNK ? (size_t)(upto - u->sent) : IO_CHUNK;
-			if ((e = source_read(u, buf, n, u->sent, &st)) == FTPS_OK &&
-			    (e = send_chunk(u, buf, n, u->sent, &st)) == FTPS_OK)
-				u->sent += n;
-		}
-		free(buf);
-		return e == FTPS_OK ? 0 : upload_errno(u, e, &st);
-	}
+	if (!u->background)
+		return ftpsfs_upload_write(u, buf, len);
 	pthread_mutex_lock(&u->mu);
 	if (!u->bg_rc) {
-		u->queued = upto;
+		u->queued += len;
 		pthread_cond_broadcast(&u->cv);
 		while (!u->bg_rc && u->queued - u->sent > LAG_MAX)
 			pthread_cond_wait(&u->cv, &u->mu);
@@ -710,17 +698,6 @@ out:
 	release_conn(u, e);
 	upload_free(u);
 	return rc;
-}
-
-void ftpsfs_remote_delete(struct ftpsfs *fs, const char *remote)
-{
-	struct ftps_status st = { 0 };
-	struct ftps_conn *c;
-
-	if (ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, &st) != FTPS_OK)
-		return;
-	delete_quietly(c, remote);
-	ftps_pool_put(fs->pool, c, FTPS_OK);
 }
 
 int ftpsfs_upload_retryable(int rc)

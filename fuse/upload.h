@@ -36,13 +36,13 @@ void ftpsfs_upload_retarget(struct ftpsfs_upload *u, const char *remote);
 int ftpsfs_upload_write(struct ftpsfs_upload *u, const void *buf, size_t len);
 /* Send from the source in a thread of the upload's own from now on, so
  * that the writer does not wait for the network: the writer puts bytes in
- * the source and calls ftpsfs_upload_queue. 0 or -errno (then
- * ftpsfs_upload_queue sends in the caller's thread). */
+ * the source and calls ftpsfs_upload_queue. 0 or -errno. */
 int ftpsfs_upload_background(struct ftpsfs_upload *u);
-/* The source holds the bytes up to upto: send them. Waits while more than
- * 64 MiB are still to be sent. 0, or the -errno of a failed upload (then
- * dead: abort it). */
-int ftpsfs_upload_queue(struct ftpsfs_upload *u, uint64_t upto);
+/* The next len bytes, buf, which the source now also holds: queued for the
+ * sender (waiting while more than 64 MiB are still to be sent), or sent
+ * here as ftpsfs_upload_write does when there is no sender. 0, or the
+ * -errno of a failed upload (then dead: abort it). */
+int ftpsfs_upload_queue(struct ftpsfs_upload *u, const void *buf, size_t len);
 /* The source is going away: send what was queued, then no more resumes or
  * background sending. 0 or the -errno of a failed upload. */
 int ftpsfs_upload_drop_source(struct ftpsfs_upload *u);
@@ -50,8 +50,6 @@ int ftpsfs_upload_drop_source(struct ftpsfs_upload *u);
  * place, apply mode (when mode != 0) and mtime (when mtime >= 0). Frees u. */
 int ftpsfs_upload_finish(struct ftpsfs_upload *u, mode_t mode, int64_t mtime,
                          struct ftpsfs_uploaded *res);
-/* Delete a remote file, ignoring failure (temporary files). */
-void ftpsfs_remote_delete(struct ftpsfs *fs, const char *remote);
 /* Try again to remove the temporary files failed uploads left on a server
  * that was down: when due (backing off while it stays down), or now when
  * now_anyway. Called by the housekeeper and after a successful upload. */

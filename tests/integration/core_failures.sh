@@ -180,13 +180,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 # Start every server first: each one's checks use another's CA and fingerprint.
 started=()
 for name in $names; do
-	rc=0
-	tb_start "$name" || rc=$?
-	case $rc in
-	0) started+=("$name") ;;
-	77) echo "SKIP: $name: cannot run here" ;;
-	*) TB_NAME=$name it_fail "$name: the server did not start" ;;
-	esac
+	! it_start "$name" || started+=("$name")
 done
 [ "${#started[@]}" -gt 0 ] || { echo "SKIP: no server could run here"; exit 77; }
 

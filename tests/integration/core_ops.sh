@@ -349,15 +349,8 @@ run_mode() {
 
 nserver=0
 for name in $names; do
-	rc=0
-	tb_start "$name" || rc=$?
-	TB_NAME=$name
+	it_start "$name" || continue
 	modename=
-	case $rc in
-	0) ;;
-	77) echo "SKIP: $name: cannot run here"; continue ;;
-	*) it_fail "$name: the server did not start"; continue ;;
-	esac
 	nserver=$((nserver + 1))
 	t0=$EPOCHREALTIME
 	# The server's files, made on its disk.

@@ -390,6 +390,35 @@ no_temp_files() { ! find "$TB_DATA" -name '.*.ftpsfs-*' | grep -q .; }
 
 note() { printf 'INFO: %s\n' "$*"; }
 
+# wait_for SECONDS CMD...: until CMD succeeds (polled every 0.05 s).
+wait_for() {
+	local i n=$(($1 * 20))
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# stop_daemon LABEL MNT SIGNAL HOLDER: signal the mount's daemon, check
+# that it exits within 30 s, then end the writer HOLDER and clean up.
+stop_daemon() {
+	local pid
+	pid=$(daemon_pid "$2")
+	kill -"$3" "$pid"
+	if wait_gone "$pid" 30; then
+		check "$1: the daemon exits within 30 s" true
+		wait "$pid" 2>/dev/null
+		unset "it__pids[$2]"
+	else
+		check "$1: the daemon exits within 30 s" false
+	fi
+	kill "$4" 2>/dev/null
+	wait "$4" 2>/dev/null
+	it__cleanup "$2"
+}
+
 # wait_up: until the proxy is up again after a down-for (bounded).
 wait_up() {
 	local i
@@ -657,7 +686,7 @@ printf '#!/usr/bin/python3\nimport os, signal, sys\nsignal.signal(signal.SIGINT,
 chmod +x "$work/sigdfl"
 
 case_7() {     # unmounting with an upload pending
-	local m=$work/m7 sig name seed pid hp i spooled
+	local m=$work/m7 sig name seed hp spooled
 	# the same bytes as the writer's (h hold: seeded)
 	h gen "$work/src/pend7" $((5 * MiB)) 71
 	h gen "$work/src/pend7i" $((5 * MiB)) 72
@@ -668,24 +697,12 @@ case_7() {     # unmounting with an upload pending
 		[ "$sig" = INT ] && name=pend7i seed=72
 		FTPSFS=$work/sigdfl pmount "$m" ||
 			{ check "7: mounted through the proxy" false; continue; }
-		pid=$(daemon_pid "$m")
 		rm -f "$work/ready7"
 		h hold "$m/$name" $((5 * MiB)) "$seed" "$work/ready7" 60 &
 		hp=$!
 		helper_pids+=("$hp")
-		for ((i = 0; i < 300; i++)); do [ -e "$work/ready7" ] && break; sleep 0.1; done
-		check "7 SIG$sig: 5 MiB written, the file still open" test -e "$work/ready7"
-		kill -"$sig" "$pid"
-		if wait_gone "$pid" 30; then
-			check "7 SIG$sig: the daemon exits within 30 s" true
-			wait "$pid" 2>/dev/null
-			unset "it__pids[$m]"
-		else
-			check "7 SIG$sig: the daemon exits within 30 s" false
-		fi
-		kill "$hp" 2>/dev/null
-		wait "$hp" 2>/dev/null
-		it__cleanup "$m"
+		check "7 SIG$sig: 5 MiB written, the file still open" wait_for 30 test -e "$work/ready7"
+		stop_daemon "7 SIG$sig" "$m" "$sig" "$hp"
 		if [ -e "$TB_DATA/$name" ] && [ "$(sha "$TB_DATA/$name")" = "$(sha "$work/src/$name")" ]; then
 			note "7 SIG$sig: the daemon finished the pending upload before exiting"
 			check "7 SIG$sig: the server has the file, byte for byte" true
@@ -700,25 +717,14 @@ case_7() {     # unmounting with an upload pending
 	# SIGTERM with a file open for writing while the server is down
 	FTPSFS=$work/sigdfl pmount "$m" -o spool_dir="$work/spool7" -o timeout=3 ||
 		{ check "7d: mounted through the proxy" false; return; }
-	pid=$(daemon_pid "$m")
 	rm -f "$work/ready7"
 	h hold "$m/pend7d" $((5 * MiB)) 74 "$work/ready7" 60 &
 	hp=$!
 	helper_pids+=("$hp")
 	h gen "$work/src/pend7d" $((5 * MiB)) 74
-	for ((i = 0; i < 300; i++)); do [ -e "$work/ready7" ] && break; sleep 0.1; done
+	wait_for 30 test -e "$work/ready7"
 	fp down
-	kill -TERM "$pid"
-	if wait_gone "$pid" 30; then
-		check "7d: the daemon exits within 30 s" true
-		wait "$pid" 2>/dev/null
-		unset "it__pids[$m]"
-	else
-		check "7d: the daemon exits within 30 s" false
-	fi
-	kill "$hp" 2>/dev/null
-	wait "$hp" 2>/dev/null
-	it__cleanup "$m"
+	stop_daemon 7d "$m" TERM "$hp"
 	fp up
 	spooled=$(sed -n 's/.*pend7d.* kept in \([^ ]*\)$/\1/p' "$m.log" | tail -1)
 	note "7d: SIGTERM, server down: log: $(grep 'kept in' "$m.log" | tail -1)"
@@ -771,17 +777,6 @@ case_9() {     # ProFTPD refuses APPE: a cut streamed upload starts over
 	check "9: no temporary file left on the server" no_temp_files
 	check "9: the mount reads the file back right" same_file "$m/up9" "$work/src/new9"
 	check "9: no unexpected error logged" it_umount "$m" "$ALLOW_FAULTS"
-}
-
-# wait_for SECONDS CMD...: until CMD succeeds (polled every 0.05 s).
-wait_for() {
-	local i n=$(($1 * 20))
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	return 1
 }
 
 # temp_over NAME SIZE: the server has a temporary upload file of NAME of

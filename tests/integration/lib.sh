@@ -25,6 +25,29 @@ declare -A it__pids
 it_pass() { printf 'PASS: %s\n' "$*"; it_npass=$((it_npass + 1)); }
 it_fail() { printf 'FAIL: %s\n' "$*"; it_nfail=$((it_nfail + 1)); }
 
+# it_start NAME: start test-bed server NAME (TB_* exported, TB_NAME set).
+# False, after a SKIP line or a failure, when it cannot run.
+it_start() {
+	local rc=0
+	tb_start "$1" || rc=$?
+	TB_NAME=$1
+	case $rc in
+	0) return 0 ;;
+	77) echo "SKIP: $1: cannot run here" ;;
+	*) it_fail "$1: the server did not start" ;;
+	esac
+	return 1
+}
+
+# it_show_logs NAME DAEMON-LOG: after a failure, the end of the daemon's
+# log and of the server's logs.
+it_show_logs() {
+	echo "--- daemon log ($1)"
+	sed 's/^/    /' "$2" | tail -40
+	echo "--- server logs ($1)"
+	tb_show_logs "$1" | tail -40
+}
+
 # check "description" cmd args...: runs the command, PASS when it succeeds.
 check() {
 	local what=$1

@@ -301,14 +301,7 @@ probe_checks() {
 
 nserver=0
 for name in $names; do
-	rc=0
-	tb_start "$name" || rc=$?
-	TB_NAME=$name
-	case $rc in
-	0) ;;
-	77) printf 'SKIP: %s: cannot run here\n' "$name"; continue ;;
-	*) it_fail "$name: the server did not start"; continue ;;
-	esac
+	it_start "$name" || continue
 	t0=$SECONDS
 	printf 'a file\n' >"$TB_DATA/afile"
 	chown "$TB_USER:" "$TB_DATA/afile"

@@ -559,14 +559,7 @@ big_checks() {
 
 nserver=0
 for name in $names; do
-	rc=0
-	tb_start "$name" || rc=$?
-	TB_NAME=$name
-	case $rc in
-	0) ;;
-	77) printf 'SKIP: %s: cannot run here\n' "$name"; continue ;;
-	*) it_fail "$name: the server did not start"; continue ;;
-	esac
+	it_start "$name" || continue
 	nserver=$((nserver + 1))
 	t0=$SECONDS
 	if ! populate; then

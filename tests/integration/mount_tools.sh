@@ -259,23 +259,11 @@ check_server() {
 
 nserver=0
 for name in $servers; do
-	rc=0
-	tb_start "$name" || rc=$?
-	TB_NAME=$name
-	case $rc in
-	0) ;;
-	77) echo "SKIP: $name: cannot run here"; continue ;;
-	*) it_fail "$name: the server did not start"; continue ;;
-	esac
+	it_start "$name" || continue
 	nserver=$((nserver + 1))
 	before=$it_nfail
 	check_server
-	if [ "$it_nfail" -ne "$before" ]; then
-		echo "--- daemon log ($name)"
-		sed 's/^/    /' "$work/mnt-$name.log" | tail -40
-		echo "--- server logs ($name)"
-		tb_show_logs "$name" | tail -30
-	fi
+	[ "$it_nfail" -eq "$before" ] || it_show_logs "$name" "$work/mnt-$name.log"
 	tb_stop "$name"
 done
 
