@@ -73,7 +73,6 @@ set -u
 
 export LC_ALL=C.UTF-8 TZ=UTC
 T="timeout 120"          # bound for every command on the mount
-PROXY=$top_srcdir/tests/tools/faultproxy.py
 MiB=$((1024 * 1024))
 t_start=$SECONDS
 
@@ -88,7 +87,6 @@ fi
 mkdir -p "$top_builddir/tests/tmp" || exit 99
 work=$(mktemp -d "$top_builddir/tests/tmp/faults.XXXXXX") || exit 99
 mkdir -p "$work/src"      # local copies of every file, to compare with
-fp_pid=
 helper_pids=()
 
 # Unmount first, then stop the proxy and helpers, then remove our files
@@ -111,69 +109,10 @@ faults_cleanup() {
 tb_at_exit faults_cleanup
 
 # ---------------------------------------------------------------------------
-# The proxy
+# The proxy (proxy.sh: proxy_start, fp, fp_stat, pmount, proxy_stop)
 
-# proxy_start: a proxy in front of the current TB_* server; sets FP_PORT
-# (its control port) and PROXY_URL.
-proxy_start() {
-	local i
-	rm -f "$work/fp.port"
-	python3 "$PROXY" --listen 127.0.0.2 --target 127.0.0.1 --ctrl-port "$TB_PORT" \
-		--pasv-min "$TB_PASV_MIN" --pasv-max "$TB_PASV_MAX" --port-file "$work/fp.port" \
-		--log "$work/proxy.log" --parent $$ --lifetime 600 2>>"$work/proxy.err" &
-	fp_pid=$!
-	for ((i = 0; i < 100; i++)); do
-		[ -s "$work/fp.port" ] && break
-		kill -0 "$fp_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if [ ! -s "$work/fp.port" ]; then
-		echo "the fault proxy did not start:" >&2
-		cat "$work/proxy.err" >&2
-		return 1
-	fi
-	FP_PORT=$(cat "$work/fp.port")
-	PROXY_URL="ftpes://$TB_USER@127.0.0.2:$TB_PORT/"
-}
-
-proxy_stop() {
-	[ -n "$fp_pid" ] || return 0
-	kill "$fp_pid" 2>/dev/null
-	wait "$fp_pid" 2>/dev/null
-	fp_pid=
-}
-
-# fp COMMAND...: one command to the proxy; its reply in $fp_reply; true on "ok".
-fp() {
-	local fd
-	fp_reply="err proxy unreachable"
-	if exec {fd}<>"/dev/tcp/127.0.0.1/$FP_PORT"; then
-		printf '%s\n' "$*" >&"$fd"
-		IFS= read -r -t 120 fp_reply <&"$fd" || fp_reply="err no reply"
-		exec {fd}>&-
-	fi
-	printf 'proxy: %s -> %s\n' "$*" "$fp_reply" >>"$work/proxy.cmds"
-	[[ $fp_reply == ok* ]]
-}
-
-# fp_stat KEY: one counter from the proxy's stats.
-fp_stat() {
-	local w
-	fp stats || return 1
-	for w in $fp_reply; do
-		if [[ $w == "$1="* ]]; then
-			echo "${w#*=}"
-			return 0
-		fi
-	done
-	return 1
-}
-
-# pmount MNT [options...]: mount the current server through the proxy.
-pmount() {
-	# shellcheck disable=SC2086  # FAULTS_OPTS: extra words, for debugging
-	TB_URL=$PROXY_URL it_mount "$1" -o fingerprint="$TB_FINGERPRINT" ${FAULTS_OPTS:-} "${@:2}"
-}
+# shellcheck source=tests/integration/proxy.sh
+. "$top_srcdir/tests/integration/proxy.sh"
 
 daemon_pid() { echo "${it__pids[$1]:-}"; }
 

@@ -3,6 +3,7 @@
 #
 #   . "$top_srcdir/tests/integration/lib.sh"    (after testbed.sh)
 #   it_mount "$mnt" [extra ftpsfs options...]   mounts the current TB_* server
+#                                               (and $IT_MOUNT_OPTS, when set)
 #   it_umount "$mnt"                            unmounts, expects exit 0
 #   check "what" command...                     PASS/FAIL line, counted
 #   it_summary                                  "N passed, N failed", exit code
@@ -67,8 +68,9 @@ it_mount() {
 	local mnt=$1 i pid
 	shift
 	mkdir -p "$mnt"
+	# shellcheck disable=SC2086  # IT_MOUNT_OPTS: more words for every mount
 	printf '%s\n' "$TB_PASS" | "$FTPSFS" -f -o cafile="$TB_CAFILE" -o password_stdin \
-		"$@" "$TB_URL" "$mnt" >"$mnt.log" 2>&1 &
+		${IT_MOUNT_OPTS:-} "$@" "$TB_URL" "$mnt" >"$mnt.log" 2>&1 &
 	pid=$!
 	it__pids[$mnt]=$pid
 	tb_at_exit "it__cleanup '$mnt'"

@@ -21,6 +21,11 @@ serves until killed. Scenarios:
     huge-listing    a listing of 2,000,000 lines
     drip            replies sent one byte per second
     close-midreply  closes the connection in the middle of a reply
+    escapes         terminal escape sequences (ESC, C1 CSI) in the greeting,
+                    the FEAT reply and a file name
+    slow-listing    the listing of /sub never ends: a line every 0.3 s
+    no-epsv         EPSV unknown (500): PASV, whose reply names 10.9.8.7
+    huge-retr       RETR of hello.txt (listed with 13 bytes) sends 64 MB
 """
 import asyncio
 import os
@@ -55,6 +60,8 @@ def listing():
                 b"-rw-r--r-- 1 u g 5 Jan 01 25:61 badtime\r\n" + LISTING_OK)
     if SCENARIO == "huge-listing":
         return None  # streamed
+    if SCENARIO == "escapes":
+        return LISTING_OK + b"-rw-r--r-- 1 u g 5 Jan 01 2024 esc\x1b[2Jname\r\n"
     return LISTING_OK
 
 
@@ -91,6 +98,9 @@ class Session:
             await self.send("220-half a rep")
             self.w.close()
             return
+        if SCENARIO == "escapes":
+            await self.send(b"220 fake \x1b]0;owned\x07server \xc2\x9b2J ready\x1b[31m\r\n")
+            return
         await self.send("220 fake server ready\r\n")
 
     async def open_passive(self):
@@ -109,6 +119,17 @@ class Session:
         except asyncio.TimeoutError:
             await self.send("425 no data connection\r\n")
             return
+        if payload == b"SLOW":
+            for i in range(100000):
+                w.write(b"-rw-r--r-- 1 u g 1 Jan 01 2024 slow%07d\r\n" % i)
+                await w.drain()
+                await asyncio.sleep(0.3)
+        if SCENARIO == "huge-retr" and payload == HELLO:
+            chunk = b"x" * 65536
+            for i in range(1024):
+                w.write(chunk)
+                await w.drain()
+            payload = b""
         if payload is None:
             for i in range(2_000_000):
                 w.write(b"-rw-r--r-- 1 u g 1 Jan 01 2024 file%07d\r\n" % i)
@@ -137,13 +158,18 @@ class Session:
             elif verb == "PASS":
                 await self.send("230 logged in\r\n")
             elif verb == "FEAT":
-                await self.send("211-Features:\r\n EPSV\r\n SIZE\r\n MDTM\r\n211 End\r\n")
+                if SCENARIO == "escapes":
+                    await self.send(b"211-Features:\r\n EPSV\r\n X\x1b[2J\x9b1m\r\n211 End\r\n")
+                else:
+                    await self.send("211-Features:\r\n EPSV\r\n SIZE\r\n MDTM\r\n211 End\r\n")
             elif verb in ("TYPE", "NOOP", "OPTS", "MODE", "STRU"):
                 await self.send("200 ok\r\n")
             elif verb == "SYST":
                 await self.send("215 UNIX Type: L8\r\n")
             elif verb == "PWD":
                 await self.send('257 "/"\r\n')
+            elif verb == "EPSV" and SCENARIO == "no-epsv":
+                await self.send("500 Unknown command\r\n")
             elif verb == "EPSV":
                 port = await self.open_passive()
                 if SCENARIO == "bad-epsv":
@@ -160,7 +186,10 @@ class Session:
                         await self.send("150 still preparing\r\n")
                     continue
                 await self.send("150 here it comes\r\n")
-                await self.send_data(listing())
+                if SCENARIO == "slow-listing" and arg.rstrip("/").endswith("sub"):
+                    await self.send_data(b"SLOW")
+                else:
+                    await self.send_data(listing())
             elif verb == "SIZE":
                 if arg.endswith("hello.txt"):
                     await self.send("213 %d\r\n" % len(HELLO))

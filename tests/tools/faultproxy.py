@@ -15,7 +15,9 @@ connection or several; each gets one reply line, "ok ..." or "err ...":
 
   ping                    ok pong
   stats                   ok key=value ... (connections seen, open, bytes,
-                          cuts, resets, state)
+                          cuts, resets, truncations, lost_replies,
+                          periodic_resets, bytes_discarded, state, and the
+                          settings delay_ms, rate, reset_every)
   cut-data-after N        the first data connection to carry N more bytes
                           server -> client (counted from now for open ones)
                           is reset (RST both ways) right after byte N
@@ -23,21 +25,73 @@ connection or several; each gets one reply line, "ok ..." or "err ...":
       ... down-for SECONDS  and right after the cut, "down" for SECONDS, then
                           "up": the server is gone before the client can
                           resume
-  cut-cancel              disarm both
-  wait-cut SECONDS        wait until every armed cut has fired; err timeout
+  cut-cancel              disarm both, and truncate-data-after and
+                          lose-ctrl-reply-after too
+  wait-cut SECONDS        wait until every armed cut, truncation and lost
+                          reply has fired; err timeout
+  truncate-data-after N   the first data connection to carry N more bytes
+                          server -> client (counted from now for open ones)
+                          forwards only those N bytes, then closes the
+                          client's side cleanly (FIN, never RST) and sends
+                          it nothing more. What the server still sends is
+                          read and dropped; when the client closes its side
+                          (or the server its own) the server gets a FIN, as
+                          the client's close passed on: the server believes
+                          the transfer completed (226). What the client
+                          sends meanwhile is dropped. The
+                          control connection is not touched. (A middlebox
+                          that cuts a TLS stream without close_notify.) A
+                          truncated connection idle both ways for 30 s is
+                          closed (gently).
+  truncate-data-cancel    disarm it
+  lose-ctrl-reply-after K the first control connection to forward K more
+                          chunks client -> server (K >= 1; a chunk is one
+                          read from the client; counted per connection from
+                          now, as they are forwarded) forwards that K-th
+                          chunk to the server, then waits for the server's
+                          next bytes (its reply; 5 s at most, or until the
+                          server closes), drops them and resets both sides
+                          (RST): the server ran the K-th command, the
+                          client never sees its reply. (An FTP client waits
+                          for each reply before its next command, so each
+                          command is a chunk of its own.) lost_replies
+                          counts these resets; wait-cut waits for one.
+  lose-ctrl-reply-cancel  disarm it; a reply being waited for goes through
   reset-all [ctrl|data]   RST every open connection (or only those of a kind)
+  reset-every SECONDS [ctrl|data]
+                          reset-all (of that kind) every SECONDS, until
+                          "reset-every 0"; periodic_resets counts the rounds
   stall SECONDS           forward nothing, either way, for SECONDS (0 ends
                           a stall); connections are still accepted
+  delay MS                deliver every chunk, either way, on control and
+                          data connections, MS milliseconds (0..10000) after
+                          it was read: a round trip through the proxy takes
+                          2*MS longer. Order (and EOF) is kept; the delay
+                          line holds at most 4 MiB or 128 chunks a
+                          direction, then reading waits. A chunk keeps the
+                          delay it was read under. 0 (the default, or
+                          --delay-ms) forwards at once, as without it.
+  rate BYTES_PER_SECOND   cap every data connection to so many bytes a
+                          second each way (0 = no cap, the default, or
+                          --rate)
   down                    stop listening (new connections are refused) and
                           RST every open connection, as if the server died
   up                      listen again
   quit                    exit
+
+Cuts and truncations count bytes as they are delivered (after the delay,
+when there is one), and so does lose-ctrl-reply-after count chunks: what is
+still in the delay line when a connection is reset is lost with it. The
+reply that lose-ctrl-reply-after drops is caught as it is read from the
+server, so that reset is not delayed. A rate paces delivery, after the
+delay. A stall holds the delay line too.
 
 Bounded: it exits after --lifetime seconds, when --parent's process is gone,
 on SIGTERM/SIGINT or on "quit". It refuses any address that is not loopback.
 """
 import argparse
 import asyncio
+import collections
 import ipaddress
 import os
 import signal
@@ -54,9 +108,17 @@ CTRL_LINE_MAX = 256
 # between client and server (a cut then loses about what it would lose on
 # a direct connection, not two hops' worth of autotuned buffers).
 SOCKBUF = 256 * 1024
+# The delay line, per direction of a connection.
+DELAY_MAX_MS = 10000
+DELAY_BYTES = 4 * 1024 * 1024
+DELAY_CHUNKS = 128
+LOSE_WAIT = 5.0           # lose-ctrl-reply-after: how long to wait for the reply
+TRUNC_IDLE = 30.0         # a truncated connection idle this long is closed
+RATE_SLICES = 20          # rate: pace in pieces of 1/20 s worth of bytes
 
 S2C, C2S = 0, 1
 DIR_NAMES = ("s2c", "c2s")
+PUMP_ERRORS = (OSError, asyncio.IncompleteReadError, ConnectionError, RuntimeError)
 
 
 def log(state, msg):
@@ -88,6 +150,15 @@ def rst(writer):
     writer.transport.abort()
 
 
+def send_eof(writer):
+    """A FIN after what is buffered (no-op on a closing transport)."""
+    try:
+        if writer is not None and writer.can_write_eof():
+            writer.write_eof()
+    except (OSError, RuntimeError):
+        pass
+
+
 class Conn:
     def __init__(self, cid, kind, port, cw):
         self.id = cid
@@ -95,8 +166,20 @@ class Conn:
         self.port = port
         self.cw = cw              # towards the client
         self.sw = None            # towards the server
-        self.bytes = [0, 0]       # per direction
+        self.bytes = [0, 0]       # per direction, delivered
         self.dead = False
+        self.pipes = []
+        self.chunks_c2s = 0       # chunks forwarded client -> server
+        self.lose_pending = False # the K-th command went out, its reply is awaited
+        self.truncated = False    # truncate-data-after fired on it
+        self.server_closed = False  # ... and the server has closed since
+        self.last_io = 0.0
+        self.timer = None         # the idle watch of a truncated connection
+
+    def wake(self):
+        for p in self.pipes:
+            p.wake_reader.set()
+            p.wake_writer.set()
 
     def kill(self):
         if self.dead:
@@ -104,6 +187,198 @@ class Conn:
         self.dead = True
         rst(self.cw)
         rst(self.sw)
+        self.wake()
+
+    def close_gently(self):
+        """Close both sides with a FIN (a truncated connection gone idle)."""
+        if self.dead:
+            return
+        self.dead = True
+        for w in (self.cw, self.sw):
+            if w is not None:
+                w.close()
+        self.wake()
+
+
+class Pipe:
+    """One direction d of a connection: a reader that forwards each chunk
+    itself while there is no delay, and hands them, timestamped, to a writer
+    task (the delay line, bounded) while there is one."""
+
+    def __init__(self, state, conn, src, dst, d):
+        self.state = state
+        self.conn = conn
+        self.src = src
+        self.dst = dst
+        self.d = d
+        self.q = collections.deque()    # (due time, chunk); b"" is the EOF
+        self.qbytes = 0
+        self.wake_reader = asyncio.Event()   # room in the delay line, or dead
+        self.wake_writer = asyncio.Event()   # a chunk queued, or dead
+        self.task = None                # the writer, while there is a delay line
+        self.reader_done = False
+        self.t_next = 0.0               # rate: when the next piece may go
+
+    async def run(self):
+        try:
+            await self.read_loop()
+        except PUMP_ERRORS as e:
+            self.state.pump_error(self.conn, self.d, e)
+        finally:
+            self.reader_done = True
+            self.wake_writer.set()
+            task = self.task
+            if task is not None:
+                await task
+
+    async def read_loop(self):
+        st, conn, d = self.state, self.conn, self.d
+        loop = asyncio.get_running_loop()
+        while not conn.dead:
+            while self.task is not None and not conn.dead and (
+                    self.qbytes > DELAY_BYTES - CHUNK or len(self.q) >= DELAY_CHUNKS):
+                self.wake_reader.clear()
+                await self.wake_reader.wait()
+            if conn.dead:
+                return
+            data = await self.src.read(CHUNK)
+            now = loop.time()
+            if conn.dead:
+                return
+            if d == S2C and conn.lose_pending:
+                st.lose_fire(conn, "%d bytes of reply dropped" % len(data) if data
+                             else "the server closed")
+                if data:
+                    st.stats["bytes_discarded"] += len(data)
+                return
+            if conn.truncated:
+                conn.last_io = now
+                if data:
+                    st.discard(conn, len(data))
+                    continue
+                st.truncated_eof(conn, d)
+                return
+            await st.running.wait()
+            if conn.dead:
+                return
+            if self.task is None and st.delay == 0:
+                if not data:
+                    self.eof()
+                    return
+                await self.deliver(data)
+                continue
+            self.q.append((now + st.delay, data))
+            self.qbytes += len(data)
+            if self.task is None:
+                self.task = asyncio.ensure_future(self.write_loop())
+            else:
+                self.wake_writer.set()
+            if not data:
+                return
+
+    async def write_loop(self):
+        st, conn = self.state, self.conn
+        loop = asyncio.get_running_loop()
+        try:
+            while not conn.dead:
+                if not self.q:
+                    if self.reader_done or st.delay == 0:
+                        return
+                    self.wake_writer.clear()
+                    await self.wake_writer.wait()
+                    continue
+                due, data = self.q[0]
+                wait = due - loop.time()
+                if wait > 0:
+                    self.wake_writer.clear()
+                    try:
+                        await asyncio.wait_for(self.wake_writer.wait(), wait)
+                    except asyncio.TimeoutError:
+                        pass
+                    continue
+                self.q.popleft()
+                self.qbytes -= len(data)
+                self.wake_reader.set()
+                await st.running.wait()
+                if conn.dead:
+                    return
+                if not data:
+                    self.eof()
+                    return
+                await self.deliver(data)
+        except PUMP_ERRORS as e:
+            st.pump_error(conn, self.d, e)
+        finally:
+            self.task = None
+            self.wake_reader.set()
+
+    def eof(self):
+        """The source's EOF, in order: pass it on."""
+        conn = self.conn
+        if conn.dead:
+            return
+        if conn.truncated:
+            self.state.truncated_eof(conn, self.d)
+            return
+        send_eof(self.dst)
+
+    async def deliver(self, data):
+        """Forward a chunk, paced when a rate applies."""
+        st, conn = self.state, self.conn
+        loop = asyncio.get_running_loop()
+        while data and not conn.dead:
+            rate = st.rate if conn.kind == "data" else 0
+            if rate <= 0 or conn.truncated:
+                await self.put(data)
+                return
+            piece = data[:max(1, min(CHUNK, rate // RATE_SLICES))]
+            data = data[len(piece):]
+            now = loop.time()
+            start = max(self.t_next, now)
+            if start > now:
+                await asyncio.sleep(start - now)
+                if conn.dead:
+                    return
+            self.t_next = start + len(piece) / rate
+            await self.put(piece)
+
+    async def put(self, data):
+        """Write data to dst, firing what is armed on the way."""
+        st, conn, d, dst = self.state, self.conn, self.d, self.dst
+        if conn.truncated:          # nothing more goes through, either way
+            st.discard(conn, len(data))
+            return
+        left = st.cut_point(conn, d)
+        tleft = st.truncate_point(conn, d)
+        if left is not None and len(data) >= left and (tleft is None or left <= tleft):
+            if left > 0:
+                dst.write(data[:left])
+                st.count(conn, d, left)
+                try:
+                    await asyncio.wait_for(dst.drain(), 2.0)
+                except (OSError, asyncio.TimeoutError):
+                    pass
+            st.fire(conn, d)
+            return
+        if tleft is not None and len(data) >= tleft:
+            if tleft > 0:
+                dst.write(data[:tleft])
+                st.count(conn, d, tleft)
+                try:
+                    await asyncio.wait_for(dst.drain(), 2.0)
+                except (OSError, asyncio.TimeoutError):
+                    pass
+            if conn.dead:
+                return
+            st.truncate_fire(conn)
+            if len(data) > tleft:
+                st.discard(conn, len(data) - tleft)
+            return
+        if d == C2S and conn.kind == "ctrl":
+            st.ctrl_chunk(conn)     # before the write: the reply cannot overtake
+        dst.write(data)
+        st.count(conn, d, len(data))
+        await dst.drain()
 
 
 class State:
@@ -120,10 +395,22 @@ class State:
         self.down = False
         # per direction: None, or (N, {conn id: bytes at arming}, down_for)
         self.cut = [None, None]
+        # None, or (N, {data conn id: s2c bytes at arming})
+        self.trunc = None
+        # None, or (K, {ctrl conn id: c2s chunks at arming})
+        self.lose = None
+        self.lose_conn = None       # the connection whose reply is awaited
+        self.lose_handle = None
         self.cut_fired = asyncio.Event()
+        self.delay = args.delay_ms / 1000.0     # seconds
+        self.rate = args.rate
+        self.reset_every = 0.0
+        self.reset_kind = None
+        self.reset_task = None
         self.stats = {"conns": 0, "ctrl": 0, "data": 0, "cuts": 0, "resets": 0,
                       "connect_failed": 0, "bytes_s2c": 0, "bytes_c2s": 0,
-                      "stalls": 0, "downs": 0}
+                      "stalls": 0, "downs": 0, "truncations": 0, "lost_replies": 0,
+                      "periodic_resets": 0, "bytes_discarded": 0}
         self.done = asyncio.Event()
 
     # ---- faults ----
@@ -135,6 +422,14 @@ class State:
         log(self, "armed cut %s after %d bytes%s" %
             (DIR_NAMES[d], n, " then down for %.1f s" % down_for if down_for else ""))
 
+    def nothing_armed(self):
+        return (self.cut[0] is None and self.cut[1] is None and self.trunc is None
+                and self.lose is None and self.lose_conn is None)
+
+    def check_fired(self):
+        if self.nothing_armed():
+            self.cut_fired.set()
+
     def cut_point(self, conn, d):
         """Bytes conn may still carry in direction d before the cut, or None."""
         armed = self.cut[d]
@@ -143,8 +438,13 @@ class State:
         n, bases, _ = armed
         return n - (conn.bytes[d] - bases.get(conn.id, 0))
 
+    def count(self, conn, d, n):
+        conn.bytes[d] += n
+        self.stats["bytes_" + DIR_NAMES[d]] += n
+
     def fire(self, conn, d):
-        down_for = self.cut[d][2]
+        armed = self.cut[d]     # None if cancelled (or fired) meanwhile
+        down_for = armed[2] if armed else 0.0
         self.cut[d] = None
         self.stats["cuts"] += 1
         log(self, "cut %s of conn %d (port %d) after %d bytes" %
@@ -152,8 +452,120 @@ class State:
         conn.kill()
         if down_for > 0:
             asyncio.ensure_future(self.down_for(down_for))
-        if self.cut[0] is None and self.cut[1] is None:
-            self.cut_fired.set()
+        self.check_fired()
+
+    def pump_error(self, conn, d, e):
+        if conn.truncated and not conn.dead:
+            # No RST after a truncation: only this direction ends.
+            log(self, "conn %d: truncated, %s ends: %s" % (conn.id, DIR_NAMES[d], e))
+            self.truncated_eof(conn, d)
+            return
+        conn.kill()
+
+    # truncate-data-after
+
+    def arm_truncate(self, n):
+        bases = {c.id: c.bytes[S2C] for c in self.conns.values() if c.kind == "data"}
+        self.trunc = (n, bases)
+        self.cut_fired.clear()
+        log(self, "armed truncation of s2c data after %d bytes" % n)
+
+    def truncate_point(self, conn, d):
+        if self.trunc is None or d != S2C or conn.kind != "data":
+            return None
+        n, bases = self.trunc
+        return n - (conn.bytes[S2C] - bases.get(conn.id, 0))
+
+    def truncate_fire(self, conn):
+        self.trunc = None
+        self.stats["truncations"] += 1
+        conn.truncated = True
+        conn.last_io = asyncio.get_running_loop().time()
+        send_eof(conn.cw)
+        log(self, "truncated conn %d (port %d) after %d bytes s2c: FIN to the client" %
+            (conn.id, conn.port, conn.bytes[S2C]))
+        self.truncate_watch(conn)
+        self.check_fired()
+
+    def truncate_watch(self, conn):
+        if conn.dead:
+            return
+        loop = asyncio.get_running_loop()
+        idle = loop.time() - conn.last_io
+        if idle >= TRUNC_IDLE:
+            log(self, "conn %d: truncated and idle for %.0f s: closed" % (conn.id, idle))
+            conn.close_gently()
+            return
+        conn.timer = loop.call_later(TRUNC_IDLE - idle, self.truncate_watch, conn)
+
+    def discard(self, conn, n):
+        conn.last_io = asyncio.get_running_loop().time()
+        self.stats["bytes_discarded"] += n
+
+    def truncated_eof(self, conn, d):
+        """One side of a truncated connection closed: the server gets a FIN
+        (once), as a middlebox that closed the client's side would pass the
+        client's own close on; the server, whose data is drained, then ends
+        its side (a TLS server waiting for the client's close_notify gets
+        its EOF) and answers 226."""
+        if conn.server_closed:
+            return
+        conn.server_closed = True
+        send_eof(conn.sw)
+        log(self, "conn %d: truncated, the %s closed: FIN to the server" %
+            (conn.id, "server" if d == S2C else "client"))
+
+    # lose-ctrl-reply-after
+
+    def arm_lose(self, k):
+        bases = {c.id: c.chunks_c2s for c in self.conns.values() if c.kind == "ctrl"}
+        self.lose = (k, bases)
+        self.cut_fired.clear()
+        log(self, "armed: lose the reply to the chunk %d from now" % k)
+
+    def ctrl_chunk(self, conn):
+        """A client -> server chunk of a control connection is being forwarded."""
+        conn.chunks_c2s += 1
+        if self.lose is None or self.lose_conn is not None:
+            return
+        k, bases = self.lose
+        if conn.chunks_c2s - bases.get(conn.id, 0) < k:
+            return
+        self.lose = None
+        self.lose_conn = conn
+        conn.lose_pending = True
+        self.lose_handle = asyncio.get_running_loop().call_later(
+            LOSE_WAIT, self.lose_fire, conn, "no reply within %.0f s" % LOSE_WAIT)
+        log(self, "conn %d: command %d forwarded, its reply is to be lost" %
+            (conn.id, conn.chunks_c2s))
+
+    def lose_clear(self):
+        conn = self.lose_conn
+        if self.lose_handle:
+            self.lose_handle.cancel()
+            self.lose_handle = None
+        self.lose_conn = None
+        if conn is not None:
+            conn.lose_pending = False
+        return conn
+
+    def lose_fire(self, conn, why):
+        if self.lose_conn is not conn:
+            return
+        self.lose_clear()
+        self.stats["lost_replies"] += 1
+        log(self, "conn %d: reply lost (%s): reset" % (conn.id, why))
+        conn.kill()
+        self.check_fired()
+
+    def cancel_all(self):
+        self.cut = [None, None]
+        self.trunc = None
+        self.lose = None
+        self.lose_clear()
+        self.cut_fired.set()
+
+    # resets
 
     def reset_all(self, kind=None):
         n = 0
@@ -164,6 +576,21 @@ class State:
         self.stats["resets"] += n
         log(self, "reset %d connections" % n)
         return n
+
+    def set_reset_every(self, seconds, kind):
+        if self.reset_task:
+            self.reset_task.cancel()
+            self.reset_task = None
+        self.reset_every, self.reset_kind = seconds, kind
+        if seconds > 0:
+            self.reset_task = asyncio.ensure_future(self.reset_loop(seconds, kind))
+        log(self, "reset every %.3g s%s" % (seconds, " (%s)" % kind if kind else ""))
+
+    async def reset_loop(self, seconds, kind):
+        while not self.done.is_set():
+            await asyncio.sleep(seconds)
+            self.stats["periodic_resets"] += 1
+            self.reset_all(kind)
 
     def stall(self, seconds):
         if self.stall_handle:
@@ -251,39 +678,20 @@ class State:
                 conn.dead = True
         finally:
             self.conns.pop(conn.id, None)
+            if conn.timer:
+                conn.timer.cancel()
+            if self.lose_conn is conn:      # it ended before the reply came
+                self.lose_clear()
+                log(self, "conn %d: closed before the reply to lose" % conn.id)
+                self.check_fired()
             log(self, "conn %d: closed (s2c %d, c2s %d bytes)" %
                 (conn.id, conn.bytes[S2C], conn.bytes[C2S]))
 
     async def pump(self, conn, src, dst, d):
         """Copy one direction (d) from src to dst until EOF, a fault or an error."""
-        try:
-            while not conn.dead:
-                data = await src.read(CHUNK)
-                if not data:
-                    if not conn.dead and dst.can_write_eof():
-                        dst.write_eof()
-                    return
-                await self.running.wait()
-                if conn.dead:
-                    return
-                left = self.cut_point(conn, d)
-                if left is not None and len(data) >= left:
-                    if left > 0:
-                        dst.write(data[:left])
-                        conn.bytes[d] += left
-                        self.stats["bytes_" + DIR_NAMES[d]] += left
-                        try:
-                            await asyncio.wait_for(dst.drain(), 2.0)
-                        except (OSError, asyncio.TimeoutError):
-                            pass
-                    self.fire(conn, d)
-                    return
-                dst.write(data)
-                conn.bytes[d] += len(data)
-                self.stats["bytes_" + DIR_NAMES[d]] += len(data)
-                await dst.drain()
-        except (OSError, asyncio.IncompleteReadError, ConnectionError):
-            conn.kill()
+        p = Pipe(self, conn, src, dst, d)
+        conn.pipes.append(p)
+        await p.run()
 
     def stats_line(self):
         s = dict(self.stats)
@@ -292,7 +700,15 @@ class State:
         s["open_data"] = s["open"] - s["open_ctrl"]
         s["stalled"] = 0 if self.running.is_set() else 1
         s["down"] = 1 if self.down else 0
-        s["armed"] = ",".join(DIR_NAMES[d] for d in (S2C, C2S) if self.cut[d]) or "-"
+        armed = [DIR_NAMES[d] for d in (S2C, C2S) if self.cut[d]]
+        if self.trunc:
+            armed.append("truncate")
+        if self.lose or self.lose_conn:
+            armed.append("lose-reply")
+        s["armed"] = ",".join(armed) or "-"
+        s["delay_ms"] = "%g" % (self.delay * 1000)
+        s["rate"] = self.rate
+        s["reset_every"] = "%g" % self.reset_every
         return " ".join("%s=%s" % kv for kv in s.items())
 
     # ---- the control channel ----
@@ -307,7 +723,7 @@ class State:
             if len(argv) <= i:
                 raise ValueError("%s needs an argument" % cmd)
             v = kind(argv[i])
-            if v < 0 or v > 1e12:
+            if not 0 <= v <= 1e12:
                 raise ValueError("%s: out of range" % cmd)
             return v
 
@@ -325,23 +741,60 @@ class State:
                 self.arm(S2C if cmd == "cut-data-after" else C2S, number(0), down_for)
                 return "ok"
             if cmd == "cut-cancel":
-                self.cut = [None, None]
-                self.cut_fired.set()
+                self.cancel_all()
                 return "ok"
             if cmd == "wait-cut":
                 t = min(number(0, float), 600.0)
-                if self.cut[0] is None and self.cut[1] is None:
+                if self.nothing_armed():
                     return "ok"
                 try:
                     await asyncio.wait_for(self.cut_fired.wait(), t)
                     return "ok"
                 except asyncio.TimeoutError:
                     return "err timeout: armed %s" % self.stats_line()
+            if cmd == "truncate-data-after":
+                self.arm_truncate(number(0))
+                return "ok"
+            if cmd == "truncate-data-cancel":
+                self.trunc = None
+                self.check_fired()
+                return "ok"
+            if cmd == "lose-ctrl-reply-after":
+                k = number(0)
+                if k < 1:
+                    raise ValueError("%s: K is at least 1" % cmd)
+                self.arm_lose(k)
+                return "ok"
+            if cmd == "lose-ctrl-reply-cancel":
+                self.lose = None
+                self.lose_clear()
+                self.check_fired()
+                return "ok"
             if cmd == "reset-all":
                 kind = argv[0] if argv else None
                 if kind not in (None, "ctrl", "data"):
                     return "err reset-all [ctrl|data]"
                 return "ok %d" % self.reset_all(kind)
+            if cmd == "reset-every":
+                kind = argv[1] if len(argv) > 1 else None
+                if kind not in (None, "ctrl", "data") or len(argv) > 2:
+                    return "err reset-every SECONDS [ctrl|data]"
+                t = number(0, float)
+                if t > 86400 or 0 < t < 0.05:
+                    raise ValueError("%s: 0 (off) or 0.05..86400 seconds" % cmd)
+                self.set_reset_every(t, kind)
+                return "ok"
+            if cmd == "delay":
+                ms = number(0, float)
+                if ms > DELAY_MAX_MS:
+                    raise ValueError("%s: 0..%d ms" % (cmd, DELAY_MAX_MS))
+                self.delay = ms / 1000.0
+                log(self, "delay %g ms" % ms)
+                return "ok"
+            if cmd == "rate":
+                self.rate = number(0)
+                log(self, "rate %d bytes/s" % self.rate)
+                return "ok"
             if cmd == "stall":
                 self.stall(min(number(0, float), 600.0))
                 return "ok"
@@ -443,6 +896,10 @@ def parse_args(argv):
     p.add_argument("--log", help="append a line per event to this file")
     p.add_argument("--lifetime", type=int, default=900, help="exit after this many seconds")
     p.add_argument("--parent", type=int, default=0, help="exit when this pid is gone")
+    p.add_argument("--delay-ms", type=float, default=0.0,
+                   help="one-way delay of every chunk, in ms (0..%d)" % DELAY_MAX_MS)
+    p.add_argument("--rate", type=int, default=0,
+                   help="cap data connections to so many bytes/s each way (0 = none)")
     a = p.parse_args(argv)
     if not loopback(a.listen) or not loopback(a.target):
         p.error("--listen and --target must be loopback addresses")
@@ -457,6 +914,10 @@ def parse_args(argv):
         p.error("the control port must lie outside the passive range")
     if not 1 <= a.lifetime <= 86400:
         p.error("--lifetime is 1..86400 seconds")
+    if not 0 <= a.delay_ms <= DELAY_MAX_MS:
+        p.error("--delay-ms is 0..%d" % DELAY_MAX_MS)
+    if not 0 <= a.rate <= 10 ** 12:
+        p.error("--rate is 0..10^12 bytes/s")
     return a
 
 
