@@ -10,8 +10,19 @@
  *   APPEND  the server's version plus bytes appended after it, which sit
  *           at their own offsets in a sparse spool file
  *   SPOOL   the whole file is in the spool file
- * Every field of a file is protected by its mutex; the list of open files
- * by open_mu. Lock order: open_mu, then a file's mutex.
+ *
+ * Locking. Two kinds of lock, so that a file busy with the network never
+ * holds up another:
+ *  - open_mu (one for all files) protects the list of open files and each
+ *    file's view: its names, references, whether it is detached, and what
+ *    stat shows while it has changes (size, dirty, the time of the last
+ *    change, the mode and time to set). It is held only for moments and
+ *    never across network I/O or while waiting for a file's own lock.
+ *  - a file's mu serialises its data operations (read from the spool,
+ *    write, truncate, flush); it may be held across network I/O (an upload
+ *    at close, a download into the spool), which delays that file only.
+ * The view fields are read under either lock and changed under both (mu
+ * first, then open_mu); the rest of a file is under mu.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,23 +50,32 @@ enum fstate { F_CLEAN, F_NEW, F_STREAM, F_APPEND, F_SPOOL };
 struct ftpsfs_file {
 	struct ftpsfs *fs;
 	pthread_mutex_t mu;
+
+	/* The view: under open_mu (read under either lock, changed under both). */
 	char path[FTPS_MAX_PATH];       /* in the mount */
 	char remote[FTPS_MAX_PATH];
+	int refs;                       /* handles and holders */
+	int listed;                     /* in the list of open files (found by path) */
+	int detached;                   /* unlinked or replaced: never uploaded again */
+	int dirty;                      /* changes not yet on the server */
+	uint64_t size;                  /* the file's size as the user sees it */
+	int64_t changed;                /* our clock at the last change (stat while dirty) */
+	int has_mode;                   /* set mode (0 included) at the next upload */
+	mode_t mode;
+	int64_t pending_mtime;          /* set after the next upload; -1 none */
+
+	/* Under mu. */
 	int writable;
 	enum fstate state;
-	int dirty;                      /* changes not yet on the server */
 	int err;                        /* a failed upload's -errno, for flush */
-	uint64_t size;                  /* the file's size as the user sees it */
 	uint64_t base;                  /* the server's size (CLEAN/APPEND) */
-	mode_t mode;                    /* to keep when replacing; 0 = server's default */
-	int64_t pending_mtime;          /* set after the next upload; -1 none */
+	int base_known;                 /* the listing or SIZE told the server's size */
 	struct ftpsfs_reader *reader;
 	struct ftpsfs_upload *up;       /* STREAM */
 	int spool_fd;
 	char spool_path[PATH_MAX];
 	int spool_named;                /* the log named spool_path as keeping changes */
 	int on_server;                  /* the server has a version under this path */
-	int refs;                       /* handles sharing this file, under open_mu */
 	struct ftpsfs_file *prev, *next;
 };
 
@@ -65,33 +85,96 @@ static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int appe_refused;
 static struct ftpsfs_file *open_head;
 
-static void reg_add(struct ftpsfs_file *f)
+static void spool_close(struct ftpsfs_file *f, int keep);
+static void release_last(struct ftpsfs_file *f);
+
+static int64_t now_s(void)
 {
-	pthread_mutex_lock(&open_mu);
-	f->refs = 1;
+	return (int64_t)time(NULL);
+}
+
+/* ---- the list of open files (open_mu held) ---- */
+
+static void list_add_locked(struct ftpsfs_file *f)
+{
+	f->listed = 1;
+	f->prev = NULL;
 	f->next = open_head;
 	if (open_head)
 		open_head->prev = f;
 	open_head = f;
-	pthread_mutex_unlock(&open_mu);
 }
 
-static void spool_close(struct ftpsfs_file *f, int keep);
+static void list_del_locked(struct ftpsfs_file *f)
+{
+	if (!f->listed)
+		return;
+	if (f->prev)
+		f->prev->next = f->next;
+	else if (open_head == f)
+		open_head = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	f->prev = f->next = NULL;
+	f->listed = 0;
+}
 
-/* An open file for path, with one more handle on it; NULL if none. Every
+static struct ftpsfs_file *find_locked(struct ftpsfs *fs, const char *path)
+{
+	for (struct ftpsfs_file *f = open_head; f; f = f->next)
+		if (f->fs == fs && strcmp(f->path, path) == 0)
+			return f;
+	return NULL;
+}
+
+/* The open file for path with one more reference; NULL if none. Every
  * handle on a path shares one file, so each sees the others' writes. */
-static struct ftpsfs_file *reg_take(struct ftpsfs *fs, const char *path)
+static struct ftpsfs_file *take(struct ftpsfs *fs, const char *path)
 {
 	struct ftpsfs_file *f;
 
 	pthread_mutex_lock(&open_mu);
-	for (f = open_head; f; f = f->next)
-		if (f->fs == fs && strcmp(f->path, path) == 0)
-			break;
-	if (f)
+	if ((f = find_locked(fs, path)) != NULL)
 		f->refs++;
 	pthread_mutex_unlock(&open_mu);
 	return f;
+}
+
+static void file_free(struct ftpsfs_file *f)
+{
+	ftpsfs_reader_free(f->reader);
+	pthread_mutex_destroy(&f->mu);
+	free(f);
+}
+
+/* Drop a reference that is not a handle's (a holder's, a by-path job's). */
+static void unref(struct ftpsfs_file *f)
+{
+	pthread_mutex_lock(&open_mu);
+	int last = --f->refs <= 0;
+	if (last)
+		list_del_locked(f);
+	pthread_mutex_unlock(&open_mu);
+	if (last)
+		release_last(f);
+}
+
+/* ---- the view ---- */
+
+/* mu held: the user-visible size and dirtiness changed. */
+static void view_set(struct ftpsfs_file *f, uint64_t size, int dirty)
+{
+	pthread_mutex_lock(&open_mu);
+	f->size = size;
+	if (dirty)
+		f->changed = now_s();
+	f->dirty = dirty;
+	pthread_mutex_unlock(&open_mu);
+}
+
+static void view_size(struct ftpsfs_file *f, uint64_t size)
+{
+	view_set(f, size, 1);
 }
 
 /* Truncated to 0: whatever was pending is dropped, a new upload follows. */
@@ -101,32 +184,7 @@ static void make_empty(struct ftpsfs_file *f)
 	f->up = NULL;
 	spool_close(f, 0);
 	f->state = F_NEW;
-	f->size = 0;
-	f->dirty = 1;
-}
-
-/* A further open of a file already open. */
-static int reopen(struct ftpsfs_file *f, int flags)
-{
-	pthread_mutex_lock(&f->mu);
-	if ((flags & O_ACCMODE) != O_RDONLY)
-		f->writable = 1;
-	if (f->writable && (flags & O_TRUNC) && f->size > 0)
-		make_empty(f);
-	pthread_mutex_unlock(&f->mu);
-	return 0;
-}
-
-/* Called with open_mu held. */
-static void reg_del_locked(struct ftpsfs_file *f)
-{
-	if (f->prev)
-		f->prev->next = f->next;
-	else if (open_head == f)
-		open_head = f->next;
-	if (f->next)
-		f->next->prev = f->prev;
-	f->prev = f->next = NULL;
+	view_size(f, 0);
 }
 
 static struct ftpsfs_file *file_new(struct ftpsfs *fs, const char *path, int flags)
@@ -139,9 +197,11 @@ static struct ftpsfs_file *file_new(struct ftpsfs *fs, const char *path, int fla
 	pthread_mutex_init(&f->mu, NULL);
 	f->spool_fd = -1;
 	f->pending_mtime = -1;
+	f->refs = 1;
 	f->writable = (flags & O_ACCMODE) != O_RDONLY;
 	snprintf(f->path, sizeof(f->path), "%s", path);
 	if (ftpsfs_remote(fs, path, f->remote, sizeof(f->remote)) != 0) {
+		pthread_mutex_destroy(&f->mu);
 		free(f);
 		return NULL;
 	}
@@ -165,6 +225,22 @@ static int spool_room(struct ftpsfs_file *f, uint64_t need)
 		ftps_error("spool folder %s is nearly full: refusing %s", f->fs->opts->spool_dir,
 		           f->path);
 		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* A size the spool's filesystem could never hold is EFBIG, not ENOSPC:
+ * no amount of cleaning up makes room for it. */
+static int spool_max_size(struct ftpsfs_file *f, uint64_t size)
+{
+	struct statvfs sv;
+
+	if (fstatvfs(f->spool_fd, &sv) != 0 || sv.f_frsize == 0)
+		return 0;
+	if (size / sv.f_frsize >= (uint64_t)sv.f_blocks) {
+		ftps_warn("%s: %llu bytes is more than the spool folder's filesystem (%s) holds",
+		          f->path, (unsigned long long)size, f->fs->opts->spool_dir);
+		return -EFBIG;
 	}
 	return 0;
 }
@@ -247,7 +323,9 @@ static void spool_name_kept(struct ftpsfs_file *f)
 	f->spool_named = 1;
 }
 
-/* Bring the whole file into the spool (state becomes SPOOL). */
+/* Bring the whole file into the spool (state becomes SPOOL). A download
+ * that comes back short of the known size never becomes the base of an
+ * edit (ftpsfs_download_fd checks). */
 static int make_spool(struct ftpsfs_file *f)
 {
 	int64_t n;
@@ -259,20 +337,27 @@ static int make_spool(struct ftpsfs_file *f)
 	case F_NEW:
 		if ((rc = spool_open(f)) < 0)
 			return rc;
-		f->size = 0;
+		view_size(f, 0);
 		break;
 	case F_CLEAN:
 		if ((rc = spool_open(f)) < 0 || (rc = spool_room(f, f->base)) < 0)
 			return rc;
-		n = ftpsfs_download_fd(f->fs, f->remote, f->spool_fd);
-		if (n < 0)
+		n = ftpsfs_download_fd(f->fs, f->remote, f->spool_fd,
+		                       f->base_known ? (int64_t)f->base : -1);
+		if (n < 0) {
+			spool_close(f, 0);
 			return (int)n;
-		f->size = f->base = (uint64_t)n;
+		}
+		f->base = (uint64_t)n;
+		f->base_known = 1;
+		pthread_mutex_lock(&open_mu);
+		f->size = f->base;
+		pthread_mutex_unlock(&open_mu);
 		break;
 	case F_APPEND:
 		if ((rc = spool_room(f, f->base)) < 0)
 			return rc;
-		n = ftpsfs_download_fd(f->fs, f->remote, f->spool_fd);
+		n = ftpsfs_download_fd(f->fs, f->remote, f->spool_fd, (int64_t)f->base);
 		if (n < 0)
 			return (int)n;
 		if ((uint64_t)n != f->base) {
@@ -298,20 +383,69 @@ static int make_spool(struct ftpsfs_file *f)
 
 /* ---- opening ---- */
 
+/* A further open of a file already open. */
+static int reopen(struct ftpsfs_file *f, int flags)
+{
+	pthread_mutex_lock(&f->mu);
+	if ((flags & O_ACCMODE) != O_RDONLY)
+		f->writable = 1;
+	if (f->writable && (flags & O_TRUNC) && f->size > 0)
+		make_empty(f);
+	pthread_mutex_unlock(&f->mu);
+	return 0;
+}
+
+/* The server's size of a file its listing showed without one (an MLSD
+ * entry may lack the size fact): SIZE, else unknown. */
+static int ask_size(struct ftpsfs *fs, const char *remote, uint64_t *size)
+{
+	struct ftps_status st = { 0 };
+	struct ftps_conn *c;
+	ftps_err e = ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, &st);
+
+	if (e != FTPS_OK)
+		return 0;
+	e = ftps_size(c, remote, size, &st);
+	ftps_pool_put(fs->pool, c, e);
+	if (e != FTPS_OK)
+		ftps_debug("SIZE %s: %s; its size stays unknown", remote, st.msg);
+	return e == FTPS_OK;
+}
+
+/* Put f in the list, unless another open of the same path won the race:
+ * then that one is used and f is freed. */
+static struct ftpsfs_file *publish(struct ftpsfs_file *f, int flags, int *reopened)
+{
+	struct ftpsfs_file *other;
+
+	pthread_mutex_lock(&open_mu);
+	if ((other = find_locked(f->fs, f->path)) != NULL) {
+		other->refs++;
+		pthread_mutex_unlock(&open_mu);
+		file_free(f);
+		*reopened = 1;
+		reopen(other, flags);
+		return other;
+	}
+	list_add_locked(f);
+	pthread_mutex_unlock(&open_mu);
+	*reopened = 0;
+	return f;
+}
+
 int ftpsfs_file_open(struct ftpsfs *fs, const char *path, int flags, struct ftpsfs_file **out)
 {
 	struct ftps_entry e;
 	struct ftpsfs_file *f;
-	int rc = ftpsfs_lookup(fs, path, &e);
+	int rc, reopened;
 
 	*out = NULL;
-	if (rc < 0)
-		return rc;
-	if ((f = reg_take(fs, path)) != NULL) {
-		ftps_entry_clear(&e);
+	if ((f = take(fs, path)) != NULL) {
 		*out = f;
 		return reopen(f, flags);
 	}
+	if ((rc = ftpsfs_lookup(fs, path, &e)) < 0)
+		return rc;
 	if (e.type == FTPS_FT_DIR) {
 		ftps_entry_clear(&e);
 		return -EISDIR;
@@ -321,7 +455,12 @@ int ftpsfs_file_open(struct ftpsfs *fs, const char *path, int flags, struct ftps
 		ftps_entry_clear(&e);
 		return -ENOMEM;
 	}
-	f->base = f->size = e.has_size ? e.size : 0;
+	f->base_known = e.has_size;
+	f->base = e.has_size ? e.size : 0;
+	if (!f->base_known && e.type == FTPS_FT_FILE)
+		f->base_known = ask_size(fs, f->remote, &f->base);
+	f->size = f->base;
+	f->has_mode = e.has_mode;
 	f->mode = e.has_mode ? e.mode & 07777 : 0;
 	ftps_entry_clear(&e);
 	f->state = F_CLEAN;
@@ -330,17 +469,18 @@ int ftpsfs_file_open(struct ftpsfs *fs, const char *path, int flags, struct ftps
 		f->state = F_NEW;
 		f->size = 0;
 		f->dirty = 1;
+		f->changed = now_s();
 	}
-	reg_add(f);
-	*out = f;
+	*out = publish(f, flags, &reopened);
 	return 0;
 }
 
 int ftpsfs_file_create(struct ftpsfs *fs, const char *path, mode_t mode, int flags,
                        struct ftpsfs_file **out)
 {
-	struct ftpsfs_file *f = reg_take(fs, path);
+	struct ftpsfs_file *f = take(fs, path);
 	struct ftps_entry e;
+	int reopened;
 
 	*out = NULL;
 	if (f) {
@@ -353,18 +493,23 @@ int ftpsfs_file_create(struct ftpsfs *fs, const char *path, mode_t mode, int fla
 	f->writable = 1;
 	f->state = F_NEW;
 	f->dirty = 1;
+	f->changed = now_s();
+	f->has_mode = 1;
 	f->mode = mode & 07777 & ~fs->opts->umask;
+	f->base_known = 1;
+	*out = publish(f, flags, &reopened);
+	if (reopened)
+		return 0;
 	/* Visible (size 0) to stat and other processes from now on. */
 	memset(&e, 0, sizeof(e));
 	e.type = FTPS_FT_FILE;
 	e.has_size = 1;
-	e.mtime = time(NULL);
+	e.mtime = f->changed;
 	e.mtime_prec = FTPS_TP_SECOND;
 	e.has_mode = 1;
-	e.mode = f->mode ? f->mode : 0644;
+	e.mode = f->mode;
 	ftps_dircache_upsert(fs->dc, path, &e, ftps_dircache_clock());
-	reg_add(f);
-	*out = f;
+	ftpsfs_touch_parent(fs, path);
 	return 0;
 }
 
@@ -379,7 +524,8 @@ ssize_t ftpsfs_file_read(struct ftpsfs_file *f, char *buf, size_t len, off_t off
 	switch (f->state) {
 	case F_CLEAN:
 		if (!f->reader)
-			f->reader = ftpsfs_reader_new(f->fs, f->remote, (int64_t)f->base);
+			f->reader = ftpsfs_reader_new(f->fs, f->remote,
+			                              f->base_known ? (int64_t)f->base : -1);
 		struct ftpsfs_reader *r = f->reader;
 		if (r)
 			ftpsfs_reader_hold(r);   /* a flush may drop f->reader meanwhile */
@@ -424,7 +570,9 @@ static ssize_t spool_write(struct ftpsfs_file *f, const char *buf, size_t len, o
 	if (n < 0)
 		return -errno;
 	if ((uint64_t)off + (uint64_t)n > f->size)
-		f->size = (uint64_t)off + (uint64_t)n;
+		view_size(f, (uint64_t)off + (uint64_t)n);
+	else
+		view_size(f, f->size);
 	return n;
 }
 
@@ -438,7 +586,7 @@ static ssize_t stream_failed(struct ftpsfs_file *f, int rc, size_t len)
 	f->up = NULL;
 	if (f->spool_fd >= 0) {
 		f->state = F_SPOOL;
-		f->size += len;
+		view_size(f, f->size + len);
 		if (ftpsfs_upload_retryable(rc)) {
 			ftps_warn("upload of %s failed while writing (%s); the rest is spooled and "
 			          "uploaded at close", f->path, strerror(-rc));
@@ -449,7 +597,7 @@ static ssize_t stream_failed(struct ftpsfs_file *f, int rc, size_t len)
 		return rc;
 	}
 	f->state = F_NEW;
-	f->size = 0;
+	view_size(f, 0);
 	f->err = rc;
 	ftps_error("upload of %s failed while writing; the earlier version is unchanged", f->path);
 	return rc;
@@ -479,7 +627,7 @@ static ssize_t stream_write(struct ftpsfs_file *f, const char *buf, size_t len, 
 	}
 	if ((rc = ftpsfs_upload_queue(f->up, buf, len)) < 0)
 		return stream_failed(f, rc, len);
-	f->size += len;
+	view_size(f, f->size + len);
 	return (ssize_t)len;
 }
 
@@ -489,10 +637,18 @@ static ssize_t write_locked(struct ftpsfs_file *f, const char *buf, size_t len, 
 
 	if (f->err)
 		return f->err;
-	f->dirty = 1;
+	if (f->detached) {
+		/* Nobody will see this file again under a name: keep its bytes
+		 * in the spool for its own descriptors, upload nothing. */
+		if ((rc = make_spool(f)) < 0)
+			return rc;
+		return spool_write(f, buf, len, off);
+	}
 	/* An empty file written from 0 (a shell's "> file" flushes the new
-	 * file once before printf writes) is a new upload, not an APPE. */
-	if (f->state == F_CLEAN && f->size == 0 && off == 0) {
+	 * file once before printf writes) is a new upload, not an APPE. Only
+	 * when the server's size is known to be 0: a write at 0 into a file
+	 * of unknown size must not replace it with just these bytes. */
+	if (f->state == F_CLEAN && f->base_known && f->size == 0 && off == 0) {
 		ftpsfs_reader_free(f->reader);
 		f->reader = NULL;
 		f->state = F_NEW;
@@ -505,7 +661,18 @@ static ssize_t write_locked(struct ftpsfs_file *f, const char *buf, size_t len, 
 			ftps_warn("the upload of %s goes on without a spool copy: a failure loses it",
 			          f->path);
 		if ((rc = ftpsfs_upload_start(f->fs, f->remote, 0, f->spool_fd, &f->up)) < 0) {
+			/* No stream now: with a spool copy the file is written
+			 * there and uploaded (with retries) at close; without
+			 * one, this write and the close fail, and nothing of the
+			 * file reaches the server. */
+			if (f->spool_fd >= 0 && ftpsfs_upload_retryable(rc)) {
+				ftps_warn("upload of %s could not start (%s); it is spooled and uploaded "
+				          "at close", f->path, strerror(-rc));
+				f->state = F_SPOOL;
+				return spool_write(f, buf, len, off);
+			}
 			spool_close(f, 0);
+			f->err = rc;
 			return rc;
 		}
 		if (f->spool_fd >= 0)
@@ -517,7 +684,7 @@ static ssize_t write_locked(struct ftpsfs_file *f, const char *buf, size_t len, 
 			break;
 		return stream_write(f, buf, len, off);
 	case F_CLEAN:
-		if ((uint64_t)off != f->size)
+		if (!f->base_known || (uint64_t)off != f->size)
 			break;
 		/* Appending to the server's version: spool only the new bytes. */
 		if ((rc = spool_open(f)) < 0)
@@ -554,20 +721,24 @@ static int truncate_locked(struct ftpsfs_file *f, uint64_t size)
 {
 	int rc;
 
-	if (size == f->size)
+	if (size == f->size) {
+		/* Nothing to cut, but a change all the same: its time moves. */
+		if (f->state != F_CLEAN)
+			view_set(f, size, 1);
 		return 0;
+	}
 	if (size == 0 && f->state != F_SPOOL) {
 		make_empty(f);
 		return 0;
 	}
 	if ((rc = make_spool(f)) < 0)
 		return rc;
-	if (size > f->size && (rc = spool_room(f, size - f->size)) < 0)
+	if (size > f->size && ((rc = spool_max_size(f, size)) < 0 ||
+	                       (rc = spool_room(f, size - f->size)) < 0))
 		return rc;
 	if (ftruncate(f->spool_fd, (off_t)size) != 0)
 		return -errno;
-	f->size = size;
-	f->dirty = 1;
+	view_size(f, size);
 	return 0;
 }
 
@@ -585,7 +756,26 @@ int ftpsfs_file_truncate(struct ftpsfs_file *f, off_t size)
 
 /* ---- uploading ---- */
 
-static void note_uploaded(struct ftpsfs_file *f, const struct ftpsfs_uploaded *res)
+/* What the next upload applies, read under open_mu (utimens and chmod set
+ * them there, without waiting for the file). */
+struct pending {
+	int mode;               /* -1: none */
+	int64_t mtime;          /* -1: none */
+};
+
+static struct pending pending_now(struct ftpsfs_file *f)
+{
+	struct pending p;
+
+	pthread_mutex_lock(&open_mu);
+	p.mode = f->has_mode ? (int)(f->mode & 07777) : -1;
+	p.mtime = f->pending_mtime;
+	pthread_mutex_unlock(&open_mu);
+	return p;
+}
+
+static void note_uploaded(struct ftpsfs_file *f, const struct ftpsfs_uploaded *res,
+                          const struct pending *p)
 {
 	struct ftps_entry e;
 
@@ -595,21 +785,31 @@ static void note_uploaded(struct ftpsfs_file *f, const struct ftpsfs_uploaded *r
 	e.size = res->size;
 	e.mtime = res->mtime;
 	e.mtime_prec = FTPS_TP_SECOND;
-	if (f->mode) {
+	/* The mode shown is one the server has: the one set, else unknown
+	 * (a refused SITE CHMOD must not leave the asked-for mode showing). */
+	if (p->mode >= 0 && res->mode_set) {
 		e.has_mode = 1;
-		e.mode = f->mode;
+		e.mode = (uint32_t)p->mode;
 	}
 	ftps_dircache_upsert(f->fs->dc, f->path, &e, ftps_dircache_clock());
+	ftpsfs_touch_parent(f->fs, f->path);
 	/* Once a listing shows the file to the minute only, its exact time
 	 * is still known: no MDTM for what we wrote (rsync, cp -p). */
 	if (res->mtime_exact)
 		ftps_mtcache_seed(f->fs->mt, f->path, res->size, res->mtime);
 	else
 		ftps_mtcache_remove(f->fs->mt, f->path, 0);
-	f->base = f->size = res->size;
-	f->dirty = 0;
+	f->base = res->size;
+	f->base_known = 1;
 	f->on_server = 1;
-	f->pending_mtime = -1;
+	pthread_mutex_lock(&open_mu);
+	f->size = res->size;
+	f->dirty = 0;
+	if (f->pending_mtime == p->mtime)
+		f->pending_mtime = -1;
+	if (!res->mode_set && p->mode >= 0)
+		f->has_mode = 0;
+	pthread_mutex_unlock(&open_mu);
 	/* Reads of the new version start afresh. */
 	ftpsfs_reader_free(f->reader);
 	f->reader = NULL;
@@ -618,11 +818,12 @@ static void note_uploaded(struct ftpsfs_file *f, const struct ftpsfs_uploaded *r
 static int flush_locked(struct ftpsfs_file *f)
 {
 	struct ftpsfs_uploaded res;
+	struct pending p = pending_now(f);
 	int rc = 0;
 
 	if (f->err)
 		return f->err;
-	if (!f->dirty)
+	if (!f->dirty || f->detached)
 		return 0;
 	switch (f->state) {
 	case F_CLEAN:
@@ -633,18 +834,18 @@ static int flush_locked(struct ftpsfs_file *f)
 			break;
 		/* fall through */
 	case F_STREAM:
-		rc = ftpsfs_upload_finish(f->up, f->mode, f->pending_mtime, &res);
+		rc = ftpsfs_upload_finish(f->up, p.mode, p.mtime, &res);
 		f->up = NULL;
 		if (rc == 0) {
 			spool_close(f, 0);
 			f->state = F_CLEAN;
-			note_uploaded(f, &res);
+			note_uploaded(f, &res, &p);
 			break;
 		}
 		if (f->spool_fd < 0) {
 			/* No copy: the data are gone with the stream; close says so. */
 			f->state = F_NEW;
-			f->size = 0;
+			view_set(f, 0, f->dirty);
 			break;
 		}
 		/* Every byte is in the spool copy: start over from it, which
@@ -654,39 +855,44 @@ static int flush_locked(struct ftpsfs_file *f)
 		f->state = F_SPOOL;
 		/* fall through */
 	case F_SPOOL:
-		rc = ftpsfs_upload_fd(f->fs, f->remote, f->spool_fd, 0, f->size, 0, f->mode,
-		                      f->pending_mtime, &res);
+		rc = ftpsfs_upload_fd(f->fs, f->remote, f->spool_fd, 0, f->size, 0, p.mode,
+		                      p.mtime, &res);
 		if (rc == 0)
-			note_uploaded(f, &res);   /* the spool stays for reads until release */
+			note_uploaded(f, &res, &p);   /* the spool stays for reads until release */
 		break;
 	case F_APPEND:
 		if (!appe_refused) {
-			rc = ftpsfs_upload_fd(f->fs, f->remote, f->spool_fd, f->base, f->size, 1, 0,
-			                      f->pending_mtime, &res);
+			rc = ftpsfs_upload_fd(f->fs, f->remote, f->spool_fd, f->base, f->size, 1, -1,
+			                      p.mtime, &res);
 			if (rc == 0) {
 				spool_close(f, 0);
 				f->state = F_CLEAN;
-				note_uploaded(f, &res);
+				note_uploaded(f, &res, &p);
 				break;
 			}
-			if (rc == -ETIMEDOUT || rc == -ECONNRESET || rc == -ENOSPC)
-				break;
+			if (rc != -ENOTSUP)
+				break;  /* not a refusal to append: kept, and close says so */
 		}
 		/* The server refuses APPE (ProFTPD by default): fetch its
 		 * version under the appended bytes and send the whole file. */
 		ftps_debug("%s: appending refused; uploading the whole file", f->path);
-		if (make_spool(f) < 0)
+		if ((rc = make_spool(f)) < 0)
 			break;
-		rc = ftpsfs_upload_fd(f->fs, f->remote, f->spool_fd, 0, f->size, 0, f->mode,
-		                      f->pending_mtime, &res);
+		rc = ftpsfs_upload_fd(f->fs, f->remote, f->spool_fd, 0, f->size, 0, p.mode,
+		                      p.mtime, &res);
 		if (rc == 0) {
 			appe_refused = 1;
-			note_uploaded(f, &res);
+			note_uploaded(f, &res, &p);
 		}
 		break;
 	}
 	if (rc < 0) {
-		ftps_dircache_forget(f->fs->dc, f->path, ftps_dircache_clock());
+		/* A new file the server never got is not there; of one it has,
+		 * the old version stays, with attributes we no longer know. */
+		if (f->on_server)
+			ftps_dircache_forget(f->fs->dc, f->path, ftps_dircache_clock());
+		else
+			ftps_dircache_remove(f->fs->dc, f->path, ftps_dircache_clock());
 		ftps_mtcache_remove(f->fs->mt, f->path, 0);
 		f->err = rc;
 		if (f->state == F_SPOOL || f->state == F_APPEND)
@@ -706,106 +912,131 @@ int ftpsfs_file_flush(struct ftpsfs_file *f)
 		 * release must not upload the empty F_NEW that a failed stream
 		 * leaves, over the version the failure left intact. */
 		f->err = 0;
-		f->dirty = 0;
+		view_set(f, f->size, 0);
 	}
 	pthread_mutex_unlock(&f->mu);
 	return rc;
 }
 
-void ftpsfs_file_release(struct ftpsfs_file *f)
+/* The last reference is gone (f is out of the list): finish and free. */
+static void release_last(struct ftpsfs_file *f)
 {
-	if (!f)
-		return;
-	/* The last handle leaves the list in the same hold of open_mu: once
-	 * open_mu is let go, reg_take must not find f to hand out again. */
-	pthread_mutex_lock(&open_mu);
-	int last = --f->refs <= 0;
-	if (last)
-		reg_del_locked(f);
-	pthread_mutex_unlock(&open_mu);
-	if (!last)
-		return;
 	pthread_mutex_lock(&f->mu);
-	if (f->dirty && !f->err)
+	if (f->dirty && !f->err && !f->detached)
 		flush_locked(f);    /* normally flush ran already */
 	if (f->up)
 		ftpsfs_upload_abort(f->up);
 	f->up = NULL;
-	spool_close(f, f->dirty && (f->state == F_SPOOL || f->state == F_APPEND));
+	spool_close(f, f->dirty && !f->detached && (f->state == F_SPOOL || f->state == F_APPEND));
 	pthread_mutex_unlock(&f->mu);
-	ftpsfs_reader_free(f->reader);
-	pthread_mutex_destroy(&f->mu);
-	free(f);
+	file_free(f);
+}
+
+void ftpsfs_file_release(struct ftpsfs_file *f)
+{
+	if (f)
+		unref(f);
 }
 
 /* ---- by path, for other operations ---- */
 
-/* Find an open file with changes for path; returns it locked, or NULL. */
-static struct ftpsfs_file *find_dirty(struct ftpsfs *fs, const char *path)
+static void stat_view_locked(const struct ftpsfs_file *f, struct stat *sb)
 {
-	struct ftpsfs_file *f;
-
-	pthread_mutex_lock(&open_mu);
-	for (f = open_head; f; f = f->next) {
-		if (f->fs != fs || strcmp(f->path, path) != 0)
-			continue;
-		pthread_mutex_lock(&f->mu);
-		if (f->dirty)
-			break;
-		pthread_mutex_unlock(&f->mu);
+	sb->st_size = (off_t)f->size;
+	sb->st_blocks = (sb->st_size + 511) / 512;
+	if (f->pending_mtime >= 0 || f->changed > 0) {
+		sb->st_mtim.tv_sec = (time_t)(f->pending_mtime >= 0 ? f->pending_mtime : f->changed);
+		sb->st_mtim.tv_nsec = 0;
+		sb->st_ctim = sb->st_mtim;
 	}
-	pthread_mutex_unlock(&open_mu);
-	return f;
+	if (f->has_mode)
+		sb->st_mode = (sb->st_mode & ~07777u) | f->mode;
 }
 
 int ftpsfs_file_stat_open(struct ftpsfs *fs, const char *path, struct stat *sb)
 {
-	struct ftpsfs_file *f = find_dirty(fs, path);
+	struct ftpsfs_file *f;
+	int found = 0;
 
-	if (!f)
-		return 0;
-	sb->st_size = (off_t)f->size;
-	sb->st_blocks = (sb->st_size + 511) / 512;
-	if (f->pending_mtime >= 0) {
-		sb->st_mtim.tv_sec = (time_t)f->pending_mtime;
-		sb->st_mtim.tv_nsec = 0;
+	pthread_mutex_lock(&open_mu);
+	if ((f = find_locked(fs, path)) != NULL && f->dirty) {
+		stat_view_locked(f, sb);
+		found = 1;
 	}
-	if (f->mode)
-		sb->st_mode = (sb->st_mode & ~07777u) | f->mode;
-	pthread_mutex_unlock(&f->mu);
-	return 1;
+	pthread_mutex_unlock(&open_mu);
+	return found;
+}
+
+int ftpsfs_file_path(struct ftpsfs_file *f, char *buf, size_t len)
+{
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&open_mu);
+	if (!f->detached && strlen(f->path) < len) {
+		memcpy(buf, f->path, strlen(f->path) + 1);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&open_mu);
+	return rc;
+}
+
+void ftpsfs_file_fstat(struct ftpsfs_file *f, struct stat *sb)
+{
+	pthread_mutex_lock(&open_mu);
+	if (f->dirty || f->detached)
+		stat_view_locked(f, sb);
+	if (f->detached)
+		sb->st_nlink = 0;
+	pthread_mutex_unlock(&open_mu);
 }
 
 int ftpsfs_file_set_pending_mtime(struct ftpsfs *fs, const char *path, int64_t mtime)
 {
-	struct ftpsfs_file *f = find_dirty(fs, path);
+	struct ftpsfs_file *f;
+	int found = 0;
 
-	if (!f)
-		return 0;
-	f->pending_mtime = mtime;
-	pthread_mutex_unlock(&f->mu);
-	return 1;
+	pthread_mutex_lock(&open_mu);
+	if ((f = find_locked(fs, path)) != NULL && f->dirty) {
+		f->pending_mtime = mtime;
+		found = 1;
+	}
+	pthread_mutex_unlock(&open_mu);
+	return found;
 }
 
 int ftpsfs_file_set_pending_mode(struct ftpsfs *fs, const char *path, mode_t mode)
 {
-	struct ftpsfs_file *f = find_dirty(fs, path);
+	struct ftpsfs_file *f;
+	int found = 0;
 
-	if (!f)
-		return 0;
-	f->mode = mode & 07777;
-	pthread_mutex_unlock(&f->mu);
-	return 1;
+	pthread_mutex_lock(&open_mu);
+	if ((f = find_locked(fs, path)) != NULL && f->dirty) {
+		f->has_mode = 1;
+		f->mode = mode & 07777;
+		found = 1;
+	}
+	pthread_mutex_unlock(&open_mu);
+	return found;
 }
 
 int ftpsfs_truncate_path(struct ftpsfs *fs, const char *path, off_t size)
 {
-	struct ftpsfs_file *f = find_dirty(fs, path);
+	struct ftpsfs_file *f;
 	int rc;
 
+	if (size < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&open_mu);
+	if ((f = find_locked(fs, path)) != NULL && f->dirty)
+		f->refs++;
+	else
+		f = NULL;
+	pthread_mutex_unlock(&open_mu);
 	if (f) {
-		rc = size < 0 ? -EINVAL : truncate_locked(f, (uint64_t)size);
+		pthread_mutex_lock(&f->mu);
+		rc = truncate_locked(f, (uint64_t)size);
 		pthread_mutex_unlock(&f->mu);
+		unref(f);
 		return rc;
 	}
 	/* No open file with changes: a file of our own for the job. */
@@ -820,63 +1051,243 @@ int ftpsfs_truncate_path(struct ftpsfs *fs, const char *path, off_t size)
 
 void ftpsfs_file_flush_all(struct ftpsfs *fs)
 {
-	struct ftpsfs_file *f;
+	struct ftpsfs_file **todo = NULL, *f;
+	size_t n = 0, cap = 0;
 
+	/* Take them out of the list's lock first: each flush may take long. */
 	pthread_mutex_lock(&open_mu);
 	for (f = open_head; f; f = f->next) {
-		if (f->fs != fs)
+		if (f->fs != fs || !f->dirty)
 			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct ftpsfs_file **t = realloc(todo, ncap * sizeof(*t));
+			if (!t)
+				break;
+			todo = t;
+			cap = ncap;
+		}
+		f->refs++;
+		todo[n++] = f;
+	}
+	pthread_mutex_unlock(&open_mu);
+	for (size_t i = 0; i < n; i++) {
+		f = todo[i];
 		pthread_mutex_lock(&f->mu);
-		if (f->dirty && !f->err) {
+		if (f->dirty && !f->err && !f->detached) {
 			ftps_info("unmounting: uploading %s", f->path);
 			flush_locked(f);
 		}
 		pthread_mutex_unlock(&f->mu);
+		unref(f);
 	}
-	pthread_mutex_unlock(&open_mu);
+	free(todo);
 }
 
-/* path (a file, or a folder with open files below it) was renamed to to. */
-void ftpsfs_file_renamed(struct ftpsfs *fs, const char *from, const char *to)
+/* ---- namespace changes ---- */
+
+struct ftpsfs_held {
+	size_t n;
+	struct ftpsfs_file *f[];
+};
+
+static int at_or_below(const char *path, const char *prefix)
 {
-	size_t flen = strlen(from);
+	size_t n = strlen(prefix);
+
+	if (strncmp(path, prefix, n) != 0)
+		return 0;
+	return path[n] == '\0' || path[n] == '/' || (n == 1 && prefix[0] == '/');
+}
+
+static int concerns(const struct ftpsfs_file *f, struct ftpsfs *fs, const char *from,
+                    const char *to)
+{
+	return f->fs == fs && (at_or_below(f->path, from) || (to && strcmp(f->path, to) == 0));
+}
+
+static int by_address(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(struct ftpsfs_file *const *)a;
+	uintptr_t y = (uintptr_t)*(struct ftpsfs_file *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct ftpsfs_held *ftpsfs_files_hold(struct ftpsfs *fs, const char *from, const char *to)
+{
+	struct ftpsfs_held *h;
 	struct ftpsfs_file *f;
+	size_t n = 0, k = 0;
 
 	pthread_mutex_lock(&open_mu);
-	for (f = open_head; f; f = f->next) {
+	for (f = open_head; f; f = f->next)
+		n += concerns(f, fs, from, to);
+	h = malloc(sizeof(*h) + n * sizeof(h->f[0]));
+	if (!h) {
+		pthread_mutex_unlock(&open_mu);
+		return NULL;
+	}
+	for (f = open_head; f && k < n; f = f->next) {
+		if (concerns(f, fs, from, to)) {
+			f->refs++;
+			h->f[k++] = f;
+		}
+	}
+	pthread_mutex_unlock(&open_mu);
+	h->n = k;
+	/* One order for every holder: no two can wait for each other. */
+	qsort(h->f, h->n, sizeof(h->f[0]), by_address);
+	for (size_t i = 0; i < h->n; i++)
+		pthread_mutex_lock(&h->f[i]->mu);
+	/* A file renamed away or detached while we waited for it is not ours
+	 * any more: let it go (after the list's lock, as unref takes it). The
+	 * ones to keep move to the front, in order; the rest to the back. */
+	size_t keep = 0;
+	pthread_mutex_lock(&open_mu);
+	for (size_t i = 0; i < h->n; i++) {
+		f = h->f[i];
+		if (!f->detached && concerns(f, fs, from, to)) {
+			h->f[i] = h->f[keep];
+			h->f[keep++] = f;
+		}
+	}
+	pthread_mutex_unlock(&open_mu);
+	for (size_t i = keep; i < h->n; i++) {
+		pthread_mutex_unlock(&h->f[i]->mu);
+		unref(h->f[i]);
+	}
+	h->n = keep;
+	return h;
+}
+
+int ftpsfs_held_has(const struct ftpsfs_held *h, const char *path)
+{
+	for (size_t i = 0; h && i < h->n; i++)
+		if (strcmp(h->f[i]->path, path) == 0)
+			return 1;
+	return 0;
+}
+
+int ftpsfs_held_only_local(const struct ftpsfs_held *h, const char *path)
+{
+	for (size_t i = 0; h && i < h->n; i++)
+		if (strcmp(h->f[i]->path, path) == 0 && !h->f[i]->on_server)
+			return 1;
+	return 0;
+}
+
+/* mu held: the file is gone from the namespace. Its upload (if one runs)
+ * is cancelled and its temporary file removed; a stream keeps its bytes
+ * in the spool copy for the file's descriptors. hide_as: libfuse keeps an
+ * unlinked open file under a hidden name (".fuse_hiddenXXXX") and asks for
+ * it there; the file stays findable under that name, never on the server. */
+static void detach_locked(struct ftpsfs_file *f, const char *hide_as)
+{
+	if (f->up) {
+		ftpsfs_upload_abort(f->up);
+		f->up = NULL;
+		if (f->state == F_STREAM)
+			f->state = f->spool_fd >= 0 ? F_SPOOL : F_NEW;
+	}
+	f->err = 0;
+	pthread_mutex_lock(&open_mu);
+	f->detached = 1;
+	if (hide_as)
+		snprintf(f->path, sizeof(f->path), "%s", hide_as);
+	else
+		list_del_locked(f);
+	pthread_mutex_unlock(&open_mu);
+	ftps_debug("%s: detached (unlinked or replaced while open): its changes stay local",
+	           f->path);
+}
+
+int ftpsfs_file_stat_detached(struct ftpsfs *fs, const char *path, struct stat *sb)
+{
+	struct ftpsfs_file *f;
+	int found = 0;
+
+	pthread_mutex_lock(&open_mu);
+	if ((f = find_locked(fs, path)) != NULL && f->detached) {
+		memset(sb, 0, sizeof(*sb));
+		sb->st_mode = S_IFREG | (f->has_mode ? f->mode : 0644);
+		sb->st_nlink = 1;
+		sb->st_uid = fs->uid;
+		sb->st_gid = fs->gid;
+		sb->st_blksize = 131072;
+		stat_view_locked(f, sb);
+		found = 1;
+	}
+	pthread_mutex_unlock(&open_mu);
+	return found;
+}
+
+void ftpsfs_held_hidden(struct ftpsfs_held *h, const char *path, const char *hidden)
+{
+	for (size_t i = 0; h && i < h->n; i++)
+		if (strcmp(h->f[i]->path, path) == 0)
+			detach_locked(h->f[i], hidden);
+}
+
+void ftpsfs_held_keep_content(struct ftpsfs_held *h, const char *path)
+{
+	for (size_t i = 0; h && i < h->n; i++) {
+		struct ftpsfs_file *f = h->f[i];
+		if (strcmp(f->path, path) != 0 || !f->writable ||
+		    (f->state != F_CLEAN && f->state != F_APPEND))
+			continue;
+		if (make_spool(f) < 0)
+			ftps_warn("%s: unlinked while open; its content could not be kept for its "
+			          "descriptors", f->path);
+	}
+}
+
+void ftpsfs_held_unlinked(struct ftpsfs_held *h, const char *path)
+{
+	for (size_t i = 0; h && i < h->n; i++)
+		if (strcmp(h->f[i]->path, path) == 0)
+			detach_locked(h->f[i], NULL);
+}
+
+void ftpsfs_held_renamed(struct ftpsfs_held *h, const char *from, const char *to)
+{
+	size_t flen = strlen(from);
+
+	if (!h || strcmp(from, to) == 0)
+		return;
+	/* What the rename replaced first, then what moved. */
+	for (size_t i = 0; i < h->n; i++)
+		if (strcmp(h->f[i]->path, to) == 0)
+			detach_locked(h->f[i], NULL);
+	for (size_t i = 0; i < h->n; i++) {
+		struct ftpsfs_file *f = h->f[i];
 		char npath[FTPS_MAX_PATH], nremote[FTPS_MAX_PATH];
-		if (f->fs != fs || strncmp(f->path, from, flen) != 0 ||
-		    (f->path[flen] != '\0' && f->path[flen] != '/'))
+
+		if (f->detached || !at_or_below(f->path, from))
 			continue;
 		if (snprintf(npath, sizeof(npath), "%s%s", to, f->path + flen) >= (int)sizeof(npath) ||
-		    ftpsfs_remote(fs, npath, nremote, sizeof(nremote)) != 0)
+		    ftpsfs_remote(f->fs, npath, nremote, sizeof(nremote)) != 0) {
+			detach_locked(f, NULL);   /* no name for it any more */
 			continue;
-		pthread_mutex_lock(&f->mu);
+		}
+		pthread_mutex_lock(&open_mu);
 		memcpy(f->path, npath, sizeof(npath));
 		memcpy(f->remote, nremote, sizeof(nremote));
+		pthread_mutex_unlock(&open_mu);
 		if (f->up)
 			ftpsfs_upload_retarget(f->up, nremote);
 		ftpsfs_reader_free(f->reader);   /* reads go on under the new name */
 		f->reader = NULL;
-		pthread_mutex_unlock(&f->mu);
 	}
-	pthread_mutex_unlock(&open_mu);
 }
 
-int ftpsfs_file_only_local(struct ftpsfs *fs, const char *path)
+void ftpsfs_files_release(struct ftpsfs_held *h)
 {
-	struct ftpsfs_file *f;
-	int local = 0;
-
-	pthread_mutex_lock(&open_mu);
-	for (f = open_head; f; f = f->next) {
-		if (f->fs == fs && strcmp(f->path, path) == 0) {
-			pthread_mutex_lock(&f->mu);
-			local = !f->on_server;
-			pthread_mutex_unlock(&f->mu);
-			break;
-		}
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->n; i++) {
+		pthread_mutex_unlock(&h->f[i]->mu);
+		unref(h->f[i]);
 	}
-	pthread_mutex_unlock(&open_mu);
-	return local;
+	free(h);
 }

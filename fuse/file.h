@@ -41,20 +41,60 @@ int ftpsfs_file_truncate(struct ftpsfs_file *f, off_t size);
 int ftpsfs_file_flush(struct ftpsfs_file *f);
 void ftpsfs_file_release(struct ftpsfs_file *f);
 
-/* For getattr/utimens/chmod/truncate by path while a file is open with
- * changes not yet uploaded. All return 1 when such a file was found. */
+/* Attributes of a file with changes not yet uploaded (size, the time of the
+ * last change or the time to set, the mode to set), over what the cache
+ * said. By path for getattr, or by handle (fgetattr, and files no longer
+ * reachable by name). The path forms return 1 when such a file was found. */
 int ftpsfs_file_stat_open(struct ftpsfs *fs, const char *path, struct stat *sb);
+void ftpsfs_file_fstat(struct ftpsfs_file *f, struct stat *sb);
+/* The file's path in the mount now (it follows renames) into buf: 0, or
+ * -ENOENT when it has none any more (detached). */
+int ftpsfs_file_path(struct ftpsfs_file *f, char *buf, size_t len);
+/* utimens/chmod of a file open with changes: kept for its upload. */
 int ftpsfs_file_set_pending_mtime(struct ftpsfs *fs, const char *path, int64_t mtime);
 int ftpsfs_file_set_pending_mode(struct ftpsfs *fs, const char *path, mode_t mode);
 /* truncate(2) on a path: through an open file when there is one, else by
  * fetching, truncating and uploading (size 0: an empty upload). */
 int ftpsfs_truncate_path(struct ftpsfs *fs, const char *path, off_t size);
-/* A rename of path (or of a folder above open files) to to: open files
- * follow it, so their uploads land under the new name. */
-void ftpsfs_file_renamed(struct ftpsfs *fs, const char *from, const char *to);
-/* True when path is a file created here and not yet uploaded: it exists
- * only in this process, so a rename of it involves no server. */
-int ftpsfs_file_only_local(struct ftpsfs *fs, const char *path);
+
+/* ---- namespace changes and open files ----
+ * A rename or unlink first holds the open files it concerns: each is
+ * locked, so none is in the middle of an upload while the server's names
+ * change, and afterwards the files follow the change (POSIX):
+ *  - a rename moves the files at and below from to their new names, so
+ *    their uploads land there;
+ *  - a file that is unlinked, or that a rename replaces, is detached: it
+ *    stays readable and writable through its descriptors, its changes are
+ *    never uploaded, and creating the name again makes a new file.
+ * Files are locked in address order, so two holders cannot deadlock, and
+ * only the files concerned wait: others go on. */
+struct ftpsfs_held;
+/* Hold the open files at or below from (below only when from is a folder
+ * with open files in it) and those at exactly to (NULL: none). NULL when
+ * out of memory. */
+struct ftpsfs_held *ftpsfs_files_hold(struct ftpsfs *fs, const char *from, const char *to);
+/* True when a held file at exactly path exists only here (created and not
+ * uploaded yet): renaming or unlinking it involves no server. */
+int ftpsfs_held_only_local(const struct ftpsfs_held *h, const char *path);
+/* True when a held file is at exactly path. */
+int ftpsfs_held_has(const struct ftpsfs_held *h, const char *path);
+/* The rename from -> to succeeded: files at to are detached, files at or
+ * below from follow. */
+void ftpsfs_held_renamed(struct ftpsfs_held *h, const char *from, const char *to);
+/* Before path is unlinked: a held file at it that is open for writing
+ * and whose bytes are (partly) on the server gets them into its spool, so
+ * that its descriptors can still read and write it once detached. */
+void ftpsfs_held_keep_content(struct ftpsfs_held *h, const char *path);
+/* path was unlinked: the files held at it are detached. */
+void ftpsfs_held_unlinked(struct ftpsfs_held *h, const char *path);
+/* The same for libfuse's way of unlinking an open file, a rename to a
+ * hidden name: the server's file is gone, and the detached file answers
+ * under the hidden name (ftpsfs_file_stat_detached) until released. */
+void ftpsfs_held_hidden(struct ftpsfs_held *h, const char *path, const char *hidden);
+/* stat of a detached file under its hidden name: 1 when there is one. */
+int ftpsfs_file_stat_detached(struct ftpsfs *fs, const char *path, struct stat *sb);
+void ftpsfs_files_release(struct ftpsfs_held *h);
+
 /* Say in the log which files in the spool folder keep changes that an
  * earlier upload could not save (files no running mount holds). */
 void ftpsfs_spool_report(const char *dir);

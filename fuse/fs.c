@@ -23,6 +23,7 @@
 #include "reader.h"
 #include "upload.h"
 #include "path.h"
+#include <openssl/rand.h>
 
 static struct ftpsfs *get_fs(void)
 {
@@ -46,27 +47,55 @@ int ftpsfs_errno(ftps_err e, const struct ftps_status *st, const char *op, const
 int ftpsfs_remote(const struct ftpsfs *fs, const char *path, char *buf, size_t len)
 {
 	if (ftps_path_join(fs->root, path, buf, len) != 0)
-		return strlen(path) >= len ? -ENAMETOOLONG : -EINVAL;
+		return strlen(fs->root) + strlen(path) + 1 >= len ? -ENAMETOOLONG : -EINVAL;
 	return 0;
 }
 
+int ftpsfs_check_path(const struct ftpsfs *fs, const char *path)
+{
+	char remote[FTPS_MAX_PATH];
+	const char *p = path;
+
+	if (!path)
+		return -ENOENT;     /* an open file no longer reachable by name */
+	/* Each component as a local filesystem would judge it: longer than
+	 * FTPS_MAX_NAME (NAME_MAX) is ENAMETOOLONG. */
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		if (n > FTPS_MAX_NAME)
+			return -ENAMETOOLONG;
+		p += n;
+		p += strspn(p, "/");
+	}
+	return ftpsfs_remote(fs, path, remote, sizeof(remote));
+}
+
 /* Run fn on a pooled connection; once more on a fresh one when the first
- * was found dropped (an idle connection the server closed). */
+ * was found dropped (an idle connection the server closed) - but only when
+ * that cannot do harm: fn is idempotent (a listing, MDTM, a chmod), or its
+ * command never reached the server (st->unsure is 0). Otherwise the error
+ * comes back with st->unsure set, for the caller to find out what
+ * happened. */
 typedef ftps_err (*conn_fn)(struct ftps_conn *c, void *arg, struct ftps_status *st);
 
-static ftps_err with_conn(struct ftpsfs *fs, conn_fn fn, void *arg, struct ftps_status *st)
+static ftps_err with_conn(struct ftpsfs *fs, conn_fn fn, void *arg, int idempotent,
+                          struct ftps_status *st)
 {
 	ftps_err e = FTPS_OK;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		struct ftps_conn *c;
 
+		st->unsure = 0;
 		e = ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, st);
 		if (e != FTPS_OK)
 			return e;
 		e = fn(c, arg, st);
 		ftps_pool_put(fs->pool, c, e);
-		if (e != FTPS_E_CONN)
+		/* A timeout is not tried again: the server is slow or hung, and
+		 * another try would cost the program another whole timeout. */
+		if (ftps_err_class(e) != FTPS_CLASS_LOST || e == FTPS_E_TIMEOUT ||
+		    (st->unsure && !idempotent))
 			break;
 		ftps_debug("retrying on a new connection: %s", st->msg);
 	}
@@ -128,16 +157,12 @@ void ftpsfs_entry_stat(const struct ftpsfs *fs, const struct ftps_entry *e, stru
 	sb->st_ctim = sb->st_mtim;
 }
 
-static void root_entry(struct ftps_entry *e)
+static void root_entry(struct ftpsfs *fs, struct ftps_entry *e)
 {
-	static time_t mounted;
-
-	if (!mounted)
-		mounted = time(NULL);   /* FTP cannot tell the root's time */
 	memset(e, 0, sizeof(*e));
 	e->type = FTPS_FT_DIR;
 	e->name[0] = '/';
-	e->mtime = mounted;
+	e->mtime = fs->root_mtime;
 	e->mtime_prec = FTPS_TP_SECOND;
 }
 
@@ -284,7 +309,7 @@ static int fetch_listing(struct ftpsfs *fs, struct fetch *f)
 {
 	struct ftps_status st = { 0 };
 	double fetched = ftps_dircache_clock();
-	ftps_err e = with_conn(fs, list_fn, f, &st);
+	ftps_err e = with_conn(fs, list_fn, f, 1, &st);
 
 	if (e != FTPS_OK) {
 		ftps_dc_listing_free(f->l);
@@ -304,7 +329,7 @@ int ftpsfs_lookup(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
 	int rc;
 
 	if (strcmp(path, "/") == 0) {
-		root_entry(e);
+		root_entry(fs, e);
 		return 0;
 	}
 	switch (ftps_dircache_lookup(fs->dc, path, ftps_dircache_clock(), e)) {
@@ -341,8 +366,21 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->negative_timeout = ttl;
 	/* Keep a file's pages across opens while its size and mtime stay. */
 	cfg->auto_cache = 1;
-	cfg->nullpath_ok = 0;
+	/* Operations on handles take the path from the handle (an open file
+	 * follows renames; a folder keeps the path it was opened with), not
+	 * from libfuse. libfuse unlinks an open file by renaming it to a
+	 * hidden name, which op_rename turns into an unlink that detaches the
+	 * file (see hidden_name). */
+	cfg->nullpath_ok = 1;
 	conn->max_readahead = 1024 * 1024;
+	/* The kernel's readahead reads are background requests, 12 at most
+	 * in flight by default. Readers waiting in line for a connection
+	 * hold theirs, and the reader that has the connection could not get
+	 * its next read through: it looked idle, lost its stream, and the
+	 * readers took turns cancelling each other. More room (and more
+	 * threads than that, see main.c) keeps the one with the stream going. */
+	conn->max_background = FTPSFS_MAX_BACKGROUND;
+	conn->congestion_threshold = FTPSFS_MAX_BACKGROUND * 3 / 4;
 	/* open(O_TRUNC) arrives as such, not as a truncate before the open,
 	 * so a rewrite can still go to a temporary name first. */
 	conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
@@ -397,7 +435,6 @@ static void refine_mtime(struct ftpsfs *fs, const char *path, struct ftps_entry 
 	struct mdtm_arg a = { fs, path, 0 };
 	struct ftps_status st = { 0 };
 
-	static _Atomic int64_t pause_until;   /* after the server failed to answer */
 	ftps_err err;
 
 	if (!coarse_time(e))
@@ -406,33 +443,113 @@ static void refine_mtime(struct ftpsfs *fs, const char *path, struct ftps_entry 
 		set_exact(e, a.mtime);
 		return;
 	}
-	if (time(NULL) < pause_until)
+	if (time(NULL) < fs->mdtm_pause_until)
 		return;
-	if ((err = with_conn(fs, mdtm_fn, &a, &st)) != FTPS_OK) {
+	if ((err = with_conn(fs, mdtm_fn, &a, 1, &st)) != FTPS_OK) {
 		ftps_debug("MDTM %s: %s", path, st.msg);
 		/* A server that is down or hung would cost every stat a whole
 		 * timeout: keep the listing's time for a while instead. */
 		if (err == FTPS_E_TIMEOUT || err == FTPS_E_CONN || err == FTPS_E_REFUSED)
-			pause_until = time(NULL) + 30;
+			fs->mdtm_pause_until = time(NULL) + 30;
 		return;
 	}
 	ftps_mtcache_put(fs->mt, path, e, a.mtime, time(NULL));
 	set_exact(e, a.mtime);
 }
 
+static struct ftpsfs_file *fh(const struct fuse_file_info *fi)
+{
+	return (struct ftpsfs_file *)(uintptr_t)fi->fh;
+}
+
+/* A listing may show a file without its size (an MLSD entry without the
+ * size fact): the kernel would take it for empty and read nothing. SIZE
+ * tells, once: the answer is kept in the cache with the entry. */
+struct size_arg {
+	struct ftpsfs *fs;
+	const char *path;
+	uint64_t size;
+};
+
+static ftps_err size_fn(struct ftps_conn *c, void *arg, struct ftps_status *st)
+{
+	struct size_arg *a = arg;
+	char remote[FTPS_MAX_PATH];
+
+	if (ftpsfs_remote(a->fs, a->path, remote, sizeof(remote)) != 0)
+		return ftps_fail(st, FTPS_E_INVAL, 0, "path too long");
+	return ftps_size(c, remote, &a->size, st);
+}
+
+static void refine_size(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
+{
+	struct size_arg a = { fs, path, 0 };
+	struct ftps_status st = { 0 };
+
+	if (e->type != FTPS_FT_FILE || e->has_size)
+		return;
+	if (with_conn(fs, size_fn, &a, 1, &st) != FTPS_OK) {
+		ftps_debug("SIZE %s: %s", path, st.msg);
+		return;
+	}
+	e->has_size = 1;
+	e->size = a.size;
+	ftps_dircache_upsert(fs->dc, path, e, ftps_dircache_clock());
+}
+
+/* The path an operation on a handle is about: libfuse gives none
+ * (nullpath_ok); the open file knows its own. NULL when it has none any
+ * more (unlinked or replaced while open). */
+static const char *handle_path(const char *path, struct fuse_file_info *fi, char *buf,
+                               size_t len)
+{
+	if (path || !fi || !fi->fh)
+		return path;
+	return ftpsfs_file_path(fh(fi), buf, len) == 0 ? buf : NULL;
+}
+
+/* libfuse keeps an open file that is unlinked under a hidden name in the
+ * same folder (".fuse_hiddenXXXXXXXXXXXXXXXX") until its last release.
+ * For ftpsfs that rename is the unlink: the server's file goes, the open
+ * file is detached and answers under the hidden name, which never exists
+ * on the server. */
+static int hidden_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return strncmp(slash ? slash + 1 : path, ".fuse_hidden", 12) == 0;
+}
+
 static int op_getattr(const char *path, struct stat *sb, struct fuse_file_info *fi)
 {
 	struct ftpsfs *fs = get_fs();
 	struct ftps_entry e;
-	int rc = ftpsfs_lookup(fs, path, &e);
+	char hp[FTPS_MAX_PATH];
+	int rc;
 
-	(void)fi;
-	if (rc < 0)
-		return rc;
-	refine_mtime(fs, path, &e);
+	path = handle_path(path, fi, hp, sizeof(hp));
+	rc = ftpsfs_check_path(fs, path);
+
+	if (rc == 0 && hidden_name(path) && ftpsfs_file_stat_detached(fs, path, sb))
+		return 0;
+	if (rc == 0)
+		rc = ftpsfs_lookup(fs, path, &e);
+	if (rc < 0) {
+		if (!fi)
+			return rc;
+		/* fstat of an open file that is no longer under its name
+		 * (unlinked or replaced): it is what its handle holds. */
+		memset(&e, 0, sizeof(e));
+		e.type = FTPS_FT_FILE;
+	} else {
+		refine_size(fs, path, &e);
+		refine_mtime(fs, path, &e);
+	}
 	ftpsfs_entry_stat(fs, &e, sb);
 	ftps_entry_clear(&e);
-	if (e.type == FTPS_FT_FILE)
+	if (fi)
+		ftpsfs_file_fstat(fh(fi), sb);
+	else if (e.type == FTPS_FT_FILE)
 		ftpsfs_file_stat_open(fs, path, sb);   /* changes not yet uploaded */
 	return 0;
 }
@@ -466,7 +583,9 @@ static int fill_cb(void *arg, const struct ftps_entry *e)
 	struct fill *fl = arg;
 	struct ftps_entry exact;
 	struct stat sb;
-	int coarse = coarse_time(e);
+	/* No attributes for a file with a coarse time or no size: the
+	 * kernel asks getattr, which finds them out, when it needs them. */
+	int coarse = coarse_time(e), nosize = e->type == FTPS_FT_FILE && !e->has_size;
 
 	/* A file with a coarse time: its exact time when already known,
 	 * else no attributes, and the kernel asks getattr, which fetches
@@ -478,10 +597,38 @@ static int fill_cb(void *arg, const struct ftps_entry *e)
 		coarse = 0;
 	}
 	ftpsfs_entry_stat(fl->fs, e, &sb);
-	if (fl->filler(fl->buf, e->name, &sb, 0, coarse ? 0 : FUSE_FILL_DIR_PLUS) != 0) {
+	if (fl->filler(fl->buf, e->name, &sb, 0, coarse || nosize ? 0 : FUSE_FILL_DIR_PLUS) != 0) {
 		fl->full = 1;
 		return 1;
 	}
+	return 0;
+}
+
+/* A folder's handle holds its path (libfuse gives none to readdir). */
+static int op_opendir(const char *path, struct fuse_file_info *fi)
+{
+	struct ftpsfs *fs = get_fs();
+	struct ftps_entry e;
+	int rc = ftpsfs_check_path(fs, path);
+	char *copy;
+
+	if (rc == 0 && (rc = ftpsfs_lookup(fs, path, &e)) == 0) {
+		if (e.type != FTPS_FT_DIR)
+			rc = -ENOTDIR;
+		ftps_entry_clear(&e);
+	}
+	if (rc < 0)
+		return rc;
+	if (!(copy = strdup(path)))
+		return -ENOMEM;
+	fi->fh = (uint64_t)(uintptr_t)copy;
+	return 0;
+}
+
+static int op_releasedir(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	free((char *)(uintptr_t)fi->fh);
 	return 0;
 }
 
@@ -491,10 +638,15 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	struct ftpsfs *fs = get_fs();
 	struct fill fl = { fs, path, buf, filler, 0 };
 	struct fetch f;
+	int rc;
 
 	(void)off;
-	(void)fi;
 	(void)flags;
+	if (!path && fi && fi->fh)
+		path = (const char *)(uintptr_t)fi->fh;
+	fl.dir = path;
+	if ((rc = ftpsfs_check_path(fs, path)) < 0)
+		return rc;
 	filler(buf, ".", NULL, 0, 0);
 	filler(buf, "..", NULL, 0, 0);
 	if (ftps_dircache_readdir(fs->dc, path, ftps_dircache_clock(), fill_cb, &fl) == FTPS_DC_HIT)
@@ -511,8 +663,10 @@ static int op_readlink(const char *path, char *buf, size_t size)
 {
 	struct ftpsfs *fs = get_fs();
 	struct ftps_entry e;
-	int rc = ftpsfs_lookup(fs, path, &e);
+	int rc = ftpsfs_check_path(fs, path);
 
+	if (rc == 0)
+		rc = ftpsfs_lookup(fs, path, &e);
 	if (rc < 0)
 		return rc;
 	if (e.type != FTPS_FT_LINK || !e.link_target || size == 0) {
@@ -524,16 +678,13 @@ static int op_readlink(const char *path, char *buf, size_t size)
 	return 0;
 }
 
-static struct ftpsfs_file *fh(const struct fuse_file_info *fi)
-{
-	return (struct ftpsfs_file *)(uintptr_t)fi->fh;
-}
-
 static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	struct ftpsfs_file *f;
-	int rc = ftpsfs_file_open(get_fs(), path, fi->flags, &f);
+	int rc = ftpsfs_check_path(get_fs(), path);
 
+	if (rc == 0)
+		rc = ftpsfs_file_open(get_fs(), path, fi->flags, &f);
 	if (rc == 0)
 		fi->fh = (uint64_t)(uintptr_t)f;
 	return rc;
@@ -542,8 +693,10 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct ftpsfs_file *f;
-	int rc = ftpsfs_file_create(get_fs(), path, mode, fi->flags, &f);
+	int rc = ftpsfs_check_path(get_fs(), path);
 
+	if (rc == 0)
+		rc = ftpsfs_file_create(get_fs(), path, mode, fi->flags, &f);
 	if (rc == 0)
 		fi->fh = (uint64_t)(uintptr_t)f;
 	return rc;
@@ -585,39 +738,155 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 
 static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
+	int rc;
+
 	if (fi)
 		return ftpsfs_file_truncate(fh(fi), size);
+	if ((rc = ftpsfs_check_path(get_fs(), path)) < 0)
+		return rc;
 	return ftpsfs_truncate_path(get_fs(), path, size);
 }
 
-/* ---- the namespace ---- */
+/* ---- the namespace ----
+ *
+ * A command whose reply was lost (its connection failed after it went out:
+ * st.unsure) may have been carried out, so it is never simply sent again.
+ * The server is asked what is there now, on a fresh connection, and the
+ * operation settled from the answer: an unlink is done when the name is
+ * gone, a mkdir when a folder is there, a rename when the source is gone
+ * and the target there. Only an answer that says "not done" lets the
+ * command go out once more.
+ */
 
 struct path_op {
 	struct ftpsfs *fs;
 	const char *path, *path2;   /* in the mount */
 	unsigned mode;
 	int64_t mtime;
+	int idempotent;             /* sending it twice does no harm */
+	int mode_set;               /* mkdir: the mode asked for was set */
+	char bak[FTPS_MAX_PATH];    /* rename: the old target's name while aside */
 	ftps_err (*run)(struct ftps_conn *c, struct path_op *op, const char *r1, const char *r2,
 	                struct ftps_status *st);
+	/* After a lost reply: FTPS_OK done, FTPS_E_RETRY not done, else unknown. */
+	ftps_err (*settle)(struct ftps_conn *c, struct path_op *op, const char *r1,
+	                   const char *r2, struct ftps_status *st);
 };
+
+static ftps_err path_op_remotes(struct path_op *op, char *r1, char *r2, struct ftps_status *st)
+{
+	if (ftpsfs_remote(op->fs, op->path, r1, FTPS_MAX_PATH) != 0 ||
+	    (op->path2 && ftpsfs_remote(op->fs, op->path2, r2, FTPS_MAX_PATH) != 0))
+		return ftps_fail(st, FTPS_E_INVAL, 0, "path too long");
+	return FTPS_OK;
+}
 
 static ftps_err path_op_fn(struct ftps_conn *c, void *arg, struct ftps_status *st)
 {
 	struct path_op *op = arg;
 	char r1[FTPS_MAX_PATH], r2[FTPS_MAX_PATH] = "";
+	ftps_err e = path_op_remotes(op, r1, r2, st);
 
-	if (ftpsfs_remote(op->fs, op->path, r1, sizeof(r1)) != 0 ||
-	    (op->path2 && ftpsfs_remote(op->fs, op->path2, r2, sizeof(r2)) != 0))
-		return ftps_fail(st, FTPS_E_INVAL, 0, "path too long");
-	return op->run(c, op, r1, r2, st);
+	return e == FTPS_OK ? op->run(c, op, r1, r2, st) : e;
+}
+
+static ftps_err settle_fn(struct ftps_conn *c, void *arg, struct ftps_status *st)
+{
+	struct path_op *op = arg;
+	char r1[FTPS_MAX_PATH], r2[FTPS_MAX_PATH] = "";
+	ftps_err e = path_op_remotes(op, r1, r2, st);
+
+	return e == FTPS_OK ? op->settle(c, op, r1, r2, st) : e;
 }
 
 static int run_path_op(struct path_op *op, const char *what)
 {
 	struct ftps_status st = { 0 };
-	ftps_err e = with_conn(op->fs, path_op_fn, op, &st);
+	int rc = ftpsfs_check_path(op->fs, op->path);
+	ftps_err e = FTPS_OK;
 
+	if (rc == 0 && op->path2)
+		rc = ftpsfs_check_path(op->fs, op->path2);
+	if (rc < 0)
+		return rc;
+	e = with_conn(op->fs, path_op_fn, op, op->idempotent, &st);
+	for (int round = 0; e != FTPS_OK && st.unsure && !op->idempotent && op->settle; round++) {
+		struct ftps_status st2 = { 0 };
+		ftps_info("%s %s: the reply was lost (%s); looking at what the server has", what,
+		          op->path, st.msg);
+		ftps_err e2 = with_conn(op->fs, settle_fn, op, 1, &st2);
+		if (e2 == FTPS_OK) {
+			e = FTPS_OK;
+			break;
+		}
+		if (e2 != FTPS_E_RETRY || round == 1) {
+			st = st2;
+			e = e2 == FTPS_E_RETRY ? FTPS_E_IO : e2;
+			break;
+		}
+		e = with_conn(op->fs, path_op_fn, op, 0, &st);    /* not done: once more */
+	}
 	return e == FTPS_OK ? 0 : ftpsfs_errno(e, &st, what, op->path);
+}
+
+/* What counts as done after a lost reply. */
+static ftps_err settle_is_dir(struct ftps_conn *c, struct path_op *op, const char *r1,
+                              const char *r2, struct ftps_status *st)
+{
+	struct ftps_entry e;
+	ftps_err err = ftps_stat(c, r1, &e, st);
+
+	(void)op;
+	(void)r2;
+	if (err == FTPS_OK)
+		return e.type == FTPS_FT_DIR ? FTPS_OK
+		       : ftps_fail(st, FTPS_E_EXIST, 0, "%s exists and is not a folder", r1);
+	return err == FTPS_E_NOENT ? ftps_fail(st, FTPS_E_RETRY, 0, "not done") : err;
+}
+
+static ftps_err settle_is_gone(struct ftps_conn *c, struct path_op *op, const char *r1,
+                               const char *r2, struct ftps_status *st)
+{
+	struct ftps_entry e;
+	ftps_err err = ftps_stat(c, r1, &e, st);
+
+	(void)op;
+	(void)r2;
+	if (err == FTPS_E_NOENT)
+		return FTPS_OK;
+	return err == FTPS_OK ? ftps_fail(st, FTPS_E_RETRY, 0, "not done") : err;
+}
+
+static ftps_err settle_rename(struct ftps_conn *c, struct path_op *op, const char *r1,
+                              const char *r2, struct ftps_status *st)
+{
+	return ftps_rename_settle(c, r1, r2, op->bak[0] ? op->bak : NULL, st);
+}
+
+/* The parent folder of path changed (an entry came or went): its time on
+ * the mount moves too, as the server's does, until a listing says better. */
+void ftpsfs_touch_parent(struct ftpsfs *fs, const char *path)
+{
+	char parent[FTPS_MAX_PATH];
+	const char *name;
+	struct ftps_entry e;
+	double now = ftps_dircache_clock();
+
+	if (ftps_path_split(path, parent, sizeof(parent), &name) != 0)
+		return;
+	if (strcmp(parent, "/") == 0) {
+		fs->root_mtime = time(NULL);
+		return;
+	}
+	if (ftps_dircache_lookup(fs->dc, parent, now, &e) != FTPS_DC_HIT)
+		return;
+	if (e.type == FTPS_FT_DIR) {
+		e.mtime = time(NULL);
+		e.mtime_nsec = 0;
+		e.mtime_prec = FTPS_TP_SECOND;
+		ftps_dircache_upsert(fs->dc, parent, &e, now);
+	}
+	ftps_entry_clear(&e);
 }
 
 static ftps_err do_mkd(struct ftps_conn *c, struct path_op *op, const char *r1, const char *r2,
@@ -626,10 +895,13 @@ static ftps_err do_mkd(struct ftps_conn *c, struct path_op *op, const char *r1, 
 	ftps_err e = ftps_mkd(c, r1, st);
 
 	(void)r2;
-	if (e == FTPS_OK && op->mode && (op->mode & 07777) != 0755) {
+	op->mode_set = 0;
+	if (e == FTPS_OK && (op->mode & 07777) != 0755) {
 		struct ftps_status st2 = { 0 };
-		if (ftps_chmod(c, r1, op->mode & 07777, &st2) != FTPS_OK)
-			ftps_debug("mkdir %s: mode not set: %s", op->path, st2.msg);
+		if (ftps_chmod(c, r1, op->mode & 07777, &st2) == FTPS_OK)
+			op->mode_set = 1;
+		else
+			ftps_debug("mkdir %s: mode %04o not set: %s", op->path, op->mode & 07777, st2.msg);
 	}
 	return e;
 }
@@ -637,7 +909,8 @@ static ftps_err do_mkd(struct ftps_conn *c, struct path_op *op, const char *r1, 
 static int op_mkdir(const char *path, mode_t mode)
 {
 	struct ftpsfs *fs = get_fs();
-	struct path_op op = { fs, path, NULL, (mode & 07777) & ~fs->opts->umask, 0, do_mkd };
+	struct path_op op = { .fs = fs, .path = path, .mode = (mode & 07777) & ~fs->opts->umask,
+	                      .run = do_mkd, .settle = settle_is_dir };
 	struct ftps_entry e;
 	double before = ftps_dircache_clock();
 	int rc = run_path_op(&op, "mkdir");
@@ -652,9 +925,15 @@ static int op_mkdir(const char *path, mode_t mode)
 		e.type = FTPS_FT_DIR;
 		e.mtime = time(NULL);
 		e.mtime_prec = FTPS_TP_SECOND;
-		e.has_mode = 1;
+		/* The mode shown is one the server has: the one set, or its
+		 * default (shown as 0755) when none was asked for or the server
+		 * refused it. */
+		e.has_mode = op.mode_set;
 		e.mode = op.mode;
 		ftps_dircache_upsert(fs->dc, path, &e, ftps_dircache_clock());
+		ftpsfs_touch_parent(fs, path);
+	} else {
+		ftps_dircache_forget(fs->dc, path, ftps_dircache_clock());
 	}
 	return rc;
 }
@@ -674,29 +953,37 @@ static int count_cb(void *arg, const struct ftps_entry *e)
 	return 0;
 }
 
+/* A folder's entries, listed now: -1 when that fails. */
+static long count_entries(struct ftpsfs *fs, const char *path)
+{
+	struct fetch f;
+	unsigned n = 0;
+
+	ftps_dircache_forget(fs->dc, path, ftps_dircache_clock());
+	memset(&f, 0, sizeof(f));
+	f.fs = fs;
+	f.dir = path;
+	f.cb = count_cb;
+	f.cb_arg = &n;
+	return fetch_listing(fs, &f) == 0 ? (long)n : -1;
+}
+
 static int op_rmdir(const char *path)
 {
 	struct ftpsfs *fs = get_fs();
-	struct path_op op = { fs, path, NULL, 0, 0, do_rmd };
+	struct path_op op = { .fs = fs, .path = path, .run = do_rmd, .settle = settle_is_gone };
 	int rc = run_path_op(&op, "rmdir");
 
 	if (rc == 0) {
 		ftps_dircache_remove(fs->dc, path, ftps_dircache_clock());
 		ftps_mtcache_remove(fs->mt, path, 1);
+		ftpsfs_touch_parent(fs, path);
 	} else if (rc == -EACCES || rc == -ENOENT) {
 		/* Many servers answer a bare 550 for a folder that is not empty
 		 * (vsftpd: "Remove directory operation failed."): a listing
 		 * that shows entries makes it the ENOTEMPTY that rm -r, rsync
 		 * and backup tools expect. */
-		struct fetch f;
-		unsigned n = 0;
-		ftps_dircache_forget(fs->dc, path, ftps_dircache_clock());
-		memset(&f, 0, sizeof(f));
-		f.fs = fs;
-		f.dir = path;
-		f.cb = count_cb;
-		f.cb_arg = &n;
-		if (fetch_listing(fs, &f) == 0 && n > 0)
+		if (count_entries(fs, path) > 0)
 			rc = -ENOTEMPTY;
 	}
 	return rc;
@@ -710,38 +997,122 @@ static ftps_err do_dele(struct ftps_conn *c, struct path_op *op, const char *r1,
 	return ftps_dele(c, r1, st);
 }
 
-static int op_unlink(const char *path)
+/* Unlink path, whose open files h holds: they are detached when the
+ * name goes (under hidden, libfuse's name for them, when not NULL). */
+static int unlink_held(struct ftpsfs *fs, struct ftpsfs_held *h, const char *path,
+                       const char *hidden)
 {
-	struct ftpsfs *fs = get_fs();
-	struct path_op op = { fs, path, NULL, 0, 0, do_dele };
-	int rc = run_path_op(&op, "unlink");
+	struct path_op op = { .fs = fs, .path = path, .run = do_dele, .settle = settle_is_gone };
+	int local = ftpsfs_held_only_local(h, path);
+	int rc;
 
-	if (rc == 0)
+	ftpsfs_held_keep_content(h, path);
+	rc = run_path_op(&op, "unlink");
+
+	if (rc == -ENOENT && local)
+		rc = 0;         /* it existed here only: created, not uploaded yet */
+	if (rc == 0) {
+		if (hidden)
+			ftpsfs_held_hidden(h, path, hidden);
+		else
+			ftpsfs_held_unlinked(h, path);
 		ftps_dircache_remove(fs->dc, path, ftps_dircache_clock());
-	else
+		ftpsfs_touch_parent(fs, path);
+	} else {
 		ftps_dircache_forget(fs->dc, path, ftps_dircache_clock());
+	}
 	ftps_mtcache_remove(fs->mt, path, 0);
 	return rc;
 }
 
+static int op_unlink(const char *path)
+{
+	struct ftpsfs *fs = get_fs();
+	struct ftpsfs_held *h;
+	int rc = ftpsfs_check_path(fs, path);
+
+	if (rc < 0)
+		return rc;
+	/* The hidden name of a detached file (see hidden_name) is not on the
+	 * server: libfuse removes it at the last release. */
+	if (hidden_name(path)) {
+		struct ftps_entry e;
+		if (ftpsfs_lookup(fs, path, &e) == -ENOENT)
+			return 0;
+		ftps_entry_clear(&e);
+	}
+	/* An open file at path waits for no upload meanwhile, and is
+	 * detached when the name goes: its close uploads nothing. */
+	if (!(h = ftpsfs_files_hold(fs, path, NULL)))
+		return -ENOMEM;
+	rc = unlink_held(fs, h, path, NULL);
+	ftpsfs_files_release(h);
+	return rc;
+}
+
+/* What an RNTO refusal means to a program. RNFR found the source, so a
+ * bare 550 (taken for ENOENT) is not "no such file": into another folder
+ * it is most likely a server that cannot rename across its disks (EXDEV,
+ * which makes mv copy and delete instead), else a refusal (EACCES). */
+static ftps_err rnto_refused(ftps_err e, const char *r1, const char *r2, struct ftps_status *st)
+{
+	char p1[FTPS_MAX_PATH], p2[FTPS_MAX_PATH];
+	const char *n1, *n2;
+
+	if (e != FTPS_E_NOENT)
+		return e;
+	if (ftps_path_split(r1, p1, sizeof(p1), &n1) == 0 &&
+	    ftps_path_split(r2, p2, sizeof(p2), &n2) == 0 && strcmp(p1, p2) != 0)
+		return ftps_fail(st, FTPS_E_XDEV, st->reply, "%s (not across folders here)", st->msg);
+	return ftps_fail(st, FTPS_E_ACCES, st->reply, "%s", st->msg);
+}
+
+/* POSIX rename replaces what is at the target. A server refuses that when
+ * RNTO meets an existing name it will not overwrite. Then, and only then -
+ * RNFR was accepted, RNTO refused, and the target is there - it is taken
+ * for such a server:
+ *  - a folder there: a folder with entries cannot be replaced (ENOTEMPTY;
+ *    an empty one the server would have taken), a file cannot replace a
+ *    folder (EISDIR);
+ *  - a file there: replaced without ever deleting first
+ *    (ftps_rename_replace: the old file steps aside, the new one takes its
+ *    name, the old one goes).
+ * Any other refusal (RNFR refused: the source is gone; a target that is
+ * not there: another reason, such as a rename across devices) changes
+ * nothing and is the answer. */
 static ftps_err do_rename(struct ftps_conn *c, struct path_op *op, const char *r1,
                           const char *r2, struct ftps_status *st)
 {
-	ftps_err e = ftps_rename(c, r1, r2, st);
+	enum ftps_rn_stage stage;
+	struct ftps_entry dst, src;
 	struct ftps_status st2 = { 0 };
-	struct ftps_entry dst;
+	ftps_err e = ftps_rename_ex(c, r1, r2, &stage, st);
+	uint32_t rnd = 0;
 
-	if (e == FTPS_OK || !ftps_conn_usable(c))
+	op->bak[0] = '\0';
+	if (e == FTPS_OK || stage != FTPS_RN_TO || ftps_err_class(e) != FTPS_CLASS_REFUSED ||
+	    !ftps_conn_usable(c))
 		return e;
-	/* POSIX rename replaces an existing file; a server that will not
-	 * rename over one gets it removed first (folders are not). */
-	if (ftpsfs_lookup(op->fs, op->path2, &dst) != 0)
+	if (ftps_stat(c, r2, &dst, &st2) != FTPS_OK)
+		return rnto_refused(e, r1, r2, st);
+	if (dst.type == FTPS_FT_DIR) {
+		int src_dir = ftps_stat(c, r1, &src, &st2) == FTPS_OK && src.type == FTPS_FT_DIR;
+		return ftps_fail(st, src_dir ? FTPS_E_NOTEMPTY : FTPS_E_ISDIR, st->reply,
+		                 "%s (the target is a folder%s)", st->msg,
+		                 src_dir ? " that is not empty" : "");
+	}
+	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
+		rnd = (uint32_t)getpid() ^ (uint32_t)time(NULL);
+	if (ftps_path_sibling(r2, "ftpsfs-old", rnd, op->bak, sizeof(op->bak)) != 0)
 		return e;
-	int is_file = dst.type != FTPS_FT_DIR;
-	ftps_entry_clear(&dst);
-	if (!is_file || ftps_dele(c, r2, &st2) != FTPS_OK)
-		return e;
-	return ftps_rename(c, r1, r2, st);
+	ftps_debug("rename %s: the server will not rename over %s (%s); moving it aside first",
+	           op->path, op->path2, st->msg);
+	e = ftps_rename_replace(c, r1, r2, op->bak, st);
+	if (e != FTPS_OK && !st->unsure && ftps_err_class(e) != FTPS_CLASS_LOST) {
+		op->bak[0] = '\0';      /* nothing left aside to settle */
+		e = rnto_refused(e, r1, r2, st);
+	}
+	return e;
 }
 
 /* The directory cache knows path as something other than a folder (no
@@ -761,10 +1132,14 @@ static int known_file(struct ftpsfs *fs, const char *path)
 static int op_rename(const char *from, const char *to, unsigned int flags)
 {
 	struct ftpsfs *fs = get_fs();
-	struct path_op op = { fs, from, to, 0, 0, do_rename };
+	struct path_op op = { .fs = fs, .path = from, .path2 = to, .run = do_rename,
+	                      .settle = settle_rename };
+	struct ftpsfs_held *h;
 	struct ftps_entry e;
 	int rc;
 
+	if ((rc = ftpsfs_check_path(fs, from)) < 0 || (rc = ftpsfs_check_path(fs, to)) < 0)
+		return rc;
 	if (flags & RENAME_EXCHANGE)
 		return -EINVAL;
 	if (flags & RENAME_NOREPLACE) {
@@ -774,19 +1149,32 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 			return -EEXIST;
 		}
 	}
+	/* The open files concerned wait for no upload meanwhile, then follow:
+	 * those at from move to to, one at to is detached (replaced). */
+	if (!(h = ftpsfs_files_hold(fs, from, to)))
+		return -ENOMEM;
+	if (hidden_name(to) && ftpsfs_held_has(h, from)) {
+		rc = unlink_held(fs, h, from, to);
+		ftpsfs_files_release(h);
+		return rc;
+	}
 	/* A file created here and not uploaded yet exists only here: it is
 	 * renamed here, and its upload lands under the new name. */
-	rc = ftpsfs_file_only_local(fs, from) ? 0 : run_path_op(&op, "rename");
+	rc = ftpsfs_held_only_local(h, from) ? 0 : run_path_op(&op, "rename");
 	if (rc == 0) {
-		ftpsfs_file_renamed(fs, from, to);
+		int file = known_file(fs, from) || ftpsfs_held_has(h, from);
+		ftpsfs_held_renamed(h, from, to);
 		ftps_dircache_rename(fs->dc, from, to, ftps_dircache_clock());
-		ftps_mtcache_rename(fs->mt, from, to, !known_file(fs, to));
+		ftps_mtcache_rename(fs->mt, from, to, !file);
+		ftpsfs_touch_parent(fs, from);
+		ftpsfs_touch_parent(fs, to);
 	} else {
 		ftps_dircache_forget(fs->dc, from, ftps_dircache_clock());
 		ftps_dircache_forget(fs->dc, to, ftps_dircache_clock());
 		ftps_mtcache_remove(fs->mt, from, 0);
 		ftps_mtcache_remove(fs->mt, to, 0);
 	}
+	ftpsfs_files_release(h);
 	return rc;
 }
 
@@ -825,10 +1213,17 @@ static ftps_err do_chmod(struct ftps_conn *c, struct path_op *op, const char *r1
 static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct ftpsfs *fs = get_fs();
-	struct path_op op = { fs, path, NULL, mode & 07777, 0, do_chmod };
+	struct path_op op = { .fs = fs, .path = path, .mode = mode & 07777, .idempotent = 1,
+	                      .run = do_chmod };
 	int rc;
 
-	(void)fi;
+	char hp[FTPS_MAX_PATH];
+
+	path = handle_path(path, fi, hp, sizeof(hp));
+	if (!path && fi)
+		return 0;       /* a detached file: nothing of it is on the server */
+	if ((rc = ftpsfs_check_path(fs, path)) < 0)
+		return rc;
 	if (ftpsfs_file_set_pending_mode(fs, path, mode))
 		return 0;
 	rc = run_path_op(&op, "chmod");
@@ -858,10 +1253,16 @@ static ftps_err do_mtime(struct ftps_conn *c, struct path_op *op, const char *r1
 static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
 	struct ftpsfs *fs = get_fs();
-	struct path_op op = { fs, path, NULL, 0, 0, do_mtime };
+	struct path_op op = { .fs = fs, .path = path, .idempotent = 1, .run = do_mtime };
 	int rc;
 
-	(void)fi;
+	char hp[FTPS_MAX_PATH];
+
+	path = handle_path(path, fi, hp, sizeof(hp));
+	if (!path && fi)
+		return 0;       /* a detached file: nothing of it is on the server */
+	if ((rc = ftpsfs_check_path(fs, path)) < 0)
+		return rc;
 	if (!tv || tv[1].tv_nsec == UTIME_NOW)
 		op.mtime = time(NULL);
 	else if (tv[1].tv_nsec == UTIME_OMIT)
@@ -873,8 +1274,7 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
 	rc = run_path_op(&op, "utimens");
 	if (rc == -ENOTSUP) {
 		/* The server cannot set times: not worth failing cp -p or tar for. */
-		static int warned;
-		if (!warned++)
+		if (!fs->mtime_warned++)
 			ftps_warn("the server cannot set modification times; times are not kept");
 		return 0;
 	}
@@ -895,6 +1295,57 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
 	if (rc == 0)
 		update_cached(fs, path, 0, 0, 1, op.mtime);
 	return rc;
+}
+
+/* FTP has no portable way to make a symlink (ProFTPD's SITE SYMLINK stores
+ * a path in the server's namespace; vsftpd and pure-ftpd have none): EPERM,
+ * what POSIX names for a filesystem that does not support them. */
+static int op_symlink(const char *target, const char *path)
+{
+	int rc = ftpsfs_check_path(get_fs(), path);
+
+	(void)target;
+	return rc < 0 ? rc : -EPERM;
+}
+
+/* No extended attributes yet: an empty list, none to read, none to set.
+ * (Tools such as gocryptfs's fsck take EOPNOTSUPP from listxattr for a
+ * broken file.) */
+static int op_listxattr(const char *path, char *list, size_t size)
+{
+	(void)list;
+	(void)size;
+	return ftpsfs_check_path(get_fs(), path);
+}
+
+static int op_getxattr(const char *path, const char *name, char *value, size_t size)
+{
+	int rc = ftpsfs_check_path(get_fs(), path);
+
+	(void)name;
+	(void)value;
+	(void)size;
+	return rc < 0 ? rc : -ENODATA;
+}
+
+static int op_setxattr(const char *path, const char *name, const char *value, size_t size,
+                       int flags)
+{
+	int rc = ftpsfs_check_path(get_fs(), path);
+
+	(void)name;
+	(void)value;
+	(void)size;
+	(void)flags;
+	return rc < 0 ? rc : -ENOTSUP;
+}
+
+static int op_removexattr(const char *path, const char *name)
+{
+	int rc = ftpsfs_check_path(get_fs(), path);
+
+	(void)name;
+	return rc < 0 ? rc : -ENODATA;
 }
 
 static int op_statfs(const char *path, struct statvfs *sv)
@@ -920,6 +1371,7 @@ static void op_destroy(void *data)
 	/* Unmounting: upload whatever is still pending, and remove what
 	 * failed uploads left on the server while it was down. */
 	ftpsfs_file_flush_all(data);
+	ftpsfs_stranded_sweep(data, 1);
 	ftpsfs_orphans_sweep(data, 1);
 }
 
@@ -927,7 +1379,9 @@ const struct fuse_operations ftpsfs_ops = {
 	.init = op_init,
 	.destroy = op_destroy,
 	.getattr = op_getattr,
+	.opendir = op_opendir,
 	.readdir = op_readdir,
+	.releasedir = op_releasedir,
 	.readlink = op_readlink,
 	.open = op_open,
 	.create = op_create,
@@ -945,4 +1399,9 @@ const struct fuse_operations ftpsfs_ops = {
 	.chown = op_chown,
 	.utimens = op_utimens,
 	.statfs = op_statfs,
+	.symlink = op_symlink,
+	.listxattr = op_listxattr,
+	.getxattr = op_getxattr,
+	.setxattr = op_setxattr,
+	.removexattr = op_removexattr,
 };

@@ -20,6 +20,7 @@
 #include "probe.h"
 #include "file.h"
 #include "upload.h"
+#include "reader.h"
 
 static void *housekeeper(void *arg)
 {
@@ -42,6 +43,7 @@ static void *housekeeper(void *arg)
 		pthread_mutex_unlock(&fs->hk_mu);
 		ftps_pool_housekeep(fs->pool, (int)fs->opts->keepalive, 600);
 		ftpsfs_orphans_sweep(fs, 0);
+		ftpsfs_stranded_sweep(fs, 0);
 		pthread_mutex_lock(&fs->hk_mu);
 	}
 	pthread_mutex_unlock(&fs->hk_mu);
@@ -58,19 +60,24 @@ static int check_server(struct ftpsfs *fs)
 		fprintf(stderr, "ftpsfs: %s\n", st.msg);
 		return -1;
 	}
-	fs->caps_mlst = ftps_conn_caps(c)->mlst;
 	ftps_pool_put(fs->pool, c, FTPS_OK);
 	return 0;
 }
 
-/* The spool folder (and its parents) exist and are ours alone. */
+/* The spool folder holds what is being written, passwords' worth of
+ * data: it (and its missing parents) is made with mode 0700, and one that
+ * exists must be a real folder (not a symlink), owned by us and closed to
+ * others. */
 static int make_spool_dir(const char *dir)
 {
 	char buf[PATH_MAX];
 	size_t len = strlen(dir);
+	struct stat sb;
 
-	if (len == 0 || len >= sizeof(buf))
+	if (len == 0 || len >= sizeof(buf) || dir[0] != '/') {
+		fprintf(stderr, "ftpsfs: -o spool_dir=%s: give an absolute path\n", dir);
 		return -1;
+	}
 	memcpy(buf, dir, len + 1);
 	for (char *p = buf + 1; *p; p++) {
 		if (*p != '/')
@@ -82,6 +89,28 @@ static int make_spool_dir(const char *dir)
 	}
 	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
 		goto fail;
+	if (lstat(buf, &sb) != 0)
+		goto fail;
+	if (S_ISLNK(sb.st_mode)) {
+		fprintf(stderr, "ftpsfs: the spool folder %s is a symbolic link: give the folder "
+		        "itself (-o spool_dir=DIR)\n", dir);
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "ftpsfs: the spool folder %s is not a folder (-o spool_dir=DIR)\n", dir);
+		return -1;
+	}
+	if (sb.st_uid != geteuid()) {
+		fprintf(stderr, "ftpsfs: the spool folder %s belongs to uid %lu, not to you: use a "
+		        "folder of your own (-o spool_dir=DIR)\n", dir, (unsigned long)sb.st_uid);
+		return -1;
+	}
+	if (sb.st_mode & 077) {
+		fprintf(stderr, "ftpsfs: the spool folder %s is open to others (mode %04o): "
+		        "chmod 700 it, or use another (-o spool_dir=DIR)\n", dir,
+		        (unsigned)(sb.st_mode & 07777));
+		return -1;
+	}
 	if (access(buf, W_OK | X_OK) != 0)
 		goto fail;
 	return 0;
@@ -185,6 +214,7 @@ int main(int argc, char **argv)
 	fs.cfg = &cfg;
 	fs.root = o.u.path;
 	fs.uid = o.uid;
+	fs.root_mtime = time(NULL);
 	fs.gid = o.gid;
 	pthread_mutex_init(&fs.hk_mu, NULL);
 	pthread_mutex_init(&fs.orphan_mu, NULL);
@@ -201,6 +231,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ftpsfs: out of memory\n");
 		goto out;
 	}
+	ftps_pool_set_reclaim(fs.pool, ftpsfs_reader_reclaim, &fs);
 	/* libfuse checks its own options in fuse_new: before connecting, so
 	 * that a typo is reported as such and not after a login. */
 	if (fuse_parse_cmdline(&args, &fo) != 0)
@@ -236,12 +267,22 @@ int main(int argc, char **argv)
 	if (fo.singlethread) {
 		rc = fuse_loop(fuse) == 0 ? 0 : 1;
 	} else {
-		/* libfuse 3.14 leaves max_idle_threads at UINT_MAX when not
-		 * given, then complains about its own default. */
-		struct fuse_loop_config lc = { .clone_fd = fo.clone_fd,
-		                               .max_idle_threads = fo.max_idle_threads == UINT_MAX
-		                                                   ? 10 : fo.max_idle_threads };
-		rc = fuse_loop_mt(fuse, &lc) == 0 ? 0 : 1;
+		/* Threads: a program's request that waits for a connection
+		 * (readers queue when they outnumber them) holds its thread, and
+		 * the reader that holds the connection needs a free one for its
+		 * next read; libfuse's default of 10 ran out with 16 readers. */
+		struct fuse_loop_config *lc = fuse_loop_cfg_create();
+		if (!lc) {
+			fprintf(stderr, "ftpsfs: out of memory\n");
+			rc = 1;
+		} else {
+			fuse_loop_cfg_set_clone_fd(lc, (unsigned)fo.clone_fd);
+			fuse_loop_cfg_set_idle_threads(lc, fo.max_idle_threads == UINT_MAX
+			                                   ? 10 : fo.max_idle_threads);
+			fuse_loop_cfg_set_max_threads(lc, FTPSFS_MAX_THREADS);
+			rc = fuse_loop_mt(fuse, lc) == 0 ? 0 : 1;
+			fuse_loop_cfg_destroy(lc);
+		}
 	}
 	fuse_remove_signal_handlers(fuse_get_session(fuse));
 unmount:
@@ -255,7 +296,9 @@ unmount:
 		pthread_mutex_unlock(&fs.hk_mu);
 		pthread_join(fs.housekeeper, NULL);
 	}
+	ftpsfs_stranded_free(&fs);
 	ftpsfs_orphans_free(&fs);
+	ftpsfs_reader_drains_wait();
 out:
 	free(fo.mountpoint);
 	ftps_pool_free(fs.pool);

@@ -404,6 +404,16 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 			o->saw_fsname = 1;
 		if (strncmp(arg, "subtype=", 8) == 0)
 			o->saw_subtype = 1;
+		if (strcmp(arg, "allow_other") == 0)
+			o->saw_allow_other = 1;
+		if (strcmp(arg, "default_permissions") == 0)
+			o->saw_default_permissions = 1;
+		/* libfuse would quote an unknown option back: not a password. */
+		if (strncasecmp(arg, "password", 8) == 0 || strncasecmp(arg, "pass=", 5) == 0 ||
+		    strncasecmp(arg, "passwd", 6) == 0 || strncasecmp(arg, "pw=", 3) == 0)
+			return proc_fail(o, "ftpsfs: a password does not go on the command line (it "
+			                 "would be visible to every user in ps): use -o password_stdin, "
+			                 "or ~/.netrc (-o netrc=FILE)");
 		return 1;   /* libfuse's, or unknown: libfuse reports those */
 	}
 	rc = opt_value(o, arg, key);
@@ -438,8 +448,8 @@ static void default_spool_dir(char *buf, size_t len)
 	home = home_dir();
 	if (home && strcmp(home, "/") != 0)
 		snprintf(buf, len, "%s/.cache/ftpsfs", home);
-	else
-		snprintf(buf, len, "/var/tmp/ftpsfs");
+	else    /* one folder per user: a shared one would let others in */
+		snprintf(buf, len, "/var/tmp/ftpsfs-%lu", (unsigned long)geteuid());
 }
 
 static void opts_init(struct ftpsfs_opts *o)
@@ -494,6 +504,12 @@ static int add_mount_names(struct fuse_args *args, struct ftpsfs_opts *o,
 	int rc;
 
 	if (!o->saw_subtype && fuse_opt_insert_arg(args, 1, "-osubtype=ftpsfs") != 0)
+		goto nomem;
+	/* With allow_other every user on this machine reaches the files, and
+	 * ftpsfs shows them all as the mounting user's: the kernel must check
+	 * the modes, or anyone could read and change everything. */
+	if (o->saw_allow_other && !o->saw_default_permissions &&
+	    fuse_opt_insert_arg(args, 1, "-odefault_permissions") != 0)
 		goto nomem;
 	if (o->saw_fsname)
 		return 0;
@@ -863,7 +879,7 @@ static int read_netrc_file(const char *path, int explicit, char **text, size_t *
 	buf[got] = '\0';
 	*text = buf;
 	*len = got;
-	*loose = (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+	*loose = (st.st_mode & (S_IRGRP | S_IROTH)) != 0 || st.st_uid != geteuid();
 	return 1;
 }
 
@@ -908,12 +924,16 @@ static int password_from_netrc(struct ftpsfs_opts *o, char *err, size_t errlen)
 		o->account = e.account;
 		e.account = NULL;
 	}
-	if (e.password) {
-		if (loose)
-			ftps_warn("netrc file %s holds a password and others can read it: chmod 600 it",
-			          path);
-		rc = take_password(o, e.password, err, errlen) == 0 ? 1 : -1;
+	if (e.password && loose) {
+		/* As ftp(1) does: a password others could have read or written
+		 * is not used. */
+		seterr(err, errlen, "ftpsfs: netrc file %s holds a password but is readable by others "
+		       "or not owned by you: chown it to yourself and chmod 600 it", path);
+		ftpsfs_netrc_entry_clear(&e);
+		return -1;
 	}
+	if (e.password)
+		rc = take_password(o, e.password, err, errlen) == 0 ? 1 : -1;
 	ftpsfs_netrc_entry_clear(&e);
 	return rc;
 }

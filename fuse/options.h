@@ -94,7 +94,7 @@ struct ftpsfs_opts {
 	gid_t gid;
 	mode_t umask;           /* cleared from the modes the server reports (default 0) */
 	char *spool_dir;        /* default: $XDG_CACHE_HOME/ftpsfs, ~/.cache/ftpsfs
-	                         * or /var/tmp/ftpsfs (filled in by the parser) */
+	                         * or /var/tmp/ftpsfs-UID (filled in by the parser) */
 	int atomic;             /* upload to a temporary name, then rename (default 1) */
 	enum ftpsfs_verify verify;
 	enum ftpsfs_chown chown_mode;
@@ -107,6 +107,7 @@ struct ftpsfs_opts {
 
 	/* Parser state (private). */
 	int saw_fsname, saw_subtype;
+	int saw_allow_other, saw_default_permissions;
 	char *perr;             /* first error met inside the fuse_opt callback */
 };
 
@@ -138,7 +139,8 @@ void ftpsfs_opts_free(struct ftpsfs_opts *o);
  *  2. -o netrc=FILE, else ~/.netrc: the machine entry for the host, else
  *     the default entry; an entry with a login must match the user when a
  *     user was given; with no user the entry's login becomes the user;
- *     a netrc readable by others only gives a warning;
+ *     a password in a netrc readable by others, or owned by someone else,
+ *     is refused (as ftp(1) does);
  *  3. anonymous users (none, "anonymous" or "ftp"): FTPSFS_ANON_PASSWORD,
  *     without asking;
  *  4. a prompt on the controlling terminal (/dev/tty, echo off and restored

@@ -5,6 +5,33 @@
 #include <string.h>
 
 #include "probe.h"
+#include "text.h"
+
+/* Print label and text, the server's words made safe for a terminal
+ * (ftps_text_clean), line by line. */
+static void put_clean(const char *label, const char *text)
+{
+	char line[1024];
+
+	fputs(label, stdout);
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+		size_t k = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
+		memcpy(line, p, k);
+		line[k] = '\0';
+		if (k && line[k - 1] == '\r')
+			line[--k] = '\0';
+		ftps_text_clean(line, k);
+		fputs(line, stdout);
+		p += n;
+		if (*p == '\n') {
+			p++;
+			if (*p)
+				fputc('\n', stdout);
+		}
+	}
+	fputc('\n', stdout);
+}
 
 struct probe_count {
 	unsigned n;
@@ -41,16 +68,16 @@ int ftpsfs_probe(const struct ftps_config *cfg, struct ftps_tls *tls, const char
 	}
 	ftps_conn_get_info(c, &info);
 	printf("address:       %s\n", info.peer);
-	printf("greeting:      %s\n", info.greeting);
+	put_clean("greeting:      ", info.greeting);
 	printf("TLS:           %s, %s\n", info.tls_version, info.cipher[0] ? info.cipher : "-");
 	if (info.cert_subject[0]) {
-		printf("certificate:   %s\n", info.cert_subject);
-		printf("issuer:        %s\n", info.cert_issuer);
+		put_clean("certificate:   ", info.cert_subject);
+		put_clean("issuer:        ", info.cert_issuer);
 		printf("valid:         %s .. %s\n", info.cert_not_before, info.cert_not_after);
 		printf("fingerprint:   %s\n", info.fingerprint);
 	}
 	printf("login:         ok as %s\n", cfg->user ? cfg->user : "anonymous");
-	printf("FEAT:\n%s\n", ftps_conn_feat_text(c)[0] ? ftps_conn_feat_text(c) : "  (none)");
+	put_clean("FEAT:\n", ftps_conn_feat_text(c)[0] ? ftps_conn_feat_text(c) : "  (none)");
 	const struct ftps_caps *caps = ftps_conn_caps(c);
 	printf("listing with:  %s\n",
 	       cfg->listing == FTPS_LISTMODE_LIST ? "LIST (-o listing=list)" :
@@ -65,11 +92,16 @@ int ftpsfs_probe(const struct ftps_config *cfg, struct ftps_tls *tls, const char
 	}
 	ftps_conn_get_info(c, &info);
 	if (e != FTPS_OK) {
-		printf("test listing:  FAILED: %s\n", st.msg);
+		put_clean("test listing:  FAILED: ", st.msg);
 	} else {
-		printf("test listing:  %s: %u entries", path, pc.n);
-		for (unsigned i = 0; i < pc.n && i < 5; i++)
+		char shown[FTPS_MAX_PATH];
+		snprintf(shown, sizeof(shown), "%s", path);
+		ftps_text_clean(shown, strlen(shown));
+		printf("test listing:  %s: %u entries", shown, pc.n);
+		for (unsigned i = 0; i < pc.n && i < 5; i++) {
+			ftps_text_clean(pc.first[i].name, strlen(pc.first[i].name));
 			printf("%s%s", i ? ", " : " (", pc.first[i].name);
+		}
 		printf("%s\n", pc.n > 5 ? ", ...)" : pc.n ? ")" : "");
 	}
 	printf("session reuse: %u of %u data connections resumed the control connection's "

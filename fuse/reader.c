@@ -15,14 +15,14 @@
 #include "fs.h"
 #include "reader.h"
 #include "sock.h"
+#include "retry.h"
 
 #define READER_BUF_MIN     (256 * 1024)
 #define READER_BUF_MAX     (8 * 1024 * 1024)
 #define READER_KEEP_BEHIND (2 * 1024 * 1024)
 #define READER_AHEAD_SKIP  (4 * 1024 * 1024)  /* read forward rather than restart */
 #define READER_CHUNK       (256 * 1024)        /* one stream read */
-#define READER_STEAL_WAIT_MS 50
-#define READER_RETRIES     3
+#define READER_RECLAIM_IDLE_MS 500      /* a reader idle this long may lose its stream */
 /* After a read failed on the network, reads of the same file fail at once
  * for this long: the kernel's readahead queues many reads behind the one
  * that failed, and each would otherwise wait out the timeout in turn while
@@ -88,6 +88,12 @@ struct drain {
 	struct ftps_xfer *xfer;
 };
 
+/* Drains in flight, so that unmounting waits for them before the pool
+ * goes (ftpsfs_reader_drains_wait). */
+static pthread_mutex_t drain_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t drain_cv = PTHREAD_COND_INITIALIZER;
+static unsigned drains;
+
 static void *drain_thread(void *arg)
 {
 	struct drain *d = arg;
@@ -95,7 +101,19 @@ static void *drain_thread(void *arg)
 
 	ftps_pool_put(d->pool, d->conn, e);
 	free(d);
+	pthread_mutex_lock(&drain_mu);
+	if (--drains == 0)
+		pthread_cond_broadcast(&drain_cv);
+	pthread_mutex_unlock(&drain_mu);
 	return NULL;
+}
+
+void ftpsfs_reader_drains_wait(void)
+{
+	pthread_mutex_lock(&drain_mu);
+	while (drains > 0)
+		pthread_cond_wait(&drain_cv, &drain_mu);
+	pthread_mutex_unlock(&drain_mu);
 }
 
 static void abort_in_background(struct ftps_pool *pool, struct ftps_conn *c, struct ftps_xfer *x)
@@ -111,7 +129,12 @@ static void abort_in_background(struct ftps_pool *pool, struct ftps_conn *c, str
 		d->xfer = x;
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_mutex_lock(&drain_mu);
+		drains++;
 		ok = pthread_create(&t, &attr, drain_thread, d) == 0;
+		if (!ok)
+			drains--;
+		pthread_mutex_unlock(&drain_mu);
 		pthread_attr_destroy(&attr);
 	}
 	if (!ok) {
@@ -136,15 +159,22 @@ static void stop_stream(struct ftpsfs_reader *r)
 	r->conn = NULL;
 }
 
-/* Take the connection of the reader that has been idle longest and is not
- * reading right now. Returns 1 when one was freed. */
-static int steal_idle(struct ftpsfs *fs, struct ftpsfs_reader *self)
+/* The pool's reclaim hook (see ftps_pool_set_reclaim): transfers wait in
+ * line, and meanwhile the connection of the reader idle longest - for at
+ * least READER_RECLAIM_IDLE_MS, and not reading right now - is taken back
+ * (its stream cancelled; it restarts on its next read). A reader between
+ * two reads of the kernel's readahead is never idle that long, so readers
+ * that take turns do not cancel each other's streams. Returns 1 when one
+ * was freed. */
+int ftpsfs_reader_reclaim(void *arg)
 {
+	struct ftpsfs *fs = arg;
 	struct ftpsfs_reader *victim = NULL, *it;
+	int64_t now = ftps_now_ms();
 
 	pthread_mutex_lock(&reg_mu);
 	for (it = reg_head; it; it = it->next) {
-		if (it == self || it->fs != fs)
+		if (it->fs != fs || now - it->last_use_ms < READER_RECLAIM_IDLE_MS)
 			continue;
 		if (!victim || it->last_use_ms < victim->last_use_ms)
 			victim = it;
@@ -160,26 +190,9 @@ static int steal_idle(struct ftpsfs *fs, struct ftpsfs_reader *self)
 	return 1;
 }
 
-ftps_err ftpsfs_get_xfer_conn(struct ftpsfs *fs, struct ftpsfs_reader *self,
-                              struct ftps_conn **out, struct ftps_status *st)
+ftps_err ftpsfs_get_xfer_conn(struct ftpsfs *fs, struct ftps_conn **out, struct ftps_status *st)
 {
-	struct ftps_pool *pool = fs->pool;
-	int total = fs->cfg->timeout_ms > 0 ? fs->cfg->timeout_ms : 30000;
-	int64_t deadline = ftps_now_ms() + total;
-	ftps_err e;
-
-	for (;;) {
-		e = ftps_pool_get_wait(pool, FTPS_USE_XFER, READER_STEAL_WAIT_MS, out, st);
-		if (e != FTPS_E_TIMEOUT)
-			return e;
-		if (steal_idle(fs, self))
-			continue;
-		if (ftps_now_ms() >= deadline)
-			return e;
-		e = ftps_pool_get_wait(pool, FTPS_USE_XFER, 1000, out, st);
-		if (e != FTPS_E_TIMEOUT)
-			return e;
-	}
+	return ftps_pool_get(fs->pool, FTPS_USE_XFER, out, st);
 }
 
 static ftps_err start_stream(struct ftpsfs_reader *r, uint64_t off, struct ftps_status *st)
@@ -190,7 +203,7 @@ static ftps_err start_stream(struct ftpsfs_reader *r, uint64_t off, struct ftps_
 	r->win_off = off;
 	r->win_len = 0;
 	r->eof = 0;
-	if ((e = ftpsfs_get_xfer_conn(r->fs, r, &r->conn, st)) != FTPS_OK)
+	if ((e = ftpsfs_get_xfer_conn(r->fs, &r->conn, st)) != FTPS_OK)
 		return e;
 	e = ftps_retr_start(r->conn, r->remote, off, &r->xfer, st);
 	if (e != FTPS_OK) {
@@ -233,6 +246,28 @@ static int make_room(struct ftpsfs_reader *r, size_t want, uint64_t keep_from)
 	return 0;
 }
 
+/* The stream ended at end, before the size the listing showed. Either the
+ * transfer was cut short (a middlebox that closes the data connection
+ * cleanly makes a cut look like an end, and the server still says 226) or
+ * the file shrank on the server since it was listed: SIZE tells which. A
+ * short file is never taken for the whole. */
+static ftps_err short_stream(struct ftpsfs_reader *r, uint64_t end, struct ftps_status *st)
+{
+	uint64_t now_size = 0;
+	ftps_err e = ftps_size(r->conn, r->remote, &now_size, st);
+
+	if (e == FTPS_OK && now_size == end) {
+		ftps_info("%s: the file is %llu bytes now, not %lld: it changed on the server",
+		          r->remote, (unsigned long long)end, (long long)r->size);
+		r->size = (int64_t)end;
+		return FTPS_OK;
+	}
+	if (e != FTPS_OK && ftps_err_conn_broken(e))
+		return e;
+	return ftps_fail(st, FTPS_E_RETRY, 0, "the data of %s ended after %llu of %lld bytes",
+	                 r->remote, (unsigned long long)end, (long long)r->size);
+}
+
 /* Read more of the stream into the window. 0, or -errno. */
 static int pull(struct ftpsfs_reader *r, uint64_t keep_from, struct ftps_status *st,
                 ftps_err *err)
@@ -248,10 +283,13 @@ static int pull(struct ftpsfs_reader *r, uint64_t keep_from, struct ftps_status 
 	if (*err != FTPS_OK)
 		return -1;
 	if (got == 0) {
+		uint64_t end = r->win_off + r->win_len;
 		r->eof = 1;
 		/* Check the transfer's final reply: a 426 means we were cut short. */
 		*err = ftps_xfer_finish(r->xfer, st);
 		r->xfer = NULL;
+		if (*err == FTPS_OK && r->size >= 0 && end < (uint64_t)r->size)
+			*err = short_stream(r, end, st);
 		reg_del(r);
 		ftps_pool_put(r->fs->pool, r->conn, *err);
 		r->conn = NULL;
@@ -281,9 +319,13 @@ struct ftpsfs_reader *ftpsfs_reader_new(struct ftpsfs *fs, const char *remote, i
 static ssize_t read_locked(struct ftpsfs_reader *r, char *buf, size_t len, uint64_t off)
 {
 	struct ftps_status st = { 0 };
-	int64_t give_up = ftps_now_ms() + (r->fs->cfg->timeout_ms > 0 ? r->fs->cfg->timeout_ms : 30000);
-	int retries = 0;
+	struct ftps_retry retry;
 	ftps_err e = FTPS_OK;
+	int pause;
+
+	/* A program waits one timeout in all, however many resumes it takes. */
+	ftps_retry_init(&retry, r->fs->cfg->timeout_ms, 0);
+	ftps_retry_begin(&retry, ftps_now_ms());
 
 	for (int guard = 0; guard < 1000000; guard++) {
 		uint64_t win_end = r->win_off + r->win_len;
@@ -313,14 +355,15 @@ fail:
 		stop_stream(r);
 		r->win_len = 0;
 		r->eof = 0;
-		int net = e == FTPS_E_CONN || e == FTPS_E_TIMEOUT || e == FTPS_E_RETRY ||
-		          e == FTPS_E_TLS;
-		/* Resume at once after a cut; but a read that has waited a whole
-		 * timeout already gives up, so a stalled server costs a program
-		 * one timeout, not one per retry. */
-		if (net && ++retries <= READER_RETRIES && ftps_now_ms() < give_up) {
+		/* A stream that broke is resumed (at once the first time); a
+		 * server that refuses connections is not waited for here: the
+		 * program gets EIO at once (the mount recovers by itself). */
+		int net = ftps_err_class(e) == FTPS_CLASS_LOST ||
+		          ftps_err_class(e) == FTPS_CLASS_TRANSIENT;
+		if (net && ftps_retry_next(&retry, ftps_now_ms(), &pause)) {
 			ftps_info("%s: %s; resuming at offset %llu", r->remote, st.msg,
 			          (unsigned long long)off);
+			ftps_retry_pause(pause);
 			continue;
 		}
 		if (!net)

@@ -10,9 +10,11 @@
  * new offset. Memory per open file is bounded by READER_BUF_MAX.
  *
  * A stream holds a transfer connection. When every transfer connection is
- * held, a reader that needs one takes it from the reader that has been
- * idle longest (its stream is cancelled; it restarts on its next read), so
- * programs that read many files in turn cannot deadlock the pool.
+ * held, a reader that needs one waits in line (the pool serves transfers
+ * in order, up to the timeout); meanwhile the pool asks for the connection
+ * of a reader idle for a while (its stream is cancelled; it restarts on its
+ * next read), so programs that keep many files open and read them in turn
+ * cannot deadlock the pool.
  */
 #ifndef FTPSFS_READER_H
 #define FTPSFS_READER_H
@@ -35,11 +37,17 @@ void ftpsfs_reader_hold(struct ftpsfs_reader *r);
 /* Drop a reference; the last one cancels any stream and frees. */
 void ftpsfs_reader_free(struct ftpsfs_reader *r);
 
-/* Check out a connection for a transfer; when all are held, take the one
- * of the reader idle longest (other than self, which may be NULL). */
+/* Check out a connection for a transfer: in line behind other transfers,
+ * up to the timeout. */
 struct ftps_conn;
 struct ftps_status;
-ftps_err ftpsfs_get_xfer_conn(struct ftpsfs *fs, struct ftpsfs_reader *self,
-                              struct ftps_conn **out, struct ftps_status *st);
+ftps_err ftpsfs_get_xfer_conn(struct ftpsfs *fs, struct ftps_conn **out, struct ftps_status *st);
+/* Wait until the streams cancelled in the background are drained and
+ * their connections back in the pool (at unmount, before the pool goes;
+ * each drain is bounded by the timeout). */
+void ftpsfs_reader_drains_wait(void);
+/* The pool's reclaim hook: cancel the stream of the reader idle longest
+ * (arg: the struct ftpsfs). 1 when a connection was given back. */
+int ftpsfs_reader_reclaim(void *arg);
 
 #endif

@@ -17,6 +17,8 @@
 #include "reader.h"
 #include "path.h"
 #include "sock.h"
+#include "retry.h"
+#include <sys/statvfs.h>
 
 #define IO_CHUNK (256 * 1024)
 #define UPLOAD_TRIES 3
@@ -124,6 +126,8 @@ struct ftpsfs_upload {
 	uint64_t sent;
 	struct hasher h;
 	int src_fd;                     /* byte off sent is at src_fd's offset base + off; -1 none */
+	int only_copy;                  /* the old final file is deleted: target is the only
+	                                 * copy of the data and is never deleted */
 
 	/* Sending in the background (ftpsfs_upload_background): the sender
 	 * thread sends the source's bytes up to queued. While it runs, mu
@@ -156,19 +160,11 @@ static void final_name(struct ftpsfs_upload *u, char out[FTPS_MAX_PATH])
 /* ".NAME.ftpsfs-XXXXXX" next to the final name, within NAME_MAX. */
 static int temp_name(const char *final, char *out, size_t outlen)
 {
-	char parent[FTPS_MAX_PATH];
-	const char *name;
-	unsigned char rnd[3];
-	int n;
+	uint32_t rnd = 0;
 
-	if (ftps_path_split(final, parent, sizeof(parent), &name) != 0)
-		return -EINVAL;
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		memcpy(rnd, &(int){ (int)getpid() }, sizeof(rnd));
-	n = snprintf(out, outlen, "%s%s.%.*s.ftpsfs-%02x%02x%02x", parent,
-	             strcmp(parent, "/") ? "/" : "", FTPS_MAX_NAME - 20, name,
-	             rnd[0], rnd[1], rnd[2]);
-	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
+	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
+		rnd = (uint32_t)getpid() ^ (uint32_t)time(NULL);
+	return ftps_path_sibling(final, "ftpsfs", rnd, out, outlen) == 0 ? 0 : -ENAMETOOLONG;
 }
 
 static void delete_quietly(struct ftps_conn *c, const char *path)
@@ -274,6 +270,109 @@ void ftpsfs_orphans_free(struct ftpsfs *fs)
 	pthread_mutex_unlock(&fs->orphan_mu);
 }
 
+void ftpsfs_stranded_add(struct ftpsfs *fs, const char *temp, const char *final)
+{
+	char *t = strdup(temp), *f = strdup(final);
+
+	pthread_mutex_lock(&fs->orphan_mu);
+	if (t && f && fs->nstranded < FTPSFS_MAX_ORPHANS) {
+		fs->stranded[fs->nstranded].temp = t;
+		fs->stranded[fs->nstranded].final = f;
+		fs->nstranded++;
+		t = f = NULL;
+		if (!fs->stranded_next_try)
+			fs->stranded_next_try = time(NULL) + ORPHAN_BACKOFF_MIN;
+	}
+	pthread_mutex_unlock(&fs->orphan_mu);
+	if (t || f)
+		ftps_error("too many uploads to put in place later: %s stays on the server as %s",
+		           final, temp);
+	free(t);
+	free(f);
+}
+
+/* One stranded upload: 1 when it is settled (in place, or left for good),
+ * 0 to try again later. */
+static int stranded_settle(struct ftps_conn *c, const char *temp, const char *final)
+{
+	struct ftps_status st = { 0 };
+	struct ftps_entry e;
+	ftps_err err = ftps_stat(c, final, &e, &st);
+
+	if (err == FTPS_OK) {
+		ftps_warn("%s exists again; the upload kept as %s is left there (delete it if "
+		          "you do not need it)", final, temp);
+		return 1;
+	}
+	if (err != FTPS_E_NOENT)
+		return ftps_err_class(err) == FTPS_CLASS_REFUSED;
+	err = ftps_rename(c, temp, final, &st);
+	if (err == FTPS_OK) {
+		ftps_info("put %s in place (from %s)", final, temp);
+		return 1;
+	}
+	if (ftps_err_class(err) == FTPS_CLASS_REFUSED) {
+		ftps_error("cannot rename %s to %s (%s): the upload stays there", temp, final, st.msg);
+		return 1;
+	}
+	return 0;
+}
+
+void ftpsfs_stranded_sweep(struct ftpsfs *fs, int now_anyway)
+{
+	struct ftpsfs_stranded todo[FTPSFS_MAX_ORPHANS];
+	struct ftps_status st = { 0 };
+	struct ftps_conn *c = NULL;
+	int n, left = 0;
+
+	pthread_mutex_lock(&fs->orphan_mu);
+	n = fs->nstranded;
+	if (n == 0 || (!now_anyway && time(NULL) < fs->stranded_next_try)) {
+		pthread_mutex_unlock(&fs->orphan_mu);
+		return;
+	}
+	memcpy(todo, fs->stranded, sizeof(todo[0]) * (size_t)n);
+	fs->nstranded = 0;
+	pthread_mutex_unlock(&fs->orphan_mu);
+
+	ftps_err e = ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, &st);
+	for (int i = 0; i < n; i++) {
+		if (e == FTPS_OK && ftps_conn_usable(c) && stranded_settle(c, todo[i].temp, todo[i].final)) {
+			free(todo[i].temp);
+			free(todo[i].final);
+		} else {
+			todo[left++] = todo[i];
+		}
+	}
+	if (c)
+		ftps_pool_put(fs->pool, c, ftps_conn_usable(c) ? FTPS_OK : FTPS_E_CONN);
+	pthread_mutex_lock(&fs->orphan_mu);
+	for (int i = 0; i < left; i++) {
+		if (fs->nstranded < FTPSFS_MAX_ORPHANS) {
+			fs->stranded[fs->nstranded++] = todo[i];
+		} else {
+			ftps_error("%s stays on the server as %s", todo[i].final, todo[i].temp);
+			free(todo[i].temp);
+			free(todo[i].final);
+		}
+	}
+	fs->stranded_next_try = fs->nstranded ? time(NULL) + ORPHAN_BACKOFF_MIN : 0;
+	pthread_mutex_unlock(&fs->orphan_mu);
+}
+
+void ftpsfs_stranded_free(struct ftpsfs *fs)
+{
+	pthread_mutex_lock(&fs->orphan_mu);
+	for (int i = 0; i < fs->nstranded; i++) {
+		ftps_error("%s could not be put in place: the upload is on the server as %s",
+		           fs->stranded[i].final, fs->stranded[i].temp);
+		free(fs->stranded[i].temp);
+		free(fs->stranded[i].final);
+	}
+	fs->nstranded = 0;
+	pthread_mutex_unlock(&fs->orphan_mu);
+}
+
 /* Removing a temporary file after a failure needs a usable connection:
  * ours if it survived, else a fresh short one. */
 static void cleanup_temp(struct ftpsfs_upload *u)
@@ -281,7 +380,7 @@ static void cleanup_temp(struct ftpsfs_upload *u)
 	struct ftps_status st = { 0 };
 	struct ftps_conn *c;
 
-	if (!u->atomic)
+	if (!u->atomic || u->only_copy)
 		return;
 	if (u->conn && ftps_conn_usable(u->conn)) {
 		delete_quietly(u->conn, u->target);
@@ -331,7 +430,7 @@ int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int s
 	} else {
 		snprintf(u->target, sizeof(u->target), "%s", remote);
 	}
-	e = ftpsfs_get_xfer_conn(fs, NULL, &u->conn, &st);
+	e = ftpsfs_get_xfer_conn(fs, &u->conn, &st);
 	if (e != FTPS_OK) {
 		upload_free(u);
 		return ftpsfs_errno(e, &st, "upload", remote);
@@ -345,16 +444,20 @@ int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int s
 			ftps_debug("%s: the server offers no hash; verifying the size only", remote);
 	}
 	e = ftps_stor_start(u->conn, u->target, append, &u->xfer, &st);
-	if (e != FTPS_OK)
+	if (e != FTPS_OK) {
+		/* The STOR went out: the server may have made the temporary
+		 * file before the data connection failed. */
+		cleanup_temp(u);
 		goto fail;
+	}
 	*out = u;
 	return 0;
 fail:
-	if (append && e != FTPS_E_CONN && e != FTPS_E_TIMEOUT) {
+	if (append && ftps_err_class(e) == FTPS_CLASS_REFUSED) {
 		/* The caller falls back to a whole upload (ProFTPD refuses APPE
 		 * by default: "451 Append/Restart not permitted"). */
 		ftps_debug("append %s: %s", remote, st.msg);
-		rc = -ftps_err_errno(e);
+		rc = -ENOTSUP;
 	} else {
 		rc = ftpsfs_errno(e, &st, append ? "append" : "upload", remote);
 	}
@@ -405,7 +508,7 @@ static ftps_err resume(struct ftpsfs_upload *u, uint64_t end, struct ftps_status
 		ftps_warn("upload of %s interrupted after %llu bytes (%s); resuming (%d of %d)",
 		          name, (unsigned long long)end, st->msg, attempt, RESUME_TRIES);
 		usleep(200000 * (useconds_t)attempt);   /* let the old session finish writing */
-		if ((e = ftpsfs_get_xfer_conn(u->fs, NULL, &u->conn, st)) != FTPS_OK)
+		if ((e = ftpsfs_get_xfer_conn(u->fs, &u->conn, st)) != FTPS_OK)
 			continue;
 		e = ftps_size(u->conn, u->target, &landed, st);
 		if (e == FTPS_E_NOENT && u->base == 0)
@@ -618,20 +721,88 @@ static ftps_err verify(struct ftpsfs_upload *u, struct ftps_status *st)
 	return FTPS_OK;
 }
 
-/* Rename the temporary file over the final name. A server that will not
- * rename over an existing file gets the old one deleted just before. */
+/* The upload's control connection when it is still usable, else a fresh
+ * short one in its place (the old one is closed). NULL when none can be had. */
+static struct ftps_conn *usable_conn(struct ftpsfs_upload *u, struct ftps_status *st)
+{
+	if (u->conn && ftps_conn_usable(u->conn))
+		return u->conn;
+	release_conn(u, FTPS_E_CONN);
+	if (ftps_pool_get(u->fs->pool, FTPS_USE_SHORT, &u->conn, st) != FTPS_OK)
+		u->conn = NULL;
+	return u->conn;
+}
+
+/* Rename the temporary file over the final name.
+ *
+ * A server that will not rename over an existing file (ProFTPD with
+ * AllowOverwrite off, IIS, FileZilla Server) refuses RNTO: then, and only
+ * when RNFR was accepted and the final name holds a file, the old file is
+ * moved aside, the new one renamed into place and the old one deleted
+ * (ftps_rename_replace): neither version is ever deleted before the other
+ * is safe. A connection that fails on the way is settled by looking at the
+ * names on a fresh one (ftps_rename_settle). Should the old version end up
+ * aside with the final name empty, the temporary file is the only copy of
+ * the new data: it is never deleted, the log names it and the housekeeper
+ * renames it into place later. */
 static ftps_err put_in_place(struct ftpsfs_upload *u, struct ftps_status *st)
 {
-	ftps_err e = ftps_rename(u->conn, u->target, u->final, st);
-
-	if (e == FTPS_OK || !ftps_conn_usable(u->conn))
-		return e;
-	ftps_debug("%s: rename over the old file refused (%s); removing it first",
-	           u->final, st->msg);
+	char final[FTPS_MAX_PATH], bak[FTPS_MAX_PATH] = "";
+	enum ftps_rn_stage stage;
+	struct ftps_entry old;
 	struct ftps_status st2 = { 0 };
-	if (ftps_dele(u->conn, u->final, &st2) != FTPS_OK)
-		return e;
-	return ftps_rename(u->conn, u->target, u->final, st);
+	struct ftps_conn *c;
+	ftps_err e = FTPS_E_IO;
+
+	final_name(u, final);
+	for (int round = 0; round < 2; round++) {
+		bak[0] = '\0';
+		if (!(c = usable_conn(u, st)))
+			return st->err ? st->err : FTPS_E_CONN;
+		e = ftps_rename_ex(c, u->target, final, &stage, st);
+		if (e == FTPS_OK)
+			return FTPS_OK;
+		if (ftps_err_class(e) == FTPS_CLASS_REFUSED && stage == FTPS_RN_TO &&
+		    ftps_conn_usable(c) && ftps_stat(c, final, &old, &st2) == FTPS_OK &&
+		    old.type == FTPS_FT_FILE) {
+			uint32_t rnd = 0;
+			if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
+				rnd = (uint32_t)getpid() ^ (uint32_t)time(NULL);
+			if (ftps_path_sibling(final, "ftpsfs-old", rnd, bak, sizeof(bak)) != 0)
+				return e;
+			ftps_debug("%s: the server will not rename over the old file (%s); moving it "
+			           "aside first", final, st->msg);
+			e = ftps_rename_replace(c, u->target, final, bak, st);
+			if (e == FTPS_OK)
+				return FTPS_OK;
+		}
+		if (ftps_err_class(e) == FTPS_CLASS_REFUSED && !st->unsure) {
+			/* Refused: nothing changed - unless the old version could not
+			 * be put back, and the new one is then the only copy. */
+			if (bak[0] && ftps_conn_usable(c) &&
+			    ftps_stat(c, final, &old, &st2) == FTPS_E_NOENT)
+				break;
+			return e;
+		}
+		/* The connection failed on the way: look. */
+		if (!(c = usable_conn(u, &st2)))
+			break;
+		e = ftps_rename_settle(c, u->target, final, bak[0] ? bak : NULL, st);
+		if (e == FTPS_OK)
+			return FTPS_OK;
+		if (e != FTPS_E_RETRY)
+			break;
+		ftps_debug("%s: the rename into place did not happen; once more", final);
+	}
+	/* Whether the old version is still under the final name is not known
+	 * (or it is not): the temporary file may be the only copy of the new
+	 * data, so it stays. */
+	u->only_copy = 1;
+	ftps_error("%s: the new version could not be renamed into place (%s): it is kept on the "
+	           "server as %s and will be renamed when the name is free", final, st->msg,
+	           u->target);
+	ftpsfs_stranded_add(u->fs, u->target, final);
+	return e != FTPS_OK ? e : FTPS_E_IO;
 }
 
 /* Close the data connection and read 226; a transfer cut short by the
@@ -650,13 +821,14 @@ static ftps_err complete(struct ftpsfs_upload *u, struct ftps_status *st)
 	return e;
 }
 
-int ftpsfs_upload_finish(struct ftpsfs_upload *u, mode_t mode, int64_t mtime,
+int ftpsfs_upload_finish(struct ftpsfs_upload *u, int mode, int64_t mtime,
                          struct ftpsfs_uploaded *res)
 {
 	struct ftps_status st = { 0 }, st2 = { 0 };
 	ftps_err e;
 	int rc = sender_stop(u, STOP_DRAINED);
 
+	memset(res, 0, sizeof(*res));
 	if (rc < 0) {
 		ftpsfs_upload_abort(u);   /* the sender logged why */
 		return rc;
@@ -664,22 +836,26 @@ int ftpsfs_upload_finish(struct ftpsfs_upload *u, mode_t mode, int64_t mtime,
 	e = complete(u, &st);
 	if (e == FTPS_OK)
 		e = verify(u, &st);
-	if (e == FTPS_OK && mode && ftps_chmod(u->conn, u->target, mode & 07777, &st2) != FTPS_OK)
-		ftps_debug("%s: could not keep mode %04o: %s", u->final, (unsigned)mode & 07777, st2.msg);
+	if (e == FTPS_OK && mode >= 0) {
+		if (ftps_chmod(u->conn, u->target, (unsigned)mode & 07777, &st2) == FTPS_OK)
+			res->mode_set = 1;
+		else
+			ftps_debug("%s: could not set mode %04o: %s", u->final, (unsigned)mode & 07777,
+			           st2.msg);
+	}
 	if (e == FTPS_OK && strcmp(u->target, u->final) != 0)
 		e = put_in_place(u, &st);
 	if (e != FTPS_OK) {
 		ftps_error("upload of %s failed: %s", u->final, st.msg);
 		rc = -ftps_err_errno(e);
-		/* REFUSED: the server went away mid-upload (see ftpsfs_errno) */
-		if (e == FTPS_E_IO || e == FTPS_E_PROTO || e == FTPS_E_REFUSED)
-			rc = -EIO;
 		cleanup_temp(u);
 		goto out;
 	}
 	res->size = u->base + u->sent;
 	res->mtime = time(NULL);
 	res->mtime_exact = 0;
+	if (!usable_conn(u, &st2))
+		goto out;       /* in place; its time is the server's clock */
 	if (mtime >= 0) {
 		if (ftps_set_mtime(u->conn, u->final, mtime, &st2) == FTPS_OK) {
 			res->mtime = mtime;
@@ -707,7 +883,7 @@ int ftpsfs_upload_retryable(int rc)
 }
 
 int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t from,
-                     uint64_t size, int append, mode_t mode, int64_t mtime,
+                     uint64_t size, int append, int mode, int64_t mtime,
                      struct ftpsfs_uploaded *res)
 {
 	char *buf = malloc(IO_CHUNK);
@@ -766,46 +942,112 @@ done:
 	return rc;
 }
 
-int64_t ftpsfs_download_fd(struct ftpsfs *fs, const char *remote, int fd)
+/* A download into the spool may run a little past the size the listing
+ * showed (the file grew since), but not without bound. */
+#define DOWNLOAD_MARGIN(size) ((uint64_t)(size) / 8 + 16ULL * 1024 * 1024)
+/* Free space left on the spool's disk while downloading into it. */
+#define DOWNLOAD_RESERVE (64ULL * 1024 * 1024)
+
+static int spool_has_room_for(int fd, uint64_t more)
 {
-	struct ftps_status st = { 0 };
+	struct statvfs sv;
+
+	if (fstatvfs(fd, &sv) != 0)
+		return 1;
+	return (uint64_t)sv.f_bavail * sv.f_frsize >= more + DOWNLOAD_RESERVE;
+}
+
+/* One RETR from off into fd; *off advances with what was written. */
+static ftps_err download_once(struct ftpsfs *fs, const char *remote, int fd, uint64_t *off,
+                              int64_t expect, char *buf, int *local_err,
+                              struct ftps_status *st)
+{
+	uint64_t limit = expect >= 0 ? (uint64_t)expect + DOWNLOAD_MARGIN(expect) : UINT64_MAX;
+	uint64_t checked = *off;
 	struct ftps_conn *c;
 	struct ftps_xfer *x;
-	uint64_t off = 0;
-	char *buf = malloc(IO_CHUNK);
-	ftps_err e;
+	ftps_err e = ftpsfs_get_xfer_conn(fs, &c, st);
 
-	if (!buf)
-		return -ENOMEM;
-	e = ftpsfs_get_xfer_conn(fs, NULL, &c, &st);
-	if (e != FTPS_OK) {
-		free(buf);
-		return ftpsfs_errno(e, &st, "download", remote);
-	}
-	e = ftps_retr_start(c, remote, 0, &x, &st);
+	if (e != FTPS_OK)
+		return e;
+	e = ftps_retr_start(c, remote, *off, &x, st);
 	while (e == FTPS_OK) {
 		size_t got = 0;
-		e = ftps_xfer_read(x, buf, IO_CHUNK, &got, &st);
-		if (e != FTPS_OK) {
+		if ((e = ftps_xfer_read(x, buf, IO_CHUNK, &got, st)) != FTPS_OK) {
 			ftps_xfer_abort(x, NULL);
 			break;
 		}
 		if (got == 0) {
-			e = ftps_xfer_finish(x, &st);
+			e = ftps_xfer_finish(x, st);
+			/* A stream that ends short of the listed size: cut short,
+			 * or the file shrank on the server (SIZE says which). */
+			if (e == FTPS_OK && expect >= 0 && *off < (uint64_t)expect) {
+				uint64_t now_size = 0;
+				e = ftps_size(c, remote, &now_size, st);
+				if (e == FTPS_OK && now_size != *off)
+					e = ftps_fail(st, FTPS_E_RETRY, 0, "the data ended after %llu of "
+					              "%lld bytes", (unsigned long long)*off, (long long)expect);
+			}
 			break;
 		}
-		if (pwrite(fd, buf, got, (off_t)off) != (ssize_t)got) {
-			int err = errno ? errno : ENOSPC;
+		if (*off + got > limit) {
 			ftps_xfer_abort(x, NULL);
-			ftps_pool_put(fs->pool, c, FTPS_OK);
-			free(buf);
-			ftps_error("%s: writing the spool: %s", remote, strerror(err));
-			return -err;
+			e = ftps_fail(st, FTPS_E_IO, 0, "the server sends more than the %lld bytes it "
+			              "listed (stopped at %llu)", (long long)expect,
+			              (unsigned long long)(*off + got));
+			break;
 		}
-		off += got;
+		/* Room for the rest, checked every 64 MiB as it goes. */
+		if (*off + got - checked >= 64ULL * 1024 * 1024 || checked == *off) {
+			uint64_t rest = expect >= 0 && (uint64_t)expect > *off ? (uint64_t)expect - *off : got;
+			checked = *off + got;
+			if (!spool_has_room_for(fd, rest)) {
+				ftps_xfer_abort(x, NULL);
+				*local_err = ENOSPC;
+				e = ftps_fail(st, FTPS_E_NOSPC, 0, "the spool folder is nearly full");
+				break;
+			}
+		}
+		if (pwrite(fd, buf, got, (off_t)*off) != (ssize_t)got) {
+			*local_err = errno ? errno : ENOSPC;
+			ftps_xfer_abort(x, NULL);
+			e = ftps_fail(st, FTPS_E_IO, 0, "writing the spool: %s", strerror(*local_err));
+			break;
+		}
+		*off += got;
 	}
 	ftps_pool_put(fs->pool, c, e);
+	return e;
+}
+
+int64_t ftpsfs_download_fd(struct ftpsfs *fs, const char *remote, int fd, int64_t expect)
+{
+	struct ftps_status st = { 0 };
+	struct ftps_retry retry;
+	char *buf = malloc(IO_CHUNK);
+	uint64_t off = 0;
+	int local_err = 0, pause;
+	ftps_err e;
+
+	if (!buf)
+		return -ENOMEM;
+	/* A download cut by the network resumes where it stopped (REST), like
+	 * a read, for as long as the timeout lasts. */
+	ftps_retry_init(&retry, fs->cfg->timeout_ms, 0);
+	for (;;) {
+		e = download_once(fs, remote, fd, &off, expect, buf, &local_err, &st);
+		if (e == FTPS_OK || local_err || !ftps_err_retryable(e) ||
+		    !ftps_retry_next(&retry, ftps_now_ms(), &pause))
+			break;
+		ftps_info("download %s: %s; resuming at offset %llu", remote, st.msg,
+		          (unsigned long long)off);
+		ftps_retry_pause(pause);
+	}
 	free(buf);
+	if (local_err) {
+		ftps_error("%s: %s", remote, st.msg);
+		return -local_err;
+	}
 	if (e != FTPS_OK)
 		return ftpsfs_errno(e, &st, "download", remote);
 	return (int64_t)off;

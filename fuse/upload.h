@@ -5,7 +5,9 @@
  * only once the server confirmed it (226) and verification passed (-o
  * verify=size|hash), so no reader ever sees a half file under the final
  * name and a failed upload leaves the earlier version intact. A failed
- * upload's temporary file is deleted.
+ * upload's temporary file is deleted - except when the earlier version was
+ * already deleted to make room for it (a server that will not rename over
+ * a file): then it holds the only copy and is renamed into place later.
  */
 #ifndef FTPSFS_UPLOAD_H
 #define FTPSFS_UPLOAD_H
@@ -22,12 +24,14 @@ struct ftpsfs_uploaded {
 	uint64_t size;
 	int64_t mtime;          /* from MDTM or MFMT, else our clock */
 	int mtime_exact;        /* mtime is the server's */
+	int mode_set;           /* the mode asked for was set (SITE CHMOD) */
 };
 
 /* Start a streamed upload of the file at remote (STOR; APPE when append,
  * which writes in place). src_fd, when not -1, holds a copy of every byte
  * before it is sent (at its offset in the file): a connection that drops
- * is then resumed (APPE) from what reached the server. Returns 0 or -errno. */
+ * is then resumed (APPE) from what reached the server. Returns 0 or -errno;
+ * -ENOTSUP when the server refuses to append. */
 int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int src_fd,
                         struct ftpsfs_upload **out);
 /* The file was renamed while uploading: put it in place under remote. */
@@ -46,9 +50,10 @@ int ftpsfs_upload_queue(struct ftpsfs_upload *u, const void *buf, size_t len);
 /* The source is going away: send what was queued, then no more resumes or
  * background sending. 0 or the -errno of a failed upload. */
 int ftpsfs_upload_drop_source(struct ftpsfs_upload *u);
-/* Complete: send what was queued, close the data connection cleanly, read 226, verify, rename into
- * place, apply mode (when mode != 0) and mtime (when mtime >= 0). Frees u. */
-int ftpsfs_upload_finish(struct ftpsfs_upload *u, mode_t mode, int64_t mtime,
+/* Complete: send what was queued, close the data connection cleanly, read
+ * 226, verify, apply mode (when mode >= 0, 0 included), rename into place
+ * and set mtime (when mtime >= 0). Frees u. */
+int ftpsfs_upload_finish(struct ftpsfs_upload *u, int mode, int64_t mtime,
                          struct ftpsfs_uploaded *res);
 /* Try again to remove the temporary files failed uploads left on a server
  * that was down: when due (backing off while it stays down), or now when
@@ -56,6 +61,16 @@ int ftpsfs_upload_finish(struct ftpsfs_upload *u, mode_t mode, int64_t mtime,
 void ftpsfs_orphans_sweep(struct ftpsfs *fs, int now_anyway);
 /* At exit: name in the log what is still left on the server, free the list. */
 void ftpsfs_orphans_free(struct ftpsfs *fs);
+/* An upload whose temporary file holds the only copy of its data (the old
+ * file under final was deleted) could not be renamed into place: remember
+ * it, to rename later. */
+void ftpsfs_stranded_add(struct ftpsfs *fs, const char *temp, const char *final);
+/* Try those renames again: when due, or now when now_anyway. One whose
+ * final name meanwhile holds a file is left as it is (named in the log):
+ * a temporary file holding data is never deleted. */
+void ftpsfs_stranded_sweep(struct ftpsfs *fs, int now_anyway);
+/* At exit: name in the log what is still stranded, free the list. */
+void ftpsfs_stranded_free(struct ftpsfs *fs);
 /* Cancel and delete the temporary file. Frees u. */
 void ftpsfs_upload_abort(struct ftpsfs_upload *u);
 
@@ -63,15 +78,18 @@ void ftpsfs_upload_abort(struct ftpsfs_upload *u);
  * the options) or an append (APPE, from = the server's size). Retried on a
  * new connection when a connection fails. 0 or -errno. */
 int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t from,
-                     uint64_t size, int append, mode_t mode, int64_t mtime,
+                     uint64_t size, int append, int mode, int64_t mtime,
                      struct ftpsfs_uploaded *res);
 
 /* True for an upload's -errno that a later try may not meet again (the
  * network, the server going away), as opposed to a refusal. */
 int ftpsfs_upload_retryable(int rc);
 
-/* Download remote into fd from offset 0 (for the spool). Returns the bytes
- * written or -errno. */
-int64_t ftpsfs_download_fd(struct ftpsfs *fs, const char *remote, int fd);
+/* Download remote into fd from offset 0 (for the spool). expect: the size
+ * the listing showed, -1 when unknown; the download resumes after a cut
+ * (within the timeout), is never taken as complete before that size
+ * unless the server's SIZE agrees, stops a margin past it, and checks the
+ * spool's free space as it goes. Returns the bytes written or -errno. */
+int64_t ftpsfs_download_fd(struct ftpsfs *fs, const char *remote, int fd, int64_t expect);
 
 #endif

@@ -217,3 +217,17 @@ int ftps_format_eprt(const struct sockaddr *sa, char *buf, size_t buflen)
 	}
 	return 0;
 }
+
+enum ftps_scope ftps_ipv4_scope(const uint8_t ip[4])
+{
+	if (ip[0] == 127)
+		return FTPS_SCOPE_LOOPBACK;
+	if (ip[0] == 169 && ip[1] == 254)
+		return FTPS_SCOPE_LINK;
+	if (ip[0] == 10 || (ip[0] == 172 && (ip[1] & 0xF0) == 16) ||
+	    (ip[0] == 192 && ip[1] == 168))
+		return FTPS_SCOPE_PRIVATE;
+	if (ip[0] == 100 && (ip[1] & 0xC0) == 64)
+		return FTPS_SCOPE_SHARED;
+	return FTPS_SCOPE_GLOBAL;
+}

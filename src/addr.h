@@ -24,4 +24,18 @@ int ftps_format_port(const struct sockaddr *sa, char *buf, size_t buflen);
 /* "EPRT |1|addr|port|" or "|2|addr|port|" argument. */
 int ftps_format_eprt(const struct sockaddr *sa, char *buf, size_t buflen);
 
+/* Where an IPv4 address is reachable from: the same host, a link, a
+ * private network, the shared address space of carrier NAT, or anywhere.
+ * A PASV reply's address is only followed (-o pasv_addr) within the
+ * control connection's scope: a server cannot send us to a machine on our
+ * side of the network. */
+enum ftps_scope {
+	FTPS_SCOPE_LOOPBACK = 0,    /* 127/8 */
+	FTPS_SCOPE_LINK,            /* 169.254/16 */
+	FTPS_SCOPE_PRIVATE,         /* 10/8, 172.16/12, 192.168/16 */
+	FTPS_SCOPE_SHARED,          /* 100.64/10 */
+	FTPS_SCOPE_GLOBAL,
+};
+enum ftps_scope ftps_ipv4_scope(const uint8_t ip[4]);
+
 #endif

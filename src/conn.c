@@ -145,6 +145,8 @@ ftps_err conn_send(struct ftps_conn *c, struct ftps_status *st, const char *fmt,
 	if (ftps_log_get_level() >= FTPS_LOG_TRACE) {
 		if (strncmp(line, "PASS ", 5) == 0)
 			ftps_trace("-> PASS ****");
+		else if (strncmp(line, "ACCT ", 5) == 0)
+			ftps_trace("-> ACCT ****");
 		else
 			ftps_trace("-> %s", line);
 	}
@@ -223,12 +225,19 @@ ftps_err ftps_command(struct ftps_conn *c, const struct ftps_reply **reply,
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return ftps_fail(st, FTPS_E_INVAL, 0, "command too long");
+	if (st)
+		st->unsure = 0;
 	e = conn_send(c, st, "%s", line);
-	if (e == FTPS_OK)
-		e = conn_read_final(c, ftps_deadline(timeout_ms(c)), reply, st);
-	if (e == FTPS_OK)
-		c->last_used_ms = ftps_now_ms();
-	return e;
+	if (e != FTPS_OK)
+		return e;       /* not sent whole: the server cannot act on it */
+	e = conn_read_final(c, ftps_deadline(timeout_ms(c)), reply, st);
+	if (e != FTPS_OK) {
+		if (st)
+			st->unsure = 1;
+		return e;
+	}
+	c->last_used_ms = ftps_now_ms();
+	return FTPS_OK;
 }
 
 /* ---- opening ---- */

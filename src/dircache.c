@@ -152,15 +152,6 @@ static int fresh(double t, double now, double ttl)
 	return ttl > 0 && now - t < ttl;
 }
 
-static int name_ok(const char *name, size_t len)
-{
-	if (len == 0 || len > FTPS_MAX_NAME)
-		return 0;
-	if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.')))
-		return 0;
-	return memchr(name, '/', len) == NULL && memchr(name, '\0', len) == NULL;
-}
-
 /* ---- entries ---- */
 
 static void ent_free(struct dc_ent *d)
@@ -226,9 +217,13 @@ static int ent_dup(struct dc_ent *d, const struct dc_ent *s, const char *name, s
  * unless copy_link, when it is a malloc'd copy (-1 when that fails). */
 static int ent_to_entry(const struct dc_ent *d, struct ftps_entry *e, int copy_link)
 {
+	/* Every way in checks names (ftps_name_ok, ftps_path_is_key), so an
+	 * entry's name always fits; the bound keeps it so regardless. */
+	size_t n = d->nlen < sizeof(e->name) ? d->nlen : sizeof(e->name) - 1;
+
 	memset(e, 0, sizeof(*e));
-	memcpy(e->name, d->name, d->nlen);
-	e->name[d->nlen] = '\0';
+	memcpy(e->name, d->name, n);
+	e->name[n] = '\0';
 	e->type = (enum ftps_ftype)d->type;
 	e->has_size = d->has_size;
 	e->size = d->size;
@@ -406,7 +401,7 @@ static int listing_add(struct ftps_dc_listing *l, const struct ftps_entry *e,
 		plain.link_target = NULL;
 		src = &plain;
 	}
-	if (nlen >= sizeof(e->name) || !name_ok(e->name, nlen)) {
+	if (nlen >= sizeof(e->name) || !ftps_name_ok(e->name, nlen)) {
 		free(take_link);
 		return -1;      /* the listing stays complete: no such name can exist */
 	}

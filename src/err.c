@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "ftps_err.h"
+#include "text.h"
 
 static const char *const err_text[FTPS_E_MAX] = {
 	[FTPS_OK] = "success",
@@ -51,6 +52,7 @@ static const char *const err_text[FTPS_E_MAX] = {
 	[FTPS_E_NOMEM] = "out of memory",
 	[FTPS_E_IO] = "input/output error",
 	[FTPS_E_CANCELED] = "canceled",
+	[FTPS_E_XDEV] = "cannot rename across folders on the server",
 };
 
 /* What a program sees. Where the choice was not obvious:
@@ -65,8 +67,13 @@ static const char *const err_text[FTPS_E_MAX] = {
  *   loop by callers the way EAGAIN is.
  * - AUTH, CERT: EACCES. Access is what was refused; the reason is logged.
  * - RESOLVE: EHOSTUNREACH, the nearest errno to "no such host".
- * - PROTO, TLS, MODE: EPROTO: the bytes on the wire were not what the
- *   protocol promised.
+ * - PROTO, TLS, MODE: EIO. The bytes on the wire were not what the
+ *   protocol promised, which to a program reading a file is an I/O error
+ *   of the filesystem; EPROTO ("Protocol error") is a socket's errno that
+ *   programs do not expect from read() or write(). The log says which.
+ * - REFUSED: EIO. Once mounted, a server that refuses connections has gone
+ *   away: an I/O error of this filesystem, not a socket's "Connection
+ *   refused".
  */
 static const int err_errno[FTPS_E_MAX] = {
 	[FTPS_OK] = 0,
@@ -82,17 +89,18 @@ static const int err_errno[FTPS_E_MAX] = {
 	[FTPS_E_TIMEOUT] = ETIMEDOUT,
 	[FTPS_E_CONN] = EIO,
 	[FTPS_E_RETRY] = EIO,
-	[FTPS_E_PROTO] = EPROTO,
-	[FTPS_E_TLS] = EPROTO,
+	[FTPS_E_PROTO] = EIO,
+	[FTPS_E_TLS] = EIO,
 	[FTPS_E_CERT] = EACCES,
 	[FTPS_E_AUTH] = EACCES,
 	[FTPS_E_TOOMANY] = EBUSY,
 	[FTPS_E_RESOLVE] = EHOSTUNREACH,
-	[FTPS_E_REFUSED] = ECONNREFUSED,
-	[FTPS_E_MODE] = EPROTO,
+	[FTPS_E_REFUSED] = EIO,
+	[FTPS_E_MODE] = EIO,
 	[FTPS_E_NOMEM] = ENOMEM,
 	[FTPS_E_IO] = EIO,
 	[FTPS_E_CANCELED] = ECANCELED,
+	[FTPS_E_XDEV] = EXDEV,
 };
 
 const char *ftps_strerror(ftps_err err)
@@ -392,17 +400,6 @@ ftps_err ftps_err_from_reply(int code, const char *text, enum ftps_ctx ctx)
 	return from_5xx(code, text, ctx);
 }
 
-/* Replace what would break the message's single line. */
-static void one_line(char *s)
-{
-	for (unsigned char *p = (unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '\t')
-			*p = ' ';
-		else if (*p < 0x20 || *p == 0x7F)
-			*p = '?';
-	}
-}
-
 ftps_err ftps_fail(struct ftps_status *st, ftps_err err, int reply,
                    const char *fmt, ...)
 {
@@ -429,7 +426,7 @@ ftps_err ftps_fail(struct ftps_status *st, ftps_err err, int reply,
 		snprintf(st->msg, sizeof st->msg, "%s", ftps_strerror(err));
 	else if ((size_t)n >= sizeof st->msg)
 		memcpy(st->msg + sizeof st->msg - 4, "...", 4);
-	one_line(st->msg);
+	ftps_text_clean(st->msg, strlen(st->msg));
 	return err;
 }
 
@@ -462,4 +459,37 @@ int ftps_err_conn_broken(ftps_err err)
 	default:
 		return 0;
 	}
+}
+
+enum ftps_class ftps_err_class(ftps_err err)
+{
+	switch (err) {
+	case FTPS_OK:
+		return FTPS_CLASS_OK;
+	case FTPS_E_RETRY:
+		return FTPS_CLASS_TRANSIENT;
+	case FTPS_E_CONN:
+	case FTPS_E_TIMEOUT:
+	case FTPS_E_PROTO:
+	case FTPS_E_TLS:
+		return FTPS_CLASS_LOST;
+	case FTPS_E_REFUSED:
+	case FTPS_E_RESOLVE:
+	case FTPS_E_TOOMANY:
+		return FTPS_CLASS_DOWN;
+	case FTPS_E_NOMEM:
+	case FTPS_E_CANCELED:
+		return FTPS_CLASS_LOCAL;
+	default:
+		/* NOENT ... IO, and AUTH, CERT, MODE: answers that do not change
+		 * by asking again. */
+		return FTPS_CLASS_REFUSED;
+	}
+}
+
+int ftps_err_retryable(ftps_err err)
+{
+	enum ftps_class c = ftps_err_class(err);
+
+	return c == FTPS_CLASS_TRANSIENT || c == FTPS_CLASS_LOST || c == FTPS_CLASS_DOWN;
 }

@@ -122,6 +122,34 @@ ftps_err ftps_mlst(struct ftps_conn *c, const char *path, struct ftps_entry *e,
 ftps_err ftps_dele(struct ftps_conn *c, const char *path, struct ftps_status *st);
 ftps_err ftps_rename(struct ftps_conn *c, const char *from, const char *to,
                      struct ftps_status *st);
+/* The same, saying how far it got: FTPS_RN_FROM while RNFR was being sent
+ * or was refused (nothing changed), FTPS_RN_TO once RNFR was accepted (350)
+ * and RNTO sent: an RNTO refusal changed nothing either, but an RNTO whose
+ * reply never came (st->unsure) may have renamed. */
+enum ftps_rn_stage { FTPS_RN_FROM = 0, FTPS_RN_TO };
+ftps_err ftps_rename_ex(struct ftps_conn *c, const char *from, const char *to,
+                        enum ftps_rn_stage *stage, struct ftps_status *st);
+/* For servers that will not rename over an existing file (RNTO refused
+ * while to exists): to is renamed aside to bak, from renamed to to, bak
+ * deleted. When from cannot be renamed to to, bak goes back to to. At no
+ * step is either version deleted before the other is in place. A failure
+ * of the connection on the way is for ftps_rename_settle to sort out. */
+ftps_err ftps_rename_replace(struct ftps_conn *c, const char *from, const char *to,
+                             const char *bak, struct ftps_status *st);
+/* After a rename (or a replace, with its bak; else NULL) whose connection
+ * failed on the way: look at the names and settle. FTPS_OK: the rename
+ * happened (a leftover bak is deleted). FTPS_E_RETRY: it did not happen
+ * (a bak was put back) and may be sent again. FTPS_E_IO: neither can be
+ * told (the message names what is where). Or the connection's failure. */
+ftps_err ftps_rename_settle(struct ftps_conn *c, const char *from, const char *to,
+                            const char *bak, struct ftps_status *st);
+/* What is at path on the server now, asked without a listing: MLST when
+ * offered, else SIZE (a file) and CWD (a folder). FTPS_OK with e->type
+ * (and e->size for a file, when known), FTPS_E_NOENT when nothing is
+ * there, or the connection's failure. For finding out what an operation
+ * whose reply was lost did. */
+ftps_err ftps_stat(struct ftps_conn *c, const char *path, struct ftps_entry *e,
+                   struct ftps_status *st);
 ftps_err ftps_mkd(struct ftps_conn *c, const char *path, struct ftps_status *st);
 ftps_err ftps_rmd(struct ftps_conn *c, const char *path, struct ftps_status *st);
 ftps_err ftps_chmod(struct ftps_conn *c, const char *path, unsigned mode,
@@ -199,5 +227,9 @@ void ftps_pool_put(struct ftps_pool *p, struct ftps_conn *c, ftps_err last);
 void ftps_pool_housekeep(struct ftps_pool *p, int keepalive_s, int idle_close_s);
 /* The cap learnt from the server (421 / "too many connections"), or max. */
 unsigned ftps_pool_cap(const struct ftps_pool *p);
+/* While transfer requests wait, fn(arg) is called (without the pool's lock,
+ * every 100 ms) to give back a transfer connection its holder is not
+ * using; it returns 1 when it put one back. */
+void ftps_pool_set_reclaim(struct ftps_pool *p, int (*fn)(void *arg), void *arg);
 
 #endif

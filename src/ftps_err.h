@@ -34,6 +34,7 @@ typedef enum ftps_err {
 	FTPS_E_NOMEM,     /* out of memory */
 	FTPS_E_IO,        /* anything else (server's 4xx/5xx without a better match) */
 	FTPS_E_CANCELED,  /* operation canceled by us */
+	FTPS_E_XDEV,      /* the server will not rename across folders */
 	FTPS_E_MAX
 } ftps_err;
 
@@ -42,6 +43,8 @@ typedef enum ftps_err {
 struct ftps_status {
 	ftps_err err;
 	int reply;          /* last FTP reply code, 0 when the failure was local */
+	int unsure;         /* the command went out but its reply never came: the
+	                     * server may have carried it out (set by ftps_command) */
 	char msg[512];
 };
 
@@ -78,5 +81,31 @@ ftps_err ftps_fail(struct ftps_status *st, ftps_err err, int reply,
 
 /* True for errors after which the control connection must not be reused. */
 int ftps_err_conn_broken(ftps_err err);
+
+/* What an error means for whoever may try again. This is the one answer to
+ * "is it worth another try?" for every retry loop:
+ *  REFUSED    the server (or the configuration) said no; the same request
+ *             gets the same answer: never retried.
+ *  TRANSIENT  the server could not do it now (425/426/450: a data
+ *             connection failed) and the control connection is in step:
+ *             worth another try.
+ *  LOST       the control connection failed (dropped, timed out, out of
+ *             step, TLS broke): worth another try on a new connection. A
+ *             command that was sent may have been carried out
+ *             (ftps_status.unsure): find out before sending it again.
+ *  DOWN       no connection could be made (refused, no such host, too
+ *             many connections): worth another try later.
+ *  LOCAL      our own failure (out of memory, canceled): not retried. */
+enum ftps_class {
+	FTPS_CLASS_OK = 0,
+	FTPS_CLASS_REFUSED,
+	FTPS_CLASS_TRANSIENT,
+	FTPS_CLASS_LOST,
+	FTPS_CLASS_DOWN,
+	FTPS_CLASS_LOCAL,
+};
+enum ftps_class ftps_err_class(ftps_err err);
+/* TRANSIENT, LOST or DOWN: another try may succeed. */
+int ftps_err_retryable(ftps_err err);
 
 #endif

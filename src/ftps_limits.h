@@ -12,6 +12,8 @@
 #define FTPS_MAX_NAME        255    /* one path component (bytes) */
 #define FTPS_MAX_PATH        4096   /* a whole path (bytes, with NUL) */
 #define FTPS_MAX_LISTING_ENTRIES 1000000 /* entries in one directory listing */
+#define FTPS_MAX_LISTING_BYTES (512L * 1024 * 1024) /* bytes of one listing */
+#define FTPS_LISTING_TIMEOUTS 4     /* a whole listing may take this many timeouts */
 #define FTPS_MAX_LINK_TARGET 4095   /* symlink target from a LIST line */
 
 #endif

@@ -23,6 +23,7 @@
 #include <string.h>
 #include "listing.h"
 #include "log.h"
+#include "path.h"
 
 /* What a line parser decided. IGNORE is for lines that are fine but carry
  * no entry ("total 12", cdir/pdir, empty lines): they are not logged. */
@@ -213,20 +214,6 @@ int ftps_parse_time14(const char *s, size_t len, int64_t *sec, int32_t *nsec,
 }
 
 /* ---- names and link targets ---- */
-
-int ftps_name_ok(const char *name, size_t len)
-{
-	if (name == NULL || len == 0 || len > FTPS_MAX_NAME)
-		return 0;
-	if ((len == 1 && name[0] == '.') ||
-	    (len == 2 && name[0] == '.' && name[1] == '.'))
-		return 0;
-	/* CR and LF too: a name holding them could never be sent back in a
-	 * command (path.h refuses such paths), so it would be a file that
-	 * fails on every access. */
-	return memchr(name, '/', len) == NULL && memchr(name, '\0', len) == NULL &&
-	       memchr(name, '\r', len) == NULL && memchr(name, '\n', len) == NULL;
-}
 
 static int set_name(struct ftps_entry *e, const char *s, size_t len)
 {

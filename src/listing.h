@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <time.h>
 #include "ftps_limits.h"
+#include "path.h"          /* ftps_name_ok: which names a listing passes on */
 
 enum ftps_ftype {
 	FTPS_FT_UNKNOWN = 0,
@@ -96,7 +97,5 @@ int ftps_listing_feed(struct ftps_listing_parser *p, const char *buf, size_t len
 /* Parse a last line without a line end. */
 int ftps_listing_finish(struct ftps_listing_parser *p);
 
-/* True when name is acceptable as one path component from a server. */
-int ftps_name_ok(const char *name, size_t len);
 
 #endif

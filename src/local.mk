@@ -3,7 +3,9 @@ noinst_LIBRARIES += src/libftps.a
 src_libftps_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 src_libftps_a_SOURCES = \
 	src/ftps.h src/ftps_limits.h \
+	src/text.h src/text.c \
 	src/ftps_err.h src/err.c \
+	src/retry.h src/retry.c \
 	src/log.h src/log.c \
 	src/reply.h src/reply.c \
 	src/listing.h src/listing.c \

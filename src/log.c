@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "text.h"
 
 /* The message proper (after formatting). Longer ones end in "...". */
 #define LOG_MSG_MAX 1024
@@ -79,67 +80,6 @@ void ftps_log_use_syslog(int on)
 		openlog("ftpsfs", LOG_PID, LOG_DAEMON);
 	else if (!on && was)
 		closelog();
-}
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes available), or
- * 0 when the bytes there are not one. C1 controls (U+0080..U+009F) count
- * as invalid: some terminals act on them like ESC sequences. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	unsigned char lo = 0x80, hi = 0xBF;     /* range of the second byte */
-
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		if (c == 0xC2)
-			lo = 0xA0;              /* C2 80..C2 9F are the C1 controls */
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		if (c == 0xE0)
-			lo = 0xA0;              /* no overlong forms */
-		else if (c == 0xED)
-			hi = 0x9F;              /* no UTF-16 surrogates */
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;              /* nothing above U+10FFFF */
-	} else {
-		return 0;
-	}
-	if (len > n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-	return len;
-}
-
-/* Make buf (len bytes, NUL-terminated) safe to print on one line: a tab
- * becomes a space, every other control byte or broken UTF-8 byte a '?'. */
-static void sanitize(char *buf, size_t len)
-{
-	unsigned char *s = (unsigned char *)buf;
-	size_t i = 0;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			if (s[i] == '\t')
-				s[i] = ' ';
-			else if (s[i] < 0x20 || s[i] == 0x7F)
-				s[i] = '?';
-			i++;
-			continue;
-		}
-		size_t n = utf8_seq_len(s + i, len - i);
-		if (n == 0) {
-			s[i++] = '?';
-			continue;
-		}
-		i += n;
-	}
 }
 
 /* "HH:MM:SS.mmm [tid] " for debug and trace lines. */
@@ -225,7 +165,7 @@ void ftps_log(enum ftps_loglevel lvl, const char *fmt, ...)
 		n = (int)sizeof msg - 1;
 		memcpy(msg + n - 3, "...", 3);
 	}
-	sanitize(msg, (size_t)n);
+	ftps_text_clean(msg, (size_t)n);
 	emit(lvl, msg);
 	errno = saved_errno;
 }

@@ -422,8 +422,13 @@ void ftps_mtcache_rename(struct ftps_mtcache *mc, const char *path,
 	struct mt_node *n, *next;
 	size_t flen, tlen;
 
-	if (!mc || !ftps_path_is_key(path, &flen) || !ftps_path_is_key(newpath, &tlen))
+	if (!mc || !ftps_path_is_key(path, &flen))
 		return;
+	if (!ftps_path_is_key(newpath, &tlen)) {
+		/* No key for the new name: nothing may stay under the old one. */
+		ftps_mtcache_remove(mc, path, subtree);
+		return;
+	}
 	if (flen == tlen && memcmp(path, newpath, flen) == 0)
 		return;
 	pthread_mutex_lock(&mc->lock);

@@ -10,6 +10,7 @@
 
 #include "conn.h"
 #include "path.h"
+#include "sock.h"
 
 /* xfer.c */
 ftps_err xfer_start_listing(struct ftps_conn *c, const char *verb, const char *path,
@@ -143,16 +144,140 @@ ftps_err ftps_dele(struct ftps_conn *c, const char *path, struct ftps_status *st
 	return simple(c, 250, FTPS_CTX_DELE, "DELE", st, "DELE", path);
 }
 
-ftps_err ftps_rename(struct ftps_conn *c, const char *from, const char *to,
-                     struct ftps_status *st)
+ftps_err ftps_rename_ex(struct ftps_conn *c, const char *from, const char *to,
+                        enum ftps_rn_stage *stage, struct ftps_status *st)
 {
 	ftps_err e;
 
+	if (stage)
+		*stage = FTPS_RN_FROM;
 	CHECK_PATH(from, st);
 	CHECK_PATH(to, st);
 	if ((e = simple(c, 350, FTPS_CTX_RENAME, "RNFR", st, "RNFR", from)) != FTPS_OK)
 		return e;
+	if (stage)
+		*stage = FTPS_RN_TO;
 	return simple(c, 250, FTPS_CTX_RENAME, "RNTO", st, "RNTO", to);
+}
+
+ftps_err ftps_rename(struct ftps_conn *c, const char *from, const char *to,
+                     struct ftps_status *st)
+{
+	return ftps_rename_ex(c, from, to, NULL, st);
+}
+
+ftps_err ftps_rename_replace(struct ftps_conn *c, const char *from, const char *to,
+                             const char *bak, struct ftps_status *st)
+{
+	struct ftps_status st2 = { 0 };
+	ftps_err e;
+
+	CHECK_PATH(bak, st);
+	/* 1. The old version steps aside. */
+	if ((e = ftps_rename(c, to, bak, st)) != FTPS_OK)
+		return e;
+	/* 2. The new one takes its name. */
+	if ((e = ftps_rename(c, from, to, st)) != FTPS_OK) {
+		if (ftps_err_class(e) != FTPS_CLASS_REFUSED)
+			return e;       /* the caller finds out (ftps_rename_settle) */
+		/* Refused after all: the old version goes back. */
+		ftps_err e2 = ftps_rename(c, bak, to, &st2);
+		if (e2 != FTPS_OK) {
+			ftps_fail(st, e2, st2.reply, "%s; and the old %s could not be put back (%s): "
+			          "it is kept as %s", st->msg, to, st2.msg, bak);
+			st->unsure = st2.unsure;
+			return e2;
+		}
+		return e;
+	}
+	/* 3. The old version goes: the rename asked for its replacement. */
+	if (ftps_dele(c, bak, &st2) != FTPS_OK)
+		ftps_warn("%s replaced, but its old version could not be removed (%s): it is "
+		          "left as %s", to, st2.msg, bak);
+	return FTPS_OK;
+}
+
+ftps_err ftps_rename_settle(struct ftps_conn *c, const char *from, const char *to,
+                            const char *bak, struct ftps_status *st)
+{
+	struct ftps_entry ef, et, eb;
+	ftps_err sf, stt, sb = FTPS_E_NOENT;
+
+	sf = ftps_stat(c, from, &ef, st);
+	if (ftps_err_class(sf) != FTPS_CLASS_REFUSED && sf != FTPS_OK)
+		return sf;
+	stt = ftps_stat(c, to, &et, st);
+	if (ftps_err_class(stt) != FTPS_CLASS_REFUSED && stt != FTPS_OK)
+		return stt;
+	if (bak) {
+		sb = ftps_stat(c, bak, &eb, st);
+		if (ftps_err_class(sb) != FTPS_CLASS_REFUSED && sb != FTPS_OK)
+			return sb;
+	}
+	if (sf == FTPS_E_NOENT && stt == FTPS_OK) {
+		/* Done. What the rename replaced may still be aside. */
+		if (sb == FTPS_OK) {
+			struct ftps_status st2 = { 0 };
+			if (ftps_dele(c, bak, &st2) != FTPS_OK)
+				ftps_warn("%s replaced, but its old version could not be removed (%s): "
+				          "it is left as %s", to, st2.msg, bak);
+		}
+		return FTPS_OK;
+	}
+	if (sf == FTPS_OK && sb == FTPS_OK && stt == FTPS_E_NOENT) {
+		/* The old version stepped aside, the new one did not follow:
+		 * put the old one back; the rename did not happen. */
+		ftps_err e = ftps_rename(c, bak, to, st);
+		if (e != FTPS_OK)
+			return ftps_fail(st, e == FTPS_E_NOENT ? FTPS_E_IO : e, st->reply,
+			                 "renaming %s over %s failed half way and the old %s could not "
+			                 "be put back (%s): it is kept as %s", from, to, to, st->msg, bak);
+		return ftps_fail(st, FTPS_E_RETRY, 0, "the rename of %s to %s did not happen", from, to);
+	}
+	if (sf == FTPS_OK && sb != FTPS_OK)
+		return ftps_fail(st, FTPS_E_RETRY, 0, "the rename of %s to %s did not happen", from, to);
+	return ftps_fail(st, FTPS_E_IO, 0, "what became of the rename of %s to %s is unknown "
+	                 "(%s: %s, %s: %s%s%s%s)", from, to, from, sf == FTPS_OK ? "present" : "absent",
+	                 to, stt == FTPS_OK ? "present" : "absent", bak ? ", " : "", bak ? bak : "",
+	                 bak ? (sb == FTPS_OK ? ": present" : ": absent") : "");
+}
+
+ftps_err ftps_stat(struct ftps_conn *c, const char *path, struct ftps_entry *e,
+                   struct ftps_status *st)
+{
+	const struct ftps_reply *r;
+	uint64_t size = 0;
+	ftps_err err;
+
+	memset(e, 0, sizeof(*e));
+	CHECK_PATH(path, st);
+	if (c->caps.mlst) {
+		err = ftps_mlst(c, path, e, st);
+		if (err != FTPS_E_NOTSUP && err != FTPS_E_PROTO)
+			return err;
+		if (!ftps_conn_usable(c))
+			return err;
+		memset(e, 0, sizeof(*e));
+	}
+	err = ftps_size(c, path, &size, st);
+	if (err == FTPS_OK) {
+		e->type = FTPS_FT_FILE;
+		e->has_size = 1;
+		e->size = size;
+		return FTPS_OK;
+	}
+	if (ftps_err_class(err) != FTPS_CLASS_REFUSED)
+		return err;
+	/* Not a file (or no SIZE): a folder when CWD takes it. Every path we
+	 * send is absolute, so where CWD leaves us does not matter. */
+	if ((err = ftps_command(c, &r, st, "CWD %s", path)) != FTPS_OK)
+		return err;
+	if (r->code / 100 == 2) {
+		e->type = FTPS_FT_DIR;
+		return FTPS_OK;
+	}
+	return ftps_fail(st, FTPS_E_NOENT, r->code, "%s: not a file nor a folder on the server",
+	                 path);
 }
 
 ftps_err ftps_mkd(struct ftps_conn *c, const char *path, struct ftps_status *st)
@@ -314,6 +439,11 @@ static ftps_err list_with(struct ftps_conn *c, int mlsd, const char *path,
 		free(lp);
 		return e;
 	}
+	/* Bounded in size and in time as a whole, not only per read: a server
+	 * that drips a listing, or never ends one, is cut off. */
+	int tmo = c->cfg->timeout_ms > 0 ? c->cfg->timeout_ms : 30000;
+	int64_t deadline = ftps_now_ms() + (int64_t)tmo * FTPS_LISTING_TIMEOUTS;
+	uint64_t total = 0;
 	for (;;) {
 		size_t got = 0;
 		if ((e = ftps_xfer_read(x, buf, sizeof(buf), &got, st)) != FTPS_OK) {
@@ -323,6 +453,14 @@ static ftps_err list_with(struct ftps_conn *c, int mlsd, const char *path,
 		}
 		if (got == 0)
 			break;
+		total += got;
+		if (total > (uint64_t)FTPS_MAX_LISTING_BYTES || ftps_now_ms() > deadline) {
+			free(lp);
+			ftps_xfer_abort(x, NULL);
+			return ftps_fail(st, FTPS_E_IO, 0, "the listing of %s %s: stopped", path,
+			                 total > (uint64_t)FTPS_MAX_LISTING_BYTES
+			                 ? "is larger than 512 MiB" : "takes longer than its time limit");
+		}
 		if (ftps_listing_feed(lp, buf, got) != 0) {
 			free(lp);
 			ftps_xfer_abort(x, NULL);

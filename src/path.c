@@ -7,6 +7,7 @@
  * mount's root.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ftps_limits.h"
@@ -21,22 +22,46 @@ int ftps_path_ok(const char *p)
 	len = strnlen(p, FTPS_MAX_PATH);
 	if (len >= FTPS_MAX_PATH)
 		return -1;
-	if (memchr(p, '\r', len) != NULL || memchr(p, '\n', len) != NULL)
+	if (memchr(p, '\r', len) != NULL || memchr(p, '\n', len) != NULL ||
+	    memchr(p, 0xFF, len) != NULL)
 		return -1;
 	return 0;
 }
 
+int ftps_name_ok(const char *name, size_t len)
+{
+	if (name == NULL || len == 0 || len > FTPS_MAX_NAME)
+		return 0;
+	if ((len == 1 && name[0] == '.') ||
+	    (len == 2 && name[0] == '.' && name[1] == '.'))
+		return 0;
+	/* CR and LF too: a name holding them could never be sent back in a
+	 * command (ftps_path_ok refuses such paths), so it would be a file
+	 * that fails on every access. 0xFF is Telnet's IAC, which RFC 959
+	 * servers may eat from a command line: never part of a UTF-8 name. */
+	return memchr(name, '/', len) == NULL && memchr(name, '\0', len) == NULL &&
+	       memchr(name, '\r', len) == NULL && memchr(name, '\n', len) == NULL &&
+	       memchr(name, 0xFF, len) == NULL;
+}
+
 int ftps_path_is_key(const char *p, size_t *lenp)
 {
-	size_t len;
+	size_t len, start;
 
 	if (!p || p[0] != '/')
 		return 0;
 	len = strnlen(p, FTPS_MAX_PATH);
 	if (len >= FTPS_MAX_PATH)
 		return 0;
-	if (len > 1 && (p[len - 1] == '/' || strstr(p, "//")))
-		return 0;
+	/* Every component a name the caches can hold (an entry's name is at
+	 * most FTPS_MAX_NAME bytes): "/" alone has none. */
+	for (start = 1; len > 1 && start <= len;) {
+		const char *slash = memchr(p + start, '/', len - start);
+		size_t n = slash ? (size_t)(slash - (p + start)) : len - start;
+		if (!ftps_name_ok(p + start, n))
+			return 0;
+		start += n + 1;
+	}
 	*lenp = len;
 	return 1;
 }
@@ -145,5 +170,27 @@ int ftps_path_split(const char *path, char *parent, size_t plen,
 	}
 	if (name != NULL)
 		*name = base;
+	return 0;
+}
+
+int ftps_path_sibling(const char *path, const char *tag, uint32_t rnd, char *out, size_t outlen)
+{
+	char parent[FTPS_MAX_PATH];
+	const char *name;
+	size_t taglen = strlen(tag);
+	int n;
+
+	/* "." + name + "." + tag + "-" + 6 hex digits within FTPS_MAX_NAME:
+	 * the name is cut short when it has to be. */
+	if (ftps_path_split(path, parent, sizeof(parent), &name) != 0 || taglen > 32)
+		return -1;
+	int keep = (int)(FTPS_MAX_NAME - 9 - taglen);
+	n = snprintf(out, outlen, "%s%s.%.*s.%s-%06x", parent, strcmp(parent, "/") ? "/" : "",
+	             keep, name, tag, (unsigned)(rnd & 0xFFFFFF));
+	if (n < 0 || (size_t)n >= outlen || ftps_path_ok(out) != 0) {
+		if (outlen)
+			out[0] = '\0';
+		return -1;
+	}
 	return 0;
 }

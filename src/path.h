@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* 0 when p may be sent to the server (no CR, LF, bounded length). */
+/* 0 when p may be sent to the server (absolute, no CR, LF or 0xFF, which
+ * RFC 959 servers may take for Telnet's IAC; bounded length). */
 int ftps_path_ok(const char *p);
 
 /* Join the mount's remote root and a path inside the mount ("/a/b"),
@@ -18,8 +19,13 @@ int ftps_path_ok(const char *p);
  * Returns 0, or -1 when the result does not fit or is not ok. */
 int ftps_path_join(const char *root, const char *path, char *out, size_t outlen);
 
-/* A cache key: "/" or "/a/b", with a leading '/', no trailing '/' and no
- * empty component, shorter than FTPS_MAX_PATH. 1 and its length in *lenp,
+/* True when name (len bytes) is acceptable as one path component: 1 to
+ * FTPS_MAX_NAME bytes, not "." or "..", no '/', NUL, CR, LF or 0xFF. Names
+ * from listings and names the caches keep both pass this. */
+int ftps_name_ok(const char *name, size_t len);
+
+/* A cache key: "/" or "/a/b", with a leading '/', no trailing '/' and
+ * every component a good name (ftps_name_ok), shorter than FTPS_MAX_PATH. 1 and its length in *lenp,
  * or 0. */
 int ftps_path_is_key(const char *p, size_t *lenp);
 
@@ -30,5 +36,11 @@ uint32_t ftps_path_hash(const char *s, size_t len);
  * Returns 0, or -1 for "/" or a path that does not fit. */
 int ftps_path_split(const char *path, char *parent, size_t plen,
                     const char **name);
+
+/* A hidden name in path's folder for path's data in transit:
+ * ".NAME.TAG-XXXXXX" (XXXXXX: rnd in hex), the name shortened so that the
+ * whole stays within FTPS_MAX_NAME. Returns 0, or -1 when it does not fit
+ * or path has no name. */
+int ftps_path_sibling(const char *path, const char *tag, uint32_t rnd, char *out, size_t outlen);
 
 #endif

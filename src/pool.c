@@ -7,8 +7,16 @@
  *  - Short work (listings, single commands) never waits behind transfers:
  *    when the cap is 2 or more, transfers may hold at most cap - 1
  *    connections, so one is always left for short work.
- *  - A request that finds every allowed connection busy waits on a condition
- *    variable, bounded by the config's timeout, then fails with ETIMEDOUT.
+ *  - A request that finds every allowed connection busy waits in line: the
+ *    requests of each kind (short, transfer) are served in the order they
+ *    came, bounded by the config's timeout, then fail with ETIMEDOUT. More
+ *    readers than connections is normal (xargs -P, thumbnails, restic), so
+ *    they queue instead of failing.
+ *  - A transfer connection may be held by someone not using it (a reader
+ *    whose program paused). While transfer requests wait, the pool asks
+ *    its reclaim hook, every RECLAIM_EVERY_MS, to give one such connection
+ *    back (the owner cancels its stream and returns it; the hook runs
+ *    without the pool's lock).
  *  - When opening a connection fails with "too many connections" (421 or a
  *    greeting/login text saying so), the cap drops to the number open and
  *    the request waits for one of those instead of failing. With none open
@@ -38,6 +46,13 @@
 #include "sock.h"
 
 #define POOL_MAX 64
+#define RECLAIM_EVERY_MS 100
+
+/* A request waiting for a connection, in line. */
+struct waiter {
+	struct waiter *next;
+	enum ftps_use use;
+};
 
 struct ftps_pool {
 	const struct ftps_config *cfg;
@@ -51,6 +66,9 @@ struct ftps_pool {
 	unsigned nidle;
 	struct ftps_conn *idle[POOL_MAX];   /* most recently used last */
 	struct ftps_conn *xfer_conns[POOL_MAX]; /* which checked-out ones are transfers */
+	struct waiter *wq_head, *wq_tail;       /* requests in line, oldest first */
+	int (*reclaim)(void *arg);              /* give back an idle transfer connection */
+	void *reclaim_arg;
 };
 
 struct ftps_pool *ftps_pool_new(const struct ftps_config *cfg, struct ftps_tls *tls,
@@ -83,6 +101,55 @@ void ftps_pool_free(struct ftps_pool *p)
 unsigned ftps_pool_cap(const struct ftps_pool *p)
 {
 	return p->cap;
+}
+
+void ftps_pool_set_reclaim(struct ftps_pool *p, int (*fn)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&p->mu);
+	p->reclaim = fn;
+	p->reclaim_arg = arg;
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* ---- the line (mu held) ---- */
+
+static void line_join(struct ftps_pool *p, struct waiter *w)
+{
+	w->next = NULL;
+	if (p->wq_tail)
+		p->wq_tail->next = w;
+	else
+		p->wq_head = w;
+	p->wq_tail = w;
+}
+
+static void line_leave(struct ftps_pool *p, struct waiter *w)
+{
+	struct waiter **pp = &p->wq_head, *prev = NULL;
+
+	while (*pp && *pp != w) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	if (!*pp)
+		return;
+	*pp = w->next;
+	if (p->wq_tail == w)
+		p->wq_tail = prev;
+	/* The next in line may be served now. */
+	pthread_cond_broadcast(&p->cv);
+}
+
+/* w is the oldest request of its kind. */
+static int first_in_line(const struct ftps_pool *p, const struct waiter *w)
+{
+	for (const struct waiter *it = p->wq_head; it; it = it->next) {
+		if (it == w)
+			return 1;
+		if (it->use == w->use)
+			return 0;
+	}
+	return 1;
 }
 
 /* An idle connection the server has closed or is closing shows as
@@ -147,26 +214,23 @@ ftps_err ftps_pool_get(struct ftps_pool *p, enum ftps_use use, struct ftps_conn 
 ftps_err ftps_pool_get_wait(struct ftps_pool *p, enum ftps_use use, int tmo,
                             struct ftps_conn **out, struct ftps_status *st)
 {
-	struct timespec until;
+	int64_t deadline = ftps_now_ms() + tmo, next_reclaim = 0;
+	struct waiter me = { NULL, use };
 	ftps_err e = FTPS_OK;
 
 	*out = NULL;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += tmo / 1000;
-	until.tv_nsec += (long)(tmo % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&p->mu);
+	line_join(p, &me);
 	for (;;) {
-		int may = use == FTPS_USE_SHORT || p->xfer_out < xfer_limit(p);
+		int may = first_in_line(p, &me) &&
+		          (use == FTPS_USE_SHORT || p->xfer_out < xfer_limit(p));
 
 		if (may) {
 			struct ftps_conn *c = take_idle(p, use);
 			if (c) {
 				if (use == FTPS_USE_XFER)
 					mark_xfer(p, c, 1);
+				line_leave(p, &me);
 				pthread_mutex_unlock(&p->mu);
 				*out = c;
 				return FTPS_OK;
@@ -184,6 +248,7 @@ ftps_err ftps_pool_get_wait(struct ftps_pool *p, enum ftps_use use, int tmo,
 				if (e == FTPS_OK) {
 					if (use == FTPS_USE_XFER)
 						mark_xfer(p, nc, 1);
+					line_leave(p, &me);
 					pthread_mutex_unlock(&p->mu);
 					*out = nc;
 					return FTPS_OK;
@@ -197,14 +262,39 @@ ftps_err ftps_pool_get_wait(struct ftps_pool *p, enum ftps_use use, int tmo,
 				continue;   /* wait for one of those */
 			}
 		}
-		int rc = pthread_cond_timedwait(&p->cv, &p->mu, &until);
-		if (rc == ETIMEDOUT) {
+		int64_t now = ftps_now_ms();
+		if (now >= deadline) {
 			e = ftps_fail(st, FTPS_E_TIMEOUT, 0,
 			              "all %u connections to the server stayed busy for %.1f s",
 			              p->open, tmo / 1000.0);
 			break;
 		}
+		/* Transfers waiting at the head of the line: ask for an idle one. */
+		if (use == FTPS_USE_XFER && p->reclaim && first_in_line(p, &me) &&
+		    p->xfer_out >= xfer_limit(p) && now >= next_reclaim) {
+			int (*fn)(void *) = p->reclaim;
+			void *arg = p->reclaim_arg;
+			next_reclaim = now + RECLAIM_EVERY_MS;
+			pthread_mutex_unlock(&p->mu);
+			int freed = fn(arg);
+			pthread_mutex_lock(&p->mu);
+			if (freed)
+				continue;
+		}
+		int64_t until_ms = p->reclaim && use == FTPS_USE_XFER && next_reclaim < deadline
+		                   ? next_reclaim : deadline;
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		int64_t wait_ms = until_ms - now < 1 ? 1 : until_ms - now;
+		until.tv_sec += (time_t)(wait_ms / 1000);
+		until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&p->cv, &p->mu, &until);
 	}
+	line_leave(p, &me);
 	pthread_mutex_unlock(&p->mu);
 	return e;
 }
@@ -227,7 +317,7 @@ void ftps_pool_put(struct ftps_pool *p, struct ftps_conn *c, ftps_err last)
 		return;
 	}
 	p->idle[p->nidle++] = c;
-	pthread_cond_signal(&p->cv);
+	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -271,7 +361,7 @@ void ftps_pool_housekeep(struct ftps_pool *p, int keepalive_s, int idle_close_s)
 		}
 		pthread_mutex_lock(&p->mu);
 		p->idle[p->nidle++] = c;
-		pthread_cond_signal(&p->cv);
+		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
 	}
 }

@@ -52,17 +52,37 @@ static void sessions_drop_first(struct ftps_sessions *s)
 	memmove(&s->sess[0], &s->sess[1], (s->n - 1) * sizeof(s->sess[0]));
 	memmove(&s->got_ms[0], &s->got_ms[1], (s->n - 1) * sizeof(s->got_ms[0]));
 	memmove(&s->used[0], &s->used[1], (s->n - 1) * sizeof(s->used[0]));
+	memmove(&s->from[0], &s->from[1], (s->n - 1) * sizeof(s->from[0]));
 	s->n--;
 }
 
+void ftps_sessions_forget_from(struct ftps_sessions *s, const SSL *ssl)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < s->n; i++) {
+		if (s->from[i] == ssl) {
+			SSL_SESSION_free(s->sess[i]);
+			continue;
+		}
+		s->sess[k] = s->sess[i];
+		s->got_ms[k] = s->got_ms[i];
+		s->used[k] = s->used[i];
+		s->from[k] = s->from[i];
+		k++;
+	}
+	s->n = k;
+}
+
 /* Takes the caller's reference to sess. */
-static void sessions_add(struct ftps_sessions *s, SSL_SESSION *sess)
+static void sessions_add(struct ftps_sessions *s, SSL_SESSION *sess, const SSL *from)
 {
 	if (s->n == FTPS_SESSION_SLOTS)
 		sessions_drop_first(s);
 	s->sess[s->n] = sess;
 	s->got_ms[s->n] = ftps_now_ms();
 	s->used[s->n] = 0;
+	s->from[s->n] = from;
 	s->n++;
 	s->received++;
 }
@@ -83,7 +103,7 @@ SSL_SESSION *ftps_sessions_pick(struct ftps_sessions *s)
 		SSL_SESSION *copy = SSL_SESSION_dup(s->sess[s->n - 1]);
 		if (copy) {
 			int64_t got = s->got_ms[s->n - 1];
-			sessions_add(s, copy);
+			sessions_add(s, copy, NULL);
 			s->received--;
 			s->got_ms[s->n - 1] = got;
 			s->used[s->n - 1] = 1;
@@ -132,7 +152,7 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
 	}
 	if (!store)
 		return 0;
-	sessions_add(store, sess);
+	sessions_add(store, sess, where[0] == 'd' ? ssl : NULL);
 	ftps_debug("TLS session %u received on a %s connection (lifetime %ld s)",
 	           store->received, where, session_lifetime(sess));
 	return 1;           /* we keep the reference */
@@ -161,9 +181,11 @@ ftps_err ftps_tls_new(const struct ftps_config *cfg, struct ftps_tls **out,
 	SSL_CTX_set_min_proto_version(t->ctx, cfg->tls_min ? cfg->tls_min : TLS1_2_VERSION);
 	if (cfg->tls_max)
 		SSL_CTX_set_max_proto_version(t->ctx, cfg->tls_max);
-	/* Servers that never send close_notify on data connections are common;
-	 * the 226 reply and the size check tell us a transfer is complete. */
-	SSL_CTX_set_options(t->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	/* An end of stream without close_notify is reported as such (see
+	 * ftps_tls_read), not taken for a clean end: it is how a cut transfer
+	 * looks when a middlebox closes the connection. Renegotiation (TLS 1.2)
+	 * is refused: nothing in FTPS needs it. */
+	SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_mode(t->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 	                         SSL_MODE_ENABLE_PARTIAL_WRITE);
 	/* Client sessions go to our callback only: no shared internal cache. */
@@ -217,13 +239,16 @@ SSL *ftps_tls_new_ssl(struct ftps_tls *t, int fd, const char *host,
 		SSL_free(ssl);
 		return NULL;
 	}
-	if (!is_ip_literal(host))
-		SSL_set_tlsext_host_name(ssl, host);
-	/* Host name (or IP) checking is folded into the verify result. */
-	if (is_ip_literal(host))
-		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
-	else
-		SSL_set1_host(ssl, host);
+	/* Host name (or IP) checking is folded into the verify result; a
+	 * name OpenSSL cannot take would leave it unchecked, so that fails. */
+	if (is_ip_literal(host) ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) != 1
+	                        : SSL_set_tlsext_host_name(ssl, host) != 1 ||
+	                          SSL_set1_host(ssl, host) != 1) {
+		ftps_fail(st, FTPS_E_CERT, 0, "cannot check the certificate against the host name "
+		          "'%s': %s", host, ftps_tls_errstr(eb, sizeof(eb)));
+		SSL_free(ssl);
+		return NULL;
+	}
 	SSL_set_ex_data(ssl, is_data ? data_index : store_index, store);
 	if (resume) {
 		/* Offer a copy: a TLS 1.3 resumption overwrites secrets in the
@@ -428,10 +453,16 @@ ftps_err ftps_tls_read(SSL *ssl, int fd, void *buf, size_t len, size_t *got,
 				*eof_clean = 1;
 			return FTPS_OK;
 		}
-		/* With SSL_OP_IGNORE_UNEXPECTED_EOF a bare TCP close reads as
-		 * ZERO_RETURN too; a SYSCALL error with errno 0 is also an EOF. */
-		if (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0)
+		/* A bare TCP close without close_notify: an end of stream, but
+		 * not a clean one (the caller decides what it means). OpenSSL 3
+		 * reports it as an SSL error of its own; older ones as a SYSCALL
+		 * error with errno 0. */
+		if ((err == SSL_ERROR_SSL &&
+		     ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) ||
+		    (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0)) {
+			ERR_clear_error();
 			return FTPS_OK;
+		}
 		e = wait_for(ssl, fd, rc, deadline, "reading", st);
 		if (e != FTPS_OK)
 			return e;

@@ -23,6 +23,9 @@
 struct ftps_tls {
 	SSL_CTX *ctx;
 	const struct ftps_config *cfg;
+	/* Learnt: the server ends data connections with close_notify. From
+	 * then on, one that ends without it was cut short (xfer.c). */
+	_Atomic int data_close_notify;
 };
 
 #define FTPS_SESSION_SLOTS 4
@@ -33,6 +36,7 @@ struct ftps_sessions {
 	SSL_SESSION *sess[FTPS_SESSION_SLOTS];
 	int64_t got_ms[FTPS_SESSION_SLOTS];   /* monotonic time of arrival */
 	int used[FTPS_SESSION_SLOTS];         /* handed to a data connection */
+	const SSL *from[FTPS_SESSION_SLOTS];  /* the data connection it came on, or NULL */
 	unsigned n;
 	unsigned received;                     /* sessions seen in total */
 };
@@ -42,6 +46,9 @@ void ftps_sessions_clear(struct ftps_sessions *s);
  * the freshest (servers with stateless tickets accept a reuse). Marks it
  * used. NULL when there is none. The store keeps its reference. */
 SSL_SESSION *ftps_sessions_pick(struct ftps_sessions *s);
+/* A data connection ended uncleanly (cut, reset): the server may have
+ * dropped the sessions it issued on it, so they are not offered again. */
+void ftps_sessions_forget_from(struct ftps_sessions *s, const SSL *ssl);
 /* Age of the freshest session relative to its lifetime, 0..1+ (0 if none). */
 double ftps_sessions_age_ratio(const struct ftps_sessions *s);
 

@@ -34,6 +34,8 @@ struct ftps_xfer {
 	SSL *ssl;
 	int upload;
 	int eof;
+	int eof_clean;          /* the stream ended with TLS close_notify */
+	int eof_reset;          /* the stream ended with a reset */
 	int final_read;         /* the transfer's final reply is already consumed */
 	enum ftps_ctx ctx;
 	uint64_t bytes;
@@ -88,9 +90,13 @@ static ftps_err passive_target(struct ftps_conn *c, struct sockaddr_storage *to,
 	if (memcmp(&peer4->sin_addr, ip, 4) != 0) {
 		char a[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, ip, a, sizeof(a));
-		if (c->cfg->use_pasv_addr) {
+		if (c->cfg->use_pasv_addr &&
+		    ftps_ipv4_scope(ip) == ftps_ipv4_scope((const uint8_t *)&peer4->sin_addr)) {
 			memcpy(&peer4->sin_addr, ip, 4);
 			ftps_debug("PASV: connecting to %s as the reply says (-o pasv_addr)", a);
+		} else if (c->cfg->use_pasv_addr) {
+			ftps_warn("PASV reply names %s, outside the control connection's network: "
+			          "connecting to the control connection's address instead", a);
 		} else {
 			ftps_debug("PASV reply names %s; connecting to the control connection's "
 			           "address instead (-o pasv_addr to use the reply's)", a);
@@ -358,12 +364,18 @@ ftps_err ftps_xfer_read(struct ftps_xfer *x, void *buf, size_t len, size_t *got,
 	if (x->eof || len == 0)
 		return FTPS_OK;
 	if (x->ssl) {
-		e = ftps_tls_read(x->ssl, x->fd, buf, len, got, NULL, deadline, st);
-		if (e == FTPS_E_CONN)   /* a reset: the final reply tells the truth */
-			e = FTPS_OK, *got = 0;
+		int clean = 0;
+		e = ftps_tls_read(x->ssl, x->fd, buf, len, got, &clean, deadline, st);
+		if (e == FTPS_E_CONN) {  /* a reset: see check_stream_end */
+			e = FTPS_OK;
+			*got = 0;
+			x->eof_reset = 1;
+		}
 		if (e != FTPS_OK)
 			return e == FTPS_E_TIMEOUT ? ftps_fail(st, e, 0, "%s: no data for %d s", x->what,
 			                                       conn_timeout(x->c) / 1000) : e;
+		if (*got == 0)
+			x->eof_clean = clean;
 	} else {
 		for (;;) {
 			ssize_t n = recv(x->fd, buf, len, 0);
@@ -373,8 +385,10 @@ ftps_err ftps_xfer_read(struct ftps_xfer *x, void *buf, size_t len, size_t *got,
 			}
 			if (errno == EINTR)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				break;   /* reset: EOF; the final reply decides */
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				x->eof_reset = 1;   /* see check_stream_end */
+				break;
+			}
 			int w = ftps_sock_wait(x->fd, POLLIN, deadline);
 			if (w == 0)
 				return ftps_fail(st, FTPS_E_TIMEOUT, 0, "%s: no data for %d s", x->what,
@@ -457,6 +471,41 @@ static ftps_err read_transfer_reply(struct ftps_xfer *x, struct ftps_status *st)
 	return conn_reply_err(r, x->ctx, x->what, st);
 }
 
+/* A download or listing ended and the server said 226: did all of it
+ * arrive? A server's 226 only says that it sent everything, not that we
+ * got it: a middlebox that cuts the data connection with a clean TCP close
+ * makes a short stream look complete. So:
+ *  - a reset is a cut;
+ *  - an end with close_notify is complete, and teaches us that this server
+ *    sends close_notify;
+ *  - an end without close_notify is a cut when the server has sent
+ *    close_notify before (some servers never send it: there the size
+ *    checks of the callers are what is left). */
+static ftps_err check_stream_end(struct ftps_xfer *x, struct ftps_status *st)
+{
+	struct ftps_tls *t = x->c->tls;
+
+	if (x->eof_reset)
+		return ftps_fail(st, FTPS_E_RETRY, 0, "%s: the data connection was reset after "
+		                 "%llu bytes: the transfer may be cut short", x->what,
+		                 (unsigned long long)x->bytes);
+	if (!x->ssl)
+		return FTPS_OK;
+	if (x->eof_clean) {
+		if (t && !t->data_close_notify) {
+			t->data_close_notify = 1;
+			ftps_debug("the server ends data connections with TLS close_notify: one "
+			           "that ends without it will be taken for a cut");
+		}
+		return FTPS_OK;
+	}
+	if (t && t->data_close_notify)
+		return ftps_fail(st, FTPS_E_RETRY, 0, "%s: the data connection ended without TLS "
+		                 "close_notify after %llu bytes: the transfer was cut short",
+		                 x->what, (unsigned long long)x->bytes);
+	return FTPS_OK;
+}
+
 ftps_err ftps_xfer_finish(struct ftps_xfer *x, struct ftps_status *st)
 {
 	struct ftps_conn *c = x->c;
@@ -464,6 +513,16 @@ ftps_err ftps_xfer_finish(struct ftps_xfer *x, struct ftps_status *st)
 
 	if (!x->upload && !x->eof)
 		return ftps_xfer_abort(x, st);
+	if (!x->upload && (e = check_stream_end(x, st)) != FTPS_OK) {
+		if (x->ssl)
+			ftps_sessions_forget_from(&c->sessions, x->ssl);
+		/* Cut short: the server may still be sending into the cut, or
+		 * waiting for our side to close. Its final reply is settled as
+		 * after a cancel (bounded; the connection closed if it cannot
+		 * be brought back in step), not waited for a whole timeout. */
+		ftps_xfer_abort(x, NULL);
+		return e;
+	}
 	if (x->upload) {
 		if (x->ssl)
 			e = ftps_tls_close(x->ssl, x->fd, ftps_deadline(conn_timeout(c)), st);

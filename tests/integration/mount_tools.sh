@@ -224,7 +224,7 @@ timed() {
 
 check_server() {
 	local mnt=$work/mnt-$TB_NAME t0=$SECONDS
-	mkdir -p "$work/spool-$TB_NAME"
+	mkdir -p -m 700 "$work/spool-$TB_NAME"
 	if ! it_mount "$mnt" -o spool_dir="$work/spool-$TB_NAME"; then
 		it_fail "$TB_NAME: mount"
 		return

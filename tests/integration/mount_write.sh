@@ -518,7 +518,7 @@ failing_rename() {
 # Each server: mount, run everything, unmount.
 check_server() {
 	local mnt=$work/mnt-$TB_NAME t0
-	mkdir -p "$work/spool-$TB_NAME" "$work/local/$TB_NAME" || return 1
+	mkdir -p -m 700 "$work/spool-$TB_NAME" && mkdir -p "$work/local/$TB_NAME" || return 1
 	if ! it_mount "$mnt" -o spool_dir="$work/spool-$TB_NAME"; then
 		it_fail "$TB_NAME: mount"
 		return

@@ -274,6 +274,27 @@ START_TEST(roundtrip_port_pasv)
 }
 END_TEST
 
+/* Scopes for -o pasv_addr: a reply may only move us within the control
+ * connection's kind of network. */
+START_TEST(ipv4_scopes)
+{
+	static const struct { uint8_t ip[4]; enum ftps_scope sc; } t[] = {
+		{ { 127, 0, 0, 1 }, FTPS_SCOPE_LOOPBACK }, { { 127, 255, 1, 2 }, FTPS_SCOPE_LOOPBACK },
+		{ { 169, 254, 3, 4 }, FTPS_SCOPE_LINK }, { { 169, 253, 3, 4 }, FTPS_SCOPE_GLOBAL },
+		{ { 10, 1, 2, 3 }, FTPS_SCOPE_PRIVATE }, { { 172, 16, 0, 1 }, FTPS_SCOPE_PRIVATE },
+		{ { 172, 31, 255, 1 }, FTPS_SCOPE_PRIVATE }, { { 172, 32, 0, 1 }, FTPS_SCOPE_GLOBAL },
+		{ { 172, 15, 0, 1 }, FTPS_SCOPE_GLOBAL }, { { 192, 168, 9, 9 }, FTPS_SCOPE_PRIVATE },
+		{ { 192, 169, 9, 9 }, FTPS_SCOPE_GLOBAL }, { { 100, 64, 0, 1 }, FTPS_SCOPE_SHARED },
+		{ { 100, 127, 0, 1 }, FTPS_SCOPE_SHARED }, { { 100, 128, 0, 1 }, FTPS_SCOPE_GLOBAL },
+		{ { 8, 8, 8, 8 }, FTPS_SCOPE_GLOBAL }, { { 203, 0, 113, 5 }, FTPS_SCOPE_GLOBAL },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_msg(ftps_ipv4_scope(t[i].ip) == t[i].sc, "%u.%u.%u.%u", t[i].ip[0],
+		              t[i].ip[1], t[i].ip[2], t[i].ip[3]);
+}
+END_TEST
+
 static Suite *addr_suite(void)
 {
 	Suite *s = suite_create("addr");
@@ -290,6 +311,7 @@ static Suite *addr_suite(void)
 	tcase_add_test(tc, format_v6);
 	tcase_add_test(tc, format_other_family);
 	tcase_add_test(tc, roundtrip_port_pasv);
+	tcase_add_test(tc, ipv4_scopes);
 	suite_add_tcase(s, tc);
 	return s;
 }

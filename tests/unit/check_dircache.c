@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dircache.h"
+#include "mtcache.h"
 
 /* ---- helpers ---- */
 
@@ -939,6 +940,76 @@ START_TEST(threads_smoke)
 }
 END_TEST
 
+/* Names of every length from 0 to 4096 bytes, through every way into both
+ * caches: a name over FTPS_MAX_NAME bytes is refused everywhere (it once
+ * overflowed struct ftps_entry.name when read back), a name that fits
+ * comes back exactly, and the caches stay consistent. */
+START_TEST(names_of_every_length)
+{
+	struct ftps_dircache *dc = ftps_dircache_new(60, 0);
+	struct ftps_mtcache *mc = ftps_mtcache_new(0);
+	static char path[8192], path2[8192];
+	struct ftps_entry e, got;
+	double now = 100;
+
+	ck_assert_ptr_nonnull(dc);
+	ck_assert_ptr_nonnull(mc);
+	put(dc, "/d", (const char *const[]){ "x", NULL }, now);
+	for (size_t n = 0; n <= 4096; n++) {
+		int fits = n >= 1 && n <= FTPS_MAX_NAME;
+		int rc;
+
+		memcpy(path, "/d/", 3);
+		memset(path + 3, 'm', n);
+		path[3 + n] = '\0';
+		memcpy(path2, path, n + 4);
+		path2[1] = 'e';
+		e = mkfile("ignored", n);
+
+		rc = ftps_dircache_upsert(dc, path, &e, now);
+		ck_assert_msg(fits ? rc == 0 : rc == -1, "upsert of a %zu-byte name: %d", n, rc);
+		memset(&got, 0x55, sizeof(got));
+		rc = (int)ftps_dircache_lookup(dc, path, now, &got);
+		if (fits) {
+			ck_assert_int_eq(rc, FTPS_DC_HIT);
+			ck_assert_uint_eq(strlen(got.name), n);
+			ck_assert(memcmp(got.name, path + 3, n) == 0);
+			ck_assert_uint_eq(got.size, n);
+			ftps_entry_clear(&got);
+		} else {
+			ck_assert_int_ne(rc, FTPS_DC_HIT);
+		}
+		rc = ftps_dircache_rename(dc, path, path2, now);
+		ck_assert_msg(fits ? rc == 0 : rc == -1, "rename of a %zu-byte name: %d", n, rc);
+		if (fits) {
+			ck_assert_int_eq(ftps_dircache_lookup(dc, path2, now, &got), FTPS_DC_HIT);
+			ck_assert_uint_eq(strlen(got.name), n);
+			ftps_entry_clear(&got);
+		}
+		ck_assert_int_eq(ftps_dircache_forget(dc, path2, now), (fits ? 0 : -1));
+		ck_assert_int_eq(ftps_dircache_remove(dc, path2, now), (fits ? 0 : -1));
+		ck_assert_int_eq(ftps_dircache_remove(dc, path, now), (fits ? 0 : -1));
+
+		/* A listing may not hold it either. */
+		struct ftps_dc_listing *l = ftps_dc_listing_new();
+		memset(e.name, 0, sizeof(e.name));
+		memcpy(e.name, path + 3, n < FTPS_MAX_NAME ? n : FTPS_MAX_NAME);
+		rc = ftps_dc_listing_add(l, &e);
+		ck_assert_int_eq(rc, (n >= 1 ? 0 : -1));
+		ftps_dc_listing_free(l);
+
+		/* The exact-time cache takes the same keys. */
+		rc = ftps_mtcache_seed(mc, path, n, 1700000000);
+		ck_assert_msg(fits ? rc == 0 : rc == -1, "mtcache seed of a %zu-byte name: %d", n, rc);
+		ftps_mtcache_rename(mc, path, path2, 0);
+		ftps_mtcache_remove(mc, path2, 0);
+	}
+	ck_assert_int_eq(ftps_dircache_check(dc), 0);
+	ftps_mtcache_free(mc);
+	ftps_dircache_free(dc);
+}
+END_TEST
+
 static Suite *dircache_suite(void)
 {
 	Suite *s = suite_create("dircache");
@@ -971,6 +1042,7 @@ static Suite *dircache_suite(void)
 	tcase_add_test(tc, listing_builder);
 	tcase_add_test(tc, clock_moves);
 	tcase_add_test(tc, threads_smoke);
+	tcase_add_test(tc, names_of_every_length);
 	suite_add_tcase(s, tc);
 	return s;
 }

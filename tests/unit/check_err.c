@@ -45,12 +45,12 @@ START_TEST(errnos)
 		{ FTPS_E_NOSPC, ENOSPC }, { FTPS_E_INVAL, EINVAL },
 		{ FTPS_E_NOTSUP, ENOTSUP }, { FTPS_E_TIMEOUT, ETIMEDOUT },
 		{ FTPS_E_CONN, EIO }, { FTPS_E_RETRY, EIO },
-		{ FTPS_E_PROTO, EPROTO }, { FTPS_E_TLS, EPROTO },
+		{ FTPS_E_PROTO, EIO }, { FTPS_E_TLS, EIO },
 		{ FTPS_E_CERT, EACCES }, { FTPS_E_AUTH, EACCES },
 		{ FTPS_E_TOOMANY, EBUSY }, { FTPS_E_RESOLVE, EHOSTUNREACH },
-		{ FTPS_E_REFUSED, ECONNREFUSED }, { FTPS_E_MODE, EPROTO },
+		{ FTPS_E_REFUSED, EIO }, { FTPS_E_MODE, EIO },
 		{ FTPS_E_NOMEM, ENOMEM }, { FTPS_E_IO, EIO },
-		{ FTPS_E_CANCELED, ECANCELED },
+		{ FTPS_E_CANCELED, ECANCELED }, { FTPS_E_XDEV, EXDEV },
 	};
 
 	ck_assert_uint_eq(sizeof t / sizeof t[0], FTPS_E_MAX);
@@ -62,6 +62,48 @@ START_TEST(errnos)
 		ck_assert_int_gt(ftps_err_errno((ftps_err)i), 0);
 	ck_assert_int_eq(ftps_err_errno(FTPS_E_MAX), EIO);
 	ck_assert_int_eq(ftps_err_errno((ftps_err)-5), EIO);
+	/* No protocol or socket errno reaches a program reading a file. */
+	for (int i = 1; i < FTPS_E_MAX; i++) {
+		int no = ftps_err_errno((ftps_err)i);
+		ck_assert_msg(no != EPROTO && no != ECONNREFUSED && no != ECONNRESET &&
+		              no != EAGAIN, "%s -> %d", ftps_strerror((ftps_err)i), no);
+	}
+}
+END_TEST
+
+/* The one policy for retries: every code has a class, and only the
+ * network's failures are worth another try. */
+START_TEST(error_classes)
+{
+	static const struct { ftps_err e; enum ftps_class c; } t[] = {
+		{ FTPS_OK, FTPS_CLASS_OK },
+		{ FTPS_E_NOENT, FTPS_CLASS_REFUSED }, { FTPS_E_ACCES, FTPS_CLASS_REFUSED },
+		{ FTPS_E_EXIST, FTPS_CLASS_REFUSED }, { FTPS_E_NOTEMPTY, FTPS_CLASS_REFUSED },
+		{ FTPS_E_NOTDIR, FTPS_CLASS_REFUSED }, { FTPS_E_ISDIR, FTPS_CLASS_REFUSED },
+		{ FTPS_E_NOSPC, FTPS_CLASS_REFUSED }, { FTPS_E_INVAL, FTPS_CLASS_REFUSED },
+		{ FTPS_E_NOTSUP, FTPS_CLASS_REFUSED }, { FTPS_E_TIMEOUT, FTPS_CLASS_LOST },
+		{ FTPS_E_CONN, FTPS_CLASS_LOST }, { FTPS_E_RETRY, FTPS_CLASS_TRANSIENT },
+		{ FTPS_E_PROTO, FTPS_CLASS_LOST }, { FTPS_E_TLS, FTPS_CLASS_LOST },
+		{ FTPS_E_CERT, FTPS_CLASS_REFUSED }, { FTPS_E_AUTH, FTPS_CLASS_REFUSED },
+		{ FTPS_E_TOOMANY, FTPS_CLASS_DOWN }, { FTPS_E_RESOLVE, FTPS_CLASS_DOWN },
+		{ FTPS_E_REFUSED, FTPS_CLASS_DOWN }, { FTPS_E_MODE, FTPS_CLASS_REFUSED },
+		{ FTPS_E_NOMEM, FTPS_CLASS_LOCAL }, { FTPS_E_IO, FTPS_CLASS_REFUSED },
+		{ FTPS_E_CANCELED, FTPS_CLASS_LOCAL }, { FTPS_E_XDEV, FTPS_CLASS_REFUSED },
+	};
+
+	ck_assert_uint_eq(sizeof t / sizeof t[0], FTPS_E_MAX);
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		enum ftps_class c = ftps_err_class(t[i].e);
+		ck_assert_msg(c == t[i].c, "%s -> class %d, want %d", ftps_strerror(t[i].e), c, t[i].c);
+		ck_assert_int_eq(ftps_err_retryable(t[i].e),
+		                 c == FTPS_CLASS_TRANSIENT || c == FTPS_CLASS_LOST ||
+		                 c == FTPS_CLASS_DOWN);
+		/* a connection that must be closed is never "refused": the
+		 * caller would keep using a broken connection */
+		if (c == FTPS_CLASS_LOST)
+			ck_assert(ftps_err_conn_broken(t[i].e));
+	}
+	ck_assert_int_eq(ftps_err_class(FTPS_E_MAX), FTPS_CLASS_REFUSED);
 }
 END_TEST
 
@@ -402,7 +444,7 @@ START_TEST(conn_broken)
 	static const ftps_err fine[] = {
 		FTPS_OK, FTPS_E_NOENT, FTPS_E_ACCES, FTPS_E_EXIST, FTPS_E_NOTEMPTY,
 		FTPS_E_NOTDIR, FTPS_E_ISDIR, FTPS_E_NOSPC, FTPS_E_INVAL, FTPS_E_NOTSUP,
-		FTPS_E_RETRY, FTPS_E_IO, FTPS_E_CANCELED,
+		FTPS_E_RETRY, FTPS_E_IO, FTPS_E_CANCELED, FTPS_E_XDEV,
 	};
 
 	ck_assert_uint_eq(sizeof broken / sizeof broken[0] + sizeof fine / sizeof fine[0],
@@ -682,6 +724,7 @@ static Suite *err_suite(void)
 
 	tcase_add_test(codes, strings);
 	tcase_add_test(codes, errnos);
+	tcase_add_test(codes, error_classes);
 	tcase_add_test(codes, fail);
 	tcase_add_test(codes, conn_broken);
 	suite_add_tcase(s, codes);

@@ -252,6 +252,39 @@ START_TEST(fuse_options_pass_through)
 	ck_assert(has_arg(&p, "/mnt/x"));
 	ck_assert_uint_eq(p.o.max_conns, 2);
 	done(&p);
+
+	/* allow_other alone brings default_permissions: with every user let
+	 * in, the kernel must check the modes */
+	PARSE(&p, "-o", "allow_other", URL, "/mnt/x");
+	ok(&p);
+	ck_assert(arg_contains(&p, "allow_other"));
+	ck_assert(arg_contains(&p, "default_permissions"));
+	done(&p);
+	PARSE(&p, URL, "/mnt/x");
+	ok(&p);
+	ck_assert(!arg_contains(&p, "default_permissions"));
+	done(&p);
+}
+END_TEST
+
+/* A password as an option is refused without being quoted back. */
+START_TEST(password_option_refused)
+{
+	static const char *const forms[] = { "password=Sekrit1", "pass=Sekrit1", "passwd=Sekrit1",
+	                                     "pw=Sekrit1", "PASSWORD=Sekrit1" };
+	struct parsed p;
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		PARSE(&p, "-o", forms[i], URL, "/mnt/x");
+		ck_assert_int_eq(p.rc, -1);
+		ck_assert(strstr(p.err, "command line") != NULL);
+		ck_assert(strstr(p.err, "Sekrit1") == NULL);
+		done(&p);
+	}
+	/* password_stdin is not a password */
+	PARSE(&p, "-o", "password_stdin", URL, "/mnt/x");
+	ok(&p);
+	done(&p);
 }
 END_TEST
 
@@ -1008,13 +1041,19 @@ START_TEST(password_netrc)
 	ck_assert_str_eq(p.o.password, "dpw");
 	done(&p);
 
-	/* a netrc readable by others still works (with a warning) */
+	/* a password in a netrc readable by others is refused (as ftp(1)
+	 * does), and so is one group members can read */
 	chmod(path, 0644);
-	ftps_log_set_level(FTPS_LOG_ERROR);
 	PARSE(&p, "-o", opt, "-o", "user=bob", URL, "/m");
-	ck_assert_int_eq(get_pw(&p), 0);
-	ck_assert_str_eq(p.o.password, "bobpw");
+	ck_assert_int_eq(get_pw(&p), -1);
+	ck_assert(strstr(p.err, "readable by others") != NULL);
+	ck_assert_ptr_null(p.o.password);
 	done(&p);
+	chmod(path, 0640);
+	PARSE(&p, "-o", opt, "-o", "user=bob", URL, "/m");
+	ck_assert_int_eq(get_pw(&p), -1);
+	done(&p);
+	chmod(path, 0600);
 
 	/* password_stdin comes before netrc */
 	PARSE(&p, "-o", opt, "-o", "password_stdin", URL, "/m");
@@ -1238,6 +1277,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, later_value_wins);
 	tcase_add_test(tc, fuse_options_pass_through);
 	tcase_add_test(tc, fstab_noise);
+	tcase_add_test(tc, password_option_refused);
 	tcase_add_loop_test(tc, bad_value, 0, (int)(sizeof(bad_values) / sizeof(bad_values[0])));
 	tcase_add_test(tc, bad_value_message);
 	tcase_add_test(tc, fingerprint_forms);

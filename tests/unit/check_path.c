@@ -21,6 +21,7 @@ START_TEST(path_ok)
 	ck_assert_int_eq(ftps_path_ok("/a\n"), -1);
 	ck_assert_int_eq(ftps_path_ok("/a\r"), -1);
 	ck_assert_int_eq(ftps_path_ok("\n/a"), -1);
+	ck_assert_int_eq(ftps_path_ok("/a\xff\xff" "b"), -1);   /* Telnet IAC */
 }
 END_TEST
 
@@ -76,13 +77,23 @@ START_TEST(cache_keys)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_msg(!ftps_path_is_key(bad[i], &len), "took %s", bad[i]);
 	ck_assert(!ftps_path_is_key(NULL, &len));
-	big[0] = '/';
-	memset(big + 1, 'x', FTPS_MAX_PATH - 1);
+	/* Components of FTPS_MAX_NAME bytes, up to the path's bound. */
+	for (size_t i = 0; i < FTPS_MAX_PATH; i++)
+		big[i] = i % (FTPS_MAX_NAME + 1) == 0 ? '/' : 'x';
 	big[FTPS_MAX_PATH] = '\0';
 	ck_assert(!ftps_path_is_key(big, &len));      /* FTPS_MAX_PATH long: no room for NUL */
 	big[FTPS_MAX_PATH - 1] = '\0';
 	ck_assert(ftps_path_is_key(big, &len));
 	ck_assert_uint_eq(len, FTPS_MAX_PATH - 1);
+	/* A component one byte too long, or holding CR, LF or 0xFF. */
+	big[FTPS_MAX_NAME + 1] = 'x';
+	ck_assert(!ftps_path_is_key(big, &len));
+	ck_assert(ftps_path_is_key("/a/\xc3\xa9", &len));
+	ck_assert(!ftps_path_is_key("/a\rb", &len));
+	ck_assert(!ftps_path_is_key("/a/b\n", &len));
+	ck_assert(!ftps_path_is_key("/a/\xff", &len));
+	ck_assert(!ftps_path_is_key("/a/../b", &len));
+	ck_assert(!ftps_path_is_key("/./b", &len));
 
 	/* FNV-1a's published values; the length bounds what is hashed. */
 	ck_assert_uint_eq(ftps_path_hash("", 0), 0x811c9dc5u);

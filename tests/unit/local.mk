@@ -10,6 +10,7 @@ UNIT_TESTS = \
 	tests/unit/check_err \
 	tests/unit/check_dircache \
 	tests/unit/check_mtcache \
+	tests/unit/check_retry \
 	tests/unit/check_options
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -45,6 +46,9 @@ tests_unit_check_dircache_LDADD = $(UNIT_LDADD)
 tests_unit_check_mtcache_SOURCES = tests/unit/check_mtcache.c
 tests_unit_check_mtcache_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_mtcache_LDADD = $(UNIT_LDADD)
+tests_unit_check_retry_SOURCES = tests/unit/check_retry.c
+tests_unit_check_retry_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_retry_LDADD = $(UNIT_LDADD)
 tests_unit_check_options_SOURCES = tests/unit/check_options.c fuse/options.c fuse/netrc.c
 tests_unit_check_options_CFLAGS = $(UNIT_CFLAGS) $(FUSE_CFLAGS) -I$(top_srcdir)/fuse
 tests_unit_check_options_LDADD = $(UNIT_LDADD) $(FUSE_LIBS)
