@@ -170,6 +170,74 @@ else
 	sed 's/^/    /' "$work/daemon.log"
 	check "huge-listing: refused cleanly" grep -q . "$work/daemon.log"
 fi
+# Text from the server reaches a terminal only made safe: no escape
+# sequence of the greeting, FEAT or a name survives --probe or the log.
+start_fake escapes
+out=$(echo secret | timeout 30 "$FTPSFS" --probe -o plaintext -o password_stdin -o timeout=3 \
+	"$url" 2>&1)
+check "escapes: --probe runs" grep -q "^greeting:" <<<"$out"
+check "escapes: --probe prints no ESC byte" bash -c "! printf '%s' \"\$1\" | grep -q \$'\\x1b'" _ "$out"
+check "escapes: --probe prints no C1 control (CSI)" \
+	bash -c "! printf '%s' \"\$1\" | grep -q \$'\\xc2\\x9b'" _ "$out"
+if mount_fake -o loglevel=trace; then
+	ls "$mnt" >/dev/null 2>&1
+	check "escapes: the log holds no ESC byte" bash -c "! grep -q \$'\\x1b' '$work/daemon.log'"
+	umount_fake
+else
+	it_fail "escapes: mount failed"; sed 's/^/    /' "$work/daemon.log"
+fi
+
+# A listing that never ends, a line at a time within every read's
+# timeout: the listing as a whole has a deadline (4 timeouts).
+start_fake slow-listing
+if mount_fake -o dir_cache=0 -o timeout=1; then
+	t0=$(date +%s)
+	ls "$mnt/sub" >/dev/null 2>"$work/ls.err"
+	rc=$?
+	t1=$(date +%s)
+	check "slow-listing: ls fails ($rc) within 4 timeouts and a little ($((t1 - t0)) s)" \
+		test "$rc" -ne 0 -a $((t1 - t0)) -le 8
+	check "slow-listing: daemon alive" alive
+	umount_fake
+else
+	it_fail "slow-listing: mount failed"; sed 's/^/    /' "$work/daemon.log"
+fi
+
+# -o pasv_addr follows a PASV reply's address only within the control
+# connection's scope: 10.9.8.7 is not where a loopback server's data is.
+start_fake no-epsv
+if mount_fake -o pasv_addr; then
+	check "no-epsv: with -o pasv_addr, a PASV reply outside the control connection's scope is not followed" \
+		bash -c "[ \"\$(cat '$mnt/hello.txt')\" = 'hello, world' ]"
+	check "no-epsv: ... and the log says so" grep -q "outside the control connection's network" "$work/daemon.log"
+	umount_fake
+else
+	it_fail "no-epsv: mount failed"; sed 's/^/    /' "$work/daemon.log"
+fi
+
+# A file listed with 13 bytes whose RETR never stops: an edit's download
+# into the spool stops a margin past the listed size.
+start_fake huge-retr
+mkdir -p -m 700 "$work/spool"
+if mount_fake -o spool_dir="$work/spool"; then
+	python3 -c "
+import os, sys
+try:
+    fd = os.open(sys.argv[1], os.O_RDWR)
+    os.pwrite(fd, b'X', 3)
+    os.close(fd)
+    print('ok')
+except OSError as e:
+    print(e.errno)" "$mnt/hello.txt" >"$work/edit.out" 2>&1
+	check "huge-retr: an edit fails ($(cat "$work/edit.out"))" bash -c "! grep -qx ok '$work/edit.out'"
+	check "huge-retr: the log says the server sent more than it listed" \
+		grep -q "more than the 13 bytes it listed" "$work/daemon.log"
+	check "huge-retr: daemon alive" alive
+	umount_fake
+	check "huge-retr: nothing left in the spool" test -z "$(ls -A "$work/spool")"
+else
+	it_fail "huge-retr: mount failed"; sed 's/^/    /' "$work/daemon.log"
+fi
 stop_fake
 
 it_summary

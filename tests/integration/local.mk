@@ -12,11 +12,16 @@ INTEGRATION_TESTS = \
 	tests/integration/mount_tools.sh \
 	tests/integration/faults.sh \
 	tests/integration/hostile.sh \
+	tests/integration/safety.sh \
 	tests/integration/valgrind_session.sh
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh \
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/proxy.sh \
 	tests/tools/fakeftp.py \
 	tests/tools/faultproxy.py \
+	tests/tools/scriptftp.py \
+	tests/tools/fsxlite.py \
+	tests/tools/soakworker.py \
+	scripts/soak \
 	tests/testbed/testbed.sh \
 	tests/testbed/tb \
 	tests/testbed/ftps_probe.py \

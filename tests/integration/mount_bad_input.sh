@@ -118,6 +118,22 @@ option_checks() {
 	bad "a password in the URL" "password" "${o[@]}" \
 		"ftpes://$TB_USER:Sekrit-Pw-9@$TB_HOST:$TB_PORT/" "$mnt"
 	check "... and the password is not repeated" eval '! grep -q Sekrit-Pw-9 <<<"$out"'
+	bad "-o password=... (not an option)" "password.*command line" "${o[@]}" \
+		-o password=Sekrit-Pw-8 "$u" "$mnt"
+	check "... and the password is not repeated" eval '! grep -q Sekrit-Pw-8 <<<"$out"'
+	# The spool folder holds what is being written: ours alone.
+	mkdir -p "$work/spool-open" "$work/spool-real"
+	chmod 755 "$work/spool-open"
+	chmod 700 "$work/spool-real"
+	ln -sfn "$work/spool-real" "$work/spool-link"
+	bad "a spool folder open to others" "spool.*open to others.*chmod 700" "${o[@]}" \
+		-o "spool_dir=$work/spool-open" "$u" "$mnt"
+	bad "a spool folder that is a symlink" "spool.*symbolic link" "${o[@]}" \
+		-o "spool_dir=$work/spool-link" "$u" "$mnt"
+	mkdir -p -m 700 "$work/spool-theirs"
+	chown nobody "$work/spool-theirs"
+	bad "a spool folder owned by someone else" "spool.*belongs to uid" "${o[@]}" \
+		-o "spool_dir=$work/spool-theirs" "$u" "$mnt"
 	mkdir -p "$work/home"
 	HOME=$work/home bad "no password source (no stdin option, no ~/.netrc, no terminal)" \
 		"no password" -o "cafile=$TB_CAFILE" "$u" "$mnt"
@@ -195,6 +211,15 @@ server_checks() {
 	else
 		it_fail "$TB_NAME: mount"
 	fi
+	# allow_other opens the mount to every user, who all see the files as
+	# the mounting user's: the kernel must check the modes.
+	if it_mount "$mnt" -o allow_other; then
+		line=$(grep -F " $mnt " /proc/mounts)
+		check "allow_other brings default_permissions ($line)" grep -q default_permissions <<<"$line"
+		check "... unmount" it_umount "$mnt"
+	else
+		it_fail "$TB_NAME: mount"
+	fi
 	check "nothing left mounted" nothing_mounted
 
 	netrc_checks
@@ -266,6 +291,25 @@ netrc_checks() {
 	check "... nothing mounted" nothing_mounted
 	bad "-o netrc=FILE that does not exist" "netrc.*$work/none" \
 		-o "cafile=$TB_CAFILE" -o "netrc=$work/none" "$TB_URL" "$mnt"
+
+	# A password in a netrc others can read, or that someone else owns, is
+	# not used (as ftp(1) does).
+	printf 'machine %s login %s password %s\n' "$TB_HOST" "$TB_USER" "$TB_PASS" >"$n"
+	chmod 640 "$n"
+	out=$(setsid -w timeout 60 "$FTPSFS" -o "cafile=$TB_CAFILE" -o "netrc=$n" "$TB_URL" "$mnt" \
+		</dev/null 2>&1)
+	rc=$?
+	check "a netrc readable by others is refused: one line, exit $rc ($out)" \
+		eval '[ "$rc" -ne 0 ] && [ "$(grep -c . <<<"$out")" -eq 1 ] && grep -q "readable by others" <<<"$out"'
+	cp "$n" "$n.theirs"
+	chmod 600 "$n.theirs"
+	chown nobody "$n.theirs"
+	out=$(setsid -w timeout 60 "$FTPSFS" -o "cafile=$TB_CAFILE" -o "netrc=$n.theirs" "$TB_URL" \
+		"$mnt" </dev/null 2>&1)
+	rc=$?
+	check "a netrc owned by someone else is refused: one line, exit $rc ($out)" \
+		eval '[ "$rc" -ne 0 ] && [ "$(grep -c . <<<"$out")" -eq 1 ] && grep -q "not owned by you" <<<"$out"'
+	check "... nothing mounted" nothing_mounted
 }
 
 probe_checks() {

@@ -1,0 +1,747 @@
+#!/bin/bash
+# tests/integration/safety.sh - issue 10: nothing is destroyed that nobody
+# asked to destroy. Each case injects its situation and checks the server's
+# own disk ($TB_DATA or the scripted server's folder) byte for byte.
+#
+#   names    names over 255 bytes: ENAMETOOLONG from lookup, create, mkdir,
+#            rename and symlink (once a crash of the daemon), a server path
+#            over the limit with the remote root in front; symlink is EPERM;
+#            listxattr is an empty list
+#   modes    open(O_CREAT, 0) and mkdir(d, 0) keep mode 0000 on the server;
+#            a folder's time moves when entries come and go; ftruncate plus
+#            close moves the file's time at once; a folder renamed onto a
+#            non-empty one is ENOTEMPTY (vsftpd); truncate to a petabyte is
+#            EFBIG
+#   posix    open files: an unlinked file with unsaved writes uploads
+#            nothing; the name created again is a new file; a rename over an
+#            open file detaches the replaced one; a renamed open file's
+#            writes land under the new name
+#   rename   another client deleted the source: the target stays; the RNTO's
+#            reply lost (the fault proxy resets the connection after the
+#            server did it): found out, not repeated, nothing deleted
+#   scripted (tests/tools/scriptftp.py, a plain-FTP server over a real
+#            folder, with faults): a server that refuses rename-over, for
+#            mv and for uploads, with the connection lost at each step of the
+#            replace; a server that refuses renames across folders (EXDEV,
+#            both files intact); MLSD without sizes and without SIZE (a write
+#            at 0 never replaces the file with the written bytes); a RETR
+#            cut short with 226; a refused SITE CHMOD after MKD
+#   short    a data connection cut cleanly (FIN, no close_notify) after 1 MB
+#            while the server says 226: cat gets every byte; an edit's spool
+#            copy is never a short download
+#   readers  16 parallel readers, max_conns=2, 20 ms round trip: all right
+#   locks    while a file uploads (and while one is downloaded for an edit)
+#            through a slowed connection, stat, ls -l and open of other
+#            files answer at once (bound: 1 s; the measured maximum is shown)
+#   edit     fsxlite (random writes, truncates, reads, reopening every 20
+#            operations) while the proxy resets every connection once a
+#            second: no error reaches the program, the server's file is right
+#
+# Knobs: SAFETY_CASES (a subset), SAFETY_KEEP=1 (keep the work folder).
+# Exit 0 all passed, 1 a check failed, 77 cannot run here.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir/build}"
+# shellcheck source=tests/testbed/testbed.sh
+. "$top_srcdir/tests/testbed/testbed.sh"
+# shellcheck source=tests/integration/lib.sh
+. "$top_srcdir/tests/integration/lib.sh"
+
+export LC_ALL=C.UTF-8 TZ=UTC
+T="timeout 120"
+cases=${SAFETY_CASES:-"names modes posix rename scripted short readers locks edit"}
+MiB=$((1024 * 1024))
+t_start=$SECONDS
+
+if [ ! -x "$FTPSFS" ]; then
+	echo "SKIP: $FTPSFS is not built"
+	exit 77
+fi
+if [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null || ! command -v python3 >/dev/null; then
+	echo "SKIP: needs /dev/fuse, fusermount3 and python3"
+	exit 77
+fi
+mkdir -p "$top_builddir/tests/tmp" || exit 99
+work=$(mktemp -d "$top_builddir/tests/tmp/safety.XXXXXX") || exit 99
+# shellcheck source=tests/integration/proxy.sh
+. "$top_srcdir/tests/integration/proxy.sh"
+sftp_pid=
+# Every mount keeps its spool here: no other run's kept files show.
+mkdir -m 700 "$work/spool"
+export IT_MOUNT_OPTS="-o spool_dir=$work/spool"
+
+safety_cleanup() {
+	local m
+	for m in "${!it__pids[@]}"; do
+		it__cleanup "$m"
+	done
+	proxy_stop
+	sftp_stop
+	if [ -n "${SAFETY_KEEP:-}" ]; then
+		echo "safety: kept $work" >&2
+	else
+		rm -rf --one-file-system "$work"
+	fi
+}
+tb_at_exit safety_cleanup
+
+note() { echo "INFO: $*"; }
+sha() { sha256sum <"$1" | cut -d' ' -f1; }
+# same_file FILE OTHER: FILE exists and holds what OTHER holds (OTHER may be
+# a <(...) pipe)
+same_file() { [ -f "$1" ] && cmp -s "$1" "$2"; }
+no_temps() { [ -z "$(find "$1" -name '.*.ftpsfs-*' 2>/dev/null | head -1)" ]; }
+py() { $T python3 "$work/h.py" "$@"; }
+# gone NAME...: none of the names exist (on the server's disk)
+gone() { local f; for f; do [ ! -e "$f" ] || return 1; done; }
+
+# ---------------------------------------------------------------------------
+# The python side: exact system calls, errno names, timings.
+cat >"$work/h.py" <<'EOF'
+import errno, hashlib, os, random, sys, threading, time
+
+def ename(e):
+    return errno.errorcode.get(e.errno, str(e.errno))
+
+def gen(path, size, seed):
+    r = random.Random(seed)
+    with open(path, "wb") as f:
+        left = size
+        while left:
+            n = min(left, 1 << 20)
+            f.write(r.randbytes(n))
+            left -= n
+
+def try_(fn, *a):
+    try:
+        fn(*a)
+        return "ok"
+    except OSError as e:
+        return ename(e)
+
+def creat(path, mode, data):
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, mode)
+    try:
+        if data:
+            os.write(fd, data.encode())
+    finally:
+        os.close(fd)
+
+def pwrite_at(path, off, data):
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.pwrite(fd, data.encode(), off)
+    finally:
+        os.close(fd)
+
+def ftrunc(path, size):
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.ftruncate(fd, size)
+    finally:
+        os.close(fd)
+
+# latency DIR STOPFILE OTHER...: until STOPFILE exists, stat and open+read
+# the OTHER files and list DIR with stat of every entry (ls -l); print the
+# largest time one of them took, in ms, and the count.
+def latency(d, stop, others):
+    worst, n, what = 0.0, 0, ""
+    t_end = time.monotonic() + 120
+    while not os.path.exists(stop) and time.monotonic() < t_end:
+        for op in ("stat", "open", "ls"):
+            t = time.monotonic()
+            if op == "stat":
+                for o in others:
+                    os.stat(o)
+            elif op == "open":
+                for o in others:
+                    with open(o, "rb") as f:
+                        f.read(4096)
+            else:
+                for name in os.listdir(d):
+                    os.stat(os.path.join(d, name))
+            dt = (time.monotonic() - t) * 1000
+            n += 1
+            if dt > worst:
+                worst, what = dt, op
+        time.sleep(0.02)
+    print("%.0f %d %s" % (worst, n, what))
+
+cmd = sys.argv[1]
+a = sys.argv[2:]
+if cmd == "gen":
+    gen(a[0], int(a[1]), int(a[2]))
+elif cmd == "creat":
+    print(try_(creat, a[0], int(a[1], 8), a[2] if len(a) > 2 else ""))
+elif cmd == "mkdir":
+    print(try_(os.mkdir, a[0], int(a[1], 8)))
+elif cmd == "rename":
+    print(try_(os.rename, a[0], a[1]))
+elif cmd == "symlink":
+    print(try_(os.symlink, a[0], a[1]))
+elif cmd == "truncate":
+    print(try_(os.truncate, a[0], int(a[1])))
+elif cmd == "ftruncate":
+    print(try_(ftrunc, a[0], int(a[1])))
+elif cmd == "pwrite":
+    print(try_(pwrite_at, a[0], int(a[1]), a[2]))
+elif cmd == "stat":
+    print(try_(os.stat, a[0]))
+elif cmd == "listxattr":
+    try:
+        print("ok %d" % len(os.listxattr(a[0])))
+    except OSError as e:
+        print(ename(e))
+elif cmd == "mtime":
+    print(int(os.stat(a[0]).st_mtime))
+elif cmd == "mode":
+    print("%04o" % (os.stat(a[0]).st_mode & 0o7777))
+elif cmd == "latency":
+    latency(a[0], a[1], a[2:])
+elif cmd == "unlinked_read":
+    # write, unlink while open, read back through the descriptor
+    fd = os.open(a[0], os.O_CREAT | os.O_RDWR, 0o644)
+    os.write(fd, b"kept in the handle\n")
+    os.unlink(a[0])
+    st = os.fstat(fd)
+    got = os.pread(fd, 100, 0)
+    os.close(fd)
+    print("ok" if got == b"kept in the handle\n" and st.st_size == 19 else "bad %r %d" % (got, st.st_size))
+else:
+    raise SystemExit("unknown command " + cmd)
+EOF
+
+# ---------------------------------------------------------------------------
+# The scripted server (plain FTP over a real folder, faults on command)
+
+SFTP=$top_srcdir/tests/tools/scriptftp.py
+
+# sftp_start [scriptftp options...]: sets SFTP_URL, SFTP_ROOT, SFTP_CTL
+sftp_start() {
+	local i
+	sftp_stop
+	SFTP_ROOT=$work/sftp-root
+	rm -rf "$SFTP_ROOT" "$work/sftp.port" "$work/sftp.ctl"
+	mkdir -p "$SFTP_ROOT"
+	python3 "$SFTP" --root "$SFTP_ROOT" --port-file "$work/sftp.port" \
+		--control-port-file "$work/sftp.ctl" --log "$work/sftp.log" --parent $$ \
+		--lifetime 900 "$@" 2>>"$work/sftp.err" &
+	sftp_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$work/sftp.port" ] && break
+		kill -0 "$sftp_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -s "$work/sftp.port" ] || { cat "$work/sftp.err" >&2; return 1; }
+	SFTP_CTL=$(cat "$work/sftp.ctl")
+	SFTP_URL="ftp://tester@127.0.0.1:$(cat "$work/sftp.port")/"
+}
+
+sftp_stop() {
+	[ -n "$sftp_pid" ] || return 0
+	kill "$sftp_pid" 2>/dev/null
+	wait "$sftp_pid" 2>/dev/null
+	sftp_pid=
+}
+
+# sctl COMMAND...: one control command; true on "ok"
+sctl() {
+	local fd reply="err unreachable"
+	if exec {fd}<>"/dev/tcp/127.0.0.1/$SFTP_CTL"; then
+		printf '%s\n' "$*" >&"$fd"
+		IFS= read -r -t 60 reply <&"$fd" || reply="err no reply"
+		exec {fd}>&-
+	fi
+	printf 'scriptftp: %s -> %s\n' "$*" "$reply" >>"$work/sftp.cmds"
+	[[ $reply == ok* ]]
+}
+
+# smount MNT [options...]: mount the scripted server
+smount() {
+	local m=$1
+	shift
+	TB_NAME=scriptftp TB_PASS=secret TB_CAFILE=/dev/null TB_URL=$SFTP_URL \
+		it_mount "$m" -o plaintext -o timeout=5 "$@" 2>/dev/null
+}
+
+# ---------------------------------------------------------------------------
+# names
+
+case_names() {
+	local m=$work/mnames n255 n256 n400 deep i d r
+	it_mount "$m" -o dir_cache=5 || { check "names: mounted" false; return; }
+	mkdir -p "$m/nm"
+	n255=$(printf 'n%.0s' $(seq 255))
+	n256=$(printf 'n%.0s' $(seq 256))
+	n400=$(printf 'm%.0s' $(seq 400))
+	check "a 255-byte name is created" [ "$(py creat "$m/nm/$n255" 644 x)" = ok ]
+	check "... and is on the server" same_file "$TB_DATA/nm/$n255" <(printf x)
+	check "... and readdir shows it exactly" bash -c "ls '$m/nm' | grep -qx '$n255'"
+	for d in "$n256" "$n400"; do
+		r=$(py creat "$m/nm/$d" 644 x)
+		check "create of a ${#d}-byte name: ENAMETOOLONG ($r)" [ "$r" = ENAMETOOLONG ]
+		r=$(py stat "$m/nm/$d")
+		check "lookup of a ${#d}-byte name: ENAMETOOLONG ($r)" [ "$r" = ENAMETOOLONG ]
+		r=$(py mkdir "$m/nm/$d" 755)
+		check "mkdir of a ${#d}-byte name: ENAMETOOLONG ($r)" [ "$r" = ENAMETOOLONG ]
+		r=$(py rename "$m/nm/$n255" "$m/nm/$d")
+		check "rename to a ${#d}-byte name: ENAMETOOLONG ($r)" [ "$r" = ENAMETOOLONG ]
+		r=$(py symlink target "$m/nm/$d")
+		check "symlink of a ${#d}-byte name: ENAMETOOLONG ($r)" [ "$r" = ENAMETOOLONG ]
+	done
+	check "the daemon is alive and the folder lists" bash -c "ls '$m/nm' >/dev/null"
+	check "nothing of the long names reached the server" [ "$(ls "$TB_DATA/nm" | wc -l)" = 1 ]
+	r=$(py symlink target "$m/nm/ln")
+	check "symlink: EPERM, as the README says ($r)" [ "$r" = EPERM ]
+	r=$(py listxattr "$m/nm/$n255")
+	check "listxattr: an empty list ($r)" [ "$r" = "ok 0" ]
+	r=$(py creat "$m/nm/bad$(printf '\377')name" 644 x)
+	check "a name with byte 0xFF (Telnet IAC): EINVAL ($r)" [ "$r" = EINVAL ]
+	it_umount "$m" || check "names: unmounted" false
+
+	# A server path past the limit with the remote root in front: made on
+	# the server's side, then one more level through a mount of a deep
+	# root. 250-byte folders: 15 levels plus a 100-byte root pass 4096.
+	deep=$(printf 'r%.0s' $(seq 100))
+	d=$TB_DATA/$deep
+	for ((i = 0; i < 15; i++)); do d=$d/$(printf "%03d" $i)$(printf 'd%.0s' $(seq 247)); done
+	mkdir -p "$d" && chown -R "$TB_USER" "$TB_DATA/$deep"
+	TB_URL="${TB_URL%/}/$deep/" it_mount "$m" || { check "names: deep mount" false; return; }
+	# 101 + 15 * 251 + 256 bytes: over 4096 on the server, under it here
+	r=$(cd "$m/${d#"$TB_DATA/$deep/"}" && python3 "$work/h.py" mkdir "$(printf 'x%.0s' $(seq 255))" 755)
+	check "a server path over 4096 bytes: ENAMETOOLONG, not EINVAL ($r)" [ "$r" = ENAMETOOLONG ]
+	it_umount "$m" || check "names: deep unmounted" false
+	rm -rf "$TB_DATA/${deep:?}"
+}
+
+# ---------------------------------------------------------------------------
+# modes, folder times, errno
+
+case_modes() {
+	local m=$work/mmodes r t1 t2
+	it_mount "$m" -o dir_cache=1 || { check "modes: mounted" false; return; }
+	mkdir -p "$m/md"
+	r=$(py creat "$m/md/zero" 000 data)
+	check "open(O_CREAT, 0) and a write: ok ($r)" [ "$r" = ok ]
+	check "... the server's file has mode 0000" [ "$(stat -c %a "$TB_DATA/md/zero")" = 0 ]
+	r=$(py creat "$m/md/m640" 640 data)
+	check "... mode 0640 kept too" [ "$(stat -c %a "$TB_DATA/md/m640")" = 640 ]
+	r=$(py mkdir "$m/md/d0" 000)
+	check "mkdir(d, 0): ok ($r)" [ "$r" = ok ]
+	check "... the server's folder has mode 0000" [ "$(stat -c %a "$TB_DATA/md/d0")" = 0 ]
+	sleep 1.2
+	check "... and the mount shows 0000 after the cache expires" \
+		[ "$(py mode "$m/md/d0")" = 0000 ]
+	chmod 755 "$TB_DATA/md/d0"
+	rmdir "$m/md/d0"
+
+	t1=$(py mtime "$m/md")
+	sleep 1.2
+	echo new >"$m/md/newfile"
+	t2=$(py mtime "$m/md")
+	check "a folder's time moves when a file is created in it ($t1 -> $t2)" [ "$t2" -gt "$t1" ]
+	sleep 1.2
+	rm "$m/md/newfile"
+	t1=$(py mtime "$m/md")
+	check "... and when one is removed ($t2 -> $t1)" [ "$t1" -gt "$t2" ]
+
+	echo "some content" >"$m/md/trunc"
+	sleep 1.2
+	t1=$(py mtime "$m/md/trunc")
+	sleep 1.2
+	r=$(py ftruncate "$m/md/trunc" 4)
+	t2=$(py mtime "$m/md/trunc")
+	check "ftruncate + close (no write): the time moves at once ($t1 -> $t2, $r)" [ "$t2" -gt "$t1" ]
+	check "... and the server has the 4 bytes" same_file "$TB_DATA/md/trunc" <(printf some)
+
+	r=$(py truncate "$m/md/trunc" 1125899906842624)
+	check "truncate to a petabyte: EFBIG ($r)" [ "$r" = EFBIG ]
+	check "... the file is unchanged" same_file "$TB_DATA/md/trunc" <(printf some)
+	check "... and the log says why" grep -q "more than the spool folder's filesystem" "$m.log"
+
+	if [ "$TB_NAME" = vsftpd-explicit ]; then
+		mkdir -p "$m/md/src" "$m/md/dst"
+		echo x >"$m/md/dst/keep"
+		ls -l "$m/md/dst" >/dev/null
+		r=$(py rename "$m/md/src" "$m/md/dst")
+		check "a folder renamed onto a non-empty folder: ENOTEMPTY ($r)" [ "$r" = ENOTEMPTY ]
+		check "... both stay" test -d "$TB_DATA/md/src" -a -f "$TB_DATA/md/dst/keep"
+	fi
+	it_umount "$m" "spool folder's filesystem" || check "modes: unmounted" false
+}
+
+# ---------------------------------------------------------------------------
+# open files follow POSIX
+
+case_posix() {
+	local m=$work/mposix r
+	it_mount "$m" || { check "posix: mounted" false; return; }
+	mkdir -p "$m/px"
+	(
+		exec 3>"$m/px/gone"
+		echo "unsaved" >&3
+		rm "$m/px/gone"
+		echo "more" >&3
+		exec 3>&-
+	)
+	check "unlink of a file open with unsaved writes: its close uploads nothing" \
+		gone "$TB_DATA/px/gone"
+	(
+		exec 3>"$m/px/again"
+		echo "old handle" >&3
+		rm "$m/px/again"
+		echo "new file" >"$m/px/again"
+		echo "still the old handle" >&3
+		exec 3>&-
+	)
+	check "the name created again is a new file (the old handle's writes stay out)" \
+		same_file "$TB_DATA/px/again" <(echo "new file")
+	(
+		exec 3>"$m/px/target"
+		echo "unsaved in the replaced file" >&3
+		echo "the source" >"$m/px/source"
+		mv "$m/px/source" "$m/px/target"
+		echo "more for the replaced file" >&3
+		exec 3>&-
+	)
+	check "a rename over an open file: the replaced file is detached" \
+		same_file "$TB_DATA/px/target" <(echo "the source")
+	check "... and the source name is gone" gone "$TB_DATA/px/source"
+	(
+		exec 3>"$m/px/moving"
+		echo "one" >&3
+		mv "$m/px/moving" "$m/px/moved"
+		echo "two" >&3
+		exec 3>&-
+	)
+	check "a file renamed while open: its writes land under the new name" \
+		same_file "$TB_DATA/px/moved" <(printf 'one\ntwo\n')
+	check "... nothing under the old name" gone "$TB_DATA/px/moving"
+	r=$(py unlinked_read "$m/px/handle")
+	check "an unlinked open file reads back through its descriptor ($r)" [ "$r" = ok ]
+	check "... and is not on the server" gone "$TB_DATA/px/handle"
+	check "no temporary files are left" no_temps "$TB_DATA/px"
+	# Detached means nothing of these files went to the server at all, not
+	# an upload under libfuse's hidden name that is deleted afterwards.
+	check "nothing was uploaded under a hidden name" \
+		bash -c "! grep -qs fuse_hidden '$TB_DIR'/*.log '$TB_DIR'/server.out"
+	check "nothing was kept in the spool" bash -c "! grep -q 'spool' '$m.log'"
+	it_umount "$m" || check "posix: unmounted" false
+}
+
+# ---------------------------------------------------------------------------
+# renames on a real server
+
+case_rename() {
+	local m=$work/mren r
+	it_mount "$m" || { check "rename: mounted" false; return; }
+	mkdir -p "$m/rn"
+	echo AAAA >"$m/rn/a"
+	echo BBBB >"$m/rn/b"
+	ls -l "$m/rn" >/dev/null
+	rm "$TB_DATA/rn/a"      # another client
+	r=$(py rename "$m/rn/a" "$m/rn/b")
+	check "rename of a source another client deleted fails ($r)" [ "$r" != ok ]
+	check "... and the target stays, byte for byte" same_file "$TB_DATA/rn/b" <(echo BBBB)
+	it_umount "$m" || check "rename: unmounted" false
+
+	# The RNTO's reply lost: the proxy forwards RNFR and RNTO, lets the
+	# server rename, drops its reply and resets the connection.
+	proxy_start || { check "rename: proxy" false; return; }
+	pmount "$m" -o keepalive=0 || { check "rename: mounted through the proxy" false; return; }
+	echo CCCC >"$m/rn/c"
+	echo DDDD >"$m/rn/d"
+	ls -l "$m/rn" >/dev/null
+	fp lose-ctrl-reply-after 2
+	r=$(py rename "$m/rn/c" "$m/rn/d")
+	note "rename with its reply lost: $r; proxy: $(fp_stat lost_replies) lost replies"
+	check "rename whose reply was lost: found out and reported done ($r)" [ "$r" = ok ]
+	check "... the target holds the source's data" same_file "$TB_DATA/rn/d" <(echo CCCC)
+	check "... the source is gone" gone "$TB_DATA/rn/c"
+	check "... the proxy did lose a reply" [ "$(fp_stat lost_replies)" = 1 ]
+	check "... the log says it looked" grep -q "reply was lost" "$m.log"
+	fp cut-cancel
+	it_umount "$m" 'reply was lost' || check "rename: unmounted" false
+	proxy_stop
+}
+
+# ---------------------------------------------------------------------------
+# the scripted server: rename-over refused, lost replies at each step,
+# renames across folders, sizes unknown, a short RETR, a refused chmod
+
+case_scripted() {
+	local m=$work/msc r R k
+	TB_NAME=scriptftp
+	sftp_start --rule rnto-no-overwrite || { check "scriptftp started" false; return; }
+	R=$SFTP_ROOT
+	mkdir -p "$R/s" "$R/s/sub"
+	smount "$m" -o keepalive=0 || { check "mounted" false; return; }
+
+	echo AAAA >"$m/s/a"
+	echo BBBB >"$m/s/b"
+	r=$(py rename "$m/s/a" "$m/s/b")
+	check "mv over a file on a server that refuses rename-over: ok ($r)" [ "$r" = ok ]
+	check "... the target holds the source's data" same_file "$R/s/b" <(echo AAAA)
+	check "... nothing left aside" no_temps "$R/s"
+
+	# The connection lost at each step of the replace (moving the old
+	# target aside, renaming the source, deleting the old one).
+	for k in "drop-after RNTO 2" "drop-after RNTO 3" "drop-after DELE 1" "drop-before RNTO 3"; do
+		echo "src $k" >"$m/s/x"
+		echo "old target" >"$m/s/y"
+		ls -l "$m/s" >/dev/null
+		sctl arm "$k"
+		r=$(py rename "$m/s/x" "$m/s/y")
+		sctl disarm-all; sctl arm rnto-no-overwrite
+		if [ "$r" = ok ]; then
+			check "mv, $k: the target holds the source's data" same_file "$R/s/y" <(echo "src $k")
+			check "mv, $k: the source is gone" gone "$R/s/x"
+		else
+			check "mv, $k failed ($r): both files intact" \
+				same_file "$R/s/y" <(echo "old target")
+			check "mv, $k failed: the source intact" same_file "$R/s/x" <(echo "src $k")
+		fi
+		check "mv, $k: nothing left aside" no_temps "$R/s"
+	done
+
+	# Uploads over an existing file, the same faults.
+	for k in "" "drop-after RNTO 2" "drop-after RNTO 3" "drop-after RNTO 4" "drop-after DELE 1"; do
+		echo "old version" >"$m/s/up"
+		ls -l "$m/s" >/dev/null
+		[ -z "$k" ] || sctl arm "$k"
+		echo "new version ${k:-plain}" >"$m/s/up"
+		r=$?
+		sctl disarm-all; sctl arm rnto-no-overwrite
+		check "upload over a file, rename-over refused${k:+, $k}: close ok ($r)" [ "$r" = 0 ]
+		check "... the server has the new version" same_file "$R/s/up" <(echo "new version ${k:-plain}")
+		check "... nothing left aside" no_temps "$R/s"
+	done
+
+	# The old version aside, the new one's rename refused and putting the
+	# old one back refused too: the new data stays (never deleted) and is
+	# renamed into place once the name is free.
+	echo "old version" >"$m/s/st"
+	ls -l "$m/s" >/dev/null
+	sctl arm "drop-after RNTO 2"
+	sctl arm "fail RNTO 3 550 Rename refused"
+	sctl arm "fail RNTO 4 550 Rename refused"
+	echo "stranded new version" >"$m/s/st"
+	r=$?
+	sctl disarm-all; sctl arm rnto-no-overwrite
+	note "stranded upload: close gave $r"
+	for ((k = 0; k < 150; k++)); do
+		same_file "$R/s/st" <(echo "stranded new version") && break
+		sleep 0.1
+	done
+	check "a stranded upload: the new version ends up in place (retried, or renamed later)" \
+		same_file "$R/s/st" <(echo "stranded new version")
+	check "... and the log named it" grep -q "kept on the server as" "$m.log"
+
+	# A rename into another folder the server refuses: EXDEV, both intact.
+	sctl arm rnto-other-dir-refused
+	echo "moving" >"$m/s/mv1"
+	echo "target in sub" >"$m/s/sub/mv1"
+	ls -l "$m/s" "$m/s/sub" >/dev/null
+	r=$(py rename "$m/s/mv1" "$m/s/sub/mv1")
+	check "a rename across folders the server refuses: EXDEV ($r)" [ "$r" = EXDEV ]
+	check "... the source intact" same_file "$R/s/mv1" <(echo moving)
+	check "... the target intact" same_file "$R/s/sub/mv1" <(echo "target in sub")
+	it_umount "$m" 'plaintext|reply was lost|could not|kept on the server|stays|exists again|trying again|rename|Rename' ||
+		check "scripted: unmounted" false
+	sftp_stop
+
+	# Sizes unknown: MLSD without the size fact, and no SIZE at all.
+	sftp_start --rule mlsd-no-size || { check "scriptftp (no sizes) started" false; return; }
+	R=$SFTP_ROOT
+	printf 0123456789 >"$R/digits"
+	printf 0123456789 >"$R/digits2"
+	smount "$m" || { check "mounted (no sizes)" false; return; }
+	check "MLSD without sizes: stat gives the size (SIZE)" [ "$(stat -c %s "$m/digits")" = 10 ]
+	check "... cat gives every byte" same_file "$m/digits" "$R/digits"
+	r=$(py pwrite "$m/digits" 0 X)
+	check "... a write at 0 changes one byte ($r)" same_file "$R/digits" <(printf X123456789)
+	sctl arm no-size-cmd
+	r=$(py pwrite "$m/digits2" 0 Y)
+	check "no size at all: a write at 0 still keeps the rest ($r)" \
+		same_file "$R/digits2" <(printf Y123456789)
+	it_umount "$m" plaintext || check "no sizes: unmounted" false
+	sftp_stop
+
+	# A RETR cut short that the server answers with 226 (plain FTP: no
+	# close_notify to tell; the size does).
+	sftp_start || { check "scriptftp started" false; return; }
+	R=$SFTP_ROOT
+	py gen "$R/hundredk" 100000 5
+	smount "$m" -o dir_cache=0 || { check "mounted" false; return; }
+	sctl arm "truncate-retr 1000"
+	check "a RETR cut after 1000 bytes with 226: cat gets every byte" same_file "$m/hundredk" "$R/hundredk"
+	sctl arm "fail SITE 1 550 Permission denied"
+	r=$(py mkdir "$m/dmode" 700)
+	check "mkdir with a refused SITE CHMOD: ok ($r)" [ "$r" = ok ]
+	check "... the mount does not show the mode it could not set" [ "$(py mode "$m/dmode")" != 0700 ]
+	it_umount "$m" 'plaintext|resuming|ended after' || check "short RETR: unmounted" false
+	sftp_stop
+
+	# A server that asks for an account (ACCT, from the netrc): it never
+	# shows in the log, even at trace level.
+	sftp_start --account Acct-Sekrit-7 || { check "scriptftp (ACCT) started" false; return; }
+	printf 'machine 127.0.0.1 login tester password secret account Acct-Sekrit-7\n' >"$work/netrc"
+	chmod 600 "$work/netrc"
+	mkdir -p "$m"
+	setsid -w timeout 60 "$FTPSFS" -f -o plaintext -o "netrc=$work/netrc" -o loglevel=trace \
+		-o spool_dir="$work/spool" "$SFTP_URL" "$m" </dev/null >"$work/acct.log" 2>&1 &
+	k=$!
+	for ((r = 0; r < 100; r++)); do mountpoint -q "$m" && break; sleep 0.1; done
+	check "a server asking for ACCT: mounted with the netrc's account" mountpoint -q "$m"
+	fusermount3 -u "$m" 2>/dev/null
+	wait "$k"
+	check "... the log shows ACCT masked" grep -q "ACCT \*\*\*\*" "$work/acct.log"
+	check "... and never the account" bash -c "! grep -q Acct-Sekrit-7 '$work/acct.log'"
+	sftp_stop
+}
+
+# ---------------------------------------------------------------------------
+# short downloads through the proxy (no close_notify, 226 from the server)
+
+case_short() {
+	local m=$work/mshort r
+	py gen "$work/big8" $((8 * MiB)) 8
+	py gen "$work/edit4" $((4 * MiB)) 4
+	mkdir -p "$TB_DATA/sh"
+	cp "$work/big8" "$work/edit4" "$TB_DATA/sh/"
+	chown -R "$TB_USER" "$TB_DATA/sh"
+	proxy_start || { check "short: proxy" false; return; }
+	pmount "$m" -o keepalive=0 || { check "short: mounted" false; return; }
+	ls -l "$m/sh" >/dev/null
+	fp truncate-data-after 1000000
+	check "a read cut cleanly after 1 MB (226 from the server): every byte arrives" \
+		same_file "$m/sh/big8" "$work/big8"
+	check "... the proxy did truncate a stream" [ "$(fp_stat truncations)" -ge 1 ]
+	# An edit: the whole file comes into the spool first, through a cut.
+	fp truncate-data-after 1500000
+	r=$(py pwrite "$m/sh/edit4" 100 "0123456789")
+	python3 -c "
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read()); b[100:110] = b'0123456789'
+open(sys.argv[2], 'wb').write(b)" "$work/edit4" "$work/edit4.want"
+	check "an edit whose download was cut: written ($r)" [ "$r" = ok ]
+	check "... the server's file is the whole file with the edit" same_file "$TB_DATA/sh/edit4" "$work/edit4.want"
+	fp cut-cancel
+	it_umount "$m" 'resuming|ended without|cut short' || check "short: unmounted" false
+	proxy_stop
+}
+
+# ---------------------------------------------------------------------------
+# readers queue
+
+case_readers() {
+	local m=$work/mread i pids=() ok=0 t0
+	mkdir -p "$TB_DATA/rq"
+	for ((i = 1; i <= 16; i++)); do py gen "$TB_DATA/rq/f$i" $((3 * MiB + i)) "$i"; done
+	chown -R "$TB_USER" "$TB_DATA/rq"
+	proxy_start --delay-ms 10 || { check "readers: proxy" false; return; }
+	pmount "$m" -o max_conns=2 || { check "readers: mounted" false; return; }
+	ls -l "$m/rq" >/dev/null
+	t0=$SECONDS
+	for ((i = 1; i <= 16; i++)); do
+		(timeout 60 cmp -s "$m/rq/f$i" "$TB_DATA/rq/f$i" && echo ok >"$work/rq.$i") &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for ((i = 1; i <= 16; i++)); do [ -e "$work/rq.$i" ] && ok=$((ok + 1)); done
+	note "readers: $ok of 16 right in $((SECONDS - t0)) s (max_conns=2, 20 ms round trip)"
+	check "16 parallel readers, 2 connections, 20 ms: all 16 byte-correct" [ "$ok" = 16 ]
+	it_umount "$m" || check "readers: unmounted" false
+	proxy_stop
+	rm -rf "$TB_DATA/rq"
+}
+
+# ---------------------------------------------------------------------------
+# no lock held across network I/O blocks other files
+
+case_locks() {
+	local m=$work/mlock out worst pid
+	py gen "$work/up24" $((24 * MiB)) 24
+	mkdir -p "$TB_DATA/lk"
+	py gen "$TB_DATA/lk/edit24" $((24 * MiB)) 25
+	echo small >"$TB_DATA/lk/other1"
+	echo small >"$TB_DATA/lk/other2"
+	chown -R "$TB_USER" "$TB_DATA/lk"
+	proxy_start || { check "locks: proxy" false; return; }
+	pmount "$m" || { check "locks: mounted" false; return; }
+	ls -l "$m/lk" >/dev/null
+	fp rate 4000000
+	# An upload: cp's close waits for it (24 MiB at 4 MB/s).
+	rm -f "$work/stop"
+	(cp "$work/up24" "$m/lk/up24"; touch "$work/stop") &
+	pid=$!
+	sleep 1
+	out=$(py latency "$m/lk" "$work/stop" "$m/lk/other1" "$m/lk/other2")
+	wait "$pid"
+	worst=${out%% *}
+	note "locks: during an upload, the slowest stat/open/ls -l took $worst ms ($out)"
+	check "during an upload, stat, open and ls -l of the folder answer within 1 s ($worst ms)" \
+		[ "$worst" -lt 1000 ]
+	check "... and the upload is right" same_file "$TB_DATA/lk/up24" "$work/up24"
+	# A download into the spool for an edit.
+	rm -f "$work/stop"
+	(python3 "$work/h.py" pwrite "$m/lk/edit24" 5 x >/dev/null; touch "$work/stop") &
+	pid=$!
+	sleep 1
+	out=$(py latency "$m/lk" "$work/stop" "$m/lk/other1" "$m/lk/other2")
+	wait "$pid"
+	worst=${out%% *}
+	note "locks: during a download for an edit, the slowest took $worst ms ($out)"
+	check "during a download for an edit, the same within 1 s ($worst ms)" [ "$worst" -lt 1000 ]
+	fp rate 0
+	it_umount "$m" || check "locks: unmounted" false
+	proxy_stop
+	rm -rf "$TB_DATA/lk"
+}
+
+# ---------------------------------------------------------------------------
+# an edit survives connections dropped every second
+
+case_edit() {
+	local m=$work/medit out rc
+	proxy_start || { check "edit: proxy" false; return; }
+	pmount "$m" -o timeout=10 || { check "edit: mounted" false; return; }
+	mkdir -p "$m/ed"
+	fp reset-every 1
+	out=$($T python3 "$top_srcdir/tests/tools/fsxlite.py" "$m/ed/f" --ops 3000 --reopen 20 \
+		--maxlen $((2 * MiB)) --seed 7 --model "$work/fsx.model" 2>&1)
+	rc=$?
+	fp reset-every 0
+	note "edit: $out (proxy: $(fp_stat periodic_resets) rounds of resets)"
+	check "fsxlite with every connection reset once a second: no error reaches it" [ "$rc" = 0 ]
+	check "... the server's file is what the program wrote" same_file "$TB_DATA/ed/f" "$work/fsx.model"
+	it_umount "$m" '.' || check "edit: unmounted" false
+	proxy_stop
+}
+
+# ---------------------------------------------------------------------------
+
+run_case() {
+	local t0=$SECONDS
+	"case_$1"
+	echo "INFO: case $1 on ${TB_NAME:-?} took $((SECONDS - t0)) s"
+}
+
+for s in vsftpd-explicit proftpd; do
+	it_start "$s" || continue
+	for c in $cases; do
+		case $c in
+		scripted) ;;    # once, below
+		short | readers | locks) [ "$s" = vsftpd-explicit ] && run_case "$c" ;;
+		*) run_case "$c" ;;
+		esac
+	done
+	tb_stop "$s" 2>/dev/null
+done
+if [[ " $cases " == *" scripted "* ]]; then
+	run_case scripted
+fi
+echo "INFO: run time: $((SECONDS - t_start)) s"
+it_summary
