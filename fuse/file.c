@@ -86,6 +86,7 @@ static _Atomic int appe_refused;
 static struct ftpsfs_file *open_head;
 
 static void spool_close(struct ftpsfs_file *f, int keep);
+static void spool_name_kept(struct ftpsfs_file *f);
 static void release_last(struct ftpsfs_file *f);
 
 static int64_t now_s(void)
@@ -304,22 +305,28 @@ static void spool_close(struct ftpsfs_file *f, int keep)
 {
 	if (f->spool_fd < 0)
 		return;
+	if (keep)
+		spool_name_kept(f);
 	close(f->spool_fd);
 	f->spool_fd = -1;
 	if (!keep)
 		unlink(f->spool_path);
-	else if (!f->spool_named)
-		ftps_error("the changes to %s could not be uploaded; they are kept in %s",
-		           f->path, f->spool_path);
 }
 
-/* A failed upload leaves the spool file for the user: say where, once. */
+/* A failed upload leaves the spool file for the user: say where, once,
+ * and what it holds (an append's holds only the appended bytes, at their
+ * offsets: the server's version is before them). */
 static void spool_name_kept(struct ftpsfs_file *f)
 {
 	if (f->spool_fd < 0 || f->spool_named)
 		return;
-	ftps_error("the changes to %s could not be uploaded; they are kept in %s", f->path,
-	           f->spool_path);
+	if (f->state == F_APPEND)
+		ftps_error("the bytes appended to %s could not be uploaded; they are kept in %s "
+		           "from offset %llu on (the bytes before it are the server's version)",
+		           f->path, f->spool_path, (unsigned long long)f->base);
+	else
+		ftps_error("the changes to %s could not be uploaded; they are kept in %s", f->path,
+		           f->spool_path);
 	f->spool_named = 1;
 }
 
@@ -343,7 +350,7 @@ static int make_spool(struct ftpsfs_file *f)
 		if ((rc = spool_open(f)) < 0 || (rc = spool_room(f, f->base)) < 0)
 			return rc;
 		n = ftpsfs_download_fd(f->fs, f->remote, f->spool_fd,
-		                       f->base_known ? (int64_t)f->base : -1);
+		                       f->base_known ? (int64_t)f->base : -1, 0);
 		if (n < 0) {
 			spool_close(f, 0);
 			return (int)n;
@@ -357,7 +364,7 @@ static int make_spool(struct ftpsfs_file *f)
 	case F_APPEND:
 		if ((rc = spool_room(f, f->base)) < 0)
 			return rc;
-		n = ftpsfs_download_fd(f->fs, f->remote, f->spool_fd, (int64_t)f->base);
+		n = ftpsfs_download_fd(f->fs, f->remote, f->spool_fd, (int64_t)f->base, 1);
 		if (n < 0)
 			return (int)n;
 		if ((uint64_t)n != f->base) {
@@ -389,7 +396,7 @@ static int reopen(struct ftpsfs_file *f, int flags)
 	pthread_mutex_lock(&f->mu);
 	if ((flags & O_ACCMODE) != O_RDONLY)
 		f->writable = 1;
-	if (f->writable && (flags & O_TRUNC) && f->size > 0)
+	if (f->writable && (flags & O_TRUNC) && (f->size > 0 || !f->base_known))
 		make_empty(f);
 	pthread_mutex_unlock(&f->mu);
 	return 0;
@@ -491,6 +498,18 @@ int ftpsfs_file_create(struct ftpsfs *fs, const char *path, mode_t mode, int fla
 	if (!f)
 		return -ENOMEM;
 	f->writable = 1;
+	/* O_CREAT without O_EXCL or O_TRUNC keeps a file that is there: the
+	 * kernel thought the name free (another client made it since the
+	 * listing), the server has one - open it, never replace it. */
+	if (!(flags & (O_EXCL | O_TRUNC)) && ask_size(fs, f->remote, &f->base)) {
+		f->base_known = 1;
+		f->size = f->base;
+		f->state = F_CLEAN;
+		f->on_server = 1;
+		*out = publish(f, flags, &reopened);
+		ftps_dircache_forget(fs->dc, path, ftps_dircache_clock());
+		return 0;
+	}
 	f->state = F_NEW;
 	f->dirty = 1;
 	f->changed = now_s();
@@ -721,7 +740,7 @@ static int truncate_locked(struct ftpsfs_file *f, uint64_t size)
 {
 	int rc;
 
-	if (size == f->size) {
+	if (size == f->size && (f->base_known || f->state != F_CLEAN)) {
 		/* Nothing to cut, but a change all the same: its time moves. */
 		if (f->state != F_CLEAN)
 			view_set(f, size, 1);
@@ -1179,10 +1198,8 @@ int ftpsfs_held_only_local(const struct ftpsfs_held *h, const char *path)
 
 /* mu held: the file is gone from the namespace. Its upload (if one runs)
  * is cancelled and its temporary file removed; a stream keeps its bytes
- * in the spool copy for the file's descriptors. hide_as: libfuse keeps an
- * unlinked open file under a hidden name (".fuse_hiddenXXXX") and asks for
- * it there; the file stays findable under that name, never on the server. */
-static void detach_locked(struct ftpsfs_file *f, const char *hide_as)
+ * in the spool copy for the file's descriptors. */
+static void detach_locked(struct ftpsfs_file *f)
 {
 	if (f->up) {
 		ftpsfs_upload_abort(f->up);
@@ -1193,40 +1210,10 @@ static void detach_locked(struct ftpsfs_file *f, const char *hide_as)
 	f->err = 0;
 	pthread_mutex_lock(&open_mu);
 	f->detached = 1;
-	if (hide_as)
-		snprintf(f->path, sizeof(f->path), "%s", hide_as);
-	else
-		list_del_locked(f);
+	list_del_locked(f);
 	pthread_mutex_unlock(&open_mu);
 	ftps_debug("%s: detached (unlinked or replaced while open): its changes stay local",
 	           f->path);
-}
-
-int ftpsfs_file_stat_detached(struct ftpsfs *fs, const char *path, struct stat *sb)
-{
-	struct ftpsfs_file *f;
-	int found = 0;
-
-	pthread_mutex_lock(&open_mu);
-	if ((f = find_locked(fs, path)) != NULL && f->detached) {
-		memset(sb, 0, sizeof(*sb));
-		sb->st_mode = S_IFREG | (f->has_mode ? f->mode : 0644);
-		sb->st_nlink = 1;
-		sb->st_uid = fs->uid;
-		sb->st_gid = fs->gid;
-		sb->st_blksize = 131072;
-		stat_view_locked(f, sb);
-		found = 1;
-	}
-	pthread_mutex_unlock(&open_mu);
-	return found;
-}
-
-void ftpsfs_held_hidden(struct ftpsfs_held *h, const char *path, const char *hidden)
-{
-	for (size_t i = 0; h && i < h->n; i++)
-		if (strcmp(h->f[i]->path, path) == 0)
-			detach_locked(h->f[i], hidden);
 }
 
 void ftpsfs_held_keep_content(struct ftpsfs_held *h, const char *path)
@@ -1246,7 +1233,7 @@ void ftpsfs_held_unlinked(struct ftpsfs_held *h, const char *path)
 {
 	for (size_t i = 0; h && i < h->n; i++)
 		if (strcmp(h->f[i]->path, path) == 0)
-			detach_locked(h->f[i], NULL);
+			detach_locked(h->f[i]);
 }
 
 void ftpsfs_held_renamed(struct ftpsfs_held *h, const char *from, const char *to)
@@ -1258,7 +1245,7 @@ void ftpsfs_held_renamed(struct ftpsfs_held *h, const char *from, const char *to
 	/* What the rename replaced first, then what moved. */
 	for (size_t i = 0; i < h->n; i++)
 		if (strcmp(h->f[i]->path, to) == 0)
-			detach_locked(h->f[i], NULL);
+			detach_locked(h->f[i]);
 	for (size_t i = 0; i < h->n; i++) {
 		struct ftpsfs_file *f = h->f[i];
 		char npath[FTPS_MAX_PATH], nremote[FTPS_MAX_PATH];
@@ -1267,7 +1254,7 @@ void ftpsfs_held_renamed(struct ftpsfs_held *h, const char *from, const char *to
 			continue;
 		if (snprintf(npath, sizeof(npath), "%s%s", to, f->path + flen) >= (int)sizeof(npath) ||
 		    ftpsfs_remote(f->fs, npath, nremote, sizeof(nremote)) != 0) {
-			detach_locked(f, NULL);   /* no name for it any more */
+			detach_locked(f);         /* no name for it any more */
 			continue;
 		}
 		pthread_mutex_lock(&open_mu);

@@ -87,12 +87,7 @@ void ftpsfs_held_renamed(struct ftpsfs_held *h, const char *from, const char *to
 void ftpsfs_held_keep_content(struct ftpsfs_held *h, const char *path);
 /* path was unlinked: the files held at it are detached. */
 void ftpsfs_held_unlinked(struct ftpsfs_held *h, const char *path);
-/* The same for libfuse's way of unlinking an open file, a rename to a
- * hidden name: the server's file is gone, and the detached file answers
- * under the hidden name (ftpsfs_file_stat_detached) until released. */
-void ftpsfs_held_hidden(struct ftpsfs_held *h, const char *path, const char *hidden);
-/* stat of a detached file under its hidden name: 1 when there is one. */
-int ftpsfs_file_stat_detached(struct ftpsfs *fs, const char *path, struct stat *sb);
+
 void ftpsfs_files_release(struct ftpsfs_held *h);
 
 /* Say in the log which files in the spool folder keep changes that an

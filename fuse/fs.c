@@ -366,11 +366,13 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->negative_timeout = ttl;
 	/* Keep a file's pages across opens while its size and mtime stay. */
 	cfg->auto_cache = 1;
-	/* Operations on handles take the path from the handle (an open file
-	 * follows renames; a folder keeps the path it was opened with), not
-	 * from libfuse. libfuse unlinks an open file by renaming it to a
-	 * hidden name, which op_rename turns into an unlink that detaches the
-	 * file (see hidden_name). */
+	/* An open file that is unlinked or renamed over is ours to detach
+	 * (its close uploads nothing), not libfuse's to rename to a hidden
+	 * name on the server first: that would delete a rename's target before
+	 * the rename is safe. Operations on handles then have no path from
+	 * libfuse: they take it from the handle (an open file follows
+	 * renames; a folder keeps the path it was opened with). */
+	cfg->hard_remove = 1;
 	cfg->nullpath_ok = 1;
 	conn->max_readahead = 1024 * 1024;
 	/* The kernel's readahead reads are background requests, 12 at most
@@ -400,22 +402,27 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
  * exact-time cache (mtcache.h) instead, under what the listing said: a
  * fresh listing that shows the same size and coarse time gets it back
  * without a round trip, one that shows a change asks again. */
-struct mdtm_arg {
+/* One question about one file, on a pooled connection (with_conn):
+ * its exact time (MDTM) or its size (SIZE). */
+struct ask_arg {
 	struct ftpsfs *fs;
 	const char *path;
+	enum { ASK_MDTM, ASK_SIZE } what;
 	int64_t mtime;
+	uint64_t size;
 };
 
-static ftps_err mdtm_fn(struct ftps_conn *c, void *arg, struct ftps_status *st)
+static ftps_err ask_fn(struct ftps_conn *c, void *arg, struct ftps_status *st)
 {
-	struct mdtm_arg *a = arg;
+	struct ask_arg *a = arg;
 	char remote[FTPS_MAX_PATH];
 
-	if (!ftps_conn_caps(c)->mdtm)
+	if (a->what == ASK_MDTM && !ftps_conn_caps(c)->mdtm)
 		return ftps_fail(st, FTPS_E_NOTSUP, 0, "no MDTM");
 	if (ftpsfs_remote(a->fs, a->path, remote, sizeof(remote)) != 0)
 		return ftps_fail(st, FTPS_E_INVAL, 0, "path too long");
-	return ftps_mdtm(c, remote, &a->mtime, st);
+	return a->what == ASK_MDTM ? ftps_mdtm(c, remote, &a->mtime, st)
+	                           : ftps_size(c, remote, &a->size, st);
 }
 
 static int coarse_time(const struct ftps_entry *e)
@@ -432,7 +439,7 @@ static void set_exact(struct ftps_entry *e, int64_t mtime)
 
 static void refine_mtime(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
 {
-	struct mdtm_arg a = { fs, path, 0 };
+	struct ask_arg a = { fs, path, ASK_MDTM, 0, 0 };
 	struct ftps_status st = { 0 };
 
 	ftps_err err;
@@ -445,7 +452,7 @@ static void refine_mtime(struct ftpsfs *fs, const char *path, struct ftps_entry 
 	}
 	if (time(NULL) < fs->mdtm_pause_until)
 		return;
-	if ((err = with_conn(fs, mdtm_fn, &a, 1, &st)) != FTPS_OK) {
+	if ((err = with_conn(fs, ask_fn, &a, 1, &st)) != FTPS_OK) {
 		ftps_debug("MDTM %s: %s", path, st.msg);
 		/* A server that is down or hung would cost every stat a whole
 		 * timeout: keep the listing's time for a while instead. */
@@ -465,30 +472,14 @@ static struct ftpsfs_file *fh(const struct fuse_file_info *fi)
 /* A listing may show a file without its size (an MLSD entry without the
  * size fact): the kernel would take it for empty and read nothing. SIZE
  * tells, once: the answer is kept in the cache with the entry. */
-struct size_arg {
-	struct ftpsfs *fs;
-	const char *path;
-	uint64_t size;
-};
-
-static ftps_err size_fn(struct ftps_conn *c, void *arg, struct ftps_status *st)
-{
-	struct size_arg *a = arg;
-	char remote[FTPS_MAX_PATH];
-
-	if (ftpsfs_remote(a->fs, a->path, remote, sizeof(remote)) != 0)
-		return ftps_fail(st, FTPS_E_INVAL, 0, "path too long");
-	return ftps_size(c, remote, &a->size, st);
-}
-
 static void refine_size(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
 {
-	struct size_arg a = { fs, path, 0 };
+	struct ask_arg a = { fs, path, ASK_SIZE, 0, 0 };
 	struct ftps_status st = { 0 };
 
 	if (e->type != FTPS_FT_FILE || e->has_size)
 		return;
-	if (with_conn(fs, size_fn, &a, 1, &st) != FTPS_OK) {
+	if (with_conn(fs, ask_fn, &a, 1, &st) != FTPS_OK) {
 		ftps_debug("SIZE %s: %s", path, st.msg);
 		return;
 	}
@@ -508,18 +499,6 @@ static const char *handle_path(const char *path, struct fuse_file_info *fi, char
 	return ftpsfs_file_path(fh(fi), buf, len) == 0 ? buf : NULL;
 }
 
-/* libfuse keeps an open file that is unlinked under a hidden name in the
- * same folder (".fuse_hiddenXXXXXXXXXXXXXXXX") until its last release.
- * For ftpsfs that rename is the unlink: the server's file goes, the open
- * file is detached and answers under the hidden name, which never exists
- * on the server. */
-static int hidden_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return strncmp(slash ? slash + 1 : path, ".fuse_hidden", 12) == 0;
-}
-
 static int op_getattr(const char *path, struct stat *sb, struct fuse_file_info *fi)
 {
 	struct ftpsfs *fs = get_fs();
@@ -530,8 +509,6 @@ static int op_getattr(const char *path, struct stat *sb, struct fuse_file_info *
 	path = handle_path(path, fi, hp, sizeof(hp));
 	rc = ftpsfs_check_path(fs, path);
 
-	if (rc == 0 && hidden_name(path) && ftpsfs_file_stat_detached(fs, path, sb))
-		return 0;
 	if (rc == 0)
 		rc = ftpsfs_lookup(fs, path, &e);
 	if (rc < 0) {
@@ -764,6 +741,7 @@ struct path_op {
 	unsigned mode;
 	int64_t mtime;
 	int idempotent;             /* sending it twice does no harm */
+	int noreplace;              /* rename: RENAME_NOREPLACE */
 	int mode_set;               /* mkdir: the mode asked for was set */
 	char bak[FTPS_MAX_PATH];    /* rename: the old target's name while aside */
 	ftps_err (*run)(struct ftps_conn *c, struct path_op *op, const char *r1, const char *r2,
@@ -998,9 +976,8 @@ static ftps_err do_dele(struct ftps_conn *c, struct path_op *op, const char *r1,
 }
 
 /* Unlink path, whose open files h holds: they are detached when the
- * name goes (under hidden, libfuse's name for them, when not NULL). */
-static int unlink_held(struct ftpsfs *fs, struct ftpsfs_held *h, const char *path,
-                       const char *hidden)
+ * name goes. */
+static int unlink_held(struct ftpsfs *fs, struct ftpsfs_held *h, const char *path)
 {
 	struct path_op op = { .fs = fs, .path = path, .run = do_dele, .settle = settle_is_gone };
 	int local = ftpsfs_held_only_local(h, path);
@@ -1012,10 +989,11 @@ static int unlink_held(struct ftpsfs *fs, struct ftpsfs_held *h, const char *pat
 	if (rc == -ENOENT && local)
 		rc = 0;         /* it existed here only: created, not uploaded yet */
 	if (rc == 0) {
-		if (hidden)
-			ftpsfs_held_hidden(h, path, hidden);
-		else
-			ftpsfs_held_unlinked(h, path);
+		char remote[FTPS_MAX_PATH];
+		ftpsfs_held_unlinked(h, path);
+		/* An upload of it kept for later (stranded) is not wanted now. */
+		if (ftpsfs_remote(fs, path, remote, sizeof(remote)) == 0)
+			ftpsfs_stranded_superseded(fs, remote);
 		ftps_dircache_remove(fs->dc, path, ftps_dircache_clock());
 		ftpsfs_touch_parent(fs, path);
 	} else {
@@ -1033,19 +1011,11 @@ static int op_unlink(const char *path)
 
 	if (rc < 0)
 		return rc;
-	/* The hidden name of a detached file (see hidden_name) is not on the
-	 * server: libfuse removes it at the last release. */
-	if (hidden_name(path)) {
-		struct ftps_entry e;
-		if (ftpsfs_lookup(fs, path, &e) == -ENOENT)
-			return 0;
-		ftps_entry_clear(&e);
-	}
 	/* An open file at path waits for no upload meanwhile, and is
 	 * detached when the name goes: its close uploads nothing. */
 	if (!(h = ftpsfs_files_hold(fs, path, NULL)))
 		return -ENOMEM;
-	rc = unlink_held(fs, h, path, NULL);
+	rc = unlink_held(fs, h, path);
 	ftpsfs_files_release(h);
 	return rc;
 }
@@ -1086,15 +1056,22 @@ static ftps_err do_rename(struct ftps_conn *c, struct path_op *op, const char *r
 	enum ftps_rn_stage stage;
 	struct ftps_entry dst, src;
 	struct ftps_status st2 = { 0 };
-	ftps_err e = ftps_rename_ex(c, r1, r2, &stage, st);
+	ftps_err e;
 	uint32_t rnd = 0;
 
 	op->bak[0] = '\0';
+	/* RNTO has no "but not over an existing name": asking first is the
+	 * best there is (another client may still come in between). */
+	if (op->noreplace && ftps_stat(c, r2, &dst, &st2) == FTPS_OK)
+		return ftps_fail(st, FTPS_E_EXIST, 0, "%s exists (RENAME_NOREPLACE)", op->path2);
+	e = ftps_rename_ex(c, r1, r2, &stage, st);
 	if (e == FTPS_OK || stage != FTPS_RN_TO || ftps_err_class(e) != FTPS_CLASS_REFUSED ||
 	    !ftps_conn_usable(c))
 		return e;
 	if (ftps_stat(c, r2, &dst, &st2) != FTPS_OK)
 		return rnto_refused(e, r1, r2, st);
+	if (op->noreplace)
+		return ftps_fail(st, FTPS_E_EXIST, st->reply, "%s (RENAME_NOREPLACE)", st->msg);
 	if (dst.type == FTPS_FT_DIR) {
 		int src_dir = ftps_stat(c, r1, &src, &st2) == FTPS_OK && src.type == FTPS_FT_DIR;
 		return ftps_fail(st, src_dir ? FTPS_E_NOTEMPTY : FTPS_E_ISDIR, st->reply,
@@ -1133,7 +1110,8 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 {
 	struct ftpsfs *fs = get_fs();
 	struct path_op op = { .fs = fs, .path = from, .path2 = to, .run = do_rename,
-	                      .settle = settle_rename };
+	                      .settle = settle_rename,
+	                      .noreplace = (flags & RENAME_NOREPLACE) != 0 };
 	struct ftpsfs_held *h;
 	struct ftps_entry e;
 	int rc;
@@ -1153,15 +1131,14 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 	 * those at from move to to, one at to is detached (replaced). */
 	if (!(h = ftpsfs_files_hold(fs, from, to)))
 		return -ENOMEM;
-	if (hidden_name(to) && ftpsfs_held_has(h, from)) {
-		rc = unlink_held(fs, h, from, to);
-		ftpsfs_files_release(h);
-		return rc;
-	}
 	/* A file created here and not uploaded yet exists only here: it is
 	 * renamed here, and its upload lands under the new name. */
 	rc = ftpsfs_held_only_local(h, from) ? 0 : run_path_op(&op, "rename");
 	if (rc == 0) {
+		char r1[FTPS_MAX_PATH], r2[FTPS_MAX_PATH];
+		if (ftpsfs_remote(fs, from, r1, sizeof(r1)) == 0 &&
+		    ftpsfs_remote(fs, to, r2, sizeof(r2)) == 0)
+			ftpsfs_leftovers_renamed(fs, r1, r2);
 		int file = known_file(fs, from) || ftpsfs_held_has(h, from);
 		ftpsfs_held_renamed(h, from, to);
 		ftps_dircache_rename(fs->dc, from, to, ftps_dircache_clock());

@@ -44,7 +44,7 @@ struct ftpsfs_reader {
 	struct ftps_conn *conn;    /* while a stream runs */
 	struct ftps_xfer *xfer;
 	int eof;                   /* the stream reached the end of the file */
-	int64_t last_use_ms;
+	_Atomic int64_t last_use_ms;   /* also read by the reclaim hook */
 	int64_t fail_until_ms;     /* reads fail with fail_rc until then */
 	int fail_rc;
 
@@ -172,6 +172,13 @@ int ftpsfs_reader_reclaim(void *arg)
 	struct ftpsfs_reader *victim = NULL, *it;
 	int64_t now = ftps_now_ms();
 
+	/* A stream being drained gives its connection back soon: no need to
+	 * cancel another one meanwhile. */
+	pthread_mutex_lock(&drain_mu);
+	unsigned pending = drains;
+	pthread_mutex_unlock(&drain_mu);
+	if (pending)
+		return 1;
 	pthread_mutex_lock(&reg_mu);
 	for (it = reg_head; it; it = it->next) {
 		if (it->fs != fs || now - it->last_use_ms < READER_RECLAIM_IDLE_MS)
@@ -288,6 +295,11 @@ static int pull(struct ftpsfs_reader *r, uint64_t keep_from, struct ftps_status 
 		/* Check the transfer's final reply: a 426 means we were cut short. */
 		*err = ftps_xfer_finish(r->xfer, st);
 		r->xfer = NULL;
+		/* Every byte the file has arrived: whatever ended the stream
+		 * (no close_notify, a reset), it is complete. */
+		if (*err == FTPS_E_RETRY && r->size >= 0 && end == (uint64_t)r->size &&
+		    ftps_conn_usable(r->conn))
+			*err = FTPS_OK;
 		if (*err == FTPS_OK && r->size >= 0 && end < (uint64_t)r->size)
 			*err = short_stream(r, end, st);
 		reg_del(r);
@@ -381,16 +393,17 @@ ssize_t ftpsfs_reader_read(struct ftpsfs_reader *r, char *buf, size_t len, off_t
 
 	if (off < 0)
 		return -EINVAL;
-	if (len == 0 || (r->size >= 0 && off >= r->size))
-		return 0;
-	if (r->size >= 0 && (uint64_t)off + len > (uint64_t)r->size)
-		len = (size_t)((uint64_t)r->size - (uint64_t)off);
 	pthread_mutex_lock(&r->mu);
 	r->last_use_ms = ftps_now_ms();
-	if (r->last_use_ms < r->fail_until_ms)
+	if (len == 0 || (r->size >= 0 && off >= r->size))
+		n = 0;
+	else if (r->last_use_ms < r->fail_until_ms)
 		n = r->fail_rc;     /* logged once, by the read that failed */
-	else
+	else {
+		if (r->size >= 0 && (uint64_t)off + len > (uint64_t)r->size)
+			len = (size_t)((uint64_t)r->size - (uint64_t)off);
 		n = read_locked(r, buf, len, (uint64_t)off);
+	}
 	r->last_use_ms = ftps_now_ms();
 	pthread_mutex_unlock(&r->mu);
 	return n;

@@ -217,8 +217,12 @@ void ftpsfs_orphans_sweep(struct ftpsfs *fs, int now_anyway)
 	fs->norphans = 0;
 	pthread_mutex_unlock(&fs->orphan_mu);
 
-	ftps_err e = ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, &st);
+	ftps_err got = ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, &st), e = got;
 	for (int i = 0; i < n; i++) {
+		if (got != FTPS_OK) {
+			todo[left++] = todo[i];     /* no connection: later */
+			continue;
+		}
 		if (e == FTPS_OK)
 			e = ftps_dele(c, todo[i], &st);
 		if (e == FTPS_OK || e == FTPS_E_NOENT) {
@@ -289,6 +293,72 @@ void ftpsfs_stranded_add(struct ftpsfs *fs, const char *temp, const char *final)
 		           final, temp);
 	free(t);
 	free(f);
+}
+
+/* path (a server path) at or below prefix: the rest after it, or NULL. */
+static const char *under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(path, prefix, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+		return NULL;
+	return path + n;
+}
+
+/* Replace *p (malloc'd) by to + the rest of it after from, when under from. */
+static void follow(char **p, const char *from, const char *to)
+{
+	const char *rest = under(*p, from);
+	size_t n;
+	char *np;
+
+	if (!rest)
+		return;
+	n = strlen(to) + strlen(rest) + 1;
+	if (n > FTPS_MAX_PATH || !(np = malloc(n)))
+		return;
+	memcpy(np, to, strlen(to));
+	memcpy(np + strlen(to), rest, strlen(rest) + 1);
+	free(*p);
+	*p = np;
+}
+
+void ftpsfs_leftovers_renamed(struct ftpsfs *fs, const char *from, const char *to)
+{
+	pthread_mutex_lock(&fs->orphan_mu);
+	for (int i = 0; i < fs->norphans; i++)
+		follow(&fs->orphans[i], from, to);
+	for (int i = 0; i < fs->nstranded; i++) {
+		follow(&fs->stranded[i].temp, from, to);
+		follow(&fs->stranded[i].final, from, to);
+	}
+	pthread_mutex_unlock(&fs->orphan_mu);
+}
+
+void ftpsfs_stranded_superseded(struct ftpsfs *fs, const char *final)
+{
+	char *gone[FTPSFS_MAX_ORPHANS];
+	int n = 0, k = 0;
+
+	pthread_mutex_lock(&fs->orphan_mu);
+	for (int i = 0; i < fs->nstranded; i++) {
+		if (strcmp(fs->stranded[i].final, final) == 0) {
+			gone[n++] = fs->stranded[i].temp;
+			free(fs->stranded[i].final);
+		} else {
+			fs->stranded[k++] = fs->stranded[i];
+		}
+	}
+	fs->nstranded = k;
+	pthread_mutex_unlock(&fs->orphan_mu);
+	/* A newer upload of the same file is in place: the stranded copy is
+	 * an older version nobody needs, to be removed like any leftover. */
+	for (int i = 0; i < n; i++) {
+		ftps_info("%s: its earlier upload kept as %s is not needed any more: removing it",
+		          final, gone[i]);
+		orphan_add(fs, gone[i]);
+		free(gone[i]);
+	}
 }
 
 /* One stranded upload: 1 when it is settled (in place, or left for good),
@@ -373,6 +443,13 @@ void ftpsfs_stranded_free(struct ftpsfs *fs)
 	pthread_mutex_unlock(&fs->orphan_mu);
 }
 
+static void release_conn(struct ftpsfs_upload *u, ftps_err last)
+{
+	if (u->conn)
+		ftps_pool_put(u->fs->pool, u->conn, last);
+	u->conn = NULL;
+}
+
 /* Removing a temporary file after a failure needs a usable connection:
  * ours if it survived, else a fresh short one. */
 static void cleanup_temp(struct ftpsfs_upload *u)
@@ -386,6 +463,9 @@ static void cleanup_temp(struct ftpsfs_upload *u)
 		delete_quietly(u->conn, u->target);
 		return;
 	}
+	/* Our broken connection goes back first: with a cap of one, waiting
+	 * for another while holding it would wait out the timeout. */
+	release_conn(u, FTPS_E_CONN);
 	if (ftps_pool_get(u->fs->pool, FTPS_USE_SHORT, &c, &st) == FTPS_OK) {
 		delete_quietly(c, u->target);
 		ftps_pool_put(u->fs->pool, c, FTPS_OK);
@@ -394,13 +474,6 @@ static void cleanup_temp(struct ftpsfs_upload *u)
 		          "trying again later", u->target, st.msg);
 		orphan_add(u->fs, u->target);
 	}
-}
-
-static void release_conn(struct ftpsfs_upload *u, ftps_err last)
-{
-	if (u->conn)
-		ftps_pool_put(u->fs->pool, u->conn, last);
-	u->conn = NULL;
 }
 
 int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int src_fd,
@@ -446,8 +519,12 @@ int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int s
 	e = ftps_stor_start(u->conn, u->target, append, &u->xfer, &st);
 	if (e != FTPS_OK) {
 		/* The STOR went out: the server may have made the temporary
-		 * file before the data connection failed. */
+		 * file before the data connection failed - or, when the control
+		 * connection was lost, may make it after our DELE, from a session
+		 * that has not noticed yet: that one is looked for again later. */
 		cleanup_temp(u);
+		if (u->atomic && ftps_err_class(e) == FTPS_CLASS_LOST)
+			orphan_add(fs, u->target);
 		goto fail;
 	}
 	*out = u;
@@ -778,9 +855,9 @@ static ftps_err put_in_place(struct ftpsfs_upload *u, struct ftps_status *st)
 		}
 		if (ftps_err_class(e) == FTPS_CLASS_REFUSED && !st->unsure) {
 			/* Refused: nothing changed - unless the old version could not
-			 * be put back, and the new one is then the only copy. */
-			if (bak[0] && ftps_conn_usable(c) &&
-			    ftps_stat(c, final, &old, &st2) == FTPS_E_NOENT)
+			 * be put back: unless the final name is seen to hold a file,
+			 * the new one may be the only copy of the data. */
+			if (bak[0] && (!ftps_conn_usable(c) || ftps_stat(c, final, &old, &st2) != FTPS_OK))
 				break;
 			return e;
 		}
@@ -854,6 +931,11 @@ int ftpsfs_upload_finish(struct ftpsfs_upload *u, int mode, int64_t mtime,
 	res->size = u->base + u->sent;
 	res->mtime = time(NULL);
 	res->mtime_exact = 0;
+	if (u->atomic) {
+		char final[FTPS_MAX_PATH];
+		final_name(u, final);
+		ftpsfs_stranded_superseded(u->fs, final);
+	}
 	if (!usable_conn(u, &st2))
 		goto out;       /* in place; its time is the server's clock */
 	if (mtime >= 0) {
@@ -882,16 +964,34 @@ int ftpsfs_upload_retryable(int rc)
 	       rc == -EPROTO || rc == -ECONNABORTED;
 }
 
+/* The server's size of remote now, on a short connection: 0, or -1. */
+static int server_size(struct ftpsfs *fs, const char *remote, uint64_t *size)
+{
+	struct ftps_status st = { 0 };
+	struct ftps_conn *c;
+	ftps_err e = ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, &st);
+
+	if (e != FTPS_OK)
+		return -1;
+	e = ftps_size(c, remote, size, &st);
+	ftps_pool_put(fs->pool, c, e);
+	return e == FTPS_OK ? 0 : -1;
+}
+
 int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t from,
                      uint64_t size, int append, int mode, int64_t mtime,
                      struct ftpsfs_uploaded *res)
 {
 	char *buf = malloc(IO_CHUNK);
-	int64_t give_up = -1;
-	int rc = -EIO;
+	uint64_t first = from;
+	struct ftps_retry retry;
+	int rc = -EIO, pause;
 
 	if (!buf)
 		return -ENOMEM;
+	/* A server that is restarting needs a moment: UPLOAD_TRIES tries, and
+	 * more while the timeout since the first failure lasts. */
+	ftps_retry_init(&retry, fs->cfg->timeout_ms, UPLOAD_TRIES);
 	for (int attempt = 1;; attempt++) {
 		struct ftpsfs_upload *u;
 		uint64_t off = from;
@@ -924,18 +1024,36 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
 		/* The server is back: remove what failed tries left on it. */
 		if (rc == 0)
 			ftpsfs_orphans_sweep(fs, 1);
-		if (rc == 0 || !ftpsfs_upload_retryable(rc) || append)
-			break;
-		/* A server that is restarting needs a moment: UPLOAD_TRIES tries,
-		 * and more while the timeout since the first failure lasts. */
-		int pause_ms = attempt < 4 ? 500 * attempt : 2000;
-		if (give_up < 0)
-			give_up = ftps_now_ms() + fs->cfg->timeout_ms;
-		if (attempt >= UPLOAD_TRIES && ftps_now_ms() + pause_ms > give_up)
+		if (rc == 0 || !ftpsfs_upload_retryable(rc) ||
+		    !ftps_retry_next(&retry, ftps_now_ms(), &pause))
 			break;
 		ftps_warn("upload of %s failed (%s); trying again in %.1f s (try %d)", remote,
-		          strerror(-rc), pause_ms / 1000.0, attempt + 1);
-		usleep((useconds_t)pause_ms * 1000);
+		          strerror(-rc), pause / 1000.0, attempt + 1);
+		ftps_retry_pause(pause);
+		if (!append)
+			continue;
+		/* An append that failed may have landed in part or in whole: it
+		 * is never sent again blindly. What the server has says what is
+		 * left to append. */
+		uint64_t landed;
+		if (server_size(fs, remote, &landed) != 0)
+			continue;       /* not known yet: the next try asks again */
+		if (landed == size) {
+			ftps_info("%s: the append's reply was lost, but all of it is on the server", remote);
+			memset(res, 0, sizeof(*res));
+			res->size = size;
+			res->mtime = time(NULL);
+			rc = 0;
+			break;
+		}
+		if (landed < first || landed > size) {
+			ftps_error("%s changed on the server while appending (%llu bytes, expected %llu "
+			           "to %llu): not appending", remote, (unsigned long long)landed,
+			           (unsigned long long)first, (unsigned long long)size);
+			rc = -EIO;
+			break;
+		}
+		from = landed;
 	}
 done:
 	free(buf);
@@ -959,10 +1077,11 @@ static int spool_has_room_for(int fd, uint64_t more)
 
 /* One RETR from off into fd; *off advances with what was written. */
 static ftps_err download_once(struct ftpsfs *fs, const char *remote, int fd, uint64_t *off,
-                              int64_t expect, char *buf, int *local_err,
+                              int64_t expect, int exact, char *buf, int *local_err,
                               struct ftps_status *st)
 {
-	uint64_t limit = expect >= 0 ? (uint64_t)expect + DOWNLOAD_MARGIN(expect) : UINT64_MAX;
+	uint64_t limit = expect < 0 ? UINT64_MAX
+	                 : exact ? (uint64_t)expect : (uint64_t)expect + DOWNLOAD_MARGIN(expect);
 	uint64_t checked = *off;
 	struct ftps_conn *c;
 	struct ftps_xfer *x;
@@ -979,6 +1098,11 @@ static ftps_err download_once(struct ftpsfs *fs, const char *remote, int fd, uin
 		}
 		if (got == 0) {
 			e = ftps_xfer_finish(x, st);
+			/* Every byte the listing promised arrived: whatever ended
+			 * the stream (no close_notify, a reset), it is complete. */
+			if (e == FTPS_E_RETRY && expect >= 0 && *off == (uint64_t)expect &&
+			    ftps_conn_usable(c))
+				e = FTPS_OK;
 			/* A stream that ends short of the listed size: cut short,
 			 * or the file shrank on the server (SIZE says which). */
 			if (e == FTPS_OK && expect >= 0 && *off < (uint64_t)expect) {
@@ -991,10 +1115,14 @@ static ftps_err download_once(struct ftpsfs *fs, const char *remote, int fd, uin
 			break;
 		}
 		if (*off + got > limit) {
+			/* Past the limit nothing is written: beyond it the file may
+			 * hold bytes of ours (an append's). */
 			ftps_xfer_abort(x, NULL);
-			e = ftps_fail(st, FTPS_E_IO, 0, "the server sends more than the %lld bytes it "
-			              "listed (stopped at %llu)", (long long)expect,
-			              (unsigned long long)(*off + got));
+			e = ftps_fail(st, FTPS_E_IO, 0, exact
+			              ? "the file is longer than the %lld bytes it had: it changed on "
+			                "the server (stopped at %llu)"
+			              : "the server sends more than the %lld bytes it listed (stopped "
+			                "at %llu)", (long long)expect, (unsigned long long)(*off + got));
 			break;
 		}
 		/* Room for the rest, checked every 64 MiB as it goes. */
@@ -1020,7 +1148,8 @@ static ftps_err download_once(struct ftpsfs *fs, const char *remote, int fd, uin
 	return e;
 }
 
-int64_t ftpsfs_download_fd(struct ftpsfs *fs, const char *remote, int fd, int64_t expect)
+int64_t ftpsfs_download_fd(struct ftpsfs *fs, const char *remote, int fd, int64_t expect,
+                           int exact)
 {
 	struct ftps_status st = { 0 };
 	struct ftps_retry retry;
@@ -1035,7 +1164,7 @@ int64_t ftpsfs_download_fd(struct ftpsfs *fs, const char *remote, int fd, int64_
 	 * a read, for as long as the timeout lasts. */
 	ftps_retry_init(&retry, fs->cfg->timeout_ms, 0);
 	for (;;) {
-		e = download_once(fs, remote, fd, &off, expect, buf, &local_err, &st);
+		e = download_once(fs, remote, fd, &off, expect, exact, buf, &local_err, &st);
 		if (e == FTPS_OK || local_err || !ftps_err_retryable(e) ||
 		    !ftps_retry_next(&retry, ftps_now_ms(), &pause))
 			break;

@@ -69,6 +69,12 @@ void ftpsfs_stranded_add(struct ftpsfs *fs, const char *temp, const char *final)
  * final name meanwhile holds a file is left as it is (named in the log):
  * a temporary file holding data is never deleted. */
 void ftpsfs_stranded_sweep(struct ftpsfs *fs, int now_anyway);
+/* A later upload of final succeeded: its stranded uploads are obsolete,
+ * their temporary files removed like any leftover. */
+void ftpsfs_stranded_superseded(struct ftpsfs *fs, const char *final);
+/* A rename on the server (server paths): the leftovers to remove or to put
+ * in place later follow it. */
+void ftpsfs_leftovers_renamed(struct ftpsfs *fs, const char *from, const char *to);
 /* At exit: name in the log what is still stranded, free the list. */
 void ftpsfs_stranded_free(struct ftpsfs *fs);
 /* Cancel and delete the temporary file. Frees u. */
@@ -88,8 +94,10 @@ int ftpsfs_upload_retryable(int rc);
 /* Download remote into fd from offset 0 (for the spool). expect: the size
  * the listing showed, -1 when unknown; the download resumes after a cut
  * (within the timeout), is never taken as complete before that size
- * unless the server's SIZE agrees, stops a margin past it, and checks the
+ * unless the server's SIZE agrees, stops a margin past it (exact: at it,
+ * writing nothing beyond: an append's bytes are there), and checks the
  * spool's free space as it goes. Returns the bytes written or -errno. */
-int64_t ftpsfs_download_fd(struct ftpsfs *fs, const char *remote, int fd, int64_t expect);
+int64_t ftpsfs_download_fd(struct ftpsfs *fs, const char *remote, int fd, int64_t expect,
+                           int exact);
 
 #endif

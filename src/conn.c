@@ -218,6 +218,8 @@ ftps_err ftps_command(struct ftps_conn *c, const struct ftps_reply **reply,
 	int n;
 	ftps_err e;
 
+	if (st)
+		st->unsure = 0;
 	if (c->state != CONN_READY)
 		return ftps_fail(st, FTPS_E_CONN, 0, "the control connection is not ready");
 	va_start(ap, fmt);
@@ -225,8 +227,6 @@ ftps_err ftps_command(struct ftps_conn *c, const struct ftps_reply **reply,
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return ftps_fail(st, FTPS_E_INVAL, 0, "command too long");
-	if (st)
-		st->unsure = 0;
 	e = conn_send(c, st, "%s", line);
 	if (e != FTPS_OK)
 		return e;       /* not sent whole: the server cannot act on it */

@@ -145,9 +145,10 @@ ftps_err ftps_rename_settle(struct ftps_conn *c, const char *from, const char *t
                             const char *bak, struct ftps_status *st);
 /* What is at path on the server now, asked without a listing: MLST when
  * offered, else SIZE (a file) and CWD (a folder). FTPS_OK with e->type
- * (and e->size for a file, when known), FTPS_E_NOENT when nothing is
- * there, or the connection's failure. For finding out what an operation
- * whose reply was lost did. */
+ * (and e->size for a file, when known; never a link target to free),
+ * FTPS_E_NOENT when nothing is there, FTPS_E_NOTSUP when that cannot be
+ * told (a server with neither MLST nor SIZE), or the connection's failure.
+ * For finding out what an operation whose reply was lost did. */
 ftps_err ftps_stat(struct ftps_conn *c, const char *path, struct ftps_entry *e,
                    struct ftps_status *st);
 ftps_err ftps_mkd(struct ftps_conn *c, const char *path, struct ftps_status *st);
@@ -226,7 +227,7 @@ void ftps_pool_put(struct ftps_pool *p, struct ftps_conn *c, ftps_err last);
  * more than idle_close_s. Called periodically by a housekeeping thread. */
 void ftps_pool_housekeep(struct ftps_pool *p, int keepalive_s, int idle_close_s);
 /* The cap learnt from the server (421 / "too many connections"), or max. */
-unsigned ftps_pool_cap(const struct ftps_pool *p);
+unsigned ftps_pool_cap(struct ftps_pool *p);
 /* While transfer requests wait, fn(arg) is called (without the pool's lock,
  * every 100 ms) to give back a transfer connection its holder is not
  * using; it returns 1 when it put one back. */

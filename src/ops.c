@@ -178,8 +178,13 @@ ftps_err ftps_rename_replace(struct ftps_conn *c, const char *from, const char *
 		return e;
 	/* 2. The new one takes its name. */
 	if ((e = ftps_rename(c, from, to, st)) != FTPS_OK) {
-		if (ftps_err_class(e) != FTPS_CLASS_REFUSED)
-			return e;       /* the caller finds out (ftps_rename_settle) */
+		if (ftps_err_class(e) != FTPS_CLASS_REFUSED) {
+			/* The old version is aside: whatever became of this
+			 * step, the caller must find out (ftps_rename_settle),
+			 * never start over. */
+			st->unsure = 1;
+			return e;
+		}
 		/* Refused after all: the old version goes back. */
 		ftps_err e2 = ftps_rename(c, bak, to, &st2);
 		if (e2 != FTPS_OK) {
@@ -253,6 +258,9 @@ ftps_err ftps_stat(struct ftps_conn *c, const char *path, struct ftps_entry *e,
 	CHECK_PATH(path, st);
 	if (c->caps.mlst) {
 		err = ftps_mlst(c, path, e, st);
+		/* only the type and size are wanted: nothing to free later */
+		free(e->link_target);
+		e->link_target = NULL;
 		if (err != FTPS_E_NOTSUP && err != FTPS_E_PROTO)
 			return err;
 		if (!ftps_conn_usable(c))
@@ -268,6 +276,7 @@ ftps_err ftps_stat(struct ftps_conn *c, const char *path, struct ftps_entry *e,
 	}
 	if (ftps_err_class(err) != FTPS_CLASS_REFUSED)
 		return err;
+	int no_size = err == FTPS_E_NOTSUP;
 	/* Not a file (or no SIZE): a folder when CWD takes it. Every path we
 	 * send is absolute, so where CWD leaves us does not matter. */
 	if ((err = ftps_command(c, &r, st, "CWD %s", path)) != FTPS_OK)
@@ -276,6 +285,10 @@ ftps_err ftps_stat(struct ftps_conn *c, const char *path, struct ftps_entry *e,
 		e->type = FTPS_FT_DIR;
 		return FTPS_OK;
 	}
+	/* Without MLST and SIZE a file cannot be told from nothing. */
+	if (no_size)
+		return ftps_fail(st, FTPS_E_NOTSUP, 0, "%s: the server cannot tell whether a file is "
+		                 "there (no MLST, no SIZE)", path);
 	return ftps_fail(st, FTPS_E_NOENT, r->code, "%s: not a file nor a folder on the server",
 	                 path);
 }

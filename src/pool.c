@@ -98,9 +98,12 @@ void ftps_pool_free(struct ftps_pool *p)
 	free(p);
 }
 
-unsigned ftps_pool_cap(const struct ftps_pool *p)
+unsigned ftps_pool_cap(struct ftps_pool *p)
 {
-	return p->cap;
+	pthread_mutex_lock(&p->mu);
+	unsigned cap = p->cap;
+	pthread_mutex_unlock(&p->mu);
+	return cap;
 }
 
 void ftps_pool_set_reclaim(struct ftps_pool *p, int (*fn)(void *arg), void *arg)

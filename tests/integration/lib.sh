@@ -129,6 +129,22 @@ it_umount() {
 	return 0
 }
 
+# it_ctl PORT LOG COMMAND...: one line to a test helper's control port on
+# 127.0.0.1 (the fault proxy, the scripted server); its one-line reply in
+# $it_ctl_reply, and both appended to LOG. True when the reply is "ok ...".
+it_ctl() {
+	local port=$1 log=$2 fd
+	shift 2
+	it_ctl_reply="err unreachable"
+	if exec {fd}<>"/dev/tcp/127.0.0.1/$port"; then
+		printf '%s\n' "$*" >&"$fd"
+		IFS= read -r -t 120 it_ctl_reply <&"$fd" || it_ctl_reply="err no reply"
+		exec {fd}>&-
+	fi
+	printf '%s -> %s\n' "$*" "$it_ctl_reply" >>"$log"
+	[[ $it_ctl_reply == ok* ]]
+}
+
 # it_summary: the closing line the test runner reads, and the exit code.
 it_summary() {
 	printf '%d passed, %d failed\n' "$it_npass" "$it_nfail"

@@ -54,15 +54,10 @@ proxy_stop() {
 
 # fp COMMAND...: one command to the proxy; its reply in $fp_reply; true on "ok".
 fp() {
-	local fd
-	fp_reply="err proxy unreachable"
-	if exec {fd}<>"/dev/tcp/127.0.0.1/$FP_PORT"; then
-		printf '%s\n' "$*" >&"$fd"
-		IFS= read -r -t 120 fp_reply <&"$fd" || fp_reply="err no reply"
-		exec {fd}>&-
-	fi
-	printf 'proxy: %s -> %s\n' "$*" "$fp_reply" >>"$work/proxy.cmds"
-	[[ $fp_reply == ok* ]]
+	local rc=0
+	it_ctl "$FP_PORT" "$work/proxy.cmds" "$@" || rc=1
+	fp_reply=$it_ctl_reply
+	return $rc
 }
 
 # fp_stat KEY: one counter from the proxy's stats.

@@ -200,15 +200,49 @@ elif cmd == "mode":
     print("%04o" % (os.stat(a[0]).st_mode & 0o7777))
 elif cmd == "latency":
     latency(a[0], a[1], a[2:])
+elif cmd == "noreplace":
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    AT_FDCWD, RENAME_NOREPLACE = -100, 1
+    r = libc.renameat2(AT_FDCWD, a[0].encode(), AT_FDCWD, a[1].encode(), RENAME_NOREPLACE)
+    print("ok" if r == 0 else errno.errorcode.get(ctypes.get_errno(), "?"))
+elif cmd == "trunc_open":
+    # O_TRUNC while another descriptor has the file open, then ftruncate
+    # to 0 on a third: both must cut the file whatever its size was known
+    keep = os.open(a[0], os.O_RDONLY)
+    fd = os.open(a[0], os.O_WRONLY | os.O_TRUNC)
+    os.write(fd, b"abc")
+    os.close(fd)
+    os.close(keep)
+    fd = os.open(a[1], os.O_WRONLY)
+    os.ftruncate(fd, 0)
+    os.write(fd, b"xyz")
+    os.close(fd)
+    print("ok")
+elif cmd == "append_kept":
+    # append, say so (a[1]), wait (bounded) for the go (a[2]), then close;
+    # no child process: its exec would close a copy of fd (a flush)
+    fd = os.open(a[0], os.O_WRONLY | os.O_APPEND)
+    os.write(fd, b"XX")
+    open(a[1], "w").close()
+    for _ in range(300):
+        if os.path.exists(a[2]):
+            break
+        time.sleep(0.05)
+    try:
+        os.close(fd)
+        print("ok")
+    except OSError as e:
+        print(ename(e))
 elif cmd == "unlinked_read":
     # write, unlink while open, read back through the descriptor
     fd = os.open(a[0], os.O_CREAT | os.O_RDWR, 0o644)
     os.write(fd, b"kept in the handle\n")
     os.unlink(a[0])
-    st = os.fstat(fd)
+    os.write(fd, b"and more\n")
     got = os.pread(fd, 100, 0)
     os.close(fd)
-    print("ok" if got == b"kept in the handle\n" and st.st_size == 19 else "bad %r %d" % (got, st.st_size))
+    print("ok" if got == b"kept in the handle\nand more\n" else "bad %r" % got)
 else:
     raise SystemExit("unknown command " + cmd)
 EOF
@@ -247,16 +281,7 @@ sftp_stop() {
 }
 
 # sctl COMMAND...: one control command; true on "ok"
-sctl() {
-	local fd reply="err unreachable"
-	if exec {fd}<>"/dev/tcp/127.0.0.1/$SFTP_CTL"; then
-		printf '%s\n' "$*" >&"$fd"
-		IFS= read -r -t 60 reply <&"$fd" || reply="err no reply"
-		exec {fd}>&-
-	fi
-	printf 'scriptftp: %s -> %s\n' "$*" "$reply" >>"$work/sftp.cmds"
-	[[ $reply == ok* ]]
-}
+sctl() { it_ctl "$SFTP_CTL" "$work/sftp.cmds" "$@"; }
 
 # smount MNT [options...]: mount the scripted server
 smount() {
@@ -420,7 +445,7 @@ case_posix() {
 		same_file "$TB_DATA/px/moved" <(printf 'one\ntwo\n')
 	check "... nothing under the old name" gone "$TB_DATA/px/moving"
 	r=$(py unlinked_read "$m/px/handle")
-	check "an unlinked open file reads back through its descriptor ($r)" [ "$r" = ok ]
+	check "an unlinked open file is written and read back through its descriptor ($r)" [ "$r" = ok ]
 	check "... and is not on the server" gone "$TB_DATA/px/handle"
 	check "no temporary files are left" no_temps "$TB_DATA/px"
 	# Detached means nothing of these files went to the server at all, not
@@ -539,6 +564,45 @@ case_scripted() {
 		same_file "$R/s/st" <(echo "stranded new version")
 	check "... and the log named it" grep -q "kept on the server as" "$m.log"
 
+	# A rename over a file that is open, the rename failing half way: the
+	# target is never removed before the rename (libfuse's hide-first).
+	sctl disarm-all
+	mkdir -p "$m/o"
+	echo "open target" >"$m/o/ot"
+	echo "renamed source" >"$m/o/os"
+	ls -l "$m/o" >/dev/null
+	exec 7<"$m/o/ot"
+	head -c 1 <&7 >/dev/null
+	sctl arm "fail RNTO 2 550 Rename refused"
+	r=$(py rename "$m/o/os" "$m/o/ot")
+	exec 7<&-
+	sleep 0.5
+	if [ "$r" = ok ]; then
+		check "mv over an open file: the target holds the source" same_file "$R/o/ot" <(echo "renamed source")
+	else
+		check "mv over an open file failed ($r): the target intact" same_file "$R/o/ot" <(echo "open target")
+	fi
+	check "mv over an open file: nothing left aside or hidden" test -z "$(ls -A "$R/o" | grep -v '^o[st]$')"
+	sctl disarm-all; sctl arm rnto-no-overwrite
+
+	# RENAME_NOREPLACE with a target another client made after the listing:
+	# EEXIST, and the target is never replaced (nor moved aside).
+	echo "nr source" >"$m/s/nrs"
+	ls -l "$m/s" >/dev/null
+	echo "their file" >"$R/s/nrt"
+	r=$(py noreplace "$m/s/nrs" "$m/s/nrt")
+	check "RENAME_NOREPLACE onto a file another client made: EEXIST ($r)" [ "$r" = EEXIST ]
+	check "... their file intact" same_file "$R/s/nrt" <(echo "their file")
+	check "... the source intact" same_file "$R/s/nrs" <(echo "nr source")
+
+	# O_CREAT without O_TRUNC on a name another client took after the
+	# listing (echo >> log): the file is kept, not replaced.
+	ls -l "$m/s" >/dev/null
+	echo "first line" >"$R/s/log"
+	echo "second line" >>"$m/s/log"
+	check "appending to a file another client just made keeps its content" \
+		same_file "$R/s/log" <(printf 'first line\nsecond line\n')
+
 	# A rename into another folder the server refuses: EXDEV, both intact.
 	sctl arm rnto-other-dir-refused
 	echo "moving" >"$m/s/mv1"
@@ -557,6 +621,8 @@ case_scripted() {
 	R=$SFTP_ROOT
 	printf 0123456789 >"$R/digits"
 	printf 0123456789 >"$R/digits2"
+	printf 0123456789 >"$R/t1"
+	printf 0123456789 >"$R/t2"
 	smount "$m" || { check "mounted (no sizes)" false; return; }
 	check "MLSD without sizes: stat gives the size (SIZE)" [ "$(stat -c %s "$m/digits")" = 10 ]
 	check "... cat gives every byte" same_file "$m/digits" "$R/digits"
@@ -566,6 +632,9 @@ case_scripted() {
 	r=$(py pwrite "$m/digits2" 0 Y)
 	check "no size at all: a write at 0 still keeps the rest ($r)" \
 		same_file "$R/digits2" <(printf Y123456789)
+	r=$(py trunc_open "$m/t1" "$m/t2")
+	check "no size at all: O_TRUNC while the file is open cuts it ($r)" same_file "$R/t1" <(printf abc)
+	check "no size at all: ftruncate(0) cuts it" same_file "$R/t2" <(printf xyz)
 	it_umount "$m" plaintext || check "no sizes: unmounted" false
 	sftp_stop
 
@@ -582,6 +651,31 @@ case_scripted() {
 	check "mkdir with a refused SITE CHMOD: ok ($r)" [ "$r" = ok ]
 	check "... the mount does not show the mode it could not set" [ "$(py mode "$m/dmode")" != 0700 ]
 	it_umount "$m" 'plaintext|resuming|ended after' || check "short RETR: unmounted" false
+	sftp_stop
+
+	# An append the server refuses (APPE) while another client made the
+	# file longer: the whole-file fallback must not write the other
+	# client's bytes over the appended ones in the spool, which is kept.
+	sftp_start || { check "scriptftp started" false; return; }
+	R=$SFTP_ROOT
+	printf aaaa >"$R/ap"
+	smount "$m" -o dir_cache=60 -o spool_dir="$work/spool-ap" || { check "mounted" false; return; }
+	ls -l "$m" >/dev/null
+	sctl arm "fail APPE 1 451 Append not permitted"
+	rm -f "$work/ap.written" "$work/ap.go"
+	py append_kept "$m/ap" "$work/ap.written" "$work/ap.go" >"$work/ap.out" &
+	k=$!
+	for ((r = 0; r < 200; r++)); do [ -e "$work/ap.written" ] && break; sleep 0.05; done
+	printf bbbb >>"$R/ap"    # another client, meanwhile
+	touch "$work/ap.go"
+	wait "$k"
+	r=$(cat "$work/ap.out")
+	k=$(sed -n 's/.*kept in \([^ ]*\) from offset.*/\1/p' "$m.log" | tail -1)
+	check "an append refused while the file changed: close fails ($r)" [ "$r" != ok ]
+	check "... the spool file keeps the appended bytes at their offset ($k)" \
+		bash -c "[ -f '$k' ] && [ \"\$(dd if='$k' bs=1 skip=4 count=2 2>/dev/null)\" = XX ]"
+	check "... the server has the other client's version" same_file "$R/ap" <(printf aaaabbbb)
+	it_umount "$m" 'plaintext|changed|kept|appended|could not' || check "append: unmounted" false
 	sftp_stop
 
 	# A server that asks for an account (ACCT, from the netrc): it never
