@@ -37,7 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fs.h"
+#include "mount.h"
+#include "meta.h"
 #include "file.h"
 #include "reader.h"
 #include "upload.h"
@@ -507,7 +508,7 @@ int ftpsfs_file_create(struct ftpsfs *fs, const char *path, mode_t mode, int fla
 		f->state = F_CLEAN;
 		f->on_server = 1;
 		*out = publish(f, flags, &reopened);
-		ftps_dircache_forget(fs->dc, path, ftps_dircache_clock());
+		ftpsfs_meta_unknown(fs, path);
 		return 0;
 	}
 	f->state = F_NEW;
@@ -527,7 +528,7 @@ int ftpsfs_file_create(struct ftpsfs *fs, const char *path, mode_t mode, int fla
 	e.mtime_prec = FTPS_TP_SECOND;
 	e.has_mode = 1;
 	e.mode = f->mode;
-	ftps_dircache_upsert(fs->dc, path, &e, ftps_dircache_clock());
+	ftpsfs_meta_learnt(fs, path, &e);
 	ftpsfs_touch_parent(fs, path);
 	return 0;
 }
@@ -810,14 +811,7 @@ static void note_uploaded(struct ftpsfs_file *f, const struct ftpsfs_uploaded *r
 		e.has_mode = 1;
 		e.mode = (uint32_t)p->mode;
 	}
-	ftps_dircache_upsert(f->fs->dc, f->path, &e, ftps_dircache_clock());
-	ftpsfs_touch_parent(f->fs, f->path);
-	/* Once a listing shows the file to the minute only, its exact time
-	 * is still known: no MDTM for what we wrote (rsync, cp -p). */
-	if (res->mtime_exact)
-		ftps_mtcache_seed(f->fs->mt, f->path, res->size, res->mtime);
-	else
-		ftps_mtcache_remove(f->fs->mt, f->path, 0);
+	ftpsfs_meta_uploaded(f->fs, f->path, &e, res->mtime_exact);
 	f->base = res->size;
 	f->base_known = 1;
 	f->on_server = 1;
@@ -909,10 +903,9 @@ static int flush_locked(struct ftpsfs_file *f)
 		/* A new file the server never got is not there; of one it has,
 		 * the old version stays, with attributes we no longer know. */
 		if (f->on_server)
-			ftps_dircache_forget(f->fs->dc, f->path, ftps_dircache_clock());
+			ftpsfs_meta_unknown(f->fs, f->path);
 		else
-			ftps_dircache_remove(f->fs->dc, f->path, ftps_dircache_clock());
-		ftps_mtcache_remove(f->fs->mt, f->path, 0);
+			ftpsfs_meta_removed(f->fs, f->path, 0);
 		f->err = rc;
 		if (f->state == F_SPOOL || f->state == F_APPEND)
 			spool_name_kept(f);   /* now: an unmount may never release f */

@@ -4,7 +4,10 @@ fuse_ftpsfs_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(OPENSSL_CFLAGS)
 fuse_ftpsfs_SOURCES = \
 	fuse/options.h fuse/options.c \
 	fuse/netrc.h fuse/netrc.c \
-	fuse/fs.h fuse/fs.c \
+	fuse/mount.h fuse/mount.c \
+	fuse/meta.h fuse/meta.c \
+	fuse/names.h fuse/names.c \
+	fuse/ops.h fuse/ops.c \
 	fuse/reader.h fuse/reader.c \
 	fuse/file.h fuse/file.c \
 	fuse/upload.h fuse/upload.c \

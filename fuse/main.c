@@ -6,7 +6,7 @@
  * certificate or an unreachable host ends with one line on the terminal
  * and nothing mounted.
  */
-#include "fs.h"           /* first: it sets FUSE_USE_VERSION */
+#include "ops.h"          /* first: it sets FUSE_USE_VERSION */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +18,7 @@
 #include <fuse_lowlevel.h>
 
 #include "probe.h"
+#include "meta.h"
 #include "file.h"
 #include "upload.h"
 #include "reader.h"
@@ -143,25 +144,20 @@ static int list_root(struct ftpsfs *fs)
 {
 	struct ftps_status st = { 0 };
 	struct ftps_conn *c;
-	struct ftps_dc_listing *l;
-	double fetched = ftps_dircache_clock();
 	ftps_err err;
 
 	if ((err = ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, &st)) != FTPS_OK) {
 		fprintf(stderr, "ftpsfs: %s\n", st.msg);
 		return -1;
 	}
-	l = ftps_dc_listing_new();
-	err = l ? check_root(c, fs->root, &st) : ftps_fail(&st, FTPS_E_NOMEM, 0, "out of memory");
+	err = check_root(c, fs->root, &st);
 	if (err == FTPS_OK)
-		err = ftpsfs_list_into(c, fs->root, l, &st);
+		err = ftpsfs_meta_list_root(fs, c, &st);
 	ftps_pool_put(fs->pool, c, err);
 	if (err != FTPS_OK) {
-		ftps_dc_listing_free(l);
 		fprintf(stderr, "ftpsfs: cannot list the remote folder %s: %s\n", fs->root, st.msg);
 		return -1;
 	}
-	ftps_dircache_put_listing(fs->dc, "/", l, fetched, NULL, NULL);
 	return 0;
 }
 

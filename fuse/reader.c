@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "fs.h"
+#include "mount.h"
 #include "reader.h"
 #include "sock.h"
 #include "retry.h"
@@ -197,11 +197,6 @@ int ftpsfs_reader_reclaim(void *arg)
 	return 1;
 }
 
-ftps_err ftpsfs_get_xfer_conn(struct ftpsfs *fs, struct ftps_conn **out, struct ftps_status *st)
-{
-	return ftps_pool_get(fs->pool, FTPS_USE_XFER, out, st);
-}
-
 static ftps_err start_stream(struct ftpsfs_reader *r, uint64_t off, struct ftps_status *st)
 {
 	ftps_err e;
@@ -210,7 +205,7 @@ static ftps_err start_stream(struct ftpsfs_reader *r, uint64_t off, struct ftps_
 	r->win_off = off;
 	r->win_len = 0;
 	r->eof = 0;
-	if ((e = ftpsfs_get_xfer_conn(r->fs, &r->conn, st)) != FTPS_OK)
+	if ((e = ftps_pool_get(r->fs->pool, FTPS_USE_XFER, &r->conn, st)) != FTPS_OK)
 		return e;
 	e = ftps_retr_start(r->conn, r->remote, off, &r->xfer, st);
 	if (e != FTPS_OK) {

@@ -37,11 +37,6 @@ void ftpsfs_reader_hold(struct ftpsfs_reader *r);
 /* Drop a reference; the last one cancels any stream and frees. */
 void ftpsfs_reader_free(struct ftpsfs_reader *r);
 
-/* Check out a connection for a transfer: in line behind other transfers,
- * up to the timeout. */
-struct ftps_conn;
-struct ftps_status;
-ftps_err ftpsfs_get_xfer_conn(struct ftpsfs *fs, struct ftps_conn **out, struct ftps_status *st);
 /* Wait until the streams cancelled in the background are drained and
  * their connections back in the pool (at unmount, before the pool goes;
  * each drain is bounded by the timeout). */

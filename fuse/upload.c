@@ -12,9 +12,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "fs.h"
+#include "mount.h"
 #include "upload.h"
-#include "reader.h"
 #include "path.h"
 #include "sock.h"
 #include "retry.h"
@@ -503,7 +502,7 @@ int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int s
 	} else {
 		snprintf(u->target, sizeof(u->target), "%s", remote);
 	}
-	e = ftpsfs_get_xfer_conn(fs, &u->conn, &st);
+	e = ftps_pool_get(fs->pool, FTPS_USE_XFER, &u->conn, &st);
 	if (e != FTPS_OK) {
 		upload_free(u);
 		return ftpsfs_errno(e, &st, "upload", remote);
@@ -585,7 +584,7 @@ static ftps_err resume(struct ftpsfs_upload *u, uint64_t end, struct ftps_status
 		ftps_warn("upload of %s interrupted after %llu bytes (%s); resuming (%d of %d)",
 		          name, (unsigned long long)end, st->msg, attempt, RESUME_TRIES);
 		usleep(200000 * (useconds_t)attempt);   /* let the old session finish writing */
-		if ((e = ftpsfs_get_xfer_conn(u->fs, &u->conn, st)) != FTPS_OK)
+		if ((e = ftps_pool_get(u->fs->pool, FTPS_USE_XFER, &u->conn, st)) != FTPS_OK)
 			continue;
 		e = ftps_size(u->conn, u->target, &landed, st);
 		if (e == FTPS_E_NOENT && u->base == 0)
@@ -861,10 +860,20 @@ static ftps_err put_in_place(struct ftpsfs_upload *u, struct ftps_status *st)
 				break;
 			return e;
 		}
-		/* The connection failed on the way: look. */
-		if (!(c = usable_conn(u, &st2)))
-			break;
-		e = ftps_rename_settle(c, u->target, final, bak[0] ? bak : NULL, st);
+		/* The connection failed on the way: look - for as long as the
+		 * timeout lasts, should the server be away meanwhile. */
+		struct ftps_retry retry;
+		int pause;
+		ftps_retry_init(&retry, u->fs->cfg->timeout_ms, 0);
+		for (;;) {
+			e = (c = usable_conn(u, &st2)) != NULL
+			    ? ftps_rename_settle(c, u->target, final, bak[0] ? bak : NULL, st)
+			    : st2.err ? st2.err : FTPS_E_CONN;
+			if (e == FTPS_OK || e == FTPS_E_RETRY || !ftps_err_retryable(e) ||
+			    !ftps_retry_next(&retry, ftps_now_ms(), &pause))
+				break;
+			ftps_retry_pause(pause < 500 ? 500 : pause);
+		}
 		if (e == FTPS_OK)
 			return FTPS_OK;
 		if (e != FTPS_E_RETRY)
@@ -1085,7 +1094,7 @@ static ftps_err download_once(struct ftpsfs *fs, const char *remote, int fd, uin
 	uint64_t checked = *off;
 	struct ftps_conn *c;
 	struct ftps_xfer *x;
-	ftps_err e = ftpsfs_get_xfer_conn(fs, &c, st);
+	ftps_err e = ftps_pool_get(fs->pool, FTPS_USE_XFER, &c, st);
 
 	if (e != FTPS_OK)
 		return e;

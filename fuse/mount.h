@@ -1,14 +1,23 @@
-/* fs.h - the mounted filesystem's state, shared by the FUSE operations.
+/* mount.h - one mount: its state, and the few things every part of the
+ * daemon needs (a path on the server, the errno for a core error, a short
+ * command on a pooled connection). No FUSE in here.
  *
- * One struct ftpsfs per mount. Operations check out a pooled connection,
- * call one core function, put the connection back and map the result to
- * -errno; nothing in fuse/ parses FTP.
+ * Layout of fuse/ (who may use whom, top to bottom; no arrow goes up):
+ *   ops.c      the FUSE operations table: maps each call onto one of below
+ *   names.c    namespace changes (mkdir, rmdir, unlink, rename, chmod,
+ *              utimens): found out, never repeated blindly, after a lost reply
+ *   file.c     open files: reads, writes, the spool, uploads at close
+ *   reader.c   streamed reads of one file
+ *   upload.c   uploads (temporary name, verify, rename into place) and
+ *              downloads into the spool; leftovers on the server
+ *   meta.c     the metadata layer: the only user of the directory cache and
+ *              the exact-time cache
+ *   mount.c    this file's functions
+ *   options.c, netrc.c, probe.c, main.c   the command line and start-up
  */
-#ifndef FTPSFS_FS_H
-#define FTPSFS_FS_H
+#ifndef FTPSFS_MOUNT_H
+#define FTPSFS_MOUNT_H
 
-#define FUSE_USE_VERSION 312
-#include <fuse.h>
 #include <pthread.h>
 #include <time.h>
 #include "ftps.h"
@@ -61,9 +70,6 @@ struct ftpsfs {
 	int stopping;
 };
 
-/* The operations table (fs.c). */
-extern const struct fuse_operations ftpsfs_ops;
-
 /* Map a core error to -errno for FUSE, logging the reason once. */
 int ftpsfs_errno(ftps_err e, const struct ftps_status *st, const char *op, const char *path);
 
@@ -72,22 +78,19 @@ int ftpsfs_errno(ftps_err e, const struct ftps_status *st, const char *op, const
  * 0xFF in it). */
 int ftpsfs_remote(const struct ftpsfs *fs, const char *path, char *buf, size_t len);
 /* Whether a path from the kernel may be used: 0, -ENAMETOOLONG (a component
- * over FTPS_MAX_NAME bytes, or the server path too long) or -EINVAL. */
+ * over FTPS_MAX_NAME bytes, or the server path too long), -EINVAL, or
+ * -ENOENT for none (NULL: an open file no longer reachable by name). */
 int ftpsfs_check_path(const struct ftpsfs *fs, const char *path);
 
-/* Fill a stat from a listing entry. */
-void ftpsfs_entry_stat(const struct ftpsfs *fs, const struct ftps_entry *e, struct stat *stbuf);
-
-/* List remote folder into l for the cache: ftps_list, then LIST for the
- * targets of symlinks that MLSD showed without one. */
-ftps_err ftpsfs_list_into(struct ftps_conn *c, const char *remote, struct ftps_dc_listing *l,
+/* Run fn on a pooled short connection; once more on a fresh one when the
+ * first was found dropped (an idle connection the server closed) - but
+ * only when that cannot do harm: fn is idempotent (a listing, MDTM, a
+ * chmod), or its command never reached the server (st->unsure is 0), and
+ * never after a timeout (another try would cost another timeout).
+ * Otherwise the error comes back with st->unsure set, for the caller to
+ * find out what happened. */
+typedef ftps_err (*ftpsfs_conn_fn)(struct ftps_conn *c, void *arg, struct ftps_status *st);
+ftps_err ftpsfs_with_conn(struct ftpsfs *fs, ftpsfs_conn_fn fn, void *arg, int idempotent,
                           struct ftps_status *st);
-
-/* The parent folder of path gained or lost an entry: its time moves on
- * the mount as it does on the server. */
-void ftpsfs_touch_parent(struct ftpsfs *fs, const char *path);
-
-/* getattr without FUSE around it: 0 and *e filled, or -errno. */
-int ftpsfs_lookup(struct ftpsfs *fs, const char *path, struct ftps_entry *e);
 
 #endif

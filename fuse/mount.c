@@ -1,0 +1,70 @@
+/* mount.c - what every part of the daemon needs (see mount.h). */
+#include <errno.h>
+#include <string.h>
+
+#include "mount.h"
+#include "path.h"
+
+int ftpsfs_errno(ftps_err e, const struct ftps_status *st, const char *op, const char *path)
+{
+	/* Once mounted, a refused connection means the server went away: to a
+	 * program that is an I/O error of this filesystem, like a dropped
+	 * connection, not a socket's "Connection refused". */
+	int err = e == FTPS_E_REFUSED ? EIO : ftps_err_errno(e);
+
+	if (e == FTPS_E_NOENT || e == FTPS_E_EXIST || e == FTPS_E_NOTEMPTY)
+		ftps_debug("%s %s: %s", op, path, st && st->msg[0] ? st->msg : ftps_strerror(e));
+	else
+		ftps_warn("%s %s: %s", op, path, st && st->msg[0] ? st->msg : ftps_strerror(e));
+	return -err;
+}
+
+int ftpsfs_remote(const struct ftpsfs *fs, const char *path, char *buf, size_t len)
+{
+	if (ftps_path_join(fs->root, path, buf, len) != 0)
+		return strlen(fs->root) + strlen(path) + 1 >= len ? -ENAMETOOLONG : -EINVAL;
+	return 0;
+}
+
+int ftpsfs_check_path(const struct ftpsfs *fs, const char *path)
+{
+	char remote[FTPS_MAX_PATH];
+	const char *p = path;
+
+	if (!path)
+		return -ENOENT;     /* an open file no longer reachable by name */
+	/* Each component as a local filesystem would judge it: longer than
+	 * FTPS_MAX_NAME (NAME_MAX) is ENAMETOOLONG. */
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		if (n > FTPS_MAX_NAME)
+			return -ENAMETOOLONG;
+		p += n;
+		p += strspn(p, "/");
+	}
+	return ftpsfs_remote(fs, path, remote, sizeof(remote));
+}
+
+ftps_err ftpsfs_with_conn(struct ftpsfs *fs, ftpsfs_conn_fn fn, void *arg, int idempotent,
+                          struct ftps_status *st)
+{
+	ftps_err e = FTPS_OK;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct ftps_conn *c;
+
+		st->unsure = 0;
+		e = ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, st);
+		if (e != FTPS_OK)
+			return e;
+		e = fn(c, arg, st);
+		ftps_pool_put(fs->pool, c, e);
+		/* A timeout is not tried again: the server is slow or hung, and
+		 * another try would cost the program another whole timeout. */
+		if (ftps_err_class(e) != FTPS_CLASS_LOST || e == FTPS_E_TIMEOUT ||
+		    (st->unsure && !idempotent))
+			break;
+		ftps_debug("retrying on a new connection: %s", st->msg);
+	}
+	return e;
+}
