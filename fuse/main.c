@@ -21,6 +21,7 @@
 #include "meta.h"
 #include "file.h"
 #include "upload.h"
+#include "leftovers.h"
 #include "reader.h"
 
 static void *housekeeper(void *arg)

@@ -21,6 +21,7 @@
 #include "meta.h"
 #include "file.h"
 #include "upload.h"
+#include "leftovers.h"
 #include "path.h"
 #include "retry.h"
 #include "sock.h"

@@ -17,6 +17,7 @@
 #include "names.h"
 #include "file.h"
 #include "upload.h"
+#include "leftovers.h"
 
 static struct ftpsfs *get_fs(void)
 {

@@ -1,5 +1,5 @@
 /* upload.c - uploads with a temporary name, verification and rename
- * (see upload.h), and downloads into the spool.
+ * (see upload.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,108 +9,20 @@
 #include <time.h>
 #include <unistd.h>
 #include <pthread.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "mount.h"
 #include "upload.h"
+#include "hash.h"
+#include "leftovers.h"
 #include "path.h"
 #include "sock.h"
 #include "retry.h"
-#include <sys/statvfs.h>
 
 #define IO_CHUNK (256 * 1024)
 #define UPLOAD_TRIES 3
 #define RESUME_TRIES 3
 /* How far a background upload may trail the writes it was given. */
 #define LAG_MAX (64 * 1024 * 1024)
-
-/* ---- hashing what we send, to compare with the server's HASH ---- */
-
-struct hasher {
-	enum ftps_hash_algo algo;
-	EVP_MD_CTX *md;
-	uint32_t crc;
-};
-
-static uint32_t crc_table[256];
-
-static void crc_table_fill(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
-static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t n)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	const uint32_t *table = crc_table;
-
-	pthread_once(&once, crc_table_fill);   /* uploads hash in their own threads */
-	crc = ~crc;
-	while (n--)
-		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
-
-static int hasher_init(struct hasher *h, enum ftps_hash_algo algo)
-{
-	const EVP_MD *md = NULL;
-
-	memset(h, 0, sizeof(*h));
-	h->algo = algo;
-	switch (algo) {
-	case FTPS_HASH_MD5: md = EVP_md5(); break;
-	case FTPS_HASH_SHA1: md = EVP_sha1(); break;
-	case FTPS_HASH_SHA256: md = EVP_sha256(); break;
-	case FTPS_HASH_SHA512: md = EVP_sha512(); break;
-	case FTPS_HASH_CRC32: return 0;
-	default: h->algo = FTPS_HASH_NONE; return 0;
-	}
-	h->md = EVP_MD_CTX_new();
-	if (!h->md || EVP_DigestInit_ex(h->md, md, NULL) != 1) {
-		EVP_MD_CTX_free(h->md);
-		h->md = NULL;
-		h->algo = FTPS_HASH_NONE;
-		return -1;
-	}
-	return 0;
-}
-
-static void hasher_update(struct hasher *h, const void *p, size_t n)
-{
-	if (h->md)
-		EVP_DigestUpdate(h->md, p, n);
-	else if (h->algo == FTPS_HASH_CRC32)
-		h->crc = crc32_update(h->crc, p, n);
-}
-
-static void hasher_hex(struct hasher *h, char *out, size_t outlen)
-{
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	size_t off = 0;
-
-	out[0] = '\0';
-	if (h->algo == FTPS_HASH_CRC32) {
-		snprintf(out, outlen, "%08x", h->crc);
-		return;
-	}
-	if (!h->md || EVP_DigestFinal_ex(h->md, d, &n) != 1)
-		return;
-	for (unsigned i = 0; i < n && off + 3 <= outlen; i++)
-		off += (size_t)snprintf(out + off, outlen - off, "%02x", d[i]);
-}
-
-static void hasher_free(struct hasher *h)
-{
-	EVP_MD_CTX_free(h->md);
-	h->md = NULL;
-}
 
 /* ---- the upload ---- */
 
@@ -123,7 +35,7 @@ struct ftpsfs_upload {
 	struct ftps_conn *conn;
 	struct ftps_xfer *xfer;
 	uint64_t sent;
-	struct hasher h;
+	struct ftpsfs_hasher h;
 	int src_fd;                     /* byte off sent is at src_fd's offset base + off; -1 none */
 	int only_copy;                  /* the old final file is deleted: target is the only
 	                                 * copy of the data and is never deleted */
@@ -142,7 +54,7 @@ struct ftpsfs_upload {
 
 static void upload_free(struct ftpsfs_upload *u)
 {
-	hasher_free(&u->h);
+	ftpsfs_hasher_free(&u->h);
 	pthread_cond_destroy(&u->cv);
 	pthread_mutex_destroy(&u->mu);
 	free(u);
@@ -173,275 +85,6 @@ static void delete_quietly(struct ftps_conn *c, const char *path)
 	if (c && ftps_conn_usable(c) && ftps_dele(c, path, &st) != FTPS_OK)
 		ftps_debug("could not remove %s: %s", path, st.msg);
 }
-
-/* ---- temporary files left on the server ---- */
-
-#define ORPHAN_BACKOFF_MIN 5
-#define ORPHAN_BACKOFF_MAX 60
-
-static void orphan_add(struct ftpsfs *fs, const char *path)
-{
-	char *dup = strdup(path);
-
-	pthread_mutex_lock(&fs->orphan_mu);
-	if (dup && fs->norphans < FTPSFS_MAX_ORPHANS) {
-		fs->orphans[fs->norphans++] = dup;
-		dup = NULL;
-		if (fs->orphan_backoff == 0) {
-			fs->orphan_backoff = ORPHAN_BACKOFF_MIN;
-			fs->orphan_next_try = time(NULL) + ORPHAN_BACKOFF_MIN;
-		}
-	}
-	pthread_mutex_unlock(&fs->orphan_mu);
-	if (dup)
-		ftps_warn("too many temporary files to remove later: %s stays on the server", path);
-	free(dup);
-}
-
-void ftpsfs_orphans_sweep(struct ftpsfs *fs, int now_anyway)
-{
-	char *todo[FTPSFS_MAX_ORPHANS];
-	struct ftps_status st = { 0 };
-	struct ftps_conn *c = NULL;
-	int n, left = 0;
-
-	/* Take the list: a concurrent sweep finds it empty. */
-	pthread_mutex_lock(&fs->orphan_mu);
-	n = fs->norphans;
-	if (n == 0 || (!now_anyway && time(NULL) < fs->orphan_next_try)) {
-		pthread_mutex_unlock(&fs->orphan_mu);
-		return;
-	}
-	memcpy(todo, fs->orphans, sizeof(todo[0]) * (size_t)n);
-	fs->norphans = 0;
-	pthread_mutex_unlock(&fs->orphan_mu);
-
-	ftps_err got = ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, &st), e = got;
-	for (int i = 0; i < n; i++) {
-		if (got != FTPS_OK) {
-			todo[left++] = todo[i];     /* no connection: later */
-			continue;
-		}
-		if (e == FTPS_OK)
-			e = ftps_dele(c, todo[i], &st);
-		if (e == FTPS_OK || e == FTPS_E_NOENT) {
-			if (e == FTPS_OK)
-				ftps_info("removed the temporary file %s that a failed upload left", todo[i]);
-			free(todo[i]);
-			e = FTPS_OK;
-		} else if (e == FTPS_E_CONN || e == FTPS_E_TIMEOUT || e == FTPS_E_REFUSED ||
-		           e == FTPS_E_TLS || e == FTPS_E_TOOMANY) {
-			todo[left++] = todo[i];    /* still down: later */
-		} else {
-			ftps_warn("cannot remove the temporary file %s: %s", todo[i], st.msg);
-			free(todo[i]);
-			e = FTPS_OK;
-		}
-	}
-	if (c)
-		ftps_pool_put(fs->pool, c, e);
-
-	pthread_mutex_lock(&fs->orphan_mu);
-	for (int i = 0; i < left; i++) {
-		if (fs->norphans < FTPSFS_MAX_ORPHANS) {
-			fs->orphans[fs->norphans++] = todo[i];
-		} else {
-			ftps_warn("too many temporary files to remove later: %s stays on the server",
-			          todo[i]);
-			free(todo[i]);
-		}
-	}
-	if (left > 0) {
-		int next = fs->orphan_backoff * 2;
-		fs->orphan_backoff = next < ORPHAN_BACKOFF_MIN ? ORPHAN_BACKOFF_MIN
-		                     : next > ORPHAN_BACKOFF_MAX ? ORPHAN_BACKOFF_MAX : next;
-		fs->orphan_next_try = time(NULL) + fs->orphan_backoff;
-	} else if (fs->norphans == 0) {
-		fs->orphan_backoff = 0;
-	}
-	pthread_mutex_unlock(&fs->orphan_mu);
-}
-
-void ftpsfs_orphans_free(struct ftpsfs *fs)
-{
-	pthread_mutex_lock(&fs->orphan_mu);
-	for (int i = 0; i < fs->norphans; i++) {
-		ftps_warn("the temporary file %s is left on the server", fs->orphans[i]);
-		free(fs->orphans[i]);
-	}
-	fs->norphans = 0;
-	pthread_mutex_unlock(&fs->orphan_mu);
-}
-
-void ftpsfs_stranded_add(struct ftpsfs *fs, const char *temp, const char *final)
-{
-	char *t = strdup(temp), *f = strdup(final);
-
-	pthread_mutex_lock(&fs->orphan_mu);
-	if (t && f && fs->nstranded < FTPSFS_MAX_ORPHANS) {
-		fs->stranded[fs->nstranded].temp = t;
-		fs->stranded[fs->nstranded].final = f;
-		fs->nstranded++;
-		t = f = NULL;
-		if (!fs->stranded_next_try)
-			fs->stranded_next_try = time(NULL) + ORPHAN_BACKOFF_MIN;
-	}
-	pthread_mutex_unlock(&fs->orphan_mu);
-	if (t || f)
-		ftps_error("too many uploads to put in place later: %s stays on the server as %s",
-		           final, temp);
-	free(t);
-	free(f);
-}
-
-/* path (a server path) at or below prefix: the rest after it, or NULL. */
-static const char *under(const char *path, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	if (strncmp(path, prefix, n) != 0 || (path[n] != '\0' && path[n] != '/'))
-		return NULL;
-	return path + n;
-}
-
-/* Replace *p (malloc'd) by to + the rest of it after from, when under from. */
-static void follow(char **p, const char *from, const char *to)
-{
-	const char *rest = under(*p, from);
-	size_t n;
-	char *np;
-
-	if (!rest)
-		return;
-	n = strlen(to) + strlen(rest) + 1;
-	if (n > FTPS_MAX_PATH || !(np = malloc(n)))
-		return;
-	memcpy(np, to, strlen(to));
-	memcpy(np + strlen(to), rest, strlen(rest) + 1);
-	free(*p);
-	*p = np;
-}
-
-void ftpsfs_leftovers_renamed(struct ftpsfs *fs, const char *from, const char *to)
-{
-	pthread_mutex_lock(&fs->orphan_mu);
-	for (int i = 0; i < fs->norphans; i++)
-		follow(&fs->orphans[i], from, to);
-	for (int i = 0; i < fs->nstranded; i++) {
-		follow(&fs->stranded[i].temp, from, to);
-		follow(&fs->stranded[i].final, from, to);
-	}
-	pthread_mutex_unlock(&fs->orphan_mu);
-}
-
-void ftpsfs_stranded_superseded(struct ftpsfs *fs, const char *final)
-{
-	char *gone[FTPSFS_MAX_ORPHANS];
-	int n = 0, k = 0;
-
-	pthread_mutex_lock(&fs->orphan_mu);
-	for (int i = 0; i < fs->nstranded; i++) {
-		if (strcmp(fs->stranded[i].final, final) == 0) {
-			gone[n++] = fs->stranded[i].temp;
-			free(fs->stranded[i].final);
-		} else {
-			fs->stranded[k++] = fs->stranded[i];
-		}
-	}
-	fs->nstranded = k;
-	pthread_mutex_unlock(&fs->orphan_mu);
-	/* A newer upload of the same file is in place: the stranded copy is
-	 * an older version nobody needs, to be removed like any leftover. */
-	for (int i = 0; i < n; i++) {
-		ftps_info("%s: its earlier upload kept as %s is not needed any more: removing it",
-		          final, gone[i]);
-		orphan_add(fs, gone[i]);
-		free(gone[i]);
-	}
-}
-
-/* One stranded upload: 1 when it is settled (in place, or left for good),
- * 0 to try again later. */
-static int stranded_settle(struct ftps_conn *c, const char *temp, const char *final)
-{
-	struct ftps_status st = { 0 };
-	struct ftps_entry e;
-	ftps_err err = ftps_stat(c, final, &e, &st);
-
-	if (err == FTPS_OK) {
-		ftps_warn("%s exists again; the upload kept as %s is left there (delete it if "
-		          "you do not need it)", final, temp);
-		return 1;
-	}
-	if (err != FTPS_E_NOENT)
-		return ftps_err_class(err) == FTPS_CLASS_REFUSED;
-	err = ftps_rename(c, temp, final, &st);
-	if (err == FTPS_OK) {
-		ftps_info("put %s in place (from %s)", final, temp);
-		return 1;
-	}
-	if (ftps_err_class(err) == FTPS_CLASS_REFUSED) {
-		ftps_error("cannot rename %s to %s (%s): the upload stays there", temp, final, st.msg);
-		return 1;
-	}
-	return 0;
-}
-
-void ftpsfs_stranded_sweep(struct ftpsfs *fs, int now_anyway)
-{
-	struct ftpsfs_stranded todo[FTPSFS_MAX_ORPHANS];
-	struct ftps_status st = { 0 };
-	struct ftps_conn *c = NULL;
-	int n, left = 0;
-
-	pthread_mutex_lock(&fs->orphan_mu);
-	n = fs->nstranded;
-	if (n == 0 || (!now_anyway && time(NULL) < fs->stranded_next_try)) {
-		pthread_mutex_unlock(&fs->orphan_mu);
-		return;
-	}
-	memcpy(todo, fs->stranded, sizeof(todo[0]) * (size_t)n);
-	fs->nstranded = 0;
-	pthread_mutex_unlock(&fs->orphan_mu);
-
-	ftps_err e = ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, &st);
-	for (int i = 0; i < n; i++) {
-		if (e == FTPS_OK && ftps_conn_usable(c) && stranded_settle(c, todo[i].temp, todo[i].final)) {
-			free(todo[i].temp);
-			free(todo[i].final);
-		} else {
-			todo[left++] = todo[i];
-		}
-	}
-	if (c)
-		ftps_pool_put(fs->pool, c, ftps_conn_usable(c) ? FTPS_OK : FTPS_E_CONN);
-	pthread_mutex_lock(&fs->orphan_mu);
-	for (int i = 0; i < left; i++) {
-		if (fs->nstranded < FTPSFS_MAX_ORPHANS) {
-			fs->stranded[fs->nstranded++] = todo[i];
-		} else {
-			ftps_error("%s stays on the server as %s", todo[i].final, todo[i].temp);
-			free(todo[i].temp);
-			free(todo[i].final);
-		}
-	}
-	fs->stranded_next_try = fs->nstranded ? time(NULL) + ORPHAN_BACKOFF_MIN : 0;
-	pthread_mutex_unlock(&fs->orphan_mu);
-}
-
-void ftpsfs_stranded_free(struct ftpsfs *fs)
-{
-	pthread_mutex_lock(&fs->orphan_mu);
-	for (int i = 0; i < fs->nstranded; i++) {
-		ftps_error("%s could not be put in place: the upload is on the server as %s",
-		           fs->stranded[i].final, fs->stranded[i].temp);
-		free(fs->stranded[i].temp);
-		free(fs->stranded[i].final);
-	}
-	fs->nstranded = 0;
-	pthread_mutex_unlock(&fs->orphan_mu);
-}
-
 static void release_conn(struct ftpsfs_upload *u, ftps_err last)
 {
 	if (u->conn)
@@ -471,7 +114,7 @@ static void cleanup_temp(struct ftpsfs_upload *u)
 	} else {
 		ftps_warn("could not remove the temporary file %s on the server (%s); "
 		          "trying again later", u->target, st.msg);
-		orphan_add(u->fs, u->target);
+		ftpsfs_orphan_add(u->fs, u->target);
 	}
 }
 
@@ -511,7 +154,7 @@ int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int s
 		goto fail;
 	if (fs->opts->verify == FTPSFS_VERIFY_HASH && !append) {
 		int use_cmd;
-		hasher_init(&u->h, ftps_caps_best_hash(ftps_conn_caps(u->conn), &use_cmd));
+		ftpsfs_hasher_init(&u->h, ftps_caps_best_hash(ftps_conn_caps(u->conn), &use_cmd));
 		if (u->h.algo == FTPS_HASH_NONE)
 			ftps_debug("%s: the server offers no hash; verifying the size only", remote);
 	}
@@ -523,7 +166,7 @@ int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int s
 		 * that has not noticed yet: that one is looked for again later. */
 		cleanup_temp(u);
 		if (u->atomic && ftps_err_class(e) == FTPS_CLASS_LOST)
-			orphan_add(fs, u->target);
+			ftpsfs_orphan_add(fs, u->target);
 		goto fail;
 	}
 	*out = u;
@@ -636,7 +279,7 @@ static ftps_err send_chunk(struct ftpsfs_upload *u, const void *buf, size_t len,
 	if (transient(e) && u->src_fd >= 0)
 		e = resume(u, at + len, st);
 	if (e == FTPS_OK)
-		hasher_update(&u->h, buf, len);
+		ftpsfs_hasher_update(&u->h, buf, len);
 	return e;
 }
 
@@ -786,7 +429,7 @@ static ftps_err verify(struct ftpsfs_upload *u, struct ftps_status *st)
 	if (u->h.algo != FTPS_HASH_NONE) {
 		enum ftps_hash_algo algo;
 		char theirs[160], ours[160];
-		hasher_hex(&u->h, ours, sizeof(ours));
+		ftpsfs_hasher_hex(&u->h, ours, sizeof(ours));
 		if ((e = ftps_hash(u->conn, u->target, &algo, theirs, sizeof(theirs), st)) != FTPS_OK)
 			return e == FTPS_E_NOTSUP ? FTPS_OK : e;
 		if (algo != u->h.algo || strcmp(theirs, ours) != 0)
@@ -1067,126 +710,4 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
 done:
 	free(buf);
 	return rc;
-}
-
-/* A download into the spool may run a little past the size the listing
- * showed (the file grew since), but not without bound. */
-#define DOWNLOAD_MARGIN(size) ((uint64_t)(size) / 8 + 16ULL * 1024 * 1024)
-/* Free space left on the spool's disk while downloading into it. */
-#define DOWNLOAD_RESERVE (64ULL * 1024 * 1024)
-
-static int spool_has_room_for(int fd, uint64_t more)
-{
-	struct statvfs sv;
-
-	if (fstatvfs(fd, &sv) != 0)
-		return 1;
-	return (uint64_t)sv.f_bavail * sv.f_frsize >= more + DOWNLOAD_RESERVE;
-}
-
-/* One RETR from off into fd; *off advances with what was written. */
-static ftps_err download_once(struct ftpsfs *fs, const char *remote, int fd, uint64_t *off,
-                              int64_t expect, int exact, char *buf, int *local_err,
-                              struct ftps_status *st)
-{
-	uint64_t limit = expect < 0 ? UINT64_MAX
-	                 : exact ? (uint64_t)expect : (uint64_t)expect + DOWNLOAD_MARGIN(expect);
-	uint64_t checked = *off;
-	struct ftps_conn *c;
-	struct ftps_xfer *x;
-	ftps_err e = ftps_pool_get(fs->pool, FTPS_USE_XFER, &c, st);
-
-	if (e != FTPS_OK)
-		return e;
-	e = ftps_retr_start(c, remote, *off, &x, st);
-	while (e == FTPS_OK) {
-		size_t got = 0;
-		if ((e = ftps_xfer_read(x, buf, IO_CHUNK, &got, st)) != FTPS_OK) {
-			ftps_xfer_abort(x, NULL);
-			break;
-		}
-		if (got == 0) {
-			e = ftps_xfer_finish(x, st);
-			/* Every byte the listing promised arrived: whatever ended
-			 * the stream (no close_notify, a reset), it is complete. */
-			if (e == FTPS_E_RETRY && expect >= 0 && *off == (uint64_t)expect &&
-			    ftps_conn_usable(c))
-				e = FTPS_OK;
-			/* A stream that ends short of the listed size: cut short,
-			 * or the file shrank on the server (SIZE says which). */
-			if (e == FTPS_OK && expect >= 0 && *off < (uint64_t)expect) {
-				uint64_t now_size = 0;
-				e = ftps_size(c, remote, &now_size, st);
-				if (e == FTPS_OK && now_size != *off)
-					e = ftps_fail(st, FTPS_E_RETRY, 0, "the data ended after %llu of "
-					              "%lld bytes", (unsigned long long)*off, (long long)expect);
-			}
-			break;
-		}
-		if (*off + got > limit) {
-			/* Past the limit nothing is written: beyond it the file may
-			 * hold bytes of ours (an append's). */
-			ftps_xfer_abort(x, NULL);
-			e = ftps_fail(st, FTPS_E_IO, 0, exact
-			              ? "the file is longer than the %lld bytes it had: it changed on "
-			                "the server (stopped at %llu)"
-			              : "the server sends more than the %lld bytes it listed (stopped "
-			                "at %llu)", (long long)expect, (unsigned long long)(*off + got));
-			break;
-		}
-		/* Room for the rest, checked every 64 MiB as it goes. */
-		if (*off + got - checked >= 64ULL * 1024 * 1024 || checked == *off) {
-			uint64_t rest = expect >= 0 && (uint64_t)expect > *off ? (uint64_t)expect - *off : got;
-			checked = *off + got;
-			if (!spool_has_room_for(fd, rest)) {
-				ftps_xfer_abort(x, NULL);
-				*local_err = ENOSPC;
-				e = ftps_fail(st, FTPS_E_NOSPC, 0, "the spool folder is nearly full");
-				break;
-			}
-		}
-		if (pwrite(fd, buf, got, (off_t)*off) != (ssize_t)got) {
-			*local_err = errno ? errno : ENOSPC;
-			ftps_xfer_abort(x, NULL);
-			e = ftps_fail(st, FTPS_E_IO, 0, "writing the spool: %s", strerror(*local_err));
-			break;
-		}
-		*off += got;
-	}
-	ftps_pool_put(fs->pool, c, e);
-	return e;
-}
-
-int64_t ftpsfs_download_fd(struct ftpsfs *fs, const char *remote, int fd, int64_t expect,
-                           int exact)
-{
-	struct ftps_status st = { 0 };
-	struct ftps_retry retry;
-	char *buf = malloc(IO_CHUNK);
-	uint64_t off = 0;
-	int local_err = 0, pause;
-	ftps_err e;
-
-	if (!buf)
-		return -ENOMEM;
-	/* A download cut by the network resumes where it stopped (REST), like
-	 * a read, for as long as the timeout lasts. */
-	ftps_retry_init(&retry, fs->cfg->timeout_ms, 0);
-	for (;;) {
-		e = download_once(fs, remote, fd, &off, expect, exact, buf, &local_err, &st);
-		if (e == FTPS_OK || local_err || !ftps_err_retryable(e) ||
-		    !ftps_retry_next(&retry, ftps_now_ms(), &pause))
-			break;
-		ftps_info("download %s: %s; resuming at offset %llu", remote, st.msg,
-		          (unsigned long long)off);
-		ftps_retry_pause(pause);
-	}
-	free(buf);
-	if (local_err) {
-		ftps_error("%s: %s", remote, st.msg);
-		return -local_err;
-	}
-	if (e != FTPS_OK)
-		return ftpsfs_errno(e, &st, "download", remote);
-	return (int64_t)off;
 }

@@ -55,28 +55,6 @@ int ftpsfs_upload_drop_source(struct ftpsfs_upload *u);
  * and set mtime (when mtime >= 0). Frees u. */
 int ftpsfs_upload_finish(struct ftpsfs_upload *u, int mode, int64_t mtime,
                          struct ftpsfs_uploaded *res);
-/* Try again to remove the temporary files failed uploads left on a server
- * that was down: when due (backing off while it stays down), or now when
- * now_anyway. Called by the housekeeper and after a successful upload. */
-void ftpsfs_orphans_sweep(struct ftpsfs *fs, int now_anyway);
-/* At exit: name in the log what is still left on the server, free the list. */
-void ftpsfs_orphans_free(struct ftpsfs *fs);
-/* An upload whose temporary file holds the only copy of its data (the old
- * file under final was deleted) could not be renamed into place: remember
- * it, to rename later. */
-void ftpsfs_stranded_add(struct ftpsfs *fs, const char *temp, const char *final);
-/* Try those renames again: when due, or now when now_anyway. One whose
- * final name meanwhile holds a file is left as it is (named in the log):
- * a temporary file holding data is never deleted. */
-void ftpsfs_stranded_sweep(struct ftpsfs *fs, int now_anyway);
-/* A later upload of final succeeded: its stranded uploads are obsolete,
- * their temporary files removed like any leftover. */
-void ftpsfs_stranded_superseded(struct ftpsfs *fs, const char *final);
-/* A rename on the server (server paths): the leftovers to remove or to put
- * in place later follow it. */
-void ftpsfs_leftovers_renamed(struct ftpsfs *fs, const char *from, const char *to);
-/* At exit: name in the log what is still stranded, free the list. */
-void ftpsfs_stranded_free(struct ftpsfs *fs);
 /* Cancel and delete the temporary file. Frees u. */
 void ftpsfs_upload_abort(struct ftpsfs_upload *u);
 
@@ -90,14 +68,5 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
 /* True for an upload's -errno that a later try may not meet again (the
  * network, the server going away), as opposed to a refusal. */
 int ftpsfs_upload_retryable(int rc);
-
-/* Download remote into fd from offset 0 (for the spool). expect: the size
- * the listing showed, -1 when unknown; the download resumes after a cut
- * (within the timeout), is never taken as complete before that size
- * unless the server's SIZE agrees, stops a margin past it (exact: at it,
- * writing nothing beyond: an append's bytes are there), and checks the
- * spool's free space as it goes. Returns the bytes written or -errno. */
-int64_t ftpsfs_download_fd(struct ftpsfs *fs, const char *remote, int fd, int64_t expect,
-                           int exact);
 
 #endif

@@ -1,0 +1,433 @@
+/* openfiles.c - the list of open files: one file per path shared by its
+ * handles, what other operations ask of them (stat while they have
+ * changes, chmod and utimens kept for their upload, truncate by path,
+ * uploading everything at unmount), and how they follow namespace changes
+ * (see file.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "file_int.h"
+#include "reader.h"
+#include "upload.h"
+
+pthread_mutex_t file_open_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct ftpsfs_file *open_head;
+
+int64_t file_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* ---- the list of open files (file_open_mu held) ---- */
+
+void file_list_add_locked(struct ftpsfs_file *f)
+{
+	f->listed = 1;
+	f->prev = NULL;
+	f->next = open_head;
+	if (open_head)
+		open_head->prev = f;
+	open_head = f;
+}
+
+void file_list_del_locked(struct ftpsfs_file *f)
+{
+	if (!f->listed)
+		return;
+	if (f->prev)
+		f->prev->next = f->next;
+	else if (open_head == f)
+		open_head = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	f->prev = f->next = NULL;
+	f->listed = 0;
+}
+
+struct ftpsfs_file *file_find_locked(struct ftpsfs *fs, const char *path)
+{
+	for (struct ftpsfs_file *f = open_head; f; f = f->next)
+		if (f->fs == fs && strcmp(f->path, path) == 0)
+			return f;
+	return NULL;
+}
+
+/* The open file for path with one more reference; NULL if none. Every
+ * handle on a path shares one file, so each sees the others' writes. */
+struct ftpsfs_file *file_take(struct ftpsfs *fs, const char *path)
+{
+	struct ftpsfs_file *f;
+
+	pthread_mutex_lock(&file_open_mu);
+	if ((f = file_find_locked(fs, path)) != NULL)
+		f->refs++;
+	pthread_mutex_unlock(&file_open_mu);
+	return f;
+}
+
+void file_free(struct ftpsfs_file *f)
+{
+	ftpsfs_reader_free(f->reader);
+	pthread_mutex_destroy(&f->mu);
+	free(f);
+}
+
+/* Drop a reference that is not a handle's (a holder's, a by-path job's). */
+void file_unref(struct ftpsfs_file *f)
+{
+	pthread_mutex_lock(&file_open_mu);
+	int last = --f->refs <= 0;
+	if (last)
+		file_list_del_locked(f);
+	pthread_mutex_unlock(&file_open_mu);
+	if (last)
+		file_release_last(f);
+}
+
+/* ---- the view ---- */
+
+/* mu held: the user-visible size and dirtiness changed. */
+void file_view_set(struct ftpsfs_file *f, uint64_t size, int dirty)
+{
+	pthread_mutex_lock(&file_open_mu);
+	f->size = size;
+	if (dirty)
+		f->changed = file_now();
+	f->dirty = dirty;
+	pthread_mutex_unlock(&file_open_mu);
+}
+
+void file_view_size(struct ftpsfs_file *f, uint64_t size)
+{
+	file_view_set(f, size, 1);
+}
+
+
+/* ---- by path, for other operations ---- */
+
+static void stat_view_locked(const struct ftpsfs_file *f, struct stat *sb)
+{
+	sb->st_size = (off_t)f->size;
+	sb->st_blocks = (sb->st_size + 511) / 512;
+	if (f->pending_mtime >= 0 || f->changed > 0) {
+		sb->st_mtim.tv_sec = (time_t)(f->pending_mtime >= 0 ? f->pending_mtime : f->changed);
+		sb->st_mtim.tv_nsec = 0;
+		sb->st_ctim = sb->st_mtim;
+	}
+	if (f->has_mode)
+		sb->st_mode = (sb->st_mode & ~07777u) | f->mode;
+}
+
+int ftpsfs_file_stat_open(struct ftpsfs *fs, const char *path, struct stat *sb)
+{
+	struct ftpsfs_file *f;
+	int found = 0;
+
+	pthread_mutex_lock(&file_open_mu);
+	if ((f = file_find_locked(fs, path)) != NULL && f->dirty) {
+		stat_view_locked(f, sb);
+		found = 1;
+	}
+	pthread_mutex_unlock(&file_open_mu);
+	return found;
+}
+
+int ftpsfs_file_path(struct ftpsfs_file *f, char *buf, size_t len)
+{
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&file_open_mu);
+	if (!f->detached && strlen(f->path) < len) {
+		memcpy(buf, f->path, strlen(f->path) + 1);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&file_open_mu);
+	return rc;
+}
+
+void ftpsfs_file_fstat(struct ftpsfs_file *f, struct stat *sb)
+{
+	pthread_mutex_lock(&file_open_mu);
+	if (f->dirty || f->detached)
+		stat_view_locked(f, sb);
+	if (f->detached)
+		sb->st_nlink = 0;
+	pthread_mutex_unlock(&file_open_mu);
+}
+
+int ftpsfs_file_set_pending_mtime(struct ftpsfs *fs, const char *path, int64_t mtime)
+{
+	struct ftpsfs_file *f;
+	int found = 0;
+
+	pthread_mutex_lock(&file_open_mu);
+	if ((f = file_find_locked(fs, path)) != NULL && f->dirty) {
+		f->pending_mtime = mtime;
+		found = 1;
+	}
+	pthread_mutex_unlock(&file_open_mu);
+	return found;
+}
+
+int ftpsfs_file_set_pending_mode(struct ftpsfs *fs, const char *path, mode_t mode)
+{
+	struct ftpsfs_file *f;
+	int found = 0;
+
+	pthread_mutex_lock(&file_open_mu);
+	if ((f = file_find_locked(fs, path)) != NULL && f->dirty) {
+		f->has_mode = 1;
+		f->mode = mode & 07777;
+		found = 1;
+	}
+	pthread_mutex_unlock(&file_open_mu);
+	return found;
+}
+
+int ftpsfs_truncate_path(struct ftpsfs *fs, const char *path, off_t size)
+{
+	struct ftpsfs_file *f;
+	int rc;
+
+	if (size < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&file_open_mu);
+	if ((f = file_find_locked(fs, path)) != NULL && f->dirty)
+		f->refs++;
+	else
+		f = NULL;
+	pthread_mutex_unlock(&file_open_mu);
+	if (f) {
+		pthread_mutex_lock(&f->mu);
+		rc = file_truncate_locked(f, (uint64_t)size);
+		pthread_mutex_unlock(&f->mu);
+		file_unref(f);
+		return rc;
+	}
+	/* No open file with changes: a file of our own for the job. */
+	if ((rc = ftpsfs_file_open(fs, path, O_WRONLY | (size == 0 ? O_TRUNC : 0), &f)) < 0)
+		return rc;
+	rc = ftpsfs_file_truncate(f, size);
+	if (rc == 0)
+		rc = ftpsfs_file_flush(f);
+	ftpsfs_file_release(f);
+	return rc;
+}
+
+void ftpsfs_file_flush_all(struct ftpsfs *fs)
+{
+	struct ftpsfs_file **todo = NULL, *f;
+	size_t n = 0, cap = 0;
+
+	/* Take them out of the list's lock first: each flush may take long. */
+	pthread_mutex_lock(&file_open_mu);
+	for (f = open_head; f; f = f->next) {
+		if (f->fs != fs || !f->dirty)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct ftpsfs_file **t = realloc(todo, ncap * sizeof(*t));
+			if (!t)
+				break;
+			todo = t;
+			cap = ncap;
+		}
+		f->refs++;
+		todo[n++] = f;
+	}
+	pthread_mutex_unlock(&file_open_mu);
+	for (size_t i = 0; i < n; i++) {
+		f = todo[i];
+		pthread_mutex_lock(&f->mu);
+		if (f->dirty && !f->err && !f->detached) {
+			ftps_info("unmounting: uploading %s", f->path);
+			file_flush_locked(f);
+		}
+		pthread_mutex_unlock(&f->mu);
+		file_unref(f);
+	}
+	free(todo);
+}
+
+/* ---- namespace changes ---- */
+
+struct ftpsfs_held {
+	size_t n;
+	struct ftpsfs_file *f[];
+};
+
+static int at_or_below(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(path, prefix, n) != 0)
+		return 0;
+	return path[n] == '\0' || path[n] == '/' || (n == 1 && prefix[0] == '/');
+}
+
+static int concerns(const struct ftpsfs_file *f, struct ftpsfs *fs, const char *from,
+                    const char *to)
+{
+	return f->fs == fs && (at_or_below(f->path, from) || (to && strcmp(f->path, to) == 0));
+}
+
+static int by_address(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(struct ftpsfs_file *const *)a;
+	uintptr_t y = (uintptr_t)*(struct ftpsfs_file *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct ftpsfs_held *ftpsfs_files_hold(struct ftpsfs *fs, const char *from, const char *to)
+{
+	struct ftpsfs_held *h;
+	struct ftpsfs_file *f;
+	size_t n = 0, k = 0;
+
+	pthread_mutex_lock(&file_open_mu);
+	for (f = open_head; f; f = f->next)
+		n += concerns(f, fs, from, to);
+	h = malloc(sizeof(*h) + n * sizeof(h->f[0]));
+	if (!h) {
+		pthread_mutex_unlock(&file_open_mu);
+		return NULL;
+	}
+	for (f = open_head; f && k < n; f = f->next) {
+		if (concerns(f, fs, from, to)) {
+			f->refs++;
+			h->f[k++] = f;
+		}
+	}
+	pthread_mutex_unlock(&file_open_mu);
+	h->n = k;
+	/* One order for every holder: no two can wait for each other. */
+	qsort(h->f, h->n, sizeof(h->f[0]), by_address);
+	for (size_t i = 0; i < h->n; i++)
+		pthread_mutex_lock(&h->f[i]->mu);
+	/* A file renamed away or detached while we waited for it is not ours
+	 * any more: let it go (after the list's lock, as unref takes it). The
+	 * ones to keep move to the front, in order; the rest to the back. */
+	size_t keep = 0;
+	pthread_mutex_lock(&file_open_mu);
+	for (size_t i = 0; i < h->n; i++) {
+		f = h->f[i];
+		if (!f->detached && concerns(f, fs, from, to)) {
+			h->f[i] = h->f[keep];
+			h->f[keep++] = f;
+		}
+	}
+	pthread_mutex_unlock(&file_open_mu);
+	for (size_t i = keep; i < h->n; i++) {
+		pthread_mutex_unlock(&h->f[i]->mu);
+		file_unref(h->f[i]);
+	}
+	h->n = keep;
+	return h;
+}
+
+int ftpsfs_held_has(const struct ftpsfs_held *h, const char *path)
+{
+	for (size_t i = 0; h && i < h->n; i++)
+		if (strcmp(h->f[i]->path, path) == 0)
+			return 1;
+	return 0;
+}
+
+int ftpsfs_held_only_local(const struct ftpsfs_held *h, const char *path)
+{
+	for (size_t i = 0; h && i < h->n; i++)
+		if (strcmp(h->f[i]->path, path) == 0 && !h->f[i]->on_server)
+			return 1;
+	return 0;
+}
+
+/* mu held: the file is gone from the namespace. Its upload (if one runs)
+ * is cancelled and its temporary file removed; a stream keeps its bytes
+ * in the spool copy for the file's descriptors. */
+static void detach_locked(struct ftpsfs_file *f)
+{
+	if (f->up) {
+		ftpsfs_upload_abort(f->up);
+		f->up = NULL;
+		if (f->state == F_STREAM)
+			f->state = f->spool_fd >= 0 ? F_SPOOL : F_NEW;
+	}
+	f->err = 0;
+	pthread_mutex_lock(&file_open_mu);
+	f->detached = 1;
+	file_list_del_locked(f);
+	pthread_mutex_unlock(&file_open_mu);
+	ftps_debug("%s: detached (unlinked or replaced while open): its changes stay local",
+	           f->path);
+}
+
+void ftpsfs_held_keep_content(struct ftpsfs_held *h, const char *path)
+{
+	for (size_t i = 0; h && i < h->n; i++) {
+		struct ftpsfs_file *f = h->f[i];
+		if (strcmp(f->path, path) != 0 || !f->writable ||
+		    (f->state != F_CLEAN && f->state != F_APPEND))
+			continue;
+		if (file_make_spool(f) < 0)
+			ftps_warn("%s: unlinked while open; its content could not be kept for its "
+			          "descriptors", f->path);
+	}
+}
+
+void ftpsfs_held_unlinked(struct ftpsfs_held *h, const char *path)
+{
+	for (size_t i = 0; h && i < h->n; i++)
+		if (strcmp(h->f[i]->path, path) == 0)
+			detach_locked(h->f[i]);
+}
+
+void ftpsfs_held_renamed(struct ftpsfs_held *h, const char *from, const char *to)
+{
+	size_t flen = strlen(from);
+
+	if (!h || strcmp(from, to) == 0)
+		return;
+	/* What the rename replaced first, then what moved. */
+	for (size_t i = 0; i < h->n; i++)
+		if (strcmp(h->f[i]->path, to) == 0)
+			detach_locked(h->f[i]);
+	for (size_t i = 0; i < h->n; i++) {
+		struct ftpsfs_file *f = h->f[i];
+		char npath[FTPS_MAX_PATH], nremote[FTPS_MAX_PATH];
+
+		if (f->detached || !at_or_below(f->path, from))
+			continue;
+		if (snprintf(npath, sizeof(npath), "%s%s", to, f->path + flen) >= (int)sizeof(npath) ||
+		    ftpsfs_remote(f->fs, npath, nremote, sizeof(nremote)) != 0) {
+			detach_locked(f);         /* no name for it any more */
+			continue;
+		}
+		pthread_mutex_lock(&file_open_mu);
+		memcpy(f->path, npath, sizeof(npath));
+		memcpy(f->remote, nremote, sizeof(nremote));
+		pthread_mutex_unlock(&file_open_mu);
+		if (f->up)
+			ftpsfs_upload_retarget(f->up, nremote);
+		ftpsfs_reader_free(f->reader);   /* reads go on under the new name */
+		f->reader = NULL;
+	}
+}
+
+void ftpsfs_files_release(struct ftpsfs_held *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->n; i++) {
+		pthread_mutex_unlock(&h->f[i]->mu);
+		file_unref(h->f[i]);
+	}
+	free(h);
+}
