@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "file_int.h"
+#include "kernel.h"
 #include "meta.h"
 #include "reader.h"
 #include "upload.h"
@@ -563,11 +564,13 @@ int file_flush_locked(struct ftpsfs_file *f)
 	}
 	if (rc < 0) {
 		/* A new file the server never got is not there; of one it has,
-		 * the old version stays, with attributes we no longer know. */
+		 * the old version stays, with attributes we no longer know -
+		 * nor may the kernel keep the size it saw written. */
 		if (f->on_server)
 			ftpsfs_meta_unknown(f->fs, f->path);
 		else
 			ftpsfs_meta_removed(f->fs, f->path, 0);
+		ftpsfs_kernel_stale(f->path);
 		f->err = rc;
 		if (f->state == F_SPOOL || f->state == F_APPEND)
 			file_spool_name_kept(f);   /* now: an unmount may never release f */

@@ -8,6 +8,7 @@ fuse_ftpsfs_SOURCES = \
 	fuse/meta.h fuse/meta.c \
 	fuse/names.h fuse/names.c \
 	fuse/ops.h fuse/ops.c \
+	fuse/kernel.h fuse/kernel.c \
 	fuse/reader.h fuse/reader.c \
 	fuse/file.h fuse/file_int.h fuse/file.c \
 	fuse/openfiles.c fuse/spool.c \

@@ -18,6 +18,7 @@
 #include <fuse_lowlevel.h>
 
 #include "probe.h"
+#include "kernel.h"
 #include "meta.h"
 #include "file.h"
 #include "upload.h"
@@ -258,6 +259,9 @@ int main(int argc, char **argv)
 		goto unmount;
 	if (pthread_create(&fs.housekeeper, NULL, housekeeper, &fs) == 0)
 		fs.housekeeper_started = 1;
+	if (ftpsfs_kernel_start(fuse) != 0)
+		ftps_warn("cannot start a thread: the kernel may show the size of a failed "
+		          "upload until its attributes time out");
 	ftps_info("mounted %s on %s", o.url, fo.mountpoint);
 	ftpsfs_spool_report(o.spool_dir);
 
@@ -283,6 +287,7 @@ int main(int argc, char **argv)
 	}
 	fuse_remove_signal_handlers(fuse_get_session(fuse));
 unmount:
+	ftpsfs_kernel_stop();
 	fuse_unmount(fuse);
 	fuse_destroy(fuse);
 	fuse = NULL;

@@ -12,6 +12,7 @@
  *              downloads into the spool; leftovers on the server
  *   meta.c     the metadata layer: the only user of the directory cache and
  *              the exact-time cache
+ *   kernel.c   tells the kernel what it caches is stale (its own thread)
  *   mount.c    this file's functions
  *   options.c, netrc.c, probe.c, main.c   the command line and start-up
  */

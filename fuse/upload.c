@@ -78,13 +78,23 @@ static int temp_name(const char *final, char *out, size_t outlen)
 	return ftps_path_sibling(final, "ftpsfs", rnd, out, outlen) == 0 ? 0 : -ENAMETOOLONG;
 }
 
-static void delete_quietly(struct ftps_conn *c, const char *path)
+/* Remove a temporary file: 1 when it is gone (or never got there), 0 when
+ * it may still be on the server. */
+static int delete_temp(struct ftps_conn *c, const char *path, struct ftps_status *st)
 {
-	struct ftps_status st = { 0 };
+	ftps_err e;
 
-	if (c && ftps_conn_usable(c) && ftps_dele(c, path, &st) != FTPS_OK)
-		ftps_debug("could not remove %s: %s", path, st.msg);
+	if (!c || !ftps_conn_usable(c)) {
+		ftps_fail(st, FTPS_E_CONN, 0, "no usable connection");
+		return 0;
+	}
+	e = ftps_dele(c, path, st);
+	if (e == FTPS_OK || e == FTPS_E_NOENT)
+		return 1;
+	ftps_debug("could not remove %s: %s", path, st->msg);
+	return 0;
 }
+
 static void release_conn(struct ftpsfs_upload *u, ftps_err last)
 {
 	if (u->conn)
@@ -92,8 +102,10 @@ static void release_conn(struct ftpsfs_upload *u, ftps_err last)
 	u->conn = NULL;
 }
 
-/* Removing a temporary file after a failure needs a usable connection:
- * ours if it survived, else a fresh short one. */
+/* Removing a temporary file after a failure: on our connection if it
+ * survived, else on a fresh one; when neither can, it goes on the list of
+ * leftovers that the housekeeper removes once the server answers again.
+ * A temporary file never stays behind unnoticed. */
 static void cleanup_temp(struct ftpsfs_upload *u)
 {
 	struct ftps_status st = { 0 };
@@ -101,21 +113,20 @@ static void cleanup_temp(struct ftpsfs_upload *u)
 
 	if (!u->atomic || u->only_copy)
 		return;
-	if (u->conn && ftps_conn_usable(u->conn)) {
-		delete_quietly(u->conn, u->target);
+	if (delete_temp(u->conn, u->target, &st))
 		return;
-	}
-	/* Our broken connection goes back first: with a cap of one, waiting
-	 * for another while holding it would wait out the timeout. */
-	release_conn(u, FTPS_E_CONN);
+	/* Our connection goes back first: with a cap of one, waiting for
+	 * another while holding it would wait out the timeout. */
+	release_conn(u, u->conn && ftps_conn_usable(u->conn) ? FTPS_OK : FTPS_E_CONN);
 	if (ftps_pool_get(u->fs->pool, FTPS_USE_SHORT, &c, &st) == FTPS_OK) {
-		delete_quietly(c, u->target);
-		ftps_pool_put(u->fs->pool, c, FTPS_OK);
-	} else {
-		ftps_warn("could not remove the temporary file %s on the server (%s); "
-		          "trying again later", u->target, st.msg);
-		ftpsfs_orphan_add(u->fs, u->target);
+		int gone = delete_temp(c, u->target, &st);
+		ftps_pool_put(u->fs->pool, c, ftps_conn_usable(c) ? FTPS_OK : FTPS_E_CONN);
+		if (gone)
+			return;
 	}
+	ftps_warn("could not remove the temporary file %s on the server (%s); "
+	          "trying again later", u->target, st.msg);
+	ftpsfs_orphan_add(u->fs, u->target);
 }
 
 int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int src_fd,

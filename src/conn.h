@@ -39,6 +39,8 @@ struct ftps_conn {
 	int use_mlsd;                   /* decided after FEAT and the listing mode */
 	int no_epsv;                    /* EPSV failed once: use PASV */
 	int no_eprt;                    /* EPRT failed once: use PORT */
+	int rest_pending;               /* REST accepted, no transfer command since:
+	                                 * the server would apply it to the next one */
 	int prot_p;                     /* data connections use TLS */
 	int no_mfmt, no_mdtm_set;       /* learnt: these do not set times here */
 	int cut_answered, cut_silent;   /* learnt: replies after a cut transfer */

@@ -244,7 +244,31 @@ static void close_data(struct ftps_xfer *x)
 	}
 }
 
-/* REST (when offset > 0), data connection, command, 1xx, TLS. */
+/* REST marks where the next transfer command starts, whatever comes in
+ * between: servers keep it across EPSV, PASV and PORT, and across a set-up
+ * that failed. It is therefore sent last, just before the command, and a
+ * marker left over (a command that never went out) is reset: a download
+ * from the start would otherwise begin at another read's offset, and an
+ * upload would write there. */
+static ftps_err restart_at(struct ftps_conn *c, uint64_t offset, struct ftps_status *st)
+{
+	const struct ftps_reply *r;
+	ftps_err e;
+
+	if (offset == 0 && !c->rest_pending)
+		return FTPS_OK;
+	if ((e = ftps_command(c, &r, st, "REST %llu", (unsigned long long)offset)) != FTPS_OK)
+		return e;
+	if (r->code != 350) {
+		e = conn_reply_err(r, FTPS_CTX_GENERIC, "REST", st);
+		return e != FTPS_OK ? e : ftps_fail(st, FTPS_E_NOTSUP, r->code,
+		                                    "REST: unexpected reply %d", r->code);
+	}
+	c->rest_pending = offset > 0;
+	return FTPS_OK;
+}
+
+/* Data connection, REST (see restart_at), command, 1xx, TLS. */
 static ftps_err start(struct ftps_conn *c, enum ftps_ctx ctx, int upload, uint64_t offset,
                       struct ftps_xfer **out, struct ftps_status *st, const char *verb,
                       const char *path)
@@ -260,15 +284,6 @@ static ftps_err start(struct ftps_conn *c, enum ftps_ctx ctx, int upload, uint64
 		return ftps_fail(st, FTPS_E_CONN, 0, "the control connection is not ready");
 	if (c->prot_p && (e = conn_ensure_session(c, st)) != FTPS_OK)
 		return e;
-	if (offset > 0) {
-		if ((e = ftps_command(c, &r, st, "REST %llu", (unsigned long long)offset)) != FTPS_OK)
-			return e;
-		if (r->code != 350) {
-			e = conn_reply_err(r, FTPS_CTX_GENERIC, "REST", st);
-			return e != FTPS_OK ? e : ftps_fail(st, FTPS_E_NOTSUP, r->code,
-			                                    "REST: unexpected reply %d", r->code);
-		}
-	}
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
@@ -286,6 +301,8 @@ static ftps_err start(struct ftps_conn *c, enum ftps_ctx ctx, int upload, uint64
 		if (x->fd < 0)
 			e = FTPS_E_RETRY;   /* st says why */
 	}
+	if (e == FTPS_OK)
+		e = restart_at(c, offset, st);
 	if (e != FTPS_OK)
 		goto fail;
 
@@ -293,6 +310,7 @@ static ftps_err start(struct ftps_conn *c, enum ftps_ctx ctx, int upload, uint64
 		e = conn_send(c, st, "%s %s", verb, path);
 	else
 		e = conn_send(c, st, "%s", verb);
+	c->rest_pending = 0;   /* sent or not, the connection is done with it */
 	if (e == FTPS_OK)
 		e = conn_read_reply(c, ftps_deadline(conn_timeout(c)), &r, st);
 	if (e != FTPS_OK)

@@ -243,6 +243,23 @@ elif cmd == "unlinked_read":
     got = os.pread(fd, 100, 0)
     os.close(fd)
     print("ok" if got == b"kept in the handle\nand more\n" else "bad %r" % got)
+elif cmd == "rest_orphans":
+    # scriptftp's log: every REST must be followed, on its connection, by
+    # the transfer command it is for; print the ones that were not
+    import re
+    last = {}
+    bad = []
+    for line in open(a[0], errors="replace"):
+        m = re.search(r" conn (\d+): > ([A-Z]+)(.*)", line)
+        if not m:
+            continue
+        conn, verb = m.group(1), m.group(2)
+        if conn in last and verb not in ("RETR", "STOR", "APPE"):
+            bad.append("REST%s then %s" % (last[conn], verb))
+        last.pop(conn, None)
+        if verb == "REST":
+            last[conn] = m.group(3)
+    print("; ".join(bad[:3]) if bad else "none")
 else:
     raise SystemExit("unknown command " + cmd)
 EOF
@@ -652,6 +669,73 @@ case_scripted() {
 	check "... the mount does not show the mode it could not set" [ "$(py mode "$m/dmode")" != 0700 ]
 	it_umount "$m" 'plaintext|resuming|ended after' || check "short RETR: unmounted" false
 	sftp_stop
+
+	# A read from an offset whose data connection cannot be set up: the
+	# server keeps the REST marker for the connection's next transfer
+	# command. The next download from the start, and the next upload, on
+	# that connection (one connection: it must be the same) must not
+	# begin there.
+	sftp_start || { check "scriptftp started" false; return; }
+	R=$SFTP_ROOT
+	py gen "$R/ra" 300000 11
+	py gen "$R/rb" 300000 12
+	m=$work/mrest
+	smount "$m" -o max_conns=1 -o dir_cache=60 || { check "mounted" false; return; }
+	ls -l "$m" >/dev/null
+	# (the kernel tries a failed read again: every try is refused)
+	for k in 1 2 3 4; do sctl arm "fail EPSV $k 530 No data connections for you"; done
+	dd if="$m/ra" of=/dev/null bs=4096 skip=25 count=1 2>/dev/null
+	note "read at 100 KiB with EPSV refused: dd gave $?"
+	sctl disarm-all
+	echo "a new file after a stranded REST" >"$m/rnew"
+	check "after a REST whose transfer never started: an upload writes from the start" \
+		same_file "$R/rnew" <(echo "a new file after a stranded REST")
+	for k in 1 2 3 4; do sctl arm "fail EPSV $k 530 No data connections for you"; done
+	dd if="$m/ra" of=/dev/null bs=4096 skip=30 count=1 2>/dev/null
+	sctl disarm-all
+	check "... and a download from 0 reads from 0" same_file "$m/rb" "$R/rb"
+	r=$(py rest_orphans "$work/sftp.log")
+	check "... every REST went out just before its transfer command ($r)" [ "$r" = none ]
+	it_umount "$m" 'plaintext|No data connections|ended after|Permission|resuming' ||
+		check "stranded REST: unmounted" false
+
+	# An upload at close that fails after a truncate or a write through
+	# the descriptor: the kernel must not go on showing the size it saw
+	# (its attributes live as long as dir_cache): it would cut reads of
+	# the server's version short.
+	py gen "$R/kt" 50000 13
+	smount "$m" -o dir_cache=60 || { check "mounted" false; return; }
+	ls -l "$m" >/dev/null
+	sctl arm "fail STOR 1 553 Could not create file"
+	r=$(py ftruncate "$m/kt" 0)
+	check "ftruncate to 0, upload refused: close fails ($r)" [ "$r" != ok ]
+	sleep 0.3   # the kernel is told from a thread of its own
+	check "... stat shows the server's size again ($(stat -c %s "$m/kt"))" \
+		[ "$(stat -c %s "$m/kt")" = 50000 ]
+	check "... and reads give the server's version" same_file "$m/kt" "$R/kt"
+	sctl arm "fail STOR 1 553 Could not create file"
+	r=$(py pwrite "$m/kt" 80000 grown)
+	check "a write past the end, upload refused: close fails ($r)" [ "$r" != ok ]
+	sleep 0.3
+	check "... stat shows the server's size again ($(stat -c %s "$m/kt"))" \
+		[ "$(stat -c %s "$m/kt")" = 50000 ]
+
+	# An upload that fails after its temporary file is there, and whose
+	# removal of it fails too: the temporary file is removed later, never
+	# left behind.
+	sctl arm "drop-before SIZE 1"
+	sctl arm "drop-before DELE 1"
+	echo "uploaded in the end" >"$m/lt"
+	r=$?
+	check "an upload whose check and clean-up both lost the connection: close ok ($r)" \
+		[ "$r" = 0 ]
+	check "... the server has it" same_file "$R/lt" <(echo "uploaded in the end")
+	for ((k = 0; k < 100; k++)); do no_temps "$R" && break; sleep 0.1; done
+	check "... and no temporary file is left" no_temps "$R"
+	it_umount "$m" 'plaintext|Could not create|could not|failed|closed|reset' ||
+		check "failed close: unmounted" false
+	sftp_stop
+	m=$work/msc
 
 	# An append the server refuses (APPE) while another client made the
 	# file longer: the whole-file fallback must not write the other
