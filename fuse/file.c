@@ -388,13 +388,23 @@ static ssize_t write_locked(struct ftpsfs_file *f, const char *buf, size_t len, 
 	return spool_write(f, buf, len, off);
 }
 
-ssize_t ftpsfs_file_write(struct ftpsfs_file *f, const char *buf, size_t len, off_t off)
+ssize_t ftpsfs_file_write(struct ftpsfs_file *f, const char *buf, size_t len, off_t off,
+                          int append)
 {
 	ssize_t n;
 
 	if (off < 0)
 		return -EINVAL;
 	pthread_mutex_lock(&f->mu);
+	/* The kernel places an O_APPEND write at the size it last saw, which
+	 * can be a failed upload's (the size it made up from the writes) or
+	 * another handle's. The end is where we know it to be. */
+	if (append && (f->base_known || f->state != F_CLEAN) && (uint64_t)off != f->size) {
+		ftps_debug("%s: an append at %lld goes at the end, %llu", f->path,
+		           (long long)off, (unsigned long long)f->size);
+		off = (off_t)f->size;
+		f->kernel_stale = 1;
+	}
 	n = write_locked(f, buf, len, off);
 	pthread_mutex_unlock(&f->mu);
 	return n;
@@ -497,6 +507,11 @@ int file_flush_locked(struct ftpsfs_file *f)
 	struct pending p = pending_now(f);
 	int rc = 0;
 
+	if (f->kernel_stale) {
+		/* Its size and pages, from appends placed elsewhere, are off. */
+		f->kernel_stale = 0;
+		ftpsfs_kernel_stale(f->path);
+	}
 	if (f->err)
 		return f->err;
 	if (!f->dirty || f->detached)

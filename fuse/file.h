@@ -35,7 +35,9 @@ int ftpsfs_file_open(struct ftpsfs *fs, const char *path, int flags, struct ftps
 int ftpsfs_file_create(struct ftpsfs *fs, const char *path, mode_t mode, int flags,
                        struct ftpsfs_file **out);
 ssize_t ftpsfs_file_read(struct ftpsfs_file *f, char *buf, size_t len, off_t off);
-ssize_t ftpsfs_file_write(struct ftpsfs_file *f, const char *buf, size_t len, off_t off);
+/* append: the handle was opened with O_APPEND (the write goes at the end). */
+ssize_t ftpsfs_file_write(struct ftpsfs_file *f, const char *buf, size_t len, off_t off,
+                          int append);
 int ftpsfs_file_truncate(struct ftpsfs_file *f, off_t size);
 /* Upload what is pending; the result is what close()/fsync() return. */
 int ftpsfs_file_flush(struct ftpsfs_file *f);

@@ -67,6 +67,7 @@ struct ftpsfs_file {
 	char spool_path[PATH_MAX];
 	int spool_named;                /* the log named spool_path as keeping changes */
 	int on_server;                  /* the server has a version under this path */
+	int kernel_stale;               /* the kernel's size is off: tell it at flush */
 	struct ftpsfs_file *prev, *next;
 };
 

@@ -4,6 +4,7 @@
  * Nothing here talks to the server or parses FTP.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,7 +220,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
                     struct fuse_file_info *fi)
 {
 	(void)path;
-	return (int)ftpsfs_file_write(fh(fi), buf, size, off);
+	return (int)ftpsfs_file_write(fh(fi), buf, size, off, (fi->flags & O_APPEND) != 0);
 }
 
 static int op_flush(const char *path, struct fuse_file_info *fi)

@@ -187,6 +187,15 @@ elif cmd == "ftruncate":
     print(try_(ftrunc, a[0], int(a[1])))
 elif cmd == "pwrite":
     print(try_(pwrite_at, a[0], int(a[1]), a[2]))
+elif cmd == "append":
+    # open(O_APPEND), one write, close: no stat before, as a shell's >>
+    def app(path, text):
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        try:
+            os.write(fd, text.encode())
+        finally:
+            os.close(fd)
+    print(try_(app, a[0], a[1]))
 elif cmd == "stat":
     print(try_(os.stat, a[0]))
 elif cmd == "listxattr":
@@ -719,6 +728,23 @@ case_scripted() {
 	sleep 0.3
 	check "... stat shows the server's size again ($(stat -c %s "$m/kt"))" \
 		[ "$(stat -c %s "$m/kt")" = 50000 ]
+
+	# An append whose upload fails at close, then another append with no
+	# stat between them (a shell's >>): the kernel places an O_APPEND
+	# write at the size it last saw - the failed append's end. The bytes
+	# must go at the end of the file as it is, with no gap.
+	py gen "$work/ka.base" 3448 14
+	cp "$work/ka.base" "$m/ka"
+	stat "$m/ka" >/dev/null
+	sctl arm "fail APPE 1 553 Could not create file"
+	sctl arm "fail STOR 1 553 Could not create file"   # the whole-file fallback
+	r=$(py append "$m/ka" "lost append")
+	check "an append refused at close: close fails ($r)" [ "$r" != ok ]
+	r=$(py append "$m/ka" "second append")
+	check "... the next append succeeds ($r)" [ "$r" = ok ]
+	check "... and lands at the end of the server's version, with no gap ($(stat -c %s "$R/ka") bytes)" \
+		same_file "$R/ka" <(cat "$work/ka.base"; printf "second append")
+	check "... which is what the mount shows" same_file "$m/ka" "$R/ka"
 
 	# An upload that fails after its temporary file is there, and whose
 	# removal of it fails too: the temporary file is removed later, never
