@@ -17,10 +17,6 @@
 #include "reader.h"
 #include "upload.h"
 
-/* Set once the server refused an APPE that a whole upload then replaced:
- * later appends skip the refusal's round trip (one server per daemon). */
-static _Atomic int appe_refused;
-
 /* Truncated to 0: whatever was pending is dropped, a new upload follows. */
 static void make_empty(struct ftpsfs_file *f)
 {
@@ -552,7 +548,7 @@ int file_flush_locked(struct ftpsfs_file *f)
 			note_uploaded(f, &res, &p);   /* the spool stays for reads until release */
 		break;
 	case F_APPEND:
-		if (!appe_refused) {
+		if (!ftps_server_knows(ftps_pool_server(f->fs->pool), FTPS_FACT_APPE_REFUSED)) {
 			rc = ftpsfs_upload_fd(f->fs, f->remote, f->spool_fd, f->base, f->size, 1, -1,
 			                      p.mtime, &res);
 			if (rc == 0) {
@@ -572,7 +568,8 @@ int file_flush_locked(struct ftpsfs_file *f)
 		rc = ftpsfs_upload_fd(f->fs, f->remote, f->spool_fd, 0, f->size, 0, p.mode,
 		                      p.mtime, &res);
 		if (rc == 0) {
-			appe_refused = 1;
+			/* Later appends skip the refusal's round trip. */
+			ftps_server_learn(ftps_pool_server(f->fs->pool), FTPS_FACT_APPE_REFUSED);
 			note_uploaded(f, &res, &p);
 		}
 		break;

@@ -486,6 +486,13 @@ static ftps_err setup_session(struct ftps_conn *c, int64_t deadline, struct ftps
 ftps_err ftps_conn_open(const struct ftps_config *cfg, struct ftps_tls *tls,
                         struct ftps_conn **out, struct ftps_status *st)
 {
+	return conn_open_shared(cfg, tls, NULL, out, st);
+}
+
+ftps_err conn_open_shared(const struct ftps_config *cfg, struct ftps_tls *tls,
+                          struct ftps_server *srv, struct ftps_conn **out,
+                          struct ftps_status *st)
+{
 	int ct = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms
 	         : cfg->timeout_ms > 0 ? cfg->timeout_ms : 30000;
 	int64_t deadline = ftps_deadline(ct);
@@ -503,6 +510,8 @@ ftps_err ftps_conn_open(const struct ftps_config *cfg, struct ftps_tls *tls,
 	}
 	c->cfg = cfg;
 	c->tls = tls;
+	ftps_server_init(&c->own_srv);
+	c->srv = srv ? srv : &c->own_srv;
 	c->fd = ftps_sock_connect_host(cfg->host, cfg->port, deadline, &c->peer, &c->local, st);
 	if (c->fd < 0) {
 		e = st ? st->err : FTPS_E_IO;

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include "ftps.h"
 #include "tls.h"
+#include "server.h"
 
 enum conn_state {
 	CONN_NEW = 0,
@@ -34,16 +35,14 @@ struct ftps_conn {
 	char rbuf[16384];
 	size_t rpos, rlen;
 
+	struct ftps_server *srv;        /* learnt about the server: the pool's */
+	struct ftps_server own_srv;     /* ... or this, for a connection on its own */
 	struct ftps_caps caps;
 	char *feat_text;
 	int use_mlsd;                   /* decided after FEAT and the listing mode */
-	int no_epsv;                    /* EPSV failed once: use PASV */
-	int no_eprt;                    /* EPRT failed once: use PORT */
 	int rest_pending;               /* REST accepted, no transfer command since:
 	                                 * the server would apply it to the next one */
 	int prot_p;                     /* data connections use TLS */
-	int no_mfmt, no_mdtm_set;       /* learnt: these do not set times here */
-	int cut_answered, cut_silent;   /* learnt: replies after a cut transfer */
 	int session_sought;                /* looked for a TLS session once already */
 
 	char greeting[256];
@@ -51,6 +50,10 @@ struct ftps_conn {
 	unsigned data_conns, data_resumed;
 };
 
+/* ftps_conn_open for a connection that shares srv with others (the pool). */
+ftps_err conn_open_shared(const struct ftps_config *cfg, struct ftps_tls *tls,
+                          struct ftps_server *srv, struct ftps_conn **out,
+                          struct ftps_status *st);
 void conn_set_state(struct ftps_conn *c, enum conn_state st);
 /* Mark broken and return err (for "return conn_broken(c, e);"). */
 ftps_err conn_broken(struct ftps_conn *c, ftps_err err);

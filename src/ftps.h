@@ -65,6 +65,28 @@ ftps_err ftps_tls_new(const struct ftps_config *cfg, struct ftps_tls **out,
                       struct ftps_status *st);
 void ftps_tls_free(struct ftps_tls *t);
 
+/* ---- What is learnt about the server (server.h) ---- */
+struct ftps_server;
+
+enum ftps_fact {
+	FTPS_FACT_NO_EPSV = 0,          /* EPSV refused: PASV */
+	FTPS_FACT_NO_EPRT,              /* EPRT refused: PORT */
+	FTPS_FACT_NO_MFMT,              /* MFMT missing or refused */
+	FTPS_FACT_NO_MDTM_SET,          /* MDTM with a time refused too */
+	FTPS_FACT_CUT_ANSWERED,         /* a cut transfer gets its reply */
+	FTPS_FACT_CUT_SILENT,           /* ... or none */
+	FTPS_FACT_APPE_REFUSED,         /* APPE refused where STOR works */
+	FTPS_FACT_DATA_CLOSE_NOTIFY,    /* data connections end with close_notify */
+	FTPS_FACT_COUNT
+};
+
+void ftps_server_init(struct ftps_server *s);
+/* 1 when the fact has been learnt (by any connection to the server). */
+int ftps_server_knows(const struct ftps_server *s, enum ftps_fact f);
+/* Learn it (logged the first time). */
+void ftps_server_learn(struct ftps_server *s, enum ftps_fact f);
+const char *ftps_fact_text(enum ftps_fact f);
+
 /* ---- Control connections ---- */
 struct ftps_conn;
 
@@ -228,6 +250,8 @@ void ftps_pool_put(struct ftps_pool *p, struct ftps_conn *c, ftps_err last);
 void ftps_pool_housekeep(struct ftps_pool *p, int keepalive_s, int idle_close_s);
 /* The cap learnt from the server (421 / "too many connections"), or max. */
 unsigned ftps_pool_cap(struct ftps_pool *p);
+/* What the pool's connections learnt about the server; lives as long as p. */
+struct ftps_server *ftps_pool_server(struct ftps_pool *p);
 /* While transfer requests wait, fn(arg) is called (without the pool's lock,
  * every 100 ms) to give back a transfer connection its holder is not
  * using; it returns 1 when it put one back. */

@@ -17,6 +17,7 @@ src_libftps_a_SOURCES = \
 	src/mtcache.h src/mtcache.c \
 	src/sock.h src/sock.c \
 	src/tls.h src/tls.c \
+	src/server.h src/server.c \
 	src/conn.h src/conn.c \
 	src/xfer.c \
 	src/ops.c \

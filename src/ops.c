@@ -332,16 +332,16 @@ ftps_err ftps_set_mtime(struct ftps_conn *c, const char *path, int64_t mtime,
 	if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 1970 || tm.tm_year + 1900 > 9999)
 		return ftps_fail(st, FTPS_E_INVAL, 0, "time out of range for the server");
 	strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
-	if (!c->no_mfmt && (c->caps.mfmt || !c->caps.feat_ok)) {
+	if (!ftps_server_knows(c->srv, FTPS_FACT_NO_MFMT) && (c->caps.mfmt || !c->caps.feat_ok)) {
 		if ((e = ftps_command(c, &r, st, "MFMT %s %s", stamp, path)) != FTPS_OK)
 			return e;
 		if (r->code == 213 || r->code == 200 || r->code == 250)
 			return FTPS_OK;
 		if (r->code != 500 && r->code != 502 && r->code != 504)
 			return conn_reply_err(r, FTPS_CTX_RETR, "MFMT", st);
-		c->no_mfmt = 1;
+		ftps_server_learn(c->srv, FTPS_FACT_NO_MFMT);
 	}
-	if (c->no_mdtm_set)
+	if (ftps_server_knows(c->srv, FTPS_FACT_NO_MDTM_SET))
 		return ftps_fail(st, FTPS_E_NOTSUP, 0, "the server cannot set modification times");
 	/* vsftpd and others: "MDTM YYYYMMDDHHMMSS path" sets the time. */
 	if ((e = ftps_command(c, &r, st, "MDTM %s %s", stamp, path)) != FTPS_OK)
@@ -349,7 +349,7 @@ ftps_err ftps_set_mtime(struct ftps_conn *c, const char *path, int64_t mtime,
 	if (r->code == 213 || r->code == 200 || r->code == 250)
 		return FTPS_OK;
 	if (r->code == 500 || r->code == 501 || r->code == 502 || r->code == 504) {
-		c->no_mdtm_set = 1;
+		ftps_server_learn(c->srv, FTPS_FACT_NO_MDTM_SET);
 		return ftps_fail(st, FTPS_E_NOTSUP, r->code,
 		                 "the server cannot set modification times (no MFMT, no MDTM with a time)");
 	}

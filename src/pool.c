@@ -44,6 +44,7 @@
 
 #include "conn.h"
 #include "sock.h"
+#include "server.h"
 
 #define POOL_MAX 64
 #define RECLAIM_EVERY_MS 100
@@ -57,6 +58,7 @@ struct waiter {
 struct ftps_pool {
 	const struct ftps_config *cfg;
 	struct ftps_tls *tls;
+	struct ftps_server server;      /* learnt facts (atomic: no lock needed) */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	unsigned max;                   /* configured */
@@ -80,6 +82,7 @@ struct ftps_pool *ftps_pool_new(const struct ftps_config *cfg, struct ftps_tls *
 		return NULL;
 	p->cfg = cfg;
 	p->tls = tls;
+	ftps_server_init(&p->server);
 	p->max = max_conns < 1 ? 1 : max_conns > POOL_MAX ? POOL_MAX : max_conns;
 	p->cap = p->max;
 	pthread_mutex_init(&p->mu, NULL);
@@ -104,6 +107,11 @@ unsigned ftps_pool_cap(struct ftps_pool *p)
 	unsigned cap = p->cap;
 	pthread_mutex_unlock(&p->mu);
 	return cap;
+}
+
+struct ftps_server *ftps_pool_server(struct ftps_pool *p)
+{
+	return &p->server;
 }
 
 void ftps_pool_set_reclaim(struct ftps_pool *p, int (*fn)(void *arg), void *arg)
@@ -244,7 +252,7 @@ ftps_err ftps_pool_get_wait(struct ftps_pool *p, enum ftps_use use, int tmo,
 				if (use == FTPS_USE_XFER)
 					p->xfer_out++;   /* reserve while opening */
 				pthread_mutex_unlock(&p->mu);
-				e = ftps_conn_open(p->cfg, p->tls, &nc, st);
+				e = conn_open_shared(p->cfg, p->tls, &p->server, &nc, st);
 				pthread_mutex_lock(&p->mu);
 				if (use == FTPS_USE_XFER)
 					p->xfer_out--;

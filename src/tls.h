@@ -23,9 +23,6 @@
 struct ftps_tls {
 	SSL_CTX *ctx;
 	const struct ftps_config *cfg;
-	/* Learnt: the server ends data connections with close_notify. From
-	 * then on, one that ends without it was cut short (xfer.c). */
-	_Atomic int data_close_notify;
 };
 
 #define FTPS_SESSION_SLOTS 4

@@ -62,7 +62,7 @@ static ftps_err passive_target(struct ftps_conn *c, struct sockaddr_storage *to,
 	ftps_err e;
 
 	*to = c->peer;
-	if (!c->no_epsv) {
+	if (!ftps_server_knows(c->srv, FTPS_FACT_NO_EPSV)) {
 		if ((e = ftps_command(c, &r, st, "EPSV")) != FTPS_OK)
 			return e;
 		if (r->code == 229) {
@@ -74,7 +74,7 @@ static ftps_err passive_target(struct ftps_conn *c, struct sockaddr_storage *to,
 		if (!refused_as_unknown(r->code))
 			return conn_reply_err(r, FTPS_CTX_DATA, "EPSV", st);
 		ftps_debug("EPSV refused (%d); using PASV", r->code);
-		c->no_epsv = 1;
+		ftps_server_learn(c->srv, FTPS_FACT_NO_EPSV);
 	}
 	if (c->peer.ss_family != AF_INET)
 		return ftps_fail(st, FTPS_E_NOTSUP, 0, "the server refuses EPSV and PASV cannot "
@@ -142,7 +142,7 @@ static ftps_err announce_active(struct ftps_conn *c, int *lfd_out, struct ftps_s
 			                 cfg->active_addr);
 		}
 	}
-	if (!c->no_eprt) {
+	if (!ftps_server_knows(c->srv, FTPS_FACT_NO_EPRT)) {
 		if (ftps_format_eprt((struct sockaddr *)&announce, arg, sizeof(arg)) != 0 ||
 		    (e = ftps_command(c, &r, st, "EPRT %s", arg)) != FTPS_OK) {
 			close(lfd);
@@ -154,7 +154,7 @@ static ftps_err announce_active(struct ftps_conn *c, int *lfd_out, struct ftps_s
 			close(lfd);
 			return conn_reply_err(r, FTPS_CTX_DATA, "EPRT", st);
 		}
-		c->no_eprt = 1;
+		ftps_server_learn(c->srv, FTPS_FACT_NO_EPRT);
 	}
 	if (ftps_format_port((struct sockaddr *)&announce, arg, sizeof(arg)) != 0) {
 		close(lfd);
@@ -501,7 +501,7 @@ static ftps_err read_transfer_reply(struct ftps_xfer *x, struct ftps_status *st)
  *    checks of the callers are what is left). */
 static ftps_err check_stream_end(struct ftps_xfer *x, struct ftps_status *st)
 {
-	struct ftps_tls *t = x->c->tls;
+	struct ftps_server *srv = x->c->srv;
 
 	if (x->eof_reset)
 		return ftps_fail(st, FTPS_E_RETRY, 0, "%s: the data connection was reset after "
@@ -510,14 +510,10 @@ static ftps_err check_stream_end(struct ftps_xfer *x, struct ftps_status *st)
 	if (!x->ssl)
 		return FTPS_OK;
 	if (x->eof_clean) {
-		if (t && !t->data_close_notify) {
-			t->data_close_notify = 1;
-			ftps_debug("the server ends data connections with TLS close_notify: one "
-			           "that ends without it will be taken for a cut");
-		}
+		ftps_server_learn(srv, FTPS_FACT_DATA_CLOSE_NOTIFY);
 		return FTPS_OK;
 	}
-	if (t && t->data_close_notify)
+	if (ftps_server_knows(srv, FTPS_FACT_DATA_CLOSE_NOTIFY))
 		return ftps_fail(st, FTPS_E_RETRY, 0, "%s: the data connection ended without TLS "
 		                 "close_notify after %llu bytes: the transfer was cut short",
 		                 x->what, (unsigned long long)x->bytes);
@@ -584,20 +580,21 @@ static ftps_err read_abort_reply(struct ftps_conn *c, struct ftps_status *st)
 	const struct ftps_reply *r;
 	ftps_err e;
 
-	/* How long to wait is learnt per connection: a server that answered
+	/* How long to wait is learnt per server: one that answered
 	 * a cut before gets the whole timeout (under load ProFTPD takes more
 	 * than a second); one that stayed silent gets ABORT_QUIET_MS; an
 	 * unknown one a few seconds. */
-	int quiet = c->cut_answered ? conn_timeout(c) : c->cut_silent ? ABORT_QUIET_MS
-	                                                               : ABORT_FIRST_QUIET_MS;
+	int quiet = ftps_server_knows(c->srv, FTPS_FACT_CUT_ANSWERED) ? conn_timeout(c)
+	            : ftps_server_knows(c->srv, FTPS_FACT_CUT_SILENT) ? ABORT_QUIET_MS
+	            : ABORT_FIRST_QUIET_MS;
 	if (!reply_arriving(c, ftps_deadline(quiet))) {
 		ftps_debug("no reply %d ms after cutting the transfer; resynchronising", quiet);
-		c->cut_silent = 1;
+		ftps_server_learn(c->srv, FTPS_FACT_CUT_SILENT);
 		return FTPS_OK;
 	}
 	e = conn_read_reply(c, ftps_deadline(conn_timeout(c)), &r, st);
 	if (e == FTPS_OK && r->code >= 200)
-		c->cut_answered = 1;
+		ftps_server_learn(c->srv, FTPS_FACT_CUT_ANSWERED);
 	if (e == FTPS_OK && r->code < 200)
 		ftps_debug("a preliminary reply after cutting the transfer: %.80s", r->text);
 	return e;

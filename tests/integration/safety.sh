@@ -26,6 +26,8 @@
 #            both files intact); MLSD without sizes and without SIZE (a write
 #            at 0 never replaces the file with the written bytes); a RETR
 #            cut short with 226; a refused SITE CHMOD after MKD
+#   learnt   EPSV refused on one connection: never asked again on any
+#            connection of the mount (the server record, src/server.h)
 #   short    a data connection cut cleanly (FIN, no close_notify) after 1 MB
 #            while the server says 226: cat gets every byte; an edit's spool
 #            copy is never a short download
@@ -51,7 +53,7 @@ set -u
 
 export LC_ALL=C.UTF-8 TZ=UTC
 T="timeout 120"
-cases=${SAFETY_CASES:-"names modes posix rename scripted short readers locks edit"}
+cases=${SAFETY_CASES:-"names modes posix rename scripted learnt short readers locks edit"}
 MiB=$((1024 * 1024))
 t_start=$SECONDS
 
@@ -803,6 +805,42 @@ case_scripted() {
 	wait "$k"
 	check "... the log shows ACCT masked" grep -q "ACCT \*\*\*\*" "$work/acct.log"
 	check "... and never the account" bash -c "! grep -q Acct-Sekrit-7 '$work/acct.log'"
+	sftp_stop
+}
+
+# ---------------------------------------------------------------------------
+# learnt once per server: a refusal met by one connection holds for all of
+# them, opened before or after, with no round trip spent again
+
+case_learnt() {
+	local m=$work/mlearnt R r n0 n conns i pids
+	TB_NAME=scriptftp
+	sftp_start || { check "scriptftp started" false; return; }
+	R=$SFTP_ROOT
+	for i in 1 2 3 4 5 6; do py gen "$R/l$i" 300000 $((20 + i)); done
+	smount "$m" -o max_conns=4 || { check "learnt: mounted" false; return; }
+	ls -l "$m" >/dev/null
+	n0=$(($(wc -l <"$work/sftp.log") + 1))
+	sctl arm "fail EPSV 1 500 EPSV not understood"
+	cat "$m/l1" >/dev/null
+	pids=()
+	for i in 2 3 4 5 6; do
+		cat "$m/l$i" >"$work/l$i.got" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	r=0
+	for i in 2 3 4 5 6; do cmp -s "$work/l$i.got" "$R/l$i" || r=1; done
+	check "learnt: five parallel reads after EPSV was refused are right" [ "$r" = 0 ]
+	n=$(tail -n +"$n0" "$work/sftp.log" | grep -c ': > EPSV')
+	conns=$(tail -n +"$n0" "$work/sftp.log" | sed -n 's/.* conn \([0-9]*\): > PASV.*/\1/p' |
+		sort -u | wc -l)
+	check "learnt: EPSV refused once is never asked again ($n EPSV), on any of the $conns connections" \
+		[ "$n" = 1 ] && [ "$conns" -ge 2 ]
+	grep -q 'learnt about the server: it refuses EPSV' "$m.log"
+	check "learnt: the log says so, once ($(grep -c 'refuses EPSV' "$m.log"))" \
+		[ "$(grep -c 'learnt about the server: it refuses EPSV' "$m.log")" = 1 ]
+	it_umount "$m" 'plaintext|learnt' || check "learnt: unmounted" false
 	sftp_stop
 }
 

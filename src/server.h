@@ -1,0 +1,25 @@
+/* server.h - what is learnt about a server, shared by all its connections.
+ *
+ * A server's quirks (it refuses EPSV, has no MFMT, stays silent after a
+ * cut transfer, ...) are the same on every connection to it. They are
+ * learnt once, by whichever connection meets them first, and from then on
+ * every connection of the pool, old or new, acts on them: no round trip
+ * is spent finding out again.
+ *
+ * A fact is only ever learnt, never forgotten (for the life of the
+ * record: the mount). Each is one bit of an atomic word, so a connection
+ * reads them without a lock, in the middle of a command.
+ *
+ * The pool owns the record of its server (ftps_pool_server); a connection
+ * opened on its own (ftps_conn_open) has one of its own.
+ */
+#ifndef FTPS_SERVER_H
+#define FTPS_SERVER_H
+
+#include "ftps.h"
+
+struct ftps_server {
+	_Atomic unsigned facts;         /* 1 << enum ftps_fact */
+};
+
+#endif
