@@ -3,6 +3,7 @@ bin_PROGRAMS += fuse/ftpsfs
 fuse_ftpsfs_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(OPENSSL_CFLAGS)
 fuse_ftpsfs_SOURCES = \
 	fuse/options.h fuse/options.c \
+	fuse/password.h fuse/password.c \
 	fuse/netrc.h fuse/netrc.c \
 	fuse/mount.h fuse/mount.c \
 	fuse/meta.h fuse/meta.c \

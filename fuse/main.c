@@ -18,6 +18,7 @@
 #include <fuse_lowlevel.h>
 
 #include "probe.h"
+#include "password.h"
 #include "kernel.h"
 #include "meta.h"
 #include "file.h"

@@ -1,4 +1,4 @@
-/* options.c - the daemon's command line, and where the password comes from.
+/* options.c - the daemon's command line.
  *
  * One fuse_opt table maps every ftpsfs option onto struct ftpsfs_opts.
  * Flags are set by libfuse directly; every option with a value goes
@@ -10,26 +10,17 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <termios.h>
-#include <time.h>
 #include <unistd.h>
 #include <fuse.h>
 #include <fuse_lowlevel.h>
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include "options.h"
-#include "netrc.h"
-
-#define NETRC_MAX_BYTES (1024L * 1024)
 
 enum {
 	KEY_HELP,
@@ -107,10 +98,7 @@ static const struct fuse_opt opt_table[] = {
 
 /* ---- small helpers ---- */
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
+void ftpsfs_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -139,9 +127,7 @@ static int proc_fail(struct ftpsfs_opts *o, const char *fmt, ...)
 	return -1;
 }
 
-/* Copy s for a message: at most len - 1 bytes, control characters shown
- * as '?', so that a message stays on one line. */
-static void sanitize(char *dst, size_t len, const char *s)
+void ftpsfs_sanitize(char *dst, size_t len, const char *s)
 {
 	size_t i = 0;
 
@@ -155,12 +141,12 @@ static int bad_value(struct ftpsfs_opts *o, const char *name, size_t namelen,
 {
 	char shown[81];
 
-	sanitize(shown, sizeof(shown), value);
+	ftpsfs_sanitize(shown, sizeof(shown), value);
 	return proc_fail(o, "ftpsfs: bad value for -o %.*s: '%s' (expected %s)",
 	                 (int)namelen, name, shown, expected);
 }
 
-static void wipe_free(char *s)
+void ftpsfs_wipe_free(char *s)
 {
 	if (s) {
 		explicit_bzero(s, strlen(s));
@@ -373,7 +359,7 @@ static int positional(struct ftpsfs_opts *o, const char *arg)
 		return set_str(&o->url, arg) == 0 ? 0 : proc_fail(o, "ftpsfs: out of memory");
 	if (!o->mountpoint)
 		return set_str(&o->mountpoint, arg) == 0 ? 1 : proc_fail(o, "ftpsfs: out of memory");
-	sanitize(shown, sizeof(shown), arg);
+	ftpsfs_sanitize(shown, sizeof(shown), arg);
 	return proc_fail(o, "ftpsfs: unexpected argument '%s' (usage: ftpsfs [options] URL MOUNTPOINT)",
 	                 shown);
 }
@@ -424,7 +410,7 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 
 /* ---- defaults ---- */
 
-static const char *home_dir(void)
+const char *ftpsfs_home_dir(void)
 {
 	const char *h = getenv("HOME");
 	struct passwd *pw;
@@ -445,7 +431,7 @@ static void default_spool_dir(char *buf, size_t len)
 		snprintf(buf, len, "%s/ftpsfs", xdg);
 		return;
 	}
-	home = home_dir();
+	home = ftpsfs_home_dir();
 	if (home && strcmp(home, "/") != 0)
 		snprintf(buf, len, "%s/.cache/ftpsfs", home);
 	else    /* one folder per user: a shared one would let others in */
@@ -480,8 +466,8 @@ void ftpsfs_opts_free(struct ftpsfs_opts *o)
 		ftps_url_free(&o->u);
 	free(o->user);
 	free(o->netrc);
-	wipe_free(o->password);
-	wipe_free(o->account);
+	ftpsfs_wipe_free(o->password);
+	ftpsfs_wipe_free(o->account);
 	free(o->cafile);
 	free(o->active_addr);
 	free(o->spool_dir);
@@ -532,13 +518,8 @@ static int add_mount_names(struct fuse_args *args, struct ftpsfs_opts *o,
 		goto nomem;
 	return 0;
 nomem:
-	seterr(err, errlen, "ftpsfs: out of memory");
+	ftpsfs_seterr(err, errlen, "ftpsfs: out of memory");
 	return -1;
-}
-
-static int is_anonymous(const char *user)
-{
-	return !user || strcasecmp(user, "anonymous") == 0 || strcasecmp(user, "ftp") == 0;
 }
 
 static int finish_parse(struct fuse_args *args, struct ftpsfs_opts *o,
@@ -548,42 +529,42 @@ static int finish_parse(struct fuse_args *args, struct ftpsfs_opts *o,
 	char spool[FTPS_MAX_PATH];
 
 	if (!o->url) {
-		seterr(err, errlen, "ftpsfs: missing URL (usage: ftpsfs [options] URL MOUNTPOINT; -h for help)");
+		ftpsfs_seterr(err, errlen, "ftpsfs: missing URL (usage: ftpsfs [options] URL MOUNTPOINT; -h for help)");
 		return -1;
 	}
 	if (!o->mountpoint && !o->probe) {
-		seterr(err, errlen, "ftpsfs: missing MOUNTPOINT (usage: ftpsfs [options] URL MOUNTPOINT; -h for help)");
+		ftpsfs_seterr(err, errlen, "ftpsfs: missing MOUNTPOINT (usage: ftpsfs [options] URL MOUNTPOINT; -h for help)");
 		return -1;
 	}
 	/* The URL is not quoted back: it might hold a password by mistake. */
 	if (ftps_url_parse(o->url, &o->u, uerr, sizeof(uerr)) != 0) {
-		seterr(err, errlen, "ftpsfs: bad URL: %s", uerr[0] ? uerr : "cannot parse it");
+		ftpsfs_seterr(err, errlen, "ftpsfs: bad URL: %s", uerr[0] ? uerr : "cannot parse it");
 		return -1;
 	}
 	o->url_parsed = 1;
 	if (o->u.security == FTPS_SEC_PLAIN && !o->plaintext) {
-		seterr(err, errlen, "ftpsfs: ftp:// is plain FTP without TLS (password and data unencrypted): add -o plaintext to allow it, or use ftpes://");
+		ftpsfs_seterr(err, errlen, "ftpsfs: ftp:// is plain FTP without TLS (password and data unencrypted): add -o plaintext to allow it, or use ftpes://");
 		return -1;
 	}
 	if (!o->user && o->u.user && set_str(&o->user, o->u.user) != 0) {
-		seterr(err, errlen, "ftpsfs: out of memory");
+		ftpsfs_seterr(err, errlen, "ftpsfs: out of memory");
 		return -1;
 	}
 	if (o->insecure && o->has_fingerprint) {
-		seterr(err, errlen, "ftpsfs: -o insecure and -o fingerprint contradict each other: give one");
+		ftpsfs_seterr(err, errlen, "ftpsfs: -o insecure and -o fingerprint contradict each other: give one");
 		return -1;
 	}
 	/* Naming an active port range or address means active mode. */
 	if (o->active_port_lo || o->active_addr)
 		o->active = 1;
 	if (o->active && o->pasv_addr) {
-		seterr(err, errlen, "ftpsfs: -o pasv_addr is for passive mode and cannot go with active mode");
+		ftpsfs_seterr(err, errlen, "ftpsfs: -o pasv_addr is for passive mode and cannot go with active mode");
 		return -1;
 	}
 	if (!o->spool_dir) {
 		default_spool_dir(spool, sizeof(spool));
 		if (set_str(&o->spool_dir, spool) != 0) {
-			seterr(err, errlen, "ftpsfs: out of memory");
+			ftpsfs_seterr(err, errlen, "ftpsfs: out of memory");
 			return -1;
 		}
 	}
@@ -602,11 +583,11 @@ int ftpsfs_opts_parse(struct fuse_args *args, struct ftpsfs_opts *o,
 	/* libfuse would print its own message for a trailing "-o"; say it
 	 * once, our way. */
 	if (args->argc > 1 && strcmp(args->argv[args->argc - 1], "-o") == 0) {
-		seterr(err, errlen, "ftpsfs: -o needs an option after it");
+		ftpsfs_seterr(err, errlen, "ftpsfs: -o needs an option after it");
 		return -1;
 	}
 	if (fuse_opt_parse(args, o, opt_table, opt_proc) != 0) {
-		seterr(err, errlen, "%s", o->perr ? o->perr : "ftpsfs: cannot parse the command line");
+		ftpsfs_seterr(err, errlen, "%s", o->perr ? o->perr : "ftpsfs: cannot parse the command line");
 		return -1;
 	}
 	if (o->show_help || o->show_version)
@@ -620,12 +601,12 @@ int ftpsfs_opts_to_config(const struct ftpsfs_opts *o, struct ftps_config *cfg,
                           char *err, size_t errlen)
 {
 	if (!o->url_parsed) {
-		seterr(err, errlen, "ftpsfs: no URL");
+		ftpsfs_seterr(err, errlen, "ftpsfs: no URL");
 		return -1;
 	}
 	if (o->cafile && access(o->cafile, R_OK) != 0) {
-		seterr(err, errlen, "ftpsfs: cannot read -o cafile '%s': %s", o->cafile,
-		       strerror(errno));
+		ftpsfs_seterr(err, errlen, "ftpsfs: cannot read -o cafile '%s': %s", o->cafile,
+		              strerror(errno));
 		return -1;
 	}
 	ftps_config_init(cfg);
@@ -657,336 +638,6 @@ int ftpsfs_opts_to_config(const struct ftpsfs_opts *o, struct ftps_config *cfg,
 	else if (o->insecure)
 		ftps_warn("-o insecure: the server's certificate is not verified; anyone on the way can read and change the traffic");
 	return 0;
-}
-
-/* ---- reading a secret line ---- */
-
-/* The terminal whose echo we turned off, for the signal handler. */
-static volatile sig_atomic_t tty_restore_fd = -1;
-static struct termios tty_saved;
-static const int tty_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-static struct sigaction tty_old_actions[4];
-
-static void tty_on_signal(int sig)
-{
-	int fd = tty_restore_fd;
-
-	if (fd >= 0)
-		tcsetattr(fd, TCSAFLUSH, &tty_saved);
-	for (size_t i = 0; i < sizeof(tty_signals) / sizeof(tty_signals[0]); i++)
-		if (tty_signals[i] == sig)
-			sigaction(sig, &tty_old_actions[i], NULL);
-	raise(sig);     /* delivered with the old disposition once we return */
-}
-
-static void tty_catch_signals(int on)
-{
-	for (size_t i = 0; i < sizeof(tty_signals) / sizeof(tty_signals[0]); i++) {
-		if (on) {
-			struct sigaction sa;
-			memset(&sa, 0, sizeof(sa));
-			sa.sa_handler = tty_on_signal;
-			sigemptyset(&sa.sa_mask);
-			sigaction(tty_signals[i], &sa, &tty_old_actions[i]);
-			/* an ignored signal stays ignored */
-			if (tty_old_actions[i].sa_handler == SIG_IGN)
-				sigaction(tty_signals[i], &tty_old_actions[i], NULL);
-		} else {
-			sigaction(tty_signals[i], &tty_old_actions[i], NULL);
-		}
-	}
-}
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Read one line from fd into buf (NUL-terminated, CR/LF stripped).
- * Returns the length, -1 on error (err set), -2 on end of input before
- * anything was read. */
-static ssize_t read_line(int fd, char *buf, size_t cap, const char *what,
-                         char *err, size_t errlen)
-{
-	double deadline = mono_now() + FTPSFS_PASSWORD_WAIT;
-	size_t n = 0;
-
-	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		double left = deadline - mono_now();
-		char ch;
-		ssize_t r;
-		int pr;
-
-		if (left <= 0) {
-			seterr(err, errlen, "ftpsfs: gave up waiting for the password on %s", what);
-			return -1;
-		}
-		pr = poll(&pfd, 1, (int)(left * 1000) + 1);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr < 0) {
-			seterr(err, errlen, "ftpsfs: cannot read the password from %s: %s", what,
-			       strerror(errno));
-			return -1;
-		}
-		if (pr == 0)
-			continue;       /* the deadline check ends this */
-		r = read(fd, &ch, 1);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r < 0) {
-			seterr(err, errlen, "ftpsfs: cannot read the password from %s: %s", what,
-			       strerror(errno));
-			return -1;
-		}
-		if (r == 0) {
-			if (n == 0) {
-				buf[0] = '\0';
-				return -2;
-			}
-			break;  /* a last line without a newline */
-		}
-		if (ch == '\n')
-			break;
-		if (n + 1 >= cap) {
-			explicit_bzero(buf, cap);
-			seterr(err, errlen, "ftpsfs: the password on %s is longer than %d bytes", what,
-			       FTPSFS_MAX_PASSWORD);
-			return -1;
-		}
-		buf[n++] = ch;
-	}
-	while (n > 0 && buf[n - 1] == '\r')
-		n--;
-	buf[n] = '\0';
-	return (ssize_t)n;
-}
-
-/* Write a prompt. One that cannot be shown does not stop a user who knows
- * what is asked, so a failure is ignored. */
-static void show(int fd, const char *s)
-{
-	ssize_t r = write(fd, s, strlen(s));
-
-	(void)r;
-}
-
-/* Print prompt on prompt_fd, read a line from the terminal fd with echo
- * off. Returns as read_line does. */
-static ssize_t read_noecho(int fd, int prompt_fd, const char *prompt, char *buf,
-                           size_t cap, const char *what, char *err, size_t errlen)
-{
-	struct termios quiet;
-	ssize_t n;
-
-	if (tcgetattr(fd, &tty_saved) != 0) {
-		seterr(err, errlen, "ftpsfs: cannot set up %s: %s", what, strerror(errno));
-		return -1;
-	}
-	quiet = tty_saved;
-	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK);
-	quiet.c_lflag |= ICANON;
-	tty_restore_fd = fd;
-	tty_catch_signals(1);
-	/* echo off before the prompt shows, so nothing typed after it is
-	 * echoed; TCSAFLUSH drops what was typed before it */
-	if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0) {
-		tty_catch_signals(0);
-		tty_restore_fd = -1;
-		seterr(err, errlen, "ftpsfs: cannot turn off echo on %s: %s", what, strerror(errno));
-		return -1;
-	}
-	show(prompt_fd, prompt);
-	n = read_line(fd, buf, cap, what, err, errlen);
-	tcsetattr(fd, TCSAFLUSH, &tty_saved);
-	tty_catch_signals(0);
-	tty_restore_fd = -1;
-	show(prompt_fd, "\n");      /* the user's Enter was not echoed either */
-	return n;
-}
-
-static int take_password(struct ftpsfs_opts *o, const char *pw, char *err, size_t errlen)
-{
-	wipe_free(o->password);
-	o->password = strdup(pw);
-	if (!o->password) {
-		seterr(err, errlen, "ftpsfs: out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-static int password_from_stdin(struct ftpsfs_opts *o, char *err, size_t errlen)
-{
-	char buf[FTPSFS_MAX_PASSWORD + 1];
-	ssize_t n;
-	int rc;
-
-	if (isatty(STDIN_FILENO))
-		n = read_noecho(STDIN_FILENO, STDERR_FILENO, "Password: ", buf, sizeof(buf),
-		                "standard input", err, errlen);
-	else
-		n = read_line(STDIN_FILENO, buf, sizeof(buf), "standard input", err, errlen);
-	if (n == -2)
-		seterr(err, errlen, "ftpsfs: -o password_stdin: standard input is empty");
-	rc = n >= 0 ? take_password(o, buf, err, errlen) : -1;
-	explicit_bzero(buf, sizeof(buf));
-	return rc;
-}
-
-/* Read a whole netrc file into a malloc'd buffer. Returns 1 read, 0 when
- * there is none to read (the default file missing), -1 error. */
-static int read_netrc_file(const char *path, int explicit, char **text, size_t *len,
-                           int *loose, char *err, size_t errlen)
-{
-	struct stat st;
-	char *buf;
-	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		if (!explicit && errno == ENOENT)
-			return 0;
-		seterr(err, errlen, "ftpsfs: cannot read netrc file '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > NETRC_MAX_BYTES) {
-		seterr(err, errlen, "ftpsfs: netrc file '%s' is not a regular file of at most 1 MiB",
-		       path);
-		close(fd);
-		return -1;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		seterr(err, errlen, "ftpsfs: out of memory");
-		return -1;
-	}
-	/* bounded: at most st_size bytes, and a short read ends it */
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	buf[got] = '\0';
-	*text = buf;
-	*len = got;
-	*loose = (st.st_mode & (S_IRGRP | S_IROTH)) != 0 || st.st_uid != geteuid();
-	return 1;
-}
-
-/* Returns 1 when a password was found, 0 when not, -1 on error. */
-static int password_from_netrc(struct ftpsfs_opts *o, char *err, size_t errlen)
-{
-	char path[FTPS_MAX_PATH];
-	struct ftpsfs_netrc_entry e;
-	char *text = NULL;
-	size_t len = 0;
-	int loose = 0, rc;
-
-	if (o->netrc) {
-		snprintf(path, sizeof(path), "%s", o->netrc);
-	} else {
-		const char *home = home_dir();
-		if (!home)
-			return 0;
-		snprintf(path, sizeof(path), "%s/.netrc", home);
-	}
-	rc = read_netrc_file(path, o->netrc != NULL, &text, &len, &loose, err, errlen);
-	if (rc <= 0)
-		return rc;
-	rc = ftpsfs_netrc_find(text, len, o->u.host, o->user, &e, err, errlen);
-	explicit_bzero(text, len);
-	free(text);
-	if (rc < 0) {
-		char why[200];
-		snprintf(why, sizeof(why), "%s", err);
-		seterr(err, errlen, "ftpsfs: %s: %s", path, why);
-		return -1;
-	}
-	if (rc == 0)
-		return 0;
-	rc = 0;
-	if (!o->user && e.login) {
-		o->user = e.login;
-		e.login = NULL;
-	}
-	if (e.account) {
-		wipe_free(o->account);
-		o->account = e.account;
-		e.account = NULL;
-	}
-	if (e.password && loose) {
-		/* As ftp(1) does: a password others could have read or written
-		 * is not used. */
-		seterr(err, errlen, "ftpsfs: netrc file %s holds a password but is readable by others "
-		       "or not owned by you: chown it to yourself and chmod 600 it", path);
-		ftpsfs_netrc_entry_clear(&e);
-		return -1;
-	}
-	if (e.password)
-		rc = take_password(o, e.password, err, errlen) == 0 ? 1 : -1;
-	ftpsfs_netrc_entry_clear(&e);
-	return rc;
-}
-
-/* Returns 1 when a terminal answered, 0 when there is no terminal, -1 error. */
-static int password_from_tty(struct ftpsfs_opts *o, char *err, size_t errlen)
-{
-	char buf[FTPSFS_MAX_PASSWORD + 1];
-	char prompt[600], user[256], host[256];
-	ssize_t n;
-	int fd, rc;
-
-	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	if (!isatty(fd)) {
-		close(fd);
-		return 0;
-	}
-	sanitize(user, sizeof(user), o->user);
-	sanitize(host, sizeof(host), o->u.host);
-	snprintf(prompt, sizeof(prompt), "Password for %s@%s: ", user, host);
-	n = read_noecho(fd, fd, prompt, buf, sizeof(buf), "the terminal", err, errlen);
-	close(fd);
-	if (n == -2)
-		seterr(err, errlen, "ftpsfs: no password given on the terminal");
-	rc = n >= 0 && take_password(o, buf, err, errlen) == 0 ? 1 : -1;
-	explicit_bzero(buf, sizeof(buf));
-	return rc;
-}
-
-int ftpsfs_get_password(struct ftpsfs_opts *o, char *err, size_t errlen)
-{
-	int rc;
-
-	if (o->password)
-		return 0;
-	if (!o->url_parsed) {
-		seterr(err, errlen, "ftpsfs: no URL");
-		return -1;
-	}
-	if (o->password_stdin)
-		return password_from_stdin(o, err, errlen);
-	rc = password_from_netrc(o, err, errlen);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	if (is_anonymous(o->user))
-		return take_password(o, FTPSFS_ANON_PASSWORD, err, errlen);
-	rc = password_from_tty(o, err, errlen);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	seterr(err, errlen, "ftpsfs: no password: use -o password_stdin, ~/.netrc or run on a terminal");
-	return -1;
 }
 
 /* ---- help and version ---- */

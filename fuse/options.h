@@ -7,8 +7,8 @@
  * lists them all with their defaults (ftpsfs_opts_usage). Parsing is pure:
  * it never reads stdin or a terminal, never exits and prints nothing of its
  * own (libfuse may print a line about its own errors). Getting the password
- * is a separate step (ftpsfs_get_password), done by the daemon once the
- * options are known to be good.
+ * is a separate step (ftpsfs_get_password in password.h), done by the
+ * daemon once the options are known to be good.
  *
  * Every message written into an err buffer is one line that starts with
  * "ftpsfs: " and has no newline, ready to be printed as it is.
@@ -36,8 +36,6 @@
 #define FTPSFS_DEF_KEEPALIVE      60      /* seconds; 0 = off */
 #define FTPSFS_MAX_KEEPALIVE      86400
 #define FTPSFS_DEF_LOGLEVEL       FTPS_LOG_INFO
-#define FTPSFS_MAX_PASSWORD       1024    /* bytes, from stdin, netrc or a prompt */
-#define FTPSFS_ANON_PASSWORD      "ftpsfs@"
 
 /* -o verify= : what is compared after an upload. */
 enum ftpsfs_verify {
@@ -132,24 +130,7 @@ int ftpsfs_opts_parse(struct fuse_args *args, struct ftpsfs_opts *o,
 /* Free (and wipe) everything o holds. */
 void ftpsfs_opts_free(struct ftpsfs_opts *o);
 
-/* Get the password (and perhaps the user and account) into o, in this order:
- *  1. -o password_stdin: one line from standard input (CR/LF stripped, at
- *     most FTPSFS_MAX_PASSWORD bytes; echo is turned off when stdin is a
- *     terminal);
- *  2. -o netrc=FILE, else ~/.netrc: the machine entry for the host, else
- *     the default entry; an entry with a login must match the user when a
- *     user was given; with no user the entry's login becomes the user;
- *     a password in a netrc readable by others, or owned by someone else,
- *     is refused (as ftp(1) does);
- *  3. anonymous users (none, "anonymous" or "ftp"): FTPSFS_ANON_PASSWORD,
- *     without asking;
- *  4. a prompt on the controlling terminal (/dev/tty, echo off and restored
- *     on every exit path, including SIGINT/SIGTERM/SIGHUP/SIGQUIT);
- *  5. else an error.
- * Returns 0 or -1 with one line in err. Waits for the user at most
- * FTPSFS_PASSWORD_WAIT seconds. */
-#define FTPSFS_PASSWORD_WAIT 300
-int ftpsfs_get_password(struct ftpsfs_opts *o, char *err, size_t errlen);
+/* The password is not got here: see ftpsfs_get_password in password.h. */
 
 /* Fill cfg (after ftps_config_init) from o. cfg points into o, so o must
  * outlive cfg. Logs the warnings for -o insecure and -o plaintext, so the
@@ -165,5 +146,17 @@ void ftpsfs_opts_usage(FILE *f, const char *prog);
 void ftpsfs_opts_print_help(struct fuse_args *args);
 /* -V output: ftpsfs, libfuse and OpenSSL versions. */
 void ftpsfs_opts_print_version(FILE *f);
+
+/* Small helpers password.c shares. */
+/* Write a message into err (nothing when err is NULL or errlen 0). */
+void ftpsfs_seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Copy s for a message: at most len - 1 bytes, control characters shown
+ * as '?', so that a message stays on one line. s may be NULL. */
+void ftpsfs_sanitize(char *dst, size_t len, const char *s);
+/* Wipe a secret string, then free it; NULL is fine. */
+void ftpsfs_wipe_free(char *s);
+/* $HOME when it is an absolute path, else the passwd entry's, else NULL. */
+const char *ftpsfs_home_dir(void);
 
 #endif

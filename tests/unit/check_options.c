@@ -19,6 +19,7 @@
 #include <openssl/ssl.h>
 
 #include "options.h"
+#include "password.h"
 #include "netrc.h"
 
 /* ---- helpers ---- */
