@@ -2,7 +2,8 @@
 bin_PROGRAMS += fuse/ftpsfs
 fuse_ftpsfs_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(OPENSSL_CFLAGS)
 fuse_ftpsfs_SOURCES = \
-	fuse/options.h fuse/options.c \
+	fuse/options.h fuse/options_int.h fuse/options.c \
+	fuse/options_table.c fuse/options_text.c \
 	fuse/password.h fuse/password.c \
 	fuse/netrc.h fuse/netrc.c \
 	fuse/mount.h fuse/mount.c \

@@ -14,8 +14,8 @@
  *              the exact-time cache
  *   kernel.c   tells the kernel what it caches is stale (its own thread)
  *   mount.c    this file's functions
- *   options.c, password.c, netrc.c, probe.c, main.c   the command line and
- *              start-up
+ *   options*.c, password.c, netrc.c, probe.c, main.c   the command line
+ *              and start-up
  */
 #ifndef FTPSFS_MOUNT_H
 #define FTPSFS_MOUNT_H

@@ -1,14 +1,12 @@
-/* options.c - the daemon's command line.
+/* options.c - the daemon's command line, read into struct ftpsfs_opts.
  *
- * One fuse_opt table maps every ftpsfs option onto struct ftpsfs_opts.
- * Flags are set by libfuse directly; every option with a value goes
- * through opt_proc, so each value is checked (strtoul with a range, an
- * enum from a fixed list) and a bad one ends parsing with one line that
- * names the option. Options we do not know are left for libfuse.
+ * Everything about an option is in its row (options_table.c). From the
+ * rows come the fuse_opt array, built at each parse: a flag is set by
+ * fuse_opt itself, a value reaches opt_proc with its row's index as key
+ * and is checked by its kind (a bad one ends parsing with one line that
+ * names the option and says what it should be). The defaults come from
+ * the rows too. Options we do not know are left for libfuse.
  */
-#define FUSE_USE_VERSION 31
-
-#include <arpa/inet.h>
 #include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -16,85 +14,8 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#include <fuse.h>
-#include <fuse_lowlevel.h>
-#include <openssl/crypto.h>
-#include <openssl/ssl.h>
 #include "options.h"
-
-enum {
-	KEY_HELP,
-	KEY_VERSION,
-	KEY_PROBE,
-	KEY_USER,
-	KEY_NETRC,
-	KEY_CAFILE,
-	KEY_FINGERPRINT,
-	KEY_TLS,
-	KEY_ACTIVE_PORTS,
-	KEY_ACTIVE_ADDR,
-	KEY_MAX_CONNS,
-	KEY_TIMEOUT,
-	KEY_KEEPALIVE,
-	KEY_DIR_CACHE,
-	KEY_DIR_CACHE_MAX,
-	KEY_LISTING,
-	KEY_UID,
-	KEY_GID,
-	KEY_UMASK,
-	KEY_SPOOL_DIR,
-	KEY_ATOMIC,
-	KEY_VERIFY,
-	KEY_CHOWN,
-	KEY_LOGLEVEL,
-};
-
-#define FLAG(t, field) { t, offsetof(struct ftpsfs_opts, field), 1 }
-#define DROP(t) FUSE_OPT_KEY(t, FUSE_OPT_KEY_DISCARD)
-
-static const struct fuse_opt opt_table[] = {
-	FLAG("password_stdin", password_stdin),
-	FLAG("insecure", insecure),
-	FLAG("plaintext", plaintext),
-	FLAG("active", active),
-	FLAG("pasv_addr", pasv_addr),
-	FUSE_OPT_KEY("user=", KEY_USER),
-	FUSE_OPT_KEY("netrc=", KEY_NETRC),
-	FUSE_OPT_KEY("cafile=", KEY_CAFILE),
-	FUSE_OPT_KEY("fingerprint=", KEY_FINGERPRINT),
-	FUSE_OPT_KEY("tls=", KEY_TLS),
-	FUSE_OPT_KEY("active_ports=", KEY_ACTIVE_PORTS),
-	FUSE_OPT_KEY("active_addr=", KEY_ACTIVE_ADDR),
-	FUSE_OPT_KEY("max_conns=", KEY_MAX_CONNS),
-	FUSE_OPT_KEY("timeout=", KEY_TIMEOUT),
-	FUSE_OPT_KEY("keepalive=", KEY_KEEPALIVE),
-	FUSE_OPT_KEY("dir_cache=", KEY_DIR_CACHE),
-	FUSE_OPT_KEY("dir_cache_max=", KEY_DIR_CACHE_MAX),
-	FUSE_OPT_KEY("listing=", KEY_LISTING),
-	FUSE_OPT_KEY("uid=", KEY_UID),
-	FUSE_OPT_KEY("gid=", KEY_GID),
-	FUSE_OPT_KEY("umask=", KEY_UMASK),
-	FUSE_OPT_KEY("spool_dir=", KEY_SPOOL_DIR),
-	FUSE_OPT_KEY("atomic=", KEY_ATOMIC),
-	FUSE_OPT_KEY("verify=", KEY_VERIFY),
-	FUSE_OPT_KEY("chown=", KEY_CHOWN),
-	FUSE_OPT_KEY("loglevel=", KEY_LOGLEVEL),
-	FUSE_OPT_KEY("-h", KEY_HELP),
-	FUSE_OPT_KEY("--help", KEY_HELP),
-	FUSE_OPT_KEY("-V", KEY_VERSION),
-	FUSE_OPT_KEY("--version", KEY_VERSION),
-	FUSE_OPT_KEY("--probe", KEY_PROBE),
-	/* fstab noise: meant for mount(8), not for us or the kernel */
-	DROP("_netdev"),
-	DROP("auto"),
-	DROP("noauto"),
-	DROP("user"),
-	DROP("users"),
-	DROP("nofail"),
-	DROP("defaults"),
-	DROP("comment="),
-	FUSE_OPT_END
-};
+#include "options_int.h"
 
 /* ---- small helpers ---- */
 
@@ -136,16 +57,6 @@ void ftpsfs_sanitize(char *dst, size_t len, const char *s)
 	dst[i] = '\0';
 }
 
-static int bad_value(struct ftpsfs_opts *o, const char *name, size_t namelen,
-                     const char *value, const char *expected)
-{
-	char shown[81];
-
-	ftpsfs_sanitize(shown, sizeof(shown), value);
-	return proc_fail(o, "ftpsfs: bad value for -o %.*s: '%s' (expected %s)",
-	                 (int)namelen, name, shown, expected);
-}
-
 void ftpsfs_wipe_free(char *s)
 {
 	if (s) {
@@ -166,9 +77,23 @@ static int set_str(char **field, const char *value)
 	return 0;
 }
 
-/* Digits only (no sign, no spaces, no "0x"), within [lo, hi]. */
-static int parse_num(const char *s, int base, unsigned long lo, unsigned long hi,
-                     unsigned long *out)
+/* Store v in a numeric or enum field of size bytes. */
+static void put_num(void *field, size_t size, unsigned long v)
+{
+	uint16_t v16 = (uint16_t)v;
+	uint32_t v32 = (uint32_t)v;
+	uint64_t v64 = v;
+
+	if (size == sizeof(v16))
+		memcpy(field, &v16, size);
+	else if (size == sizeof(v32))
+		memcpy(field, &v32, size);
+	else if (size == sizeof(v64))
+		memcpy(field, &v64, size);
+}
+
+int ftpsfs_parse_uint(const char *s, int base, unsigned long lo, unsigned long hi,
+                      unsigned long *out)
 {
 	char *end;
 	unsigned long v;
@@ -187,167 +112,65 @@ static int parse_num(const char *s, int base, unsigned long lo, unsigned long hi
 	return 0;
 }
 
-/* "LOW-HIGH", 1 <= LOW <= HIGH <= 65535. */
-static int parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
+/* The value of an ENUM row's name, or -1. */
+static int pick(const struct ftpsfs_opt_row *r, const char *s)
 {
-	const char *dash = strchr(s, '-');
-	char first[8];
-	unsigned long a, b;
-	size_t n;
-
-	if (!dash)
-		return -1;
-	n = (size_t)(dash - s);
-	if (n == 0 || n >= sizeof(first))
-		return -1;
-	memcpy(first, s, n);
-	first[n] = '\0';
-	if (parse_num(first, 10, 1, 65535, &a) != 0 ||
-	    parse_num(dash + 1, 10, 1, 65535, &b) != 0 || a > b)
-		return -1;
-	*lo = (uint16_t)a;
-	*hi = (uint16_t)b;
-	return 0;
-}
-
-/* Index of s in a NULL-terminated list, or -1. */
-static int pick(const char *s, const char *const *names)
-{
-	for (int i = 0; names[i]; i++)
-		if (strcmp(s, names[i]) == 0)
-			return i;
+	if (r->lookup)
+		return r->lookup(s);
+	for (const struct ftpsfs_opt_choice *c = r->choices; c->name; c++)
+		if (strcmp(s, c->name) == 0)
+			return c->value;
 	return -1;
-}
-
-/* No control characters: a user name ends up in a USER command. */
-static int printable(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
 }
 
 /* ---- the fuse_opt callback ---- */
 
-static int opt_value(struct ftpsfs_opts *o, const char *arg, int key)
+static int bad_value(struct ftpsfs_opts *o, const struct ftpsfs_opt_row *r, const char *v)
 {
-	static const char *const listings[] = { "auto", "mlsd", "list", NULL };
-	static const char *const verifies[] = { "size", "hash", "none", NULL };
-	static const char *const chowns[] = { "refuse", "ignore", NULL };
-	static const char *const tlsvers[] = { "1.2", "1.3", NULL };
+	const char *want = r->expected ? r->expected :
+	                   r->kind == FTPSFS_OPT_UNSIGNED ? "{range}" :
+	                   r->kind == FTPSFS_OPT_ENUM ? "{values}" : "a path";
+	char shown[81], text[256];
+
+	ftpsfs_sanitize(shown, sizeof(shown), v);
+	ftpsfs_opts_row_text(r, want, 0, text, sizeof(text));
+	return proc_fail(o, "ftpsfs: bad value for -o %.*s: '%s' (expected %s)",
+	                 (int)strcspn(r->name, "="), r->name, shown, text);
+}
+
+/* "name=value" for row r: check it, store it. */
+static int opt_value(struct ftpsfs_opts *o, const struct ftpsfs_opt_row *r, const char *arg)
+{
 	const char *eq = strchr(arg, '=');
-	const char *v;
-	size_t nl;
+	void *field = (char *)o + r->off;
 	unsigned long n;
 	int i;
 
-	if (!eq)        /* every key below comes from a "name=" template */
+	if (!eq)        /* every value row's name ends in '=' */
 		return proc_fail(o, "ftpsfs: internal error: option '%s' without a value", arg);
-	v = eq + 1;
-	nl = (size_t)(eq - arg);
-
-	switch (key) {
-	case KEY_USER:
-		if (*v == '\0' || strlen(v) > 255 || !printable(v))
-			return bad_value(o, arg, nl, v, "a login name without control characters");
-		return set_str(&o->user, v);
-	case KEY_NETRC:
-	case KEY_CAFILE:
-	case KEY_SPOOL_DIR:
-		if (*v == '\0')
-			return bad_value(o, arg, nl, v, "a path");
-		return set_str(key == KEY_NETRC ? &o->netrc :
-		               key == KEY_CAFILE ? &o->cafile : &o->spool_dir, v);
-	case KEY_ACTIVE_ADDR: {
-		unsigned char tmp[sizeof(struct in6_addr)];
-		if (inet_pton(AF_INET, v, tmp) != 1 && inet_pton(AF_INET6, v, tmp) != 1)
-			return bad_value(o, arg, nl, v, "a numeric IPv4 or IPv6 address");
-		return set_str(&o->active_addr, v);
+	switch (r->kind) {
+	case FTPSFS_OPT_TEXT:
+	case FTPSFS_OPT_PATH:
+		if (eq[1] == '\0' || (r->valid && !r->valid(eq + 1)))
+			return bad_value(o, r, eq + 1);
+		return set_str(field, eq + 1);
+	case FTPSFS_OPT_UNSIGNED:
+		if (ftpsfs_parse_uint(eq + 1, r->base, r->lo, r->hi, &n) != 0)
+			return bad_value(o, r, eq + 1);
+		put_num(field, r->size, n);
+		return 0;
+	case FTPSFS_OPT_ENUM:
+		if ((i = pick(r, eq + 1)) < 0)
+			return bad_value(o, r, eq + 1);
+		put_num(field, r->size, (unsigned long)i);
+		return 0;
+	case FTPSFS_OPT_CUSTOM:
+		return r->parse(o, eq + 1) == 0 ? 0 : bad_value(o, r, eq + 1);
+	case FTPSFS_OPT_FLAG:
+	case FTPSFS_OPT_DROP:
+		break;
 	}
-	case KEY_FINGERPRINT:
-		if (ftps_parse_fingerprint(v, o->fingerprint) != 0)
-			return bad_value(o, arg, nl, v, "SHA256:HEX, 32 bytes in hex, colons optional");
-		o->has_fingerprint = 1;
-		return 0;
-	case KEY_TLS:
-		if ((i = pick(v, tlsvers)) < 0)
-			return bad_value(o, arg, nl, v, "1.2 or 1.3");
-		o->tls_version = i == 0 ? TLS1_2_VERSION : TLS1_3_VERSION;
-		return 0;
-	case KEY_ACTIVE_PORTS:
-		if (parse_port_range(v, &o->active_port_lo, &o->active_port_hi) != 0)
-			return bad_value(o, arg, nl, v, "LOW-HIGH with 1 <= LOW <= HIGH <= 65535");
-		return 0;
-	case KEY_MAX_CONNS:
-		if (parse_num(v, 10, 1, FTPSFS_MAX_MAX_CONNS, &n) != 0)
-			return bad_value(o, arg, nl, v, "1..64");
-		o->max_conns = (unsigned)n;
-		return 0;
-	case KEY_TIMEOUT:
-		if (parse_num(v, 10, 1, FTPSFS_MAX_TIMEOUT, &n) != 0)
-			return bad_value(o, arg, nl, v, "1..3600 seconds");
-		o->timeout = (unsigned)n;
-		return 0;
-	case KEY_KEEPALIVE:
-		if (parse_num(v, 10, 0, FTPSFS_MAX_KEEPALIVE, &n) != 0)
-			return bad_value(o, arg, nl, v, "0..86400 seconds, 0 = off");
-		o->keepalive = (unsigned)n;
-		return 0;
-	case KEY_DIR_CACHE:
-		if (parse_num(v, 10, 0, FTPSFS_MAX_DIR_CACHE, &n) != 0)
-			return bad_value(o, arg, nl, v, "0..86400 seconds, 0 = off");
-		o->dir_cache = (unsigned)n;
-		return 0;
-	case KEY_DIR_CACHE_MAX:
-		if (parse_num(v, 10, FTPSFS_MIN_DIR_CACHE_MAX, FTPSFS_MAX_DIR_CACHE_MAX, &n) != 0)
-			return bad_value(o, arg, nl, v, "1000..10000000 entries");
-		o->dir_cache_max = (unsigned)n;
-		return 0;
-	case KEY_LISTING:
-		if ((i = pick(v, listings)) < 0)
-			return bad_value(o, arg, nl, v, "auto, mlsd or list");
-		o->listing = i == 0 ? FTPS_LISTMODE_AUTO : i == 1 ? FTPS_LISTMODE_MLSD
-		                                                 : FTPS_LISTMODE_LIST;
-		return 0;
-	case KEY_UID:
-	case KEY_GID:
-		/* (uid_t)-1 means "no change" to the kernel: never a real owner */
-		if (parse_num(v, 10, 0, 4294967294UL, &n) != 0)
-			return bad_value(o, arg, nl, v, "a number 0..4294967294");
-		if (key == KEY_UID)
-			o->uid = (uid_t)n;
-		else
-			o->gid = (gid_t)n;
-		return 0;
-	case KEY_UMASK:
-		if (parse_num(v, 8, 0, 0777, &n) != 0)
-			return bad_value(o, arg, nl, v, "octal 0..777, like 022");
-		o->umask = (mode_t)n;
-		return 0;
-	case KEY_ATOMIC:
-		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
-			return bad_value(o, arg, nl, v, "0 or 1");
-		o->atomic = (*v == '1');
-		return 0;
-	case KEY_VERIFY:
-		if ((i = pick(v, verifies)) < 0)
-			return bad_value(o, arg, nl, v, "size, hash or none");
-		o->verify = i == 0 ? FTPSFS_VERIFY_SIZE : i == 1 ? FTPSFS_VERIFY_HASH
-		                                                 : FTPSFS_VERIFY_NONE;
-		return 0;
-	case KEY_CHOWN:
-		if ((i = pick(v, chowns)) < 0)
-			return bad_value(o, arg, nl, v, "refuse or ignore");
-		o->chown_mode = i == 0 ? FTPSFS_CHOWN_REFUSE : FTPSFS_CHOWN_IGNORE;
-		return 0;
-	case KEY_LOGLEVEL:
-		if ((i = ftps_log_parse_level(v)) < 0)
-			return bad_value(o, arg, nl, v, "error, warn, info, debug or trace");
-		o->loglevel = (enum ftps_loglevel)i;
-		return 0;
-	}
-	return proc_fail(o, "ftpsfs: internal error: option key %d", key);
+	return proc_fail(o, "ftpsfs: internal error: option '%s'", r->name);
 }
 
 /* URL, then MOUNTPOINT (kept for libfuse), then nothing more. */
@@ -367,19 +190,12 @@ static int positional(struct ftpsfs_opts *o, const char *arg)
 static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
 {
 	struct ftpsfs_opts *o = data;
+	const struct ftpsfs_opt_row *rows;
+	size_t nrows;
 	int rc;
 
 	(void)outargs;
 	switch (key) {
-	case KEY_HELP:
-		o->show_help = 1;
-		return 0;
-	case KEY_VERSION:
-		o->show_version = 1;
-		return 0;
-	case KEY_PROBE:
-		o->probe = 1;
-		return 0;
 	case FUSE_OPT_KEY_NONOPT:
 		return positional(o, arg);
 	case FUSE_OPT_KEY_OPT:
@@ -402,10 +218,38 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 			                 "or ~/.netrc (-o netrc=FILE)");
 		return 1;   /* libfuse's, or unknown: libfuse reports those */
 	}
-	rc = opt_value(o, arg, key);
+	rows = ftpsfs_opts_rows(&nrows);
+	if (key < 0 || (size_t)key >= nrows)
+		return proc_fail(o, "ftpsfs: internal error: option key %d", key);
+	rc = opt_value(o, &rows[key], arg);
 	if (rc < 0 && !o->perr)
 		proc_fail(o, "ftpsfs: out of memory");
 	return rc;
+}
+
+/* The fuse_opt array for the rows (malloc'd, NULL when out of memory): a
+ * flag's field is set by fuse_opt, a value comes to opt_proc with its row's
+ * index as key, fstab noise is dropped. */
+static struct fuse_opt *fuse_opts_from_rows(void)
+{
+	size_t nrows, n = 0;
+	const struct ftpsfs_opt_row *rows = ftpsfs_opts_rows(&nrows);
+	struct fuse_opt *t = calloc(2 * nrows + 1, sizeof(*t));
+
+	for (size_t i = 0; t && i < nrows; i++) {
+		const struct ftpsfs_opt_row *r = &rows[i];
+		for (int k = 0; k < 2; k++) {
+			const char *name = k == 0 ? r->name : r->alias;
+			if (!name)
+				continue;
+			if (r->kind == FTPSFS_OPT_FLAG)
+				t[n++] = (struct fuse_opt){ name, r->off, 1 };
+			else
+				t[n++] = (struct fuse_opt)FUSE_OPT_KEY(name, r->kind == FTPSFS_OPT_DROP ?
+				                                       FUSE_OPT_KEY_DISCARD : (int)i);
+		}
+	}
+	return t;       /* calloc'd: ends with FUSE_OPT_END */
 }
 
 /* ---- defaults ---- */
@@ -421,39 +265,26 @@ const char *ftpsfs_home_dir(void)
 	return pw && pw->pw_dir && *pw->pw_dir == '/' ? pw->pw_dir : NULL;
 }
 
-/* Where spool files go when -o spool_dir is not given. */
-static void default_spool_dir(char *buf, size_t len)
+/* Every field zero, then each row's default. -1 when out of memory. */
+static int opts_init(struct ftpsfs_opts *o)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	const char *home;
+	size_t nrows;
+	const struct ftpsfs_opt_row *rows = ftpsfs_opts_rows(&nrows);
+	char path[FTPS_MAX_PATH];
 
-	if (xdg && *xdg == '/') {
-		snprintf(buf, len, "%s/ftpsfs", xdg);
-		return;
-	}
-	home = ftpsfs_home_dir();
-	if (home && strcmp(home, "/") != 0)
-		snprintf(buf, len, "%s/.cache/ftpsfs", home);
-	else    /* one folder per user: a shared one would let others in */
-		snprintf(buf, len, "/var/tmp/ftpsfs-%lu", (unsigned long)geteuid());
-}
-
-static void opts_init(struct ftpsfs_opts *o)
-{
 	memset(o, 0, sizeof(*o));
-	o->max_conns = FTPSFS_DEF_MAX_CONNS;
-	o->timeout = FTPSFS_DEF_TIMEOUT;
-	o->dir_cache = FTPSFS_DEF_DIR_CACHE;
-	o->dir_cache_max = FTPSFS_DEF_DIR_CACHE_MAX;
-	o->keepalive = FTPSFS_DEF_KEEPALIVE;
-	o->listing = FTPS_LISTMODE_AUTO;
-	o->uid = getuid();
-	o->gid = getgid();
-	o->umask = 0;
-	o->atomic = 1;
-	o->verify = FTPSFS_VERIFY_SIZE;
-	o->chown_mode = FTPSFS_CHOWN_REFUSE;
-	o->loglevel = FTPSFS_DEF_LOGLEVEL;
+	for (size_t i = 0; i < nrows; i++) {
+		const struct ftpsfs_opt_row *r = &rows[i];
+		void *field = (char *)o + r->off;
+		if (r->kind == FTPSFS_OPT_UNSIGNED || r->kind == FTPSFS_OPT_ENUM)
+			put_num(field, r->size, r->def_num ? r->def_num() : r->def);
+		if (r->def_str) {
+			r->def_str(path, sizeof(path));
+			if (set_str(field, path) != 0)
+				return -1;
+		}
+	}
+	return 0;
 }
 
 void ftpsfs_opts_free(struct ftpsfs_opts *o)
@@ -526,7 +357,6 @@ static int finish_parse(struct fuse_args *args, struct ftpsfs_opts *o,
                         char *err, size_t errlen)
 {
 	char uerr[256] = "";
-	char spool[FTPS_MAX_PATH];
 
 	if (!o->url) {
 		ftpsfs_seterr(err, errlen, "ftpsfs: missing URL (usage: ftpsfs [options] URL MOUNTPOINT; -h for help)");
@@ -561,13 +391,6 @@ static int finish_parse(struct fuse_args *args, struct ftpsfs_opts *o,
 		ftpsfs_seterr(err, errlen, "ftpsfs: -o pasv_addr is for passive mode and cannot go with active mode");
 		return -1;
 	}
-	if (!o->spool_dir) {
-		default_spool_dir(spool, sizeof(spool));
-		if (set_str(&o->spool_dir, spool) != 0) {
-			ftpsfs_seterr(err, errlen, "ftpsfs: out of memory");
-			return -1;
-		}
-	}
 	if (!o->probe)
 		return add_mount_names(args, o, err, errlen);
 	return 0;
@@ -576,9 +399,15 @@ static int finish_parse(struct fuse_args *args, struct ftpsfs_opts *o,
 int ftpsfs_opts_parse(struct fuse_args *args, struct ftpsfs_opts *o,
                       char *err, size_t errlen)
 {
-	opts_init(o);
+	struct fuse_opt *table;
+	int rc;
+
 	if (err && errlen)
 		err[0] = '\0';
+	if (opts_init(o) != 0) {
+		ftpsfs_seterr(err, errlen, "ftpsfs: out of memory");
+		return -1;
+	}
 
 	/* libfuse would print its own message for a trailing "-o"; say it
 	 * once, our way. */
@@ -586,7 +415,14 @@ int ftpsfs_opts_parse(struct fuse_args *args, struct ftpsfs_opts *o,
 		ftpsfs_seterr(err, errlen, "ftpsfs: -o needs an option after it");
 		return -1;
 	}
-	if (fuse_opt_parse(args, o, opt_table, opt_proc) != 0) {
+	table = fuse_opts_from_rows();
+	if (!table) {
+		ftpsfs_seterr(err, errlen, "ftpsfs: out of memory");
+		return -1;
+	}
+	rc = fuse_opt_parse(args, o, table, opt_proc);
+	free(table);
+	if (rc != 0) {
 		ftpsfs_seterr(err, errlen, "%s", o->perr ? o->perr : "ftpsfs: cannot parse the command line");
 		return -1;
 	}
@@ -638,89 +474,4 @@ int ftpsfs_opts_to_config(const struct ftpsfs_opts *o, struct ftps_config *cfg,
 	else if (o->insecure)
 		ftps_warn("-o insecure: the server's certificate is not verified; anyone on the way can read and change the traffic");
 	return 0;
-}
-
-/* ---- help and version ---- */
-
-void ftpsfs_opts_usage(FILE *f, const char *prog)
-{
-	char spool[FTPS_MAX_PATH];
-
-	default_spool_dir(spool, sizeof(spool));
-	if (!prog || !*prog)
-		prog = "ftpsfs";
-	fprintf(f,
-"usage: %s [options] URL MOUNTPOINT\n"
-"       %s --probe [options] URL\n"
-"\n"
-"URL:\n"
-"    ftpes://[user@]host[:port][/path]  explicit TLS (AUTH TLS), port 21\n"
-"    ftps://[user@]host[:port][/path]   implicit TLS, port 990\n"
-"    [user@]host[:port][/path]          explicit TLS, port 21\n"
-"    ftp://[user@]host[:port][/path]    plain FTP: only with -o plaintext\n"
-"    IPv6 addresses go in brackets: ftpes://[::1]:2121/pub\n"
-"\n"
-"ftpsfs options:\n"
-"    -h, --help                 print this help and exit\n"
-"    -V, --version              print versions and exit\n"
-"    --probe                    connect, log in, print what the server offers, exit\n"
-"    -o user=NAME               login name (default: the URL's, else ~/.netrc's, else anonymous)\n"
-"    -o password_stdin          read the password from standard input, one line\n"
-"                               (default: ~/.netrc, else ask on the terminal)\n"
-"    -o netrc=FILE              credentials file (default: ~/.netrc)\n"
-"    -o cafile=FILE             also trust the CA certificates in FILE, PEM\n"
-"                               (default: the system's store only)\n"
-"    -o fingerprint=SHA256:HEX  accept exactly the certificate with this SHA-256\n"
-"                               (colons optional; default: none)\n"
-"    -o insecure                do not verify the certificate (warns; default: verify)\n"
-"    -o plaintext               allow ftp:// URLs, no TLS at all (warns; default: refused)\n"
-"    -o tls=1.2|1.3             use only this TLS version (default: 1.2 or newer)\n"
-"    -o active                  active mode, EPRT/PORT (default: passive, EPSV/PASV)\n"
-"    -o active_ports=LOW-HIGH   local ports for active mode (default: any)\n"
-"    -o active_addr=ADDRESS     address sent in EPRT/PORT (default: the control\n"
-"                               connection's local address)\n"
-"    -o pasv_addr               connect to the address in the 227 reply\n"
-"                               (default: the server's address, reply ignored)\n"
-"    -o max_conns=N             connections to the server, 1..%d (default: %d)\n"
-"    -o timeout=SECONDS         network timeout, 1..%d (default: %d)\n"
-"    -o keepalive=SECONDS       NOOP on idle connections, 0 = off (default: %d)\n"
-"    -o dir_cache=SECONDS       how long listings stay cached, 0 = off (default: %d)\n"
-"    -o dir_cache_max=N         most directory entries cached (default: %d)\n"
-"    -o listing=auto|mlsd|list  listing command (default: auto, MLSD when offered)\n"
-"    -o uid=N                   owner shown for every file (default: yours, %u)\n"
-"    -o gid=N                   group shown for every file (default: yours, %u)\n"
-"    -o umask=OCTAL             bits cleared from the modes shown (default: 000)\n"
-"    -o spool_dir=DIR           folder for files being edited\n"
-"                               (default: %s)\n"
-"    -o atomic=0|1              upload to a temporary name, then rename into\n"
-"                               place (default: 1)\n"
-"    -o verify=size|hash|none   check each upload against the server's SIZE,\n"
-"                               and with hash its HASH/XSHA1/XMD5 (default: size)\n"
-"    -o chown=refuse|ignore     a chown that changes the owner fails with EPERM,\n"
-"                               or succeeds doing nothing (default: refuse)\n"
-"    -o loglevel=LEVEL          error, warn, info, debug or trace (default: info)\n"
-"\n"
-"Accepted and ignored (fstab): _netdev, auto, noauto, user, users, nofail,\n"
-"defaults, comment=..., x-*\n"
-"\n",
-	        prog, prog,
-	        FTPSFS_MAX_MAX_CONNS, FTPSFS_DEF_MAX_CONNS,
-	        FTPSFS_MAX_TIMEOUT, FTPSFS_DEF_TIMEOUT,
-	        FTPSFS_DEF_KEEPALIVE, FTPSFS_DEF_DIR_CACHE, FTPSFS_DEF_DIR_CACHE_MAX,
-	        (unsigned)getuid(), (unsigned)getgid(), spool);
-}
-
-void ftpsfs_opts_print_help(struct fuse_args *args)
-{
-	ftpsfs_opts_usage(stdout, args && args->argc > 0 ? args->argv[0] : NULL);
-	printf("FUSE options (for uid=, gid= and umask=, ftpsfs's meaning above applies):\n");
-	fflush(stdout);
-	fuse_cmdline_help();
-	fuse_lib_help(args);
-}
-
-void ftpsfs_opts_print_version(FILE *f)
-{
-	fprintf(f, "ftpsfs %s\nlibfuse %s\n%s\n", PACKAGE_VERSION, fuse_pkgversion(),
-	        OpenSSL_version(OPENSSL_VERSION));
 }

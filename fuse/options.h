@@ -1,10 +1,11 @@
-/* options.h - the daemon's command line: one fuse_opt table over one struct.
+/* options.h - the daemon's command line: one table of options over one struct.
  *
  *   ftpsfs [options] URL MOUNTPOINT
  *   ftpsfs --probe [options] URL
  *
  * The option names are the interface users and tests rely on; `ftpsfs -h`
- * lists them all with their defaults (ftpsfs_opts_usage). Parsing is pure:
+ * lists them all with their defaults (ftpsfs_opts_usage), and the man page
+ * is made from the same rows (ftpsfs_opts_man). Parsing is pure:
  * it never reads stdin or a terminal, never exits and prints nothing of its
  * own (libfuse may print a line about its own errors). Getting the password
  * is a separate step (ftpsfs_get_password in password.h), done by the
@@ -22,20 +23,6 @@
 #include <sys/types.h>
 #include <fuse_opt.h>
 #include "ftps.h"
-
-/* Defaults (also shown by -h). */
-#define FTPSFS_DEF_MAX_CONNS      4
-#define FTPSFS_MAX_MAX_CONNS      64
-#define FTPSFS_DEF_TIMEOUT        30      /* seconds */
-#define FTPSFS_MAX_TIMEOUT        3600
-#define FTPSFS_DEF_DIR_CACHE      60      /* seconds; 0 = off */
-#define FTPSFS_MAX_DIR_CACHE      86400
-#define FTPSFS_DEF_DIR_CACHE_MAX  200000  /* cached entries */
-#define FTPSFS_MIN_DIR_CACHE_MAX  1000
-#define FTPSFS_MAX_DIR_CACHE_MAX  10000000
-#define FTPSFS_DEF_KEEPALIVE      60      /* seconds; 0 = off */
-#define FTPSFS_MAX_KEEPALIVE      86400
-#define FTPSFS_DEF_LOGLEVEL       FTPS_LOG_INFO
 
 /* -o verify= : what is compared after an upload. */
 enum ftpsfs_verify {
@@ -141,22 +128,63 @@ int ftpsfs_opts_to_config(const struct ftpsfs_opts *o, struct ftps_config *cfg,
 
 /* The usage text: every ftpsfs option with its default. */
 void ftpsfs_opts_usage(FILE *f, const char *prog);
+/* The same options as a man page's list: a .TP entry per row, in roff,
+ * then the fstab noise. Defaults known only at run time (uid, gid,
+ * spool_dir) are described rather than shown. */
+void ftpsfs_opts_man(FILE *f);
 /* Full -h output on stdout: ftpsfs_opts_usage, then libfuse's own options
  * (fuse_cmdline_help and fuse_lib_help(args)). */
 void ftpsfs_opts_print_help(struct fuse_args *args);
 /* -V output: ftpsfs, libfuse and OpenSSL versions. */
 void ftpsfs_opts_print_version(FILE *f);
 
-/* Small helpers password.c shares. */
-/* Write a message into err (nothing when err is NULL or errlen 0). */
-void ftpsfs_seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Copy s for a message: at most len - 1 bytes, control characters shown
- * as '?', so that a message stays on one line. s may be NULL. */
-void ftpsfs_sanitize(char *dst, size_t len, const char *s);
-/* Wipe a secret string, then free it; NULL is fine. */
-void ftpsfs_wipe_free(char *s);
-/* $HOME when it is an absolute path, else the passwd entry's, else NULL. */
-const char *ftpsfs_home_dir(void);
+/* ---- the table ----
+ *
+ * One row per option drives all there is to know about it: what fuse_opt
+ * matches, how the value is checked and stored, its default (set before
+ * parsing), the line for a bad value, its -h line and its man entry. */
+
+enum ftpsfs_opt_kind {
+	FTPSFS_OPT_FLAG,        /* "name", or a switch "-h": sets an int field to 1 */
+	FTPSFS_OPT_TEXT,        /* "name=TEXT": not empty, and valid() if given */
+	FTPSFS_OPT_PATH,        /* "name=PATH": not empty */
+	FTPSFS_OPT_UNSIGNED,    /* "name=N": digits only, in base, lo <= N <= hi */
+	FTPSFS_OPT_ENUM,        /* "name=WORD": one of choices; its value is stored */
+	FTPSFS_OPT_CUSTOM,      /* "name=...": parse() checks and stores */
+	FTPSFS_OPT_DROP,        /* fstab noise for mount(8): accepted and dropped */
+};
+
+struct ftpsfs_opt_choice {
+	const char *name;
+	int value;              /* not negative */
+};
+
+/* In the texts, {range} stands for "lo..hi" (in base), {values} for the
+ * names of the choices ("a, b or c") and {default} for the default. */
+struct ftpsfs_opt_row {
+	const char *name;       /* as fuse_opt matches it: "insecure", "timeout=", "-h" */
+	const char *alias;      /* a second spelling ("--help"), or NULL */
+	enum ftpsfs_opt_kind kind;
+	size_t off, size;       /* the field in struct ftpsfs_opts (CUSTOM: the first
+	                         * of those parse() fills) */
+	unsigned long lo, hi;   /* UNSIGNED */
+	int base;               /* UNSIGNED: 10, or 8 for a mode */
+	unsigned long def;      /* UNSIGNED, ENUM: the default */
+	unsigned long (*def_num)(void);         /* UNSIGNED: a default known at run time */
+	void (*def_str)(char *buf, size_t len); /* PATH: a default known at run time */
+	const struct ftpsfs_opt_choice *choices;        /* ENUM: ends with a NULL name */
+	int (*lookup)(const char *s);   /* ENUM: reads the name instead of choices, -1 unknown */
+	int (*valid)(const char *s);    /* TEXT: 1 when s will do */
+	int (*parse)(struct ftpsfs_opts *o, const char *s);     /* CUSTOM: 0, or -1 refused */
+	const char *metavar;    /* the value in -h ("N", "FILE"); an ENUM's names by default */
+	const char *expected;   /* what a bad value is told to be; by default {range},
+	                         * {values}, or "a path" */
+	const char *def_text;   /* {default} when the value does not say it; for a default
+	                         * known at run time, what the man page says instead */
+	const char *help;       /* the -h text, '\n' where its line breaks */
+};
+
+/* Every row, in the order -h lists them; *n gets their number. */
+const struct ftpsfs_opt_row *ftpsfs_opts_rows(size_t *n);
 
 #endif

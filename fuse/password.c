@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "password.h"
+#include "options_int.h"
 #include "netrc.h"
 
 #define NETRC_MAX_BYTES (1024L * 1024)

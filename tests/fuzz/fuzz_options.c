@@ -3,10 +3,12 @@
  * The input is split at newlines into argv words (at most 64) and handed to
  * ftpsfs_opts_parse, then, when it parsed, to ftpsfs_opts_to_config. The
  * same bytes are also read as .netrc text. Neither path may read stdin or
- * a terminal, exit, or leak. Run by scripts/fuzz; options.c needs
- * ftps_config_init from src/conn.c, hence the rest of the core:
+ * a terminal, exit, or leak. Run by scripts/fuzz; options.c reads its rows
+ * from options_table.c and the words of a bad-value line from
+ * options_text.c, and needs ftps_config_init from src/conn.c, hence the
+ * rest of the core:
  *
- * fuzz-sources: fuse/options.c fuse/netrc.c src/conn.c src/tls.c src/sock.c src/xfer.c src/ops.c src/pool.c src/dircache.c
+ * fuzz-sources: fuse/options.c fuse/options_table.c fuse/options_text.c fuse/netrc.c src/conn.c src/tls.c src/sock.c src/xfer.c src/ops.c src/pool.c src/dircache.c
  * fuzz-pkg: fuse3 openssl
  */
 #include <stddef.h>

@@ -1,7 +1,9 @@
 /* check_options.c - the daemon's command line and where the password comes
  * from: every option's value and its bad values, fstab noise, what is left
- * for libfuse (mount names escaped), -h listing every option, .netrc
- * parsing, password from stdin, netrc, anonymous, and a terminal (a pty).
+ * for libfuse (mount names escaped), -h listing every option, the option
+ * table itself (every row in -h and the man text, each range and name list
+ * checked at its ends), .netrc parsing, password from stdin, netrc,
+ * anonymous, and a terminal (a pty).
  */
 #include <check.h>
 #include <errno.h>
@@ -9,6 +11,7 @@
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -644,6 +647,300 @@ START_TEST(usage_lists_every_option)
 	ck_assert(strstr(text, "libfuse 3."));
 	ck_assert(strstr(text, "OpenSSL"));
 	free(text);
+}
+END_TEST
+
+/* ---- the table: every row, in -h, in the man page, its checks ---- */
+
+static const struct ftpsfs_opt_row *row(size_t i)
+{
+	size_t n;
+	const struct ftpsfs_opt_row *rows = ftpsfs_opts_rows(&n);
+
+	ck_assert_uint_lt(i, n);
+	return &rows[i];
+}
+
+static size_t nrows(void)
+{
+	size_t n;
+
+	ftpsfs_opts_rows(&n);
+	return n;
+}
+
+/* The field a row fills, as a number. */
+static unsigned long field_value(const struct ftpsfs_opts *o, const struct ftpsfs_opt_row *r)
+{
+	const char *p = (const char *)o + r->off;
+	uint16_t v16;
+	uint32_t v32;
+	uint64_t v64;
+
+	switch (r->size) {
+	case 2: memcpy(&v16, p, 2); return v16;
+	case 4: memcpy(&v32, p, 4); return v32;
+	case 8: memcpy(&v64, p, 8); return (unsigned long)v64;
+	}
+	ck_abort_msg("%s: field of %zu bytes", r->name, r->size);
+	return 0;
+}
+
+static unsigned long row_default(const struct ftpsfs_opt_row *r)
+{
+	return r->def_num ? r->def_num() : r->def;
+}
+
+static int takes_value(const struct ftpsfs_opt_row *r)
+{
+	return r->kind != FTPSFS_OPT_FLAG && r->kind != FTPSFS_OPT_DROP;
+}
+
+/* Rows that cannot work are caught here rather than by a user. */
+START_TEST(rows_consistent)
+{
+	for (size_t i = 0; i < nrows(); i++) {
+		const struct ftpsfs_opt_row *r = row(i);
+		size_t len = strlen(r->name);
+		ck_assert_msg(len > 0 && !strchr(r->name, ','), "row %zu: name '%s'", i, r->name);
+		ck_assert_msg(r->kind == FTPSFS_OPT_DROP || (r->name[len - 1] == '=') == takes_value(r),
+		              "%s: a value row's name ends in '=', no other's does", r->name);
+		for (size_t j = 0; j < i; j++)
+			ck_assert_msg(strcmp(r->name, row(j)->name) != 0, "%s twice", r->name);
+		if (r->kind == FTPSFS_OPT_DROP)
+			continue;
+		ck_assert_msg(r->help && r->help[0], "%s: no help", r->name);
+		if (r->name[0] != '-')
+			ck_assert_msg(strstr(r->help, "{default}"), "%s: help without {default}",
+			              r->name);
+		if (r->kind == FTPSFS_OPT_FLAG)
+			ck_assert_msg(r->size == sizeof(int), "%s: fuse_opt sets an int", r->name);
+		if (r->def_num || r->def_str)   /* what the man page says instead */
+			ck_assert_msg(r->def_text, "%s: a run-time default undescribed", r->name);
+		if (r->kind == FTPSFS_OPT_TEXT || r->kind == FTPSFS_OPT_CUSTOM)
+			ck_assert_msg(r->expected, "%s: no text for a bad value", r->name);
+		if (r->kind == FTPSFS_OPT_CUSTOM)
+			ck_assert_ptr_nonnull(r->parse);
+		if (r->kind == FTPSFS_OPT_UNSIGNED) {
+			ck_assert_msg(r->base == 10 || r->base == 8, "%s: base %d", r->name, r->base);
+			ck_assert_msg(r->lo <= r->hi, "%s: empty range", r->name);
+			ck_assert_msg(r->size == 2 || r->size == 4 || r->size == 8, "%s", r->name);
+			ck_assert_msg(r->hi <= (r->size == 8 ? ~0UL : (1UL << (8 * r->size)) - 1),
+			              "%s: %lu does not fit", r->name, r->hi);
+			ck_assert_msg(r->def_num || (r->def >= r->lo && r->def <= r->hi),
+			              "%s: default %lu out of range", r->name, r->def);
+		}
+		if (r->kind == FTPSFS_OPT_ENUM) {
+			int found = 0;
+			ck_assert_msg(r->choices && r->choices[0].name, "%s: no names", r->name);
+			ck_assert_msg(r->size == sizeof(int), "%s: an enum is an int", r->name);
+			for (const struct ftpsfs_opt_choice *c = r->choices; c->name; c++)
+				found |= (unsigned long)c->value == r->def;
+			ck_assert_msg(found || r->def_text, "%s: default not among the names", r->name);
+		}
+	}
+}
+END_TEST
+
+/* -h lists every row: an option at the start of its line with its default
+ * on it or the lines after it, the fstab noise in its paragraph. */
+START_TEST(rows_in_help)
+{
+	char *text = NULL, *noise;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ftpsfs_opts_usage(f, "ftpsfs");
+	fclose(f);
+	noise = strstr(text, "\nAccepted and ignored (fstab):");
+	ck_assert_ptr_nonnull(noise);
+	for (char *s = noise; *s; s++)
+		if (*s == '\n')
+			*s = ' ';
+	for (size_t i = 0; i < nrows(); i++) {
+		const struct ftpsfs_opt_row *r = row(i);
+		char want[128], *at, *next, *def;
+		if (r->kind == FTPSFS_OPT_DROP) {
+			snprintf(want, sizeof(want), " %s%s,", r->name,
+			         strchr(r->name, '=') ? "..." : "");
+			ck_assert_msg(strstr(noise, want), "-h lacks fstab noise %s", r->name);
+			continue;
+		}
+		if (r->name[0] == '-')
+			snprintf(want, sizeof(want), "\n    %s%s%s ", r->name, r->alias ? ", " : "",
+			         r->alias ? r->alias : "");
+		else
+			snprintf(want, sizeof(want), "\n    -o %s%s", r->name,
+			         r->kind == FTPSFS_OPT_FLAG ? " " : "");
+		at = strstr(text, want);
+		ck_assert_msg(at && at < noise, "-h lacks '%s'", want + 1);
+		if (r->name[0] == '-')
+			continue;
+		/* its text runs up to the next option */
+		next = strstr(at + 1, "\n    -");
+		if (!next || next > noise)
+			next = noise;
+		def = strstr(at, "default: ");
+		ck_assert_msg(def && def < next, "-h: %s without a default", r->name);
+		if ((r->kind == FTPSFS_OPT_UNSIGNED && !r->def_num) ||
+		    (r->kind == FTPSFS_OPT_ENUM && !r->def_text)) {
+			/* the one opts_init sets */
+			char shown[64] = "";
+			if (r->kind == FTPSFS_OPT_UNSIGNED)
+				snprintf(shown, sizeof(shown), r->base == 8 ? "default: %03lo" :
+				         "default: %lu", r->def);
+			for (const struct ftpsfs_opt_choice *c = r->choices; c && c->name; c++)
+				if ((unsigned long)c->value == r->def)
+					snprintf(shown, sizeof(shown), "default: %s", c->name);
+			def = strstr(at, shown);
+			ck_assert_msg(shown[0] && def && def < next, "-h: %s lacks '%s'", r->name,
+			              shown);
+		}
+	}
+	free(text);
+}
+END_TEST
+
+/* s as roff writes it: '-' escaped. */
+static void roffed(char *dst, size_t len, const char *s)
+{
+	size_t n = 0;
+
+	for (; *s && n + 3 < len; s++) {
+		if (*s == '-')
+			dst[n++] = '\\';
+		dst[n++] = *s;
+	}
+	dst[n] = '\0';
+}
+
+START_TEST(rows_in_man)
+{
+	char *text = NULL, *noise, name[64], want[128];
+	size_t len = 0, entries = 0, tp = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ftpsfs_opts_man(f);
+	fclose(f);
+	ck_assert_msg(len > 0 && text[len - 1] == '\n', "man text does not end a line");
+	noise = strstr(text, "\n.PP\nAccepted and ignored (fstab):");
+	ck_assert_ptr_nonnull(noise);
+	for (size_t i = 0; i < nrows(); i++) {
+		const struct ftpsfs_opt_row *r = row(i);
+		roffed(name, sizeof(name), r->name);
+		if (r->kind == FTPSFS_OPT_DROP) {
+			snprintf(want, sizeof(want), " %s%s,", name, strchr(r->name, '=') ? "..." : "");
+			ck_assert_msg(strstr(noise, want), "man lacks fstab noise %s", r->name);
+			continue;
+		}
+		entries++;
+		snprintf(want, sizeof(want), ".TP\n\\fB%s%s", r->name[0] == '-' ? "" : "\\-o ", name);
+		ck_assert_msg(strstr(text, want), "man lacks %s", r->name);
+	}
+	/* one .TP per option; no other line may start a request by chance */
+	for (char *line = text; *line; line = strchr(line, '\n') + 1) {
+		if (strncmp(line, ".TP\n", 4) == 0)
+			tp++;
+		else if (*line == '.' || *line == '\'')
+			ck_assert_msg(strncmp(line, ".PP\n", 4) == 0, "stray request: %.40s", line);
+		ck_assert_msg(strchr(line, '\n') != line, "an empty line in the man text");
+	}
+	ck_assert_uint_eq(tp, entries);
+	/* run-time defaults are described, not this machine's */
+	ck_assert_msg(strstr(text, "$XDG_CACHE_HOME/ftpsfs"), "%s", text);
+	ck_assert(strstr(text, "\\fB\\-o max_conns=\\fR\\fIN\\fR\nconnections to the server, "
+	                       "1..64 (default: 4)\n"));
+	free(text);
+}
+END_TEST
+
+/* Each number refuses lo - 1 and hi + 1, accepts lo and hi, and says which
+ * option and what range. */
+START_TEST(row_numbers)
+{
+	const struct ftpsfs_opt_row *r = row((size_t)_i);
+	int oct = r->base == 8;
+	char range[64], val[64], opt[128], prefix[160];
+	unsigned long ends[2];
+	struct parsed p;
+
+	if (r->kind != FTPSFS_OPT_UNSIGNED)
+		return;
+	ends[0] = r->lo;
+	ends[1] = r->hi;
+	snprintf(range, sizeof(range), oct ? "%lo..%lo" : "%lu..%lu", r->lo, r->hi);
+	for (int k = 0; k < 2; k++) {
+		snprintf(val, sizeof(val), oct ? "%lo" : "%lu", ends[k]);
+		snprintf(opt, sizeof(opt), "%s%s", r->name, val);
+		PARSE(&p, "-o", opt, "h", "/m");
+		ck_assert_msg(p.rc == 0, "-o %s: %s", opt, p.err);
+		ck_assert_uint_eq(field_value(&p.o, r), ends[k]);
+		done(&p);
+
+		if (k == 0 && r->lo == 0)
+			snprintf(val, sizeof(val), "-1");
+		else
+			snprintf(val, sizeof(val), oct ? "%lo" : "%lu", k == 0 ? r->lo - 1 : r->hi + 1);
+		snprintf(opt, sizeof(opt), "%s%s", r->name, val);
+		PARSE(&p, "-o", opt, "h", "/m");
+		ck_assert_msg(p.rc == -1, "-o %s accepted", opt);
+		snprintf(prefix, sizeof(prefix), "ftpsfs: bad value for -o %.*s: '%s' (expected ",
+		         (int)strlen(r->name) - 1, r->name, val);
+		ck_assert_msg(strncmp(p.err, prefix, strlen(prefix)) == 0, "%s", p.err);
+		ck_assert_msg(strstr(p.err, range), "'%s' lacks %s", p.err, range);
+		done(&p);
+	}
+}
+END_TEST
+
+/* Each name of an enum is taken; an unknown one is refused, with the
+ * option named and every name listed. */
+START_TEST(row_enums)
+{
+	const struct ftpsfs_opt_row *r = row((size_t)_i);
+	char opt[128], prefix[160];
+	struct parsed p;
+
+	if (r->kind != FTPSFS_OPT_ENUM)
+		return;
+	for (const struct ftpsfs_opt_choice *c = r->choices; c->name; c++) {
+		snprintf(opt, sizeof(opt), "%s%s", r->name, c->name);
+		PARSE(&p, "-o", opt, "h", "/m");
+		ck_assert_msg(p.rc == 0, "-o %s: %s", opt, p.err);
+		ck_assert_uint_eq(field_value(&p.o, r), (unsigned long)c->value);
+		done(&p);
+	}
+	snprintf(opt, sizeof(opt), "%sno-such-name", r->name);
+	PARSE(&p, "-o", opt, "h", "/m");
+	ck_assert_msg(p.rc == -1, "-o %s accepted", opt);
+	snprintf(prefix, sizeof(prefix), "ftpsfs: bad value for -o %.*s: 'no-such-name' (expected ",
+	         (int)strlen(r->name) - 1, r->name);
+	ck_assert_msg(strncmp(p.err, prefix, strlen(prefix)) == 0, "%s", p.err);
+	for (const struct ftpsfs_opt_choice *c = r->choices; c->name; c++)
+		ck_assert_msg(strstr(p.err + strlen(prefix), c->name), "'%s' lacks %s", p.err,
+		              c->name);
+	done(&p);
+}
+END_TEST
+
+/* What opts_init sets is what the rows say. */
+START_TEST(rows_defaults)
+{
+	struct parsed p;
+
+	PARSE(&p, "h", "/m");
+	ok(&p);
+	for (size_t i = 0; i < nrows(); i++) {
+		const struct ftpsfs_opt_row *r = row(i);
+		if (r->kind == FTPSFS_OPT_UNSIGNED || r->kind == FTPSFS_OPT_ENUM)
+			ck_assert_msg(field_value(&p.o, r) == row_default(r), "%s: %lu, not %lu",
+			              r->name, field_value(&p.o, r), row_default(r));
+		if (r->def_str)
+			ck_assert_ptr_nonnull(*(char **)((char *)&p.o + r->off));
+	}
+	done(&p);
 }
 END_TEST
 
@@ -1289,6 +1586,12 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, help_version_probe);
 	tcase_add_test(tc, usage_lists_every_option);
 	tcase_add_test(tc, to_config);
+	tcase_add_test(tc, rows_consistent);
+	tcase_add_test(tc, rows_in_help);
+	tcase_add_test(tc, rows_in_man);
+	tcase_add_test(tc, rows_defaults);
+	tcase_add_loop_test(tc, row_numbers, 0, (int)nrows());
+	tcase_add_loop_test(tc, row_enums, 0, (int)nrows());
 	suite_add_tcase(s, tc);
 
 	tcase_add_test(tn, netrc_basic);

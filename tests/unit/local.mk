@@ -49,8 +49,8 @@ tests_unit_check_mtcache_LDADD = $(UNIT_LDADD)
 tests_unit_check_retry_SOURCES = tests/unit/check_retry.c
 tests_unit_check_retry_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_retry_LDADD = $(UNIT_LDADD)
-tests_unit_check_options_SOURCES = tests/unit/check_options.c fuse/options.c fuse/password.c \
-	fuse/netrc.c
+tests_unit_check_options_SOURCES = tests/unit/check_options.c fuse/options.c \
+	fuse/options_table.c fuse/options_text.c fuse/password.c fuse/netrc.c
 tests_unit_check_options_CFLAGS = $(UNIT_CFLAGS) $(FUSE_CFLAGS) -I$(top_srcdir)/fuse
 tests_unit_check_options_LDADD = $(UNIT_LDADD) $(FUSE_LIBS)
 endif
