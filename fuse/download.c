@@ -114,7 +114,7 @@ int64_t ftpsfs_download_fd(struct ftpsfs *fs, const char *remote, int fd, int64_
 		return -ENOMEM;
 	/* A download cut by the network resumes where it stopped (REST), like
 	 * a read, for as long as the timeout lasts. */
-	ftps_retry_init(&retry, fs->cfg->timeout_ms, 0);
+	ftps_retry_init(&retry, ftps_config_timeout_ms(fs->cfg), 0);
 	for (;;) {
 		e = download_once(fs, remote, fd, &off, expect, exact, buf, &local_err, &st);
 		if (e == FTPS_OK || local_err || !ftps_err_retryable(e) ||

@@ -78,7 +78,7 @@ static ftps_err settle(struct path_op *op, struct ftps_status *st)
 	ftps_err e;
 	int pause;
 
-	ftps_retry_init(&retry, op->fs->cfg->timeout_ms, 0);
+	ftps_retry_init(&retry, ftps_config_timeout_ms(op->fs->cfg), 0);
 	for (;;) {
 		e = ftpsfs_with_conn(op->fs, settle_fn, op, 1, st);
 		if (e == FTPS_OK || e == FTPS_E_RETRY || !ftps_err_retryable(e) ||

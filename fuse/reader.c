@@ -331,7 +331,7 @@ static ssize_t read_locked(struct ftpsfs_reader *r, char *buf, size_t len, uint6
 	int pause;
 
 	/* A program waits one timeout in all, however many resumes it takes. */
-	ftps_retry_init(&retry, r->fs->cfg->timeout_ms, 0);
+	ftps_retry_init(&retry, ftps_config_timeout_ms(r->fs->cfg), 0);
 	ftps_retry_begin(&retry, ftps_now_ms());
 
 	for (int guard = 0; guard < 1000000; guard++) {

@@ -518,7 +518,7 @@ static ftps_err put_in_place(struct ftpsfs_upload *u, struct ftps_status *st)
 		 * timeout lasts, should the server be away meanwhile. */
 		struct ftps_retry retry;
 		int pause;
-		ftps_retry_init(&retry, u->fs->cfg->timeout_ms, 0);
+		ftps_retry_init(&retry, ftps_config_timeout_ms(u->fs->cfg), 0);
 		for (;;) {
 			e = (c = usable_conn(u, &st2)) != NULL
 			    ? ftps_rename_settle(c, u->target, final, bak[0] ? bak : NULL, st)
@@ -654,7 +654,7 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
 		return -ENOMEM;
 	/* A server that is restarting needs a moment: UPLOAD_TRIES tries, and
 	 * more while the timeout since the first failure lasts. */
-	ftps_retry_init(&retry, fs->cfg->timeout_ms, UPLOAD_TRIES);
+	ftps_retry_init(&retry, ftps_config_timeout_ms(fs->cfg), UPLOAD_TRIES);
 	for (int attempt = 1;; attempt++) {
 		struct ftpsfs_upload *u;
 		uint64_t off = from;

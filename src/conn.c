@@ -38,6 +38,17 @@ void ftps_config_init(struct ftps_config *cfg)
 	cfg->listing = FTPS_LISTMODE_AUTO;
 }
 
+int ftps_config_timeout_ms(const struct ftps_config *cfg)
+{
+	return cfg->timeout_ms > 0 ? cfg->timeout_ms : 30000;
+}
+
+int ftps_config_connect_timeout_ms(const struct ftps_config *cfg)
+{
+	return cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms
+	                                   : ftps_config_timeout_ms(cfg);
+}
+
 void conn_set_state(struct ftps_conn *c, enum conn_state st)
 {
 	if (c->state == st)
@@ -54,7 +65,7 @@ ftps_err conn_broken(struct ftps_conn *c, ftps_err err)
 
 static int timeout_ms(const struct ftps_conn *c)
 {
-	return c->cfg->timeout_ms > 0 ? c->cfg->timeout_ms : 30000;
+	return ftps_config_timeout_ms(c->cfg);
 }
 
 /* ---- raw I/O, TLS or plain ---- */
@@ -493,9 +504,7 @@ ftps_err conn_open_shared(const struct ftps_config *cfg, struct ftps_tls *tls,
                           struct ftps_server *srv, struct ftps_conn **out,
                           struct ftps_status *st)
 {
-	int ct = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms
-	         : cfg->timeout_ms > 0 ? cfg->timeout_ms : 30000;
-	int64_t deadline = ftps_deadline(ct);
+	int64_t deadline = ftps_deadline(ftps_config_connect_timeout_ms(cfg));
 	struct ftps_conn *c;
 	int auth_sent = 0;
 	ftps_err e;

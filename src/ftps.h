@@ -56,6 +56,10 @@ struct ftps_config {
 
 /* Fill a config with defaults (explicit TLS, port 21, 30 s timeouts). */
 void ftps_config_init(struct ftps_config *cfg);
+/* The timeouts in force: a field left at 0 means the default (30 s; the
+ * connect timeout defaults to the timeout). Decided here only. */
+int ftps_config_timeout_ms(const struct ftps_config *cfg);
+int ftps_config_connect_timeout_ms(const struct ftps_config *cfg);
 
 /* ---- TLS context shared by all connections to one server ----
  * It holds trust settings only. Sessions are never shared: each control

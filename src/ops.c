@@ -454,7 +454,7 @@ static ftps_err list_with(struct ftps_conn *c, int mlsd, const char *path,
 	}
 	/* Bounded in size and in time as a whole, not only per read: a server
 	 * that drips a listing, or never ends one, is cut off. */
-	int tmo = c->cfg->timeout_ms > 0 ? c->cfg->timeout_ms : 30000;
+	int tmo = ftps_config_timeout_ms(c->cfg);
 	int64_t deadline = ftps_now_ms() + (int64_t)tmo * FTPS_LISTING_TIMEOUTS;
 	uint64_t total = 0;
 	for (;;) {

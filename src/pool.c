@@ -218,7 +218,7 @@ static struct ftps_conn *take_idle(struct ftps_pool *p, enum ftps_use use)
 ftps_err ftps_pool_get(struct ftps_pool *p, enum ftps_use use, struct ftps_conn **out,
                        struct ftps_status *st)
 {
-	return ftps_pool_get_wait(p, use, p->cfg->timeout_ms > 0 ? p->cfg->timeout_ms : 30000,
+	return ftps_pool_get_wait(p, use, ftps_config_timeout_ms(p->cfg),
 	                          out, st);
 }
 

@@ -44,7 +44,7 @@ struct ftps_xfer {
 
 static int conn_timeout(const struct ftps_conn *c)
 {
-	return c->cfg->timeout_ms > 0 ? c->cfg->timeout_ms : 30000;
+	return ftps_config_timeout_ms(c->cfg);
 }
 
 static int refused_as_unknown(int code)
