@@ -16,6 +16,7 @@
 #include "conn.h"
 #include "sock.h"
 #include "path.h"
+#include "text.h"
 
 #define GREETING_WAIT_MS 3000   /* before we suspect an implicit-TLS port */
 /* Implicit: how long to look for a plain greeting before the handshake. It
@@ -70,6 +71,8 @@ static int timeout_ms(const struct ftps_conn *c)
 
 /* ---- raw I/O, TLS or plain ---- */
 
+static int looks_like_greeting(const unsigned char *b, size_t n);
+
 static ftps_err raw_write(struct ftps_conn *c, const char *buf, size_t len,
                           int64_t deadline, struct ftps_status *st)
 {
@@ -96,6 +99,44 @@ static ftps_err raw_write(struct ftps_conn *c, const char *buf, size_t len,
 	return FTPS_OK;
 }
 
+/* A reply in plain text where TLS records were expected: vsftpd writes
+ * "500 OOPS: cannot change directory:..." past its TLS layer when a
+ * user's home folder is missing, and other servers do the like when they
+ * fail. OpenSSL would call it "wrong version number"; the user needs the
+ * server's words. A TLS record starts with a byte from 20 to 24, a reply
+ * with a digit, so the first bytes decide. Returns FTPS_OK when what
+ * waits is not a plain reply (or nothing has arrived yet). */
+static ftps_err check_plain_reply(struct ftps_conn *c, int64_t deadline,
+                                  struct ftps_status *st)
+{
+	char text[512];
+	ssize_t n;
+	size_t len;
+
+	if (SSL_has_pending(c->ssl))
+		return FTPS_OK;
+	if (ftps_sock_wait(c->fd, POLLIN, deadline) != 1)
+		return FTPS_OK;      /* ftps_tls_read reports the timeout or error */
+	n = recv(c->fd, text, 4, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 4 || !looks_like_greeting((const unsigned char *)text, 3) ||
+	    (text[3] != ' ' && text[3] != '-'))
+		return FTPS_OK;
+	/* The line may still be on its way: wait a moment (bounded) for its end. */
+	int64_t until = ftps_now_ms() + 200;
+	while ((n = recv(c->fd, text, sizeof(text) - 1, MSG_PEEK | MSG_DONTWAIT)) > 0 &&
+	       !memchr(text, '\n', (size_t)n) && (size_t)n < sizeof(text) - 1 &&
+	       ftps_now_ms() < until)
+		usleep(10000);
+	len = n > 0 ? (size_t)n : 4;
+	text[len] = '\0';
+	len = strcspn(text, "\r\n");
+	text[len] = '\0';
+	ftps_text_clean(text, len);
+	conn_broken(c, FTPS_E_PROTO);
+	return ftps_fail(st, FTPS_E_PROTO, 0, "the server answered in plain text where TLS "
+	                 "was expected: %s", text);
+}
+
 /* Read into c->rbuf; EOF is a dropped connection. */
 static ftps_err raw_fill(struct ftps_conn *c, int64_t deadline, struct ftps_status *st)
 {
@@ -103,8 +144,10 @@ static ftps_err raw_fill(struct ftps_conn *c, int64_t deadline, struct ftps_stat
 
 	c->rpos = c->rlen = 0;
 	if (c->ssl) {
-		ftps_err e = ftps_tls_read(c->ssl, c->fd, c->rbuf, sizeof(c->rbuf), &got, NULL,
-		                           deadline, st);
+		ftps_err e = check_plain_reply(c, deadline, st);
+		if (e != FTPS_OK)
+			return e;
+		e = ftps_tls_read(c->ssl, c->fd, c->rbuf, sizeof(c->rbuf), &got, NULL, deadline, st);
 		if (e != FTPS_OK)
 			return e == FTPS_E_TIMEOUT
 			       ? ftps_fail(st, e, 0, "no reply from the server within %d s",

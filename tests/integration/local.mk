@@ -17,6 +17,7 @@ INTEGRATION_TESTS = \
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/proxy.sh \
 	tests/tools/fakeftp.py \
+	tests/tools/oopsftp.py \
 	tests/tools/faultproxy.py \
 	tests/tools/scriptftp.py \
 	tests/tools/fsxlite.py \

@@ -7,7 +7,8 @@
 # (mountpoint says no, /proc/mounts has no entry). What works is checked
 # too: -h lists every option with its default, --version, --probe (TLS
 # version, fingerprint, FEAT, session reuse), the mount's type and source
-# in /proc/mounts, and a password from -o netrc=FILE.
+# in /proc/mounts, and a password from -o netrc=FILE. A server that answers
+# in plain text where TLS was expected is quoted (tests/tools/oopsftp.py).
 #
 # The option checks run against the first server; what depends on the
 # server (connection, TLS, login, remote folder, probe, /proc/mounts,
@@ -342,6 +343,41 @@ probe_checks() {
 }
 
 # ---------------------------------------------------------------------------
+# A server that answers in plain text where TLS records were expected
+# (vsftpd's "500 OOPS: cannot change directory" when a home folder is
+# missing, written past its TLS layer): its words, not OpenSSL's.
+
+plain_reply_checks() {
+	local d=$work/oops pid port i
+	mkdir -p "$d"
+	if ! openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 -keyout "$d/key.pem" -out "$d/cert.pem" \
+		>/dev/null 2>&1; then
+		it_fail "plain reply: cannot make a certificate"
+		return
+	fi
+	python3 "$top_srcdir/tests/tools/oopsftp.py" --cert "$d/cert.pem" --key "$d/key.pem" \
+		--port-file "$d/port" --lifetime 120 2>"$d/err" &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do [ -s "$d/port" ] && break; sleep 0.1; done
+	port=$(cat "$d/port" 2>/dev/null)
+	if [ -z "$port" ]; then
+		it_fail "plain reply: oopsftp did not start: $(cat "$d/err")"
+		kill "$pid" 2>/dev/null
+		return
+	fi
+	TB_NAME=oopsftp bad "a plain-text reply after login is shown as the server's words" \
+		'^ftpsfs: .*answered in plain text.*500 OOPS: cannot change directory:/nonexistent' \
+		-o "cafile=$d/cert.pem" -o password_stdin "ftpes://someone@127.0.0.1:$port/" "$mnt"
+	run secret -o "cafile=$d/cert.pem" -o password_stdin --probe "ftpes://someone@127.0.0.1:$port/"
+	check "oopsftp: --probe fails with the server's words" \
+		eval '[ "$rc" -ne 0 ] && grep -q "answered in plain text.*500 OOPS: cannot change directory" <<<"$out"'
+	check "oopsftp: ... and not OpenSSL's" eval '! grep -qi "wrong version number" <<<"$out"'
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+# ---------------------------------------------------------------------------
 
 nserver=0
 for name in $names; do
@@ -351,6 +387,7 @@ for name in $names; do
 	chown "$TB_USER:" "$TB_DATA/afile"
 	if [ "$nserver" -eq 0 ]; then
 		option_checks
+		plain_reply_checks
 	fi
 	nserver=$((nserver + 1))
 	server_checks
