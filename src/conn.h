@@ -58,6 +58,10 @@ void conn_set_state(struct ftps_conn *c, enum conn_state st);
 /* Mark broken and return err (for "return conn_broken(c, e);"). */
 ftps_err conn_broken(struct ftps_conn *c, ftps_err err);
 
+/* ---- cmd.c: commands and replies ---- */
+
+/* The first n bytes could begin a reply ("2", "22", "220"). */
+int conn_looks_like_reply(const unsigned char *b, size_t n);
 /* Send one command line (CRLF added). Refuses CR/LF/NUL in it. */
 ftps_err conn_send(struct ftps_conn *c, struct ftps_status *st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

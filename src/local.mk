@@ -18,7 +18,7 @@ src_libftps_a_SOURCES = \
 	src/sock.h src/sock.c \
 	src/tls.h src/tls.c \
 	src/server.h src/server.c \
-	src/conn.h src/conn.c \
+	src/conn.h src/conn.c src/cmd.c \
 	src/xfer.c \
 	src/ops.c \
 	src/pool.c
