@@ -16,6 +16,7 @@ INTEGRATION_TESTS = \
 	tests/integration/valgrind_session.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/proxy.sh \
+	tests/integration/scripted.sh \
 	tests/tools/fakeftp.py \
 	tests/tools/oopsftp.py \
 	tests/tools/faultproxy.py \

@@ -275,49 +275,9 @@ else:
     raise SystemExit("unknown command " + cmd)
 EOF
 
-# ---------------------------------------------------------------------------
-# The scripted server (plain FTP over a real folder, faults on command)
-
-SFTP=$top_srcdir/tests/tools/scriptftp.py
-
-# sftp_start [scriptftp options...]: sets SFTP_URL, SFTP_ROOT, SFTP_CTL
-sftp_start() {
-	local i
-	sftp_stop
-	SFTP_ROOT=$work/sftp-root
-	rm -rf "$SFTP_ROOT" "$work/sftp.port" "$work/sftp.ctl"
-	mkdir -p "$SFTP_ROOT"
-	python3 "$SFTP" --root "$SFTP_ROOT" --port-file "$work/sftp.port" \
-		--control-port-file "$work/sftp.ctl" --log "$work/sftp.log" --parent $$ \
-		--lifetime 900 "$@" 2>>"$work/sftp.err" &
-	sftp_pid=$!
-	for ((i = 0; i < 100; i++)); do
-		[ -s "$work/sftp.port" ] && break
-		kill -0 "$sftp_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	[ -s "$work/sftp.port" ] || { cat "$work/sftp.err" >&2; return 1; }
-	SFTP_CTL=$(cat "$work/sftp.ctl")
-	SFTP_URL="ftp://tester@127.0.0.1:$(cat "$work/sftp.port")/"
-}
-
-sftp_stop() {
-	[ -n "$sftp_pid" ] || return 0
-	kill "$sftp_pid" 2>/dev/null
-	wait "$sftp_pid" 2>/dev/null
-	sftp_pid=
-}
-
-# sctl COMMAND...: one control command; true on "ok"
-sctl() { it_ctl "$SFTP_CTL" "$work/sftp.cmds" "$@"; }
-
-# smount MNT [options...]: mount the scripted server
-smount() {
-	local m=$1
-	shift
-	TB_NAME=scriptftp TB_PASS=secret TB_CAFILE=/dev/null TB_URL=$SFTP_URL \
-		it_mount "$m" -o plaintext -o timeout=5 "$@" 2>/dev/null
-}
+# The scripted server: sftp_start, sftp_stop, sctl, smount
+# shellcheck source=tests/integration/scripted.sh
+. "$top_srcdir/tests/integration/scripted.sh"
 
 # ---------------------------------------------------------------------------
 # names
@@ -818,7 +778,7 @@ case_learnt() {
 	sftp_start || { check "scriptftp started" false; return; }
 	R=$SFTP_ROOT
 	for i in 1 2 3 4 5 6; do py gen "$R/l$i" 300000 $((20 + i)); done
-	smount "$m" -o max_conns=4 || { check "learnt: mounted" false; return; }
+	smount "$m" -o max_conns=4 -o spool_dir="$work/spool-learnt" || { check "learnt: mounted" false; return; }
 	ls -l "$m" >/dev/null
 	n0=$(($(wc -l <"$work/sftp.log") + 1))
 	sctl arm "fail EPSV 1 500 EPSV not understood"
@@ -975,15 +935,15 @@ for s in vsftpd-explicit proftpd; do
 	it_start "$s" || continue
 	for c in $cases; do
 		case $c in
-		scripted) ;;    # once, below
+		scripted | learnt) ;;    # once, below
 		short | readers | locks) [ "$s" = vsftpd-explicit ] && run_case "$c" ;;
 		*) run_case "$c" ;;
 		esac
 	done
 	tb_stop "$s" 2>/dev/null
 done
-if [[ " $cases " == *" scripted "* ]]; then
-	run_case scripted
-fi
+for c in scripted learnt; do
+	[[ " $cases " == *" $c "* ]] && run_case "$c"
+done
 echo "INFO: run time: $((SECONDS - t_start)) s"
 it_summary
