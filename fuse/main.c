@@ -217,6 +217,8 @@ int main(int argc, char **argv)
 	fs.gid = o.gid;
 	pthread_mutex_init(&fs.hk_mu, NULL);
 	pthread_mutex_init(&fs.orphan_mu, NULL);
+	pthread_mutex_init(&fs.mdtm_mu, NULL);
+	pthread_cond_init(&fs.mdtm_cv, NULL);
 	pthread_cond_init(&fs.hk_cv, NULL);
 	fs.pool = ftps_pool_new(&cfg, fs.tls, o.max_conns);
 	fs.dc = ftps_dircache_new(o.dir_cache, o.dir_cache_max);

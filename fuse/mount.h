@@ -47,6 +47,13 @@ struct ftpsfs {
 	_Atomic int64_t root_mtime;     /* the root's time: FTP cannot tell it */
 	_Atomic int64_t mdtm_pause_until; /* no MDTM until then: the server failed to answer */
 	_Atomic int mtime_warned;       /* said once that the server keeps no times */
+	/* MDTMs asked a folder at a time (meta.c): one batch runs per folder,
+	 * the last folder batched is not batched again at once. */
+	pthread_mutex_t mdtm_mu;
+	pthread_cond_t mdtm_cv;
+	char mdtm_busy[FTPS_MAX_PATH];  /* the folder being batched, "" none */
+	char mdtm_last[FTPS_MAX_PATH];
+	double mdtm_last_at;
 
 	/* Temporary upload files that a failed upload could not remove from
 	 * the server (it was down); removed later (upload.c). */

@@ -143,6 +143,25 @@ static ftps_err raw_fill(struct ftps_conn *c, int64_t deadline, struct ftps_stat
 
 /* ---- commands and replies ---- */
 
+static ftps_err line_ok(const char *line, size_t n, struct ftps_status *st)
+{
+	if (memchr(line, '\r', n) || memchr(line, '\n', n) || memchr(line, '\0', n))
+		return ftps_fail(st, FTPS_E_INVAL, 0, "refusing a command with CR, LF or NUL in it");
+	return FTPS_OK;
+}
+
+static void trace_line(const char *line)
+{
+	if (ftps_log_get_level() < FTPS_LOG_TRACE)
+		return;
+	if (strncmp(line, "PASS ", 5) == 0)
+		ftps_trace("-> PASS ****");
+	else if (strncmp(line, "ACCT ", 5) == 0)
+		ftps_trace("-> ACCT ****");
+	else
+		ftps_trace("-> %s", line);
+}
+
 ftps_err conn_send(struct ftps_conn *c, struct ftps_status *st, const char *fmt, ...)
 {
 	char line[FTPS_MAX_PATH * 2 + 64];
@@ -157,16 +176,9 @@ ftps_err conn_send(struct ftps_conn *c, struct ftps_status *st, const char *fmt,
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line) - 2)
 		return ftps_fail(st, FTPS_E_INVAL, 0, "command too long");
-	if (memchr(line, '\r', (size_t)n) || memchr(line, '\n', (size_t)n))
-		return ftps_fail(st, FTPS_E_INVAL, 0, "refusing a command with CR or LF in it");
-	if (ftps_log_get_level() >= FTPS_LOG_TRACE) {
-		if (strncmp(line, "PASS ", 5) == 0)
-			ftps_trace("-> PASS ****");
-		else if (strncmp(line, "ACCT ", 5) == 0)
-			ftps_trace("-> ACCT ****");
-		else
-			ftps_trace("-> %s", line);
-	}
+	if ((e = line_ok(line, (size_t)n, st)) != FTPS_OK)
+		return e;
+	trace_line(line);
 	memcpy(line + n, "\r\n", 2);
 	e = raw_write(c, line, (size_t)n + 2, ftps_deadline(timeout_ms(c)), st);
 	explicit_bzero(line, sizeof(line));
@@ -255,4 +267,87 @@ ftps_err ftps_command(struct ftps_conn *c, const struct ftps_reply **reply,
 	}
 	c->last_used_ms = ftps_now_ms();
 	return FTPS_OK;
+}
+
+/* ---- pipelining ---- */
+
+/* Commands go out in groups of at most this many (one write each), and a
+ * group's replies are read before the next is sent: the replies to one
+ * group (a few KiB) always fit in the socket buffers, so neither side
+ * blocks writing while the other does too. */
+#define BATCH_GROUP 64
+#define BATCH_BUF (BATCH_GROUP * 160)
+
+/* Send one command, read its reply: the batch's path when pipelining is
+ * off for this server, or a line too long to group. */
+static ftps_err one_by_one(struct ftps_conn *c, const char *line, const struct ftps_reply **r,
+                           struct ftps_status *st)
+{
+	ftps_err e = conn_send(c, st, "%s", line);
+
+	if (e != FTPS_OK)
+		return e;
+	return conn_read_final(c, ftps_deadline(timeout_ms(c)), r, st);
+}
+
+ftps_err ftps_command_batch(struct ftps_conn *c, size_t n, const char *const *lines,
+                            void (*on_reply)(void *arg, size_t i, const struct ftps_reply *r),
+                            void *arg, struct ftps_status *st)
+{
+	char buf[BATCH_BUF];
+	const struct ftps_reply *r;
+	int pipe = !ftps_server_knows(c->srv, FTPS_FACT_NO_PIPELINING);
+	size_t i = 0;
+	ftps_err e;
+
+	if (st)
+		st->unsure = 0;
+	if (c->state != CONN_READY)
+		return ftps_fail(st, FTPS_E_CONN, 0, "the control connection is not ready");
+	while (i < n) {
+		size_t used = 0, first = i, sent;
+
+		/* A group: as many lines as fit, at least one. */
+		for (; i < n && i - first < BATCH_GROUP; i++) {
+			size_t len = strlen(lines[i]);
+			if ((e = line_ok(lines[i], len, st)) != FTPS_OK)
+				goto failed;
+			if (!pipe || used + len + 2 > sizeof(buf))
+				break;
+			memcpy(buf + used, lines[i], len);
+			memcpy(buf + used + len, "\r\n", 2);
+			used += len + 2;
+			trace_line(lines[i]);
+		}
+		if (used == 0) {        /* one at a time */
+			if ((e = one_by_one(c, lines[i], &r, st)) != FTPS_OK)
+				goto failed;
+			on_reply(arg, i, r);
+			i++;
+			continue;
+		}
+		e = raw_write(c, buf, used, ftps_deadline(timeout_ms(c)), st);
+		explicit_bzero(buf, used);
+		if (e != FTPS_OK) {
+			conn_broken(c, e);
+			goto failed;
+		}
+		for (sent = first; sent < i; sent++) {
+			if ((e = conn_read_final(c, ftps_deadline(timeout_ms(c)), &r, st)) != FTPS_OK) {
+				/* Silence or nonsense where replies to a group were due,
+				 * while the connection stayed up: this server does not
+				 * take commands ahead of their replies. */
+				if (e == FTPS_E_TIMEOUT || e == FTPS_E_PROTO)
+					ftps_server_learn(c->srv, FTPS_FACT_NO_PIPELINING);
+				goto failed;
+			}
+			on_reply(arg, sent, r);
+		}
+	}
+	c->last_used_ms = ftps_now_ms();
+	return FTPS_OK;
+failed:
+	if (st)
+		st->unsure = 1;
+	return e;
 }

@@ -81,6 +81,7 @@ enum ftps_fact {
 	FTPS_FACT_CUT_SILENT,           /* ... or none */
 	FTPS_FACT_APPE_REFUSED,         /* APPE refused where STOR works */
 	FTPS_FACT_DATA_CLOSE_NOTIFY,    /* data connections end with close_notify */
+	FTPS_FACT_NO_PIPELINING,        /* commands sent ahead of replies went wrong */
 	FTPS_FACT_COUNT
 };
 
@@ -138,6 +139,24 @@ ftps_err ftps_command(struct ftps_conn *c, const struct ftps_reply **reply,
 
 /* ---- Simple operations (one round trip each, or a few) ---- */
 ftps_err ftps_noop(struct ftps_conn *c, struct ftps_status *st);
+/* Pipelining: send the n command lines (no CR/LF) ahead of their replies
+ * and read the n final replies in order, calling on_reply(arg, i, reply)
+ * for each (the reply is valid during the call). Commands go in groups of
+ * up to 64 per write. A server that has shown it cannot take this (its
+ * replies stopped while the connection stayed up) is sent one command at
+ * a time instead, for the rest of the pool's life. On an error, the
+ * replies before it were delivered; the later commands may or may not
+ * have been carried out (st->unsure): use only for commands that are
+ * safe to repeat. */
+ftps_err ftps_command_batch(struct ftps_conn *c, size_t n, const char *const *lines,
+                            void (*on_reply)(void *arg, size_t i, const struct ftps_reply *r),
+                            void *arg, struct ftps_status *st);
+
+/* MDTM of n paths at once (pipelined): ok[i] says whether mtimes[i] was
+ * learnt. An error ends the batch; what came before it is kept. */
+ftps_err ftps_mdtm_many(struct ftps_conn *c, size_t n, const char *const *paths,
+                        int64_t *mtimes, int *ok, struct ftps_status *st);
+
 ftps_err ftps_size(struct ftps_conn *c, const char *path, uint64_t *size,
                    struct ftps_status *st);
 ftps_err ftps_mdtm(struct ftps_conn *c, const char *path, int64_t *mtime,

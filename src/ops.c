@@ -499,3 +499,63 @@ ftps_err ftps_list_unix(struct ftps_conn *c, const char *path, ftps_entry_cb cb,
 {
 	return list_with(c, 0, path, cb, arg, st);
 }
+
+/* ---- many at once ---- */
+
+struct mdtm_many {
+	int64_t *mtimes;
+	int *ok;
+	const size_t *index;    /* batch position -> caller's */
+};
+
+static void mdtm_reply(void *arg, size_t i, const struct ftps_reply *r)
+{
+	struct mdtm_many *m = arg;
+	enum ftps_tprec prec;
+	int32_t nsec;
+	size_t k = m->index[i];
+
+	m->ok[k] = 0;
+	if (r->code != 213 || strlen(r->text) < 4)
+		return;
+	const char *p = r->text + 4;
+	size_t n = strspn(p, "0123456789.");
+	m->ok[k] = ftps_parse_time14(p, n, &m->mtimes[k], &nsec, &prec) == 0;
+}
+
+ftps_err ftps_mdtm_many(struct ftps_conn *c, size_t n, const char *const *paths,
+                        int64_t *mtimes, int *ok, struct ftps_status *st)
+{
+	struct mdtm_many m = { mtimes, ok, NULL };
+	const char **lines = calloc(n ? n : 1, sizeof(*lines));
+	size_t *index = calloc(n ? n : 1, sizeof(*index));
+	size_t used = 0;
+	ftps_err e = FTPS_OK;
+
+	if (!lines || !index) {
+		e = ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ok[i] = 0;
+		if (ftps_path_ok(paths[i]) != 0)
+			continue;       /* not asked: it stays unknown */
+		char *line = malloc(strlen(paths[i]) + 6);
+		if (!line) {
+			e = ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
+			goto out;
+		}
+		sprintf(line, "MDTM %s", paths[i]);
+		index[used] = i;
+		lines[used++] = line;
+	}
+	m.index = index;
+	if (used > 0)
+		e = ftps_command_batch(c, used, lines, mdtm_reply, &m, st);
+out:
+	for (size_t i = 0; lines && i < used; i++)
+		free((char *)lines[i]);
+	free(lines);
+	free(index);
+	return e;
+}

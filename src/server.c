@@ -17,6 +17,8 @@ static const struct {
 	[FTPS_FACT_CUT_ANSWERED] = { "it answers a cut transfer", 0 },
 	[FTPS_FACT_CUT_SILENT] = { "it stays silent after a cut transfer", 0 },
 	[FTPS_FACT_APPE_REFUSED] = { "it refuses APPE: appends upload the whole file", 1 },
+	[FTPS_FACT_NO_PIPELINING] = { "commands sent ahead of their replies went wrong: "
+	                              "one at a time from now on", 1 },
 	[FTPS_FACT_DATA_CLOSE_NOTIFY] = { "it ends data connections with TLS close_notify: one "
 	                                  "that ends without it was cut short", 0 },
 };

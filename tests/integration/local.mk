@@ -13,6 +13,7 @@ INTEGRATION_TESTS = \
 	tests/integration/faults.sh \
 	tests/integration/hostile.sh \
 	tests/integration/safety.sh \
+	tests/integration/pipelining.sh \
 	tests/integration/valgrind_session.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/proxy.sh \

@@ -60,6 +60,11 @@ disarms itself when it fires.
   no-size-cmd             persistent: SIZE answers "502 Command not
                           implemented." (FEAT still announces SIZE; leave size
                           out of --feat for a server that does not.)
+  no-pipelining           persistent: commands that arrive ahead of the
+                          reply to the one before are thrown away unread
+                          (servers that flush their input after each
+                          command do this). Without it, each command that
+                          arrived ahead is logged as "read ahead: VERB".
   drop-after CMD [N]      the Nth CMD (default 1) is carried out completely
                           (a transfer up to where its 226 would be sent: the
                           data are moved and the data connection closed),
@@ -124,7 +129,8 @@ RECENT = 182 * 86400     # LIST shows HH:MM for files younger than this
 FEATURES = ("mlst", "mdtm", "mfmt", "size", "rest", "utf8")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-PERSISTENT = ("rnto-no-overwrite", "rnto-other-dir-refused", "mlsd-no-size", "no-size-cmd")
+PERSISTENT = ("rnto-no-overwrite", "rnto-other-dir-refused", "mlsd-no-size", "no-size-cmd",
+              "no-pipelining")
 ONE_SHOT = ("drop-after", "drop-before", "fail", "truncate-retr", "stall")
 PRE_LOGIN = {"USER", "PASS", "ACCT", "QUIT", "FEAT", "SYST", "OPTS", "AUTH", "PBSZ", "PROT",
              "NOOP", "HELP"}
@@ -563,6 +569,16 @@ class Session:
                     return
                 line = strip_telnet(raw).rstrip(b"\r\n").decode("utf-8", "surrogateescape")
                 line = line.lstrip("\x00 \t")
+                # More commands already here: the client sent them ahead
+                # of this one's reply (pipelining).
+                ahead = len(getattr(self.r, "_buffer", b""))
+                if ahead:
+                    if self.srv.has("no-pipelining"):
+                        self.r._buffer.clear()
+                        self.srv.persistent_fires("no-pipelining", self.id)
+                        self.log("dropped %d bytes sent ahead of a reply" % ahead)
+                    else:
+                        self.log("read ahead: %s" % split_command(line)[0])
                 if self.xfer is not None and not self.xfer.done() and \
                         split_command(line)[0] == "ABOR":
                     # The flag, and the data connection's end, make sure of
