@@ -1,4 +1,5 @@
-/* fuzz_listing.c - libFuzzer target for the listing parsers (src/listing.c).
+/* fuzz_listing.c - libFuzzer target for the listing parsers (src/listing.c
+ * and src/list_*.c).
  *
  * The first byte picks MLSD or LIST and a chunk size; the rest is a data
  * connection's bytes. They are parsed whole and in chunks, which must give

@@ -1,4 +1,5 @@
-/* check_listing.c - unit tests for the listing parsers (src/listing.c).
+/* check_listing.c - unit tests for the listing parsers (src/listing.c
+ * and src/list_*.c).
  *
  * Most cases live in a corpus, tests/unit/data/listings/NAME.tsv: one listing
  * line per row with the entry expected from it (see the header of any of
