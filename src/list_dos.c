@@ -15,15 +15,15 @@ static int dos_date(const struct tok *t, int *y, int *mon, int *day)
 	char sep;
 
 	if (t->len == 10 && s[4] == '-' && s[7] == '-')
-		return (parse_small(s, 4, y) == 0 && parse_small(s + 5, 2, mon) == 0 &&
-		        parse_small(s + 8, 2, day) == 0) ? 0 : -1;
+		return (lst_parse_small(s, 4, y) == 0 && lst_parse_small(s + 5, 2, mon) == 0 &&
+		        lst_parse_small(s + 8, 2, day) == 0) ? 0 : -1;
 	if (t->len != 8 && t->len != 10)
 		return -1;
 	sep = s[2];
 	if ((sep != '-' && sep != '/') || s[5] != sep)
 		return -1;
-	if (parse_small(s, 2, mon) != 0 || parse_small(s + 3, 2, day) != 0 ||
-	    parse_small(s + 6, t->len - 6, y) != 0)
+	if (lst_parse_small(s, 2, mon) != 0 || lst_parse_small(s + 3, 2, day) != 0 ||
+	    lst_parse_small(s + 6, t->len - 6, y) != 0)
 		return -1;
 	if (t->len == 8)
 		*y += *y < 70 ? 2000 : 1900;
@@ -38,22 +38,22 @@ static int dos_time(const struct tok *t, size_t ntok, int *h, int *mi)
 	const char *ampm = NULL;
 	int used = 1;
 
-	if (len > 2 && (starts_with(t[0].s + len - 2, 2, "am") ||
-	                starts_with(t[0].s + len - 2, 2, "pm"))) {
+	if (len > 2 && (lst_starts_with(t[0].s + len - 2, 2, "am") ||
+	                lst_starts_with(t[0].s + len - 2, 2, "pm"))) {
 		ampm = t[0].s + len - 2;
 		len -= 2;
-	} else if (ntok > 1 && (word_is(t[1].s, t[1].len, "am") ||
-	                        word_is(t[1].s, t[1].len, "pm"))) {
+	} else if (ntok > 1 && (lst_word_is(t[1].s, t[1].len, "am") ||
+	                        lst_word_is(t[1].s, t[1].len, "pm"))) {
 		ampm = t[1].s;
 		used = 2;
 	}
-	if (parse_hhmm(t[0].s, len, h, mi) != 0)
+	if (lst_parse_hhmm(t[0].s, len, h, mi) != 0)
 		return 0;
 	if (ampm != NULL) {
 		if (*h < 1 || *h > 12)
 			return -1;
 		*h %= 12;
-		if (to_lower(ampm[0]) == 'p')
+		if (lst_to_lower(ampm[0]) == 'p')
 			*h += 12;
 	}
 	return used;
@@ -72,14 +72,14 @@ static int dos_size(const struct tok *t, uint64_t *size)
 			return -1;
 		digits[n++] = t->s[i];
 	}
-	return parse_u64(digits, n, size);
+	return lst_parse_u64(digits, n, size);
 }
 
-int dos_parse(const char *line, size_t len, struct ftps_entry *e,
+int lst_dos_parse(const char *line, size_t len, struct ftps_entry *e,
               const char **why)
 {
 	struct tok t[5];
-	size_t ntok = tokenize(line, len, t, 4);
+	size_t ntok = lst_tokenize(line, len, t, 4);
 	int y, mon, day, h, mi, used;
 	const char *name;
 	const struct tok *what;
@@ -90,26 +90,26 @@ int dos_parse(const char *line, size_t len, struct ftps_entry *e,
 	used = dos_time(&t[1], ntok - 1, &h, &mi);
 	if (used <= 0 || (size_t)used + 2 > ntok)
 		return PARSE_SKIP;
-	if (make_time(y, mon, day, h, mi, 0, &e->mtime) != 0) {
+	if (lst_make_time(y, mon, day, h, mi, 0, &e->mtime) != 0) {
 		*why = "impossible date";
 		return PARSE_SKIP;
 	}
 	e->mtime_prec = FTPS_TP_MINUTE;
 	what = &t[1 + used];
-	if (word_is(what->s, what->len, "<DIR>")) {
+	if (lst_word_is(what->s, what->len, "<DIR>")) {
 		e->type = FTPS_FT_DIR;
 	} else if (dos_size(what, &e->size) == 0) {
 		e->type = FTPS_FT_FILE;
 		e->has_size = 1;
 	} else {
-		*why = all_digits(what->s, what->len) ? "size too large" : "no size or <DIR>";
+		*why = lst_all_digits(what->s, what->len) ? "size too large" : "no size or <DIR>";
 		return PARSE_SKIP;
 	}
 	/* The name column is padded: IIS puts ten blanks after <DIR>. */
-	name = tok_end(what);
-	while (name < line + len && is_blank(*name))
+	name = lst_tok_end(what);
+	while (name < line + len && lst_is_blank(*name))
 		name++;
-	if (set_name(e, name, (size_t)(line + len - name)) != 0) {
+	if (lst_set_name(e, name, (size_t)(line + len - name)) != 0) {
 		*why = "bad name";
 		return PARSE_SKIP;
 	}

@@ -37,7 +37,7 @@ static int parse_u32(const char *s, size_t len, uint32_t *out)
 {
 	uint64_t v;
 
-	if (parse_u64(s, len, &v) != 0 || v > UINT32_MAX)
+	if (lst_parse_u64(s, len, &v) != 0 || v > UINT32_MAX)
 		return -1;
 	*out = (uint32_t)v;
 	return 0;
@@ -50,27 +50,27 @@ static void mlsx_type(const char *v, size_t vlen, struct ftps_entry *e,
 	const char *sub;
 	size_t sublen, n;
 
-	if (word_is(v, vlen, "file"))
+	if (lst_word_is(v, vlen, "file"))
 		e->type = FTPS_FT_FILE;
-	else if (word_is(v, vlen, "dir"))
+	else if (lst_word_is(v, vlen, "dir"))
 		e->type = FTPS_FT_DIR;
-	else if (word_is(v, vlen, "cdir") || word_is(v, vlen, "pdir"))
+	else if (lst_word_is(v, vlen, "cdir") || lst_word_is(v, vlen, "pdir"))
 		f->cdir = 1;
-	else if (starts_with(v, vlen, "OS.unix=")) {
+	else if (lst_starts_with(v, vlen, "OS.unix=")) {
 		sub = v + 8;
 		sublen = vlen - 8;
 		n = 0;
 		while (n < sublen && sub[n] != ':')
 			n++;
-		if (word_is(sub, n, "slink") || word_is(sub, n, "symlink")) {
+		if (lst_word_is(sub, n, "slink") || lst_word_is(sub, n, "symlink")) {
 			e->type = FTPS_FT_LINK;
 			if (n < sublen) {
 				f->target = sub + n + 1;
 				f->targetlen = sublen - n - 1;
 			}
-		} else if (word_is(sub, n, "dir")) {
+		} else if (lst_word_is(sub, n, "dir")) {
 			e->type = FTPS_FT_DIR;
-		} else if (word_is(sub, n, "file")) {
+		} else if (lst_word_is(sub, n, "file")) {
 			e->type = FTPS_FT_FILE;
 		} else {
 			e->type = FTPS_FT_OTHER;        /* blk, chr, fifo, sock... */
@@ -87,40 +87,40 @@ static int mlsx_fact(const char *k, size_t klen, const char *v, size_t vlen,
                      struct ftps_entry *e, struct mlsx_facts *f,
                      const char **why)
 {
-	if (word_is(k, klen, "type")) {
+	if (lst_word_is(k, klen, "type")) {
 		mlsx_type(v, vlen, e, f);
-	} else if (word_is(k, klen, "size")) {
-		if (parse_u64(v, vlen, &e->size) != 0) {
+	} else if (lst_word_is(k, klen, "size")) {
+		if (lst_parse_u64(v, vlen, &e->size) != 0) {
 			*why = "bad size fact";
 			return -1;
 		}
 		e->has_size = 1;
-	} else if (word_is(k, klen, "sizd")) {
-		if (parse_u64(v, vlen, &f->sizd) == 0)
+	} else if (lst_word_is(k, klen, "sizd")) {
+		if (lst_parse_u64(v, vlen, &f->sizd) == 0)
 			f->has_sizd = 1;
-	} else if (word_is(k, klen, "modify")) {
+	} else if (lst_word_is(k, klen, "modify")) {
 		if (ftps_parse_time14(v, vlen, &e->mtime, &e->mtime_nsec,
 		                      &e->mtime_prec) != 0) {
 			e->mtime = 0;
 			e->mtime_nsec = 0;
 			e->mtime_prec = FTPS_TP_NONE;
 		}
-	} else if (word_is(k, klen, "perm")) {
+	} else if (lst_word_is(k, klen, "perm")) {
 		size_t n = vlen < sizeof(e->perm) - 1 ? vlen : sizeof(e->perm) - 1;
 		memcpy(e->perm, v, n);
 		e->perm[n] = '\0';
 		e->has_perm = 1;
-	} else if (word_is(k, klen, "unix.mode")) {
+	} else if (lst_word_is(k, klen, "unix.mode")) {
 		if (parse_octal_mode(v, vlen, &e->mode) == 0)
 			e->has_mode = 1;
-	} else if (word_is(k, klen, "unix.uid") || word_is(k, klen, "unix.owner")) {
+	} else if (lst_word_is(k, klen, "unix.uid") || lst_word_is(k, klen, "unix.owner")) {
 		/* unix.owner may be a name on some servers: only numbers count. */
 		if (parse_u32(v, vlen, &e->uid) == 0)
 			f->has_uid = 1;
-	} else if (word_is(k, klen, "unix.gid") || word_is(k, klen, "unix.group")) {
+	} else if (lst_word_is(k, klen, "unix.gid") || lst_word_is(k, klen, "unix.group")) {
 		if (parse_u32(v, vlen, &e->gid) == 0)
 			f->has_gid = 1;
-	} else if (word_is(k, klen, "unique")) {
+	} else if (lst_word_is(k, klen, "unique")) {
 		/* A cut-short unique could collide with another: keep none. */
 		if (vlen < sizeof(e->unique)) {
 			memcpy(e->unique, v, vlen);
@@ -166,7 +166,7 @@ static int mlsx_split(const char *line, size_t len, const char **facts,
 	return -1;
 }
 
-int mlsx_parse(const char *line, size_t len, struct ftps_entry *e,
+int lst_mlsx_parse(const char *line, size_t len, struct ftps_entry *e,
                const char **why)
 {
 	struct mlsx_facts f;
@@ -175,7 +175,7 @@ int mlsx_parse(const char *line, size_t len, struct ftps_entry *e,
 
 	memset(e, 0, sizeof(*e));
 	memset(&f, 0, sizeof(f));
-	strip_eol(line, &len);
+	lst_strip_eol(line, &len);
 	if (len == 0)
 		return PARSE_IGNORE;
 	if (mlsx_split(line, len, &facts, &flen, &name, &nlen) != 0) {
@@ -207,11 +207,11 @@ int mlsx_parse(const char *line, size_t len, struct ftps_entry *e,
 	e->has_owner = f.has_uid && f.has_gid;
 	if (!e->has_owner)
 		e->uid = e->gid = 0;
-	if (set_name(e, name, nlen) != 0) {
+	if (lst_set_name(e, name, nlen) != 0) {
 		*why = "bad name";
 		return PARSE_SKIP;
 	}
-	if (f.target != NULL && set_target(e, f.target, f.targetlen) != 0) {
+	if (f.target != NULL && lst_set_target(e, f.target, f.targetlen) != 0) {
 		*why = "bad link target";
 		return PARSE_SKIP;
 	}

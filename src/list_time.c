@@ -31,7 +31,7 @@ static int days_in_month(int64_t y, int m)
  * any year 1..99999 whatever the width of time_t, and refusing dates that
  * do not exist (Feb 30, hour 24) instead of normalising them. Second 60
  * (a leap second) is accepted and lands on the next minute. */
-int make_time(int64_t y, int mon, int day, int h, int mi, int s,
+int lst_make_time(int64_t y, int mon, int day, int h, int mi, int s,
               int64_t *out)
 {
 	static const int before[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243,
@@ -53,7 +53,7 @@ int make_time(int64_t y, int mon, int day, int h, int mi, int s,
 }
 
 /* The year of a UTC time, by the same calendar (no gmtime: time_t may be
- * out of its range). Exact for the years make_time() accepts. */
+ * out of its range). Exact for the years lst_make_time() accepts. */
 static int64_t year_of(int64_t t)
 {
 	int64_t y = 1970 + t / (SECS_PER_DAY * 36525LL / 100);
@@ -62,9 +62,9 @@ static int64_t year_of(int64_t t)
 
 	/* The estimate is off by at most one year; walk to the right one. */
 	for (i = 0; i < 4; i++) {
-		if (make_time(y, 1, 1, 0, 0, 0, &start) == 0 && start > t)
+		if (lst_make_time(y, 1, 1, 0, 0, 0, &start) == 0 && start > t)
 			y--;
-		else if (make_time(y + 1, 1, 1, 0, 0, 0, &start) == 0 && start <= t)
+		else if (lst_make_time(y + 1, 1, 1, 0, 0, 0, &start) == 0 && start <= t)
 			y++;
 		else
 			break;
@@ -78,16 +78,16 @@ int ftps_parse_time14(const char *s, size_t len, int64_t *sec, int32_t *nsec,
 	int32_t ns = 0;
 	size_t i;
 
-	if (s == NULL || len < 14 || !all_digits(s, 14))
+	if (s == NULL || len < 14 || !lst_all_digits(s, 14))
 		return -1;
 	if (len > 14) {
 		/* ".sss": any number of digits, kept to the nanosecond. */
-		if (s[14] != '.' || len == 15 || !all_digits(s + 15, len - 15))
+		if (s[14] != '.' || len == 15 || !lst_all_digits(s + 15, len - 15))
 			return -1;
 		for (i = 0; i < 9; i++)
 			ns = ns * 10 + (15 + i < len ? s[15 + i] - '0' : 0);
 	}
-	if (make_time(two_digits(s) * 100 + two_digits(s + 2), two_digits(s + 4),
+	if (lst_make_time(two_digits(s) * 100 + two_digits(s + 2), two_digits(s + 4),
 	              two_digits(s + 6), two_digits(s + 8), two_digits(s + 10),
 	              two_digits(s + 12), sec) != 0)
 		return -1;
@@ -97,7 +97,7 @@ int ftps_parse_time14(const char *s, size_t len, int64_t *sec, int32_t *nsec,
 }
 
 /* "H:MM" or "HH:MM" (ranges checked later, by make_time). */
-int parse_hhmm(const char *s, size_t len, int *h, int *mi)
+int lst_parse_hhmm(const char *s, size_t len, int *h, int *mi)
 {
 	const char *colon = memchr(s, ':', len);
 	size_t hl;
@@ -107,7 +107,7 @@ int parse_hhmm(const char *s, size_t len, int *h, int *mi)
 	hl = (size_t)(colon - s);
 	if (hl < 1 || hl > 2 || len - hl - 1 != 2)
 		return -1;
-	if (parse_small(s, hl, h) != 0 || parse_small(colon + 1, 2, mi) != 0)
+	if (lst_parse_small(s, hl, h) != 0 || lst_parse_small(colon + 1, 2, mi) != 0)
 		return -1;
 	return 0;
 }
@@ -115,7 +115,7 @@ int parse_hhmm(const char *s, size_t len, int *h, int *mi)
 /* The latest time on month/day at h:mi that is not more than a day after
  * now: what "Mon DD HH:MM" means (a file from the last months; the day
  * allows for servers whose clock or zone is ahead of ours). */
-int infer_year(int mon, int day, int h, int mi, time_t now, int64_t *out)
+int lst_infer_year(int mon, int day, int h, int mi, time_t now, int64_t *out)
 {
 	int64_t limit, y, t;
 	int i;
@@ -127,7 +127,7 @@ int infer_year(int mon, int day, int h, int mi, time_t now, int64_t *out)
 
 	/* Nine years back reach a Feb 29 from any starting year. */
 	for (i = 0; i < 10; i++, y--) {
-		if (make_time(y + 1, mon, day, h, mi, 0, &t) == 0 && t <= limit) {
+		if (lst_make_time(y + 1, mon, day, h, mi, 0, &t) == 0 && t <= limit) {
 			*out = t;
 			return 0;
 		}

@@ -69,7 +69,7 @@ static int month_of(const struct tok *t)
 	int i;
 
 	for (i = 0; i < 12; i++)
-		if (word_is(t->s, t->len, names[i]))
+		if (lst_word_is(t->s, t->len, names[i]))
 			return i + 1;
 	return 0;
 }
@@ -84,15 +84,15 @@ static int unix_date(const struct tok *t, size_t ntok, time_t now,
 	int mon, day, h, mi, y;
 
 	if (ntok >= 3 && (mon = month_of(&t[0])) != 0 &&
-	    parse_small(t[1].s, t[1].len, &day) == 0 && t[1].len <= 2) {
-		if (parse_hhmm(t[2].s, t[2].len, &h, &mi) == 0) {
-			if (infer_year(mon, day, h, mi, now, &e->mtime) != 0)
+	    lst_parse_small(t[1].s, t[1].len, &day) == 0 && t[1].len <= 2) {
+		if (lst_parse_hhmm(t[2].s, t[2].len, &h, &mi) == 0) {
+			if (lst_infer_year(mon, day, h, mi, now, &e->mtime) != 0)
 				return -1;
 			e->mtime_prec = FTPS_TP_MINUTE;
 			return 3;
 		}
-		if (t[2].len >= 4 && parse_small(t[2].s, t[2].len, &y) == 0) {
-			if (make_time(y, mon, day, 0, 0, 0, &e->mtime) != 0)
+		if (t[2].len >= 4 && lst_parse_small(t[2].s, t[2].len, &y) == 0) {
+			if (lst_make_time(y, mon, day, 0, 0, 0, &e->mtime) != 0)
 				return -1;
 			e->mtime_prec = FTPS_TP_DAY;
 			return 3;
@@ -100,10 +100,10 @@ static int unix_date(const struct tok *t, size_t ntok, time_t now,
 		return 0;
 	}
 	if (ntok >= 2 && t[0].len == 10 && t[0].s[4] == '-' && t[0].s[7] == '-' &&
-	    parse_small(t[0].s, 4, &y) == 0 && parse_small(t[0].s + 5, 2, &mon) == 0 &&
-	    parse_small(t[0].s + 8, 2, &day) == 0 &&
-	    parse_hhmm(t[1].s, t[1].len, &h, &mi) == 0) {
-		if (make_time(y, mon, day, h, mi, 0, &e->mtime) != 0)
+	    lst_parse_small(t[0].s, 4, &y) == 0 && lst_parse_small(t[0].s + 5, 2, &mon) == 0 &&
+	    lst_parse_small(t[0].s + 8, 2, &day) == 0 &&
+	    lst_parse_hhmm(t[1].s, t[1].len, &h, &mi) == 0) {
+		if (lst_make_time(y, mon, day, h, mi, 0, &e->mtime) != 0)
 			return -1;
 		e->mtime_prec = FTPS_TP_MINUTE;
 		return 2;
@@ -115,7 +115,7 @@ static int unix_date(const struct tok *t, size_t ntok, time_t now,
  * "major,minor") there instead. */
 static int size_like(const struct tok *t, enum ftps_ftype type)
 {
-	if (all_digits(t->s, t->len))
+	if (lst_all_digits(t->s, t->len))
 		return 1;
 	return type == FTPS_FT_OTHER && memchr(t->s, ',', t->len) != NULL;
 }
@@ -139,7 +139,7 @@ static int unix_size(const struct tok *t, size_t di, struct ftps_entry *e,
 
 	if (e->type == FTPS_FT_OTHER)
 		return 0;
-	if (parse_u64(sz->s, sz->len, &e->size) != 0) {
+	if (lst_parse_u64(sz->s, sz->len, &e->size) != 0) {
 		*why = "size too large";
 		return -1;
 	}
@@ -156,7 +156,7 @@ static int unix_name(const char *s, size_t len, struct ftps_entry *e,
 	if (e->type == FTPS_FT_LINK) {
 		for (i = 0; i + 4 <= len; i++) {
 			if (memcmp(s + i, " -> ", 4) == 0) {
-				if (set_target(e, s + i + 4, len - i - 4) != 0) {
+				if (lst_set_target(e, s + i + 4, len - i - 4) != 0) {
 					*why = "bad link target";
 					return -1;
 				}
@@ -165,7 +165,7 @@ static int unix_name(const char *s, size_t len, struct ftps_entry *e,
 			}
 		}
 	}
-	if (set_name(e, s, len) != 0) {
+	if (lst_set_name(e, s, len) != 0) {
 		ftps_entry_clear(e);
 		*why = "bad name";
 		return -1;
@@ -173,11 +173,11 @@ static int unix_name(const char *s, size_t len, struct ftps_entry *e,
 	return 0;
 }
 
-int unix_parse(const char *line, size_t len, time_t now,
+int lst_unix_parse(const char *line, size_t len, time_t now,
                struct ftps_entry *e, const char **why)
 {
 	struct tok t[MAX_TOKENS];
-	size_t ntok = tokenize(line, len, t, MAX_TOKENS);
+	size_t ntok = lst_tokenize(line, len, t, MAX_TOKENS);
 	size_t di = 0, i;
 	const char *name;
 	int span = 0, bad_date = 0;
@@ -213,7 +213,7 @@ int unix_parse(const char *line, size_t len, time_t now,
 	if (unix_size(t, di, e, why) != 0)
 		return PARSE_SKIP;
 	/* The name starts after exactly one blank after the date. */
-	name = tok_end(&t[di + (size_t)span - 1]) + 1;
+	name = lst_tok_end(&t[di + (size_t)span - 1]) + 1;
 	if (name > line + len) {
 		*why = "no name";
 		return PARSE_SKIP;

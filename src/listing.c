@@ -30,36 +30,36 @@ static int is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-int is_blank(char c)
+int lst_is_blank(char c)
 {
 	return c == ' ' || c == '\t';
 }
 
-char to_lower(char c)
+char lst_to_lower(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
 /* Case-insensitive: is s[0..len) exactly the NUL-terminated word w? */
-int word_is(const char *s, size_t len, const char *w)
+int lst_word_is(const char *s, size_t len, const char *w)
 {
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		if (w[i] == '\0' || to_lower(s[i]) != to_lower(w[i]))
+		if (w[i] == '\0' || lst_to_lower(s[i]) != lst_to_lower(w[i]))
 			return 0;
 	return w[len] == '\0';
 }
 
 /* Case-insensitive: does s[0..len) start with w? */
-int starts_with(const char *s, size_t len, const char *w)
+int lst_starts_with(const char *s, size_t len, const char *w)
 {
 	size_t n = strlen(w);
 
-	return len >= n && word_is(s, n, w);
+	return len >= n && lst_word_is(s, n, w);
 }
 
-int all_digits(const char *s, size_t len)
+int lst_all_digits(const char *s, size_t len)
 {
 	size_t i;
 
@@ -72,12 +72,12 @@ int all_digits(const char *s, size_t len)
 }
 
 /* Decimal digits to uint64; -1 on anything else or on overflow. */
-int parse_u64(const char *s, size_t len, uint64_t *out)
+int lst_parse_u64(const char *s, size_t len, uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t i;
 
-	if (!all_digits(s, len))
+	if (!lst_all_digits(s, len))
 		return -1;
 	for (i = 0; i < len; i++) {
 		unsigned d = (unsigned)(s[i] - '0');
@@ -90,12 +90,12 @@ int parse_u64(const char *s, size_t len, uint64_t *out)
 }
 
 /* A short decimal field (2..5 digits in dates); -1 unless all digits. */
-int parse_small(const char *s, size_t len, int *out)
+int lst_parse_small(const char *s, size_t len, int *out)
 {
 	int v = 0;
 	size_t i;
 
-	if (len == 0 || len > 5 || !all_digits(s, len))
+	if (len == 0 || len > 5 || !lst_all_digits(s, len))
 		return -1;
 	for (i = 0; i < len; i++)
 		v = v * 10 + (s[i] - '0');
@@ -104,7 +104,7 @@ int parse_small(const char *s, size_t len, int *out)
 }
 
 /* Drop the line end a caller may have left on the line. */
-void strip_eol(const char *line, size_t *len)
+void lst_strip_eol(const char *line, size_t *len)
 {
 	if (*len > 0 && line[*len - 1] == '\n')
 		(*len)--;
@@ -114,7 +114,7 @@ void strip_eol(const char *line, size_t *len)
 
 /* ---- names and link targets ---- */
 
-int set_name(struct ftps_entry *e, const char *s, size_t len)
+int lst_set_name(struct ftps_entry *e, const char *s, size_t len)
 {
 	if (!ftps_name_ok(s, len))
 		return -1;
@@ -125,7 +125,7 @@ int set_name(struct ftps_entry *e, const char *s, size_t len)
 
 /* Store a symlink target; an empty one is simply unknown. -1 when it is
  * too long or holds a NUL (it would be cut short as a C string). */
-int set_target(struct ftps_entry *e, const char *s, size_t len)
+int lst_set_target(struct ftps_entry *e, const char *s, size_t len)
 {
 	if (len == 0)
 		return 0;
@@ -149,7 +149,7 @@ void ftps_entry_clear(struct ftps_entry *e)
 
 /* One debug line per skipped line; the line is the server's, so it is cut
  * short here (log.c replaces control characters). */
-void log_skip(const char *kind, const char *why, const char *line,
+void lst_log_skip(const char *kind, const char *why, const char *line,
               size_t len)
 {
 	int shown = len > 160 ? 160 : (int)len;
@@ -161,17 +161,17 @@ void log_skip(const char *kind, const char *why, const char *line,
 /* ---- LIST: tokens ---- */
 
 /* Split the start of a line into up to max blank-separated tokens. */
-size_t tokenize(const char *line, size_t len, struct tok *t, size_t max)
+size_t lst_tokenize(const char *line, size_t len, struct tok *t, size_t max)
 {
 	size_t i = 0, n = 0;
 
 	while (n < max) {
-		while (i < len && is_blank(line[i]))
+		while (i < len && lst_is_blank(line[i]))
 			i++;
 		if (i == len)
 			break;
 		t[n].s = line + i;
-		while (i < len && !is_blank(line[i]))
+		while (i < len && !lst_is_blank(line[i]))
 			i++;
 		t[n].len = (size_t)(line + i - t[n].s);
 		n++;
@@ -179,7 +179,7 @@ size_t tokenize(const char *line, size_t len, struct tok *t, size_t max)
 	return n;
 }
 
-const char *tok_end(const struct tok *t)
+const char *lst_tok_end(const struct tok *t)
 {
 	return t->s + t->len;
 }
@@ -191,11 +191,11 @@ int ftps_parse_mlsx_line(const char *line, size_t len, struct ftps_entry *e)
 	const char *why = "";
 	int rc;
 
-	strip_eol(line, &len);
-	rc = mlsx_parse(line, len, e, &why);
+	lst_strip_eol(line, &len);
+	rc = lst_mlsx_parse(line, len, e, &why);
 
 	if (rc == PARSE_SKIP)
-		log_skip("MLSD", why, line, len);
+		lst_log_skip("MLSD", why, line, len);
 	return rc == PARSE_OK ? 0 : -1;
 }
 
@@ -207,18 +207,18 @@ static int list_parse(const char *line, size_t len, time_t now,
 	size_t i;
 
 	memset(e, 0, sizeof(*e));
-	strip_eol(line, &len);
-	for (i = 0; i < len && is_blank(line[i]); i++)
+	lst_strip_eol(line, &len);
+	for (i = 0; i < len && lst_is_blank(line[i]); i++)
 		;
 	if (i == len)
 		return PARSE_IGNORE;            /* empty or blank */
 	/* "total 123" heads ls output. */
-	if (tokenize(line, len, t, 2) == 2 && word_is(t[0].s, t[0].len, "total") &&
-	    all_digits(t[1].s, t[1].len) && tok_end(&t[1]) == line + len)
+	if (lst_tokenize(line, len, t, 2) == 2 && lst_word_is(t[0].s, t[0].len, "total") &&
+	    lst_all_digits(t[1].s, t[1].len) && lst_tok_end(&t[1]) == line + len)
 		return PARSE_IGNORE;
 	if (is_digit(line[0]))
-		return dos_parse(line, len, e, why);
-	return unix_parse(line, len, now, e, why);
+		return lst_dos_parse(line, len, e, why);
+	return lst_unix_parse(line, len, now, e, why);
 }
 
 int ftps_parse_list_line(const char *line, size_t len, time_t now,
@@ -227,11 +227,11 @@ int ftps_parse_list_line(const char *line, size_t len, time_t now,
 	const char *why = "";
 	int rc;
 
-	strip_eol(line, &len);
+	lst_strip_eol(line, &len);
 	rc = list_parse(line, len, now, e, &why);
 
 	if (rc == PARSE_SKIP)
-		log_skip("LIST", why, line, len);
+		lst_log_skip("LIST", why, line, len);
 	if (rc != PARSE_OK)
 		ftps_entry_clear(e);
 	return rc == PARSE_OK ? 0 : -1;
@@ -263,13 +263,13 @@ static void take_line(struct ftps_listing_parser *p, const char *line, size_t le
 	int rc;
 
 	if (p->kind == FTPS_LISTING_MLSD)
-		rc = mlsx_parse(line, len, &e, &why);
+		rc = lst_mlsx_parse(line, len, &e, &why);
 	else
 		rc = list_parse(line, len, p->now, &e, &why);
 	if (rc != PARSE_OK) {
 		if (rc == PARSE_SKIP) {
 			p->skipped++;
-			log_skip(p->kind == FTPS_LISTING_MLSD ? "MLSD" : "LIST", why,
+			lst_log_skip(p->kind == FTPS_LISTING_MLSD ? "MLSD" : "LIST", why,
 			         line, len);
 		}
 		ftps_entry_clear(&e);

@@ -21,35 +21,35 @@ struct tok {
 };
 
 /* ---- listing.c: characters, numbers, names, tokens ---- */
-int is_blank(char c);
-char to_lower(char c);
-int word_is(const char *s, size_t len, const char *w);
-int starts_with(const char *s, size_t len, const char *w);
-int all_digits(const char *s, size_t len);
-int parse_u64(const char *s, size_t len, uint64_t *out);
-int parse_small(const char *s, size_t len, int *out);
-void strip_eol(const char *line, size_t *len);
-int set_name(struct ftps_entry *e, const char *s, size_t len);
-int set_target(struct ftps_entry *e, const char *s, size_t len);
-void log_skip(const char *kind, const char *why, const char *line,
+int lst_is_blank(char c);
+char lst_to_lower(char c);
+int lst_word_is(const char *s, size_t len, const char *w);
+int lst_starts_with(const char *s, size_t len, const char *w);
+int lst_all_digits(const char *s, size_t len);
+int lst_parse_u64(const char *s, size_t len, uint64_t *out);
+int lst_parse_small(const char *s, size_t len, int *out);
+void lst_strip_eol(const char *line, size_t *len);
+int lst_set_name(struct ftps_entry *e, const char *s, size_t len);
+int lst_set_target(struct ftps_entry *e, const char *s, size_t len);
+void lst_log_skip(const char *kind, const char *why, const char *line,
               size_t len);
-size_t tokenize(const char *line, size_t len, struct tok *t, size_t max);
-const char *tok_end(const struct tok *t);
+size_t lst_tokenize(const char *line, size_t len, struct tok *t, size_t max);
+const char *lst_tok_end(const struct tok *t);
 
 /* ---- list_time.c ---- */
-int make_time(int64_t y, int mon, int day, int h, int mi, int s,
+int lst_make_time(int64_t y, int mon, int day, int h, int mi, int s,
               int64_t *out);
-int parse_hhmm(const char *s, size_t len, int *h, int *mi);
-int infer_year(int mon, int day, int h, int mi, time_t now, int64_t *out);
+int lst_parse_hhmm(const char *s, size_t len, int *h, int *mi);
+int lst_infer_year(int mon, int day, int h, int mi, time_t now, int64_t *out);
 
 /* ---- the line parsers: each returns a parse_result, fills *e and sets
  * *why when it skips the line. mlsx_parse zeroes *e itself; list_parse
  * zeroes it before it calls unix_parse or dos_parse. ---- */
-int mlsx_parse(const char *line, size_t len, struct ftps_entry *e,
+int lst_mlsx_parse(const char *line, size_t len, struct ftps_entry *e,
                const char **why);
-int unix_parse(const char *line, size_t len, time_t now,
+int lst_unix_parse(const char *line, size_t len, time_t now,
                struct ftps_entry *e, const char **why);
-int dos_parse(const char *line, size_t len, struct ftps_entry *e,
+int lst_dos_parse(const char *line, size_t len, struct ftps_entry *e,
               const char **why);
 
 #endif
