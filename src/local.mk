@@ -8,6 +8,7 @@ src_libftps_a_SOURCES = \
 	src/retry.h src/retry.c \
 	src/log.h src/log.c \
 	src/reply.h src/reply.c \
+	src/replies.h src/replies.c \
 	src/listing.h src/listing_int.h src/listing.c \
 	src/list_mlsx.c src/list_unix.c src/list_dos.c src/list_time.c \
 	src/url.h src/url.c \

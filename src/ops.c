@@ -1,7 +1,6 @@
 /* ops.c - the FTP verbs the filesystem needs, each built on ftps_command()
  * or a transfer; no verb touches bytes on the wire itself.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 
 #include "conn.h"
 #include "path.h"
+#include "replies.h"
 #include "sock.h"
 
 /* xfer.c */
@@ -50,7 +50,6 @@ ftps_err ftps_size(struct ftps_conn *c, const char *path, uint64_t *size,
                    struct ftps_status *st)
 {
 	const struct ftps_reply *r;
-	char *end;
 	ftps_err e;
 
 	CHECK_PATH(path, st);
@@ -58,16 +57,8 @@ ftps_err ftps_size(struct ftps_conn *c, const char *path, uint64_t *size,
 		return e;
 	if (r->code != 213)
 		return conn_reply_err(r, FTPS_CTX_RETR, "SIZE", st);
-	const char *p = r->text + 3;
-	while (*p == ' ' || *p == '-')
-		p++;
-	if (*p < '0' || *p > '9')
+	if (ftps_parse_size_reply(r->text, r->len, size) != 0)
 		return ftps_fail(st, FTPS_E_PROTO, 213, "unusable SIZE reply");
-	errno = 0;
-	unsigned long long v = strtoull(p, &end, 10);
-	if (errno || end == p)
-		return ftps_fail(st, FTPS_E_PROTO, 213, "unusable SIZE reply");
-	*size = v;
 	return FTPS_OK;
 }
 
@@ -75,8 +66,6 @@ ftps_err ftps_mdtm(struct ftps_conn *c, const char *path, int64_t *mtime,
                    struct ftps_status *st)
 {
 	const struct ftps_reply *r;
-	enum ftps_tprec prec;
-	int32_t nsec;
 	ftps_err e;
 
 	CHECK_PATH(path, st);
@@ -84,9 +73,7 @@ ftps_err ftps_mdtm(struct ftps_conn *c, const char *path, int64_t *mtime,
 		return e;
 	if (r->code != 213)
 		return conn_reply_err(r, FTPS_CTX_RETR, "MDTM", st);
-	const char *p = r->text + 4;
-	size_t n = strspn(p, "0123456789.");
-	if (ftps_parse_time14(p, n, mtime, &nsec, &prec) != 0)
+	if (ftps_parse_mdtm_reply(r->text, r->len, mtime) != 0)
 		return ftps_fail(st, FTPS_E_PROTO, 213, "unusable MDTM reply");
 	return FTPS_OK;
 }
@@ -104,38 +91,9 @@ ftps_err ftps_mlst(struct ftps_conn *c, const char *path, struct ftps_entry *e,
 		return err;
 	if (r->code != 250)
 		return conn_reply_err(r, FTPS_CTX_RETR, "MLST", st);
-	/* 250-Listing /path\n type=file;size=3; /path\n250 End */
-	const char *line = strchr(r->text, '\n');
-	while (line) {
-		line++;
-		const char *eol = strchr(line, '\n');
-		size_t len = eol ? (size_t)(eol - line) : strlen(line);
-		if (len > 0 && line[0] == ' ') {
-			/* The name is the full path; keep its last component. */
-			char buf[FTPS_MAX_LINE + 1];
-			const char *sp = memchr(line + 1, ' ', len - 1);
-			if (!sp || len >= sizeof(buf))
-				break;
-			const char *name = sp + 1;
-			const char *slash = memrchr(name, '/', len - (size_t)(name - line));
-			size_t facts = (size_t)(sp - line) + 1;
-			const char *base = slash ? slash + 1 : name;
-			size_t blen = len - (size_t)(base - line);
-			if (blen == 0) {          /* "/" itself */
-				base = "root";
-				blen = 4;
-			}
-			if (facts + blen >= sizeof(buf))
-				break;
-			memcpy(buf, line, facts);
-			memcpy(buf + facts, base, blen);
-			if (ftps_parse_mlsx_line(buf, facts + blen, e) == 0)
-				return FTPS_OK;
-			break;
-		}
-		line = eol;
-	}
-	return ftps_fail(st, FTPS_E_PROTO, 250, "unusable MLST reply");
+	if (ftps_parse_mlst_reply(r->text, r->len, e) != 0)
+		return ftps_fail(st, FTPS_E_PROTO, 250, "unusable MLST reply");
+	return FTPS_OK;
 }
 
 ftps_err ftps_dele(struct ftps_conn *c, const char *path, struct ftps_status *st)
@@ -356,28 +314,6 @@ ftps_err ftps_set_mtime(struct ftps_conn *c, const char *path, int64_t mtime,
 	return conn_reply_err(r, FTPS_CTX_RETR, "MDTM", st);
 }
 
-/* The text after the code on the last line of a reply: multi-line replies
- * carry their result there. "" when the line is only a code. */
-static const char *reply_last_text(const struct ftps_reply *r)
-{
-	const char *nl = strrchr(r->text, '\n');
-	const char *line = nl ? nl + 1 : r->text;
-
-	return strlen(line) > 4 ? line + 4 : "";
-}
-
-static int copy_hex(const char *s, char *out, size_t outlen)
-{
-	size_t n = strspn(s, "0123456789abcdefABCDEF");
-
-	if (n < 8 || n >= outlen)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (char)((s[i] >= 'A' && s[i] <= 'F') ? s[i] - 'A' + 'a' : s[i]);
-	out[n] = '\0';
-	return 0;
-}
-
 ftps_err ftps_hash(struct ftps_conn *c, const char *path, enum ftps_hash_algo *algo,
                    char *out, size_t outlen, struct ftps_status *st)
 {
@@ -407,15 +343,7 @@ ftps_err ftps_hash(struct ftps_conn *c, const char *path, enum ftps_hash_algo *a
 			return e;
 		if (r->code != 213)
 			return conn_reply_err(r, FTPS_CTX_RETR, "HASH", st);
-		/* "213 SHA-256 0-49 169cd22282da7f147cb491e559e9dd filename", on the
-		 * last line: ProFTPD says "213-Computing SHA-512 digest" first. */
-		const char *p = reply_last_text(r);
-		for (int field = 0; field < 2 && p; field++) {
-			p = strchr(p, ' ');
-			if (p)
-				p++;
-		}
-		if (!p || copy_hex(p, out, outlen) != 0)
+		if (ftps_parse_hash_reply(r->text, r->len, out, outlen) != 0)
 			return ftps_fail(st, FTPS_E_PROTO, 213, "unusable HASH reply");
 		return FTPS_OK;
 	}
@@ -423,11 +351,7 @@ ftps_err ftps_hash(struct ftps_conn *c, const char *path, enum ftps_hash_algo *a
 		return e;
 	if (r->code != 213 && r->code != 250 && r->code != 200)
 		return conn_reply_err(r, FTPS_CTX_RETR, xcmd[a], st);
-	/* "213 0123abcd" or "250 0123abcd" (some add the name after) */
-	const char *p = reply_last_text(r);
-	while (*p == ' ')
-		p++;
-	if (copy_hex(p, out, outlen) != 0)
+	if (ftps_parse_xhash_reply(r->text, r->len, out, outlen) != 0)
 		return ftps_fail(st, FTPS_E_PROTO, r->code, "unusable %s reply", xcmd[a]);
 	return FTPS_OK;
 }
@@ -511,16 +435,9 @@ struct mdtm_many {
 static void mdtm_reply(void *arg, size_t i, const struct ftps_reply *r)
 {
 	struct mdtm_many *m = arg;
-	enum ftps_tprec prec;
-	int32_t nsec;
 	size_t k = m->index[i];
 
-	m->ok[k] = 0;
-	if (r->code != 213 || strlen(r->text) < 4)
-		return;
-	const char *p = r->text + 4;
-	size_t n = strspn(p, "0123456789.");
-	m->ok[k] = ftps_parse_time14(p, n, &m->mtimes[k], &nsec, &prec) == 0;
+	m->ok[k] = r->code == 213 && ftps_parse_mdtm_reply(r->text, r->len, &m->mtimes[k]) == 0;
 }
 
 ftps_err ftps_mdtm_many(struct ftps_conn *c, size_t n, const char *const *paths,
