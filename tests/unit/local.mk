@@ -2,6 +2,7 @@
 if HAVE_CHECK
 UNIT_TESTS = \
 	tests/unit/check_reply \
+	tests/unit/check_replies \
 	tests/unit/check_listing \
 	tests/unit/check_url \
 	tests/unit/check_feat \
@@ -22,6 +23,9 @@ UNIT_LDADD = src/libftps.a $(CHECK_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)
 tests_unit_check_reply_SOURCES = tests/unit/check_reply.c
 tests_unit_check_reply_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_reply_LDADD = $(UNIT_LDADD)
+tests_unit_check_replies_SOURCES = tests/unit/check_replies.c
+tests_unit_check_replies_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_replies_LDADD = $(UNIT_LDADD)
 tests_unit_check_listing_SOURCES = tests/unit/check_listing.c
 tests_unit_check_listing_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_listing_LDADD = $(UNIT_LDADD)
