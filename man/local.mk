@@ -5,7 +5,7 @@ man_mkman_SOURCES = man/mkman.c fuse/options.c fuse/options_table.c fuse/options
 man_mkman_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(OPENSSL_CFLAGS) -I$(top_srcdir)/fuse
 man_mkman_LDADD = src/libftps.a $(FUSE_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)
 
-man_MANS = man/ftpsfs.1
+nodist_man_MANS = man/ftpsfs.1
 CLEANFILES += man/ftpsfs.1
 EXTRA_DIST += man/ftpsfs.1.in
 
