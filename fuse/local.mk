@@ -14,7 +14,7 @@ fuse_ftpsfs_SOURCES = \
 	fuse/reader.h fuse/reader.c \
 	fuse/file.h fuse/file_int.h fuse/file.c \
 	fuse/openfiles.c fuse/spool.c \
-	fuse/upload.h fuse/upload.c \
+	fuse/upload.h fuse/upload_int.h fuse/upload.c fuse/upload_place.c fuse/upload_send.c \
 	fuse/hash.h fuse/hash.c \
 	fuse/leftovers.h fuse/leftovers.c \
 	fuse/download.h fuse/download.c \

@@ -8,8 +8,11 @@
  *              utimens): found out, never repeated blindly, after a lost reply
  *   file.c     open files: reads, writes, the spool, uploads at close
  *   reader.c   streamed reads of one file
- *   upload.c   uploads (temporary name, verify, rename into place) and
- *              downloads into the spool; leftovers on the server
+ *   upload.c   an upload's life (start, send, resume, finish); with
+ *              upload_place.c (temporary name, verify, rename into place)
+ *              and upload_send.c (the background sender); download.c
+ *              fills the spool; leftovers.c, what failed uploads left on
+ *              the server; hash.c, the checksum of what was sent
  *   meta.c     the metadata layer: the only user of the directory cache and
  *              the exact-time cache
  *   kernel.c   tells the kernel what it caches is stale (its own thread)

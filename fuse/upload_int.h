@@ -1,0 +1,76 @@
+/* upload_int.h - inside an upload: shared by upload.c (its life),
+ * upload_place.c (where it lands) and upload_send.c (the background
+ * sender). Not for other files.
+ */
+#ifndef FTPSFS_UPLOAD_INT_H
+#define FTPSFS_UPLOAD_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include "upload.h"
+#include "hash.h"
+
+#define IO_CHUNK (256 * 1024)
+#define UPLOAD_TRIES 3
+#define RESUME_TRIES 3
+/* How far a background upload may trail the writes it was given. */
+#define LAG_MAX (64 * 1024 * 1024)
+
+/* ---- the upload ---- */
+
+struct ftpsfs_upload {
+	struct ftpsfs *fs;
+	char final[FTPS_MAX_PATH];
+	char target[FTPS_MAX_PATH];     /* the temporary name, or final */
+	int atomic, append;
+	uint64_t base;                  /* the server's size before an APPE */
+	struct ftps_conn *conn;
+	struct ftps_xfer *xfer;
+	uint64_t sent;
+	struct ftpsfs_hasher h;
+	int src_fd;                     /* byte off sent is at src_fd's offset base + off; -1 none */
+	int only_copy;                  /* the old final file is deleted: target is the only
+	                                 * copy of the data and is never deleted */
+
+	/* Sending in the background (ftpsfs_upload_background): the sender
+	 * thread sends the source's bytes up to queued. While it runs, mu
+	 * guards queued, sent, stop, bg_rc and final. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t sender;
+	int background;
+	uint64_t queued;
+	enum { GO_ON, STOP_DRAINED, STOP_NOW } stop;
+	int bg_rc;                      /* the sender's failure, -errno */
+};
+
+/* upload.c */
+/* The final name, which a rename may change while the sender runs. */
+void upload_final_name(struct ftpsfs_upload *u, char out[FTPS_MAX_PATH]);
+void upload_release_conn(struct ftpsfs_upload *u, ftps_err last);
+/* Read len bytes at the source's offset off into buf. */
+ftps_err upload_source_read(struct ftpsfs_upload *u, char *buf, size_t len, uint64_t off,
+                            struct ftps_status *st);
+/* Send len bytes at the current end, resuming after a network failure. */
+ftps_err upload_send_chunk(struct ftpsfs_upload *u, const void *buf, size_t len, uint64_t at,
+                           struct ftps_status *st);
+int upload_errno(struct ftpsfs_upload *u, ftps_err e, const struct ftps_status *st);
+
+/* upload_place.c */
+/* ".NAME.ftpsfs-XXXXXX" next to the final name, within NAME_MAX. */
+int upload_temp_name(const char *final, char *out, size_t outlen);
+/* Remove the temporary file after a failure, now or (leftovers) later. */
+void upload_cleanup_temp(struct ftpsfs_upload *u);
+/* Size (and hash) of what landed, against what was sent. */
+ftps_err upload_verify(struct ftpsfs_upload *u, struct ftps_status *st);
+/* The upload's connection if usable, else a fresh short one; NULL none. */
+struct ftps_conn *upload_usable_conn(struct ftpsfs_upload *u, struct ftps_status *st);
+/* Rename the temporary file over the final name, safely. */
+ftps_err upload_put_in_place(struct ftpsfs_upload *u, struct ftps_status *st);
+
+/* upload_send.c */
+/* End the sender: once it sent everything queued (STOP_DRAINED), or at
+ * once (STOP_NOW). Returns its failure, if any. */
+int upload_sender_stop(struct ftpsfs_upload *u, int how);
+
+#endif
