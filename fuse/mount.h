@@ -14,7 +14,8 @@
  *              fills the spool; leftovers.c, what failed uploads left on
  *              the server; hash.c, the checksum of what was sent
  *   meta.c     the metadata layer: the only user of the directory cache and
- *              the exact-time cache
+ *              the exact-time cache; meta_ask.c asks the server what a
+ *              listing did not tell (MDTM a folder at a time, SIZE)
  *   kernel.c   tells the kernel what it caches is stale (its own thread)
  *   mount.c    this file's functions
  *   options*.c, password.c, netrc.c, probe.c, main.c   the command line
@@ -50,7 +51,7 @@ struct ftpsfs {
 	_Atomic int64_t root_mtime;     /* the root's time: FTP cannot tell it */
 	_Atomic int64_t mdtm_pause_until; /* no MDTM until then: the server failed to answer */
 	_Atomic int mtime_warned;       /* said once that the server keeps no times */
-	/* MDTMs asked a folder at a time (meta.c): one batch runs per folder,
+	/* MDTMs asked a folder at a time (meta_ask.c): one batch runs per folder,
 	 * the last folder batched is not batched again at once. */
 	pthread_mutex_t mdtm_mu;
 	pthread_cond_t mdtm_cv;
