@@ -110,11 +110,14 @@ fail:
 	return rc;
 }
 
-/* Failures worth resuming after: the network, not the server's refusal. */
+/* Failures worth resuming after: the network (a transient data
+ * connection failure or a lost connection), not a refusal, and not a
+ * server that is down (the retries at close wait for that one). */
 static int upload_transient(ftps_err e)
 {
-	return e == FTPS_E_CONN || e == FTPS_E_TIMEOUT || e == FTPS_E_RETRY || e == FTPS_E_TLS ||
-	       e == FTPS_E_PROTO;
+	enum ftps_class c = ftps_err_class(e);
+
+	return c == FTPS_CLASS_TRANSIENT || c == FTPS_CLASS_LOST;
 }
 
 /* Read len bytes at the source's offset off into buf. */
@@ -318,10 +321,12 @@ out:
 	return rc;
 }
 
+/* The errno values ftps_err_errno gives the retryable classes (and a
+ * failed verify): EIO and ETIMEDOUT. Refusals come as EACCES, ENOENT,
+ * ENOSPC, ...; local failures as ENOMEM or ECANCELED. */
 int ftpsfs_upload_retryable(int rc)
 {
-	return rc == -EIO || rc == -ETIMEDOUT || rc == -EAGAIN || rc == -ECONNRESET ||
-	       rc == -EPROTO || rc == -ECONNABORTED;
+	return rc == -EIO || rc == -ETIMEDOUT;
 }
 
 /* The server's size of remote now, on a short connection: 0, or -1. */
