@@ -217,8 +217,8 @@ void ftps_feat_parse(const struct ftps_reply *r, struct ftps_caps *caps)
 	struct feat_line fl;    /* 8 KiB of stack: fine, and thread-safe */
 	const char *s, *end;
 
-	/* Everything, site_chmod included: FEAT is read once per new
-	 * connection, which learns SITE CHMOD afresh. */
+	/* Everything: FEAT is read afresh on every new connection (what is
+	 * learnt about the server by using it is in server.c). */
 	memset(caps, 0, sizeof *caps);
 	if (r == NULL || r->code != 211)
 		return;

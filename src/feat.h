@@ -36,7 +36,6 @@ struct ftps_caps {
 	unsigned hash_algos;    /* bit (1u << ftps_hash_algo) per algorithm offered */
 	enum ftps_hash_algo hash_current; /* the one marked '*' */
 	int xcrc, xmd5, xsha1, xsha256, xsha512;
-	int site_chmod;         /* not from FEAT: learnt on first use */
 };
 
 /* Fill *caps from a FEAT reply (any code; only 211 sets feat_ok). Unknown

@@ -211,7 +211,6 @@ START_TEST(vsftpd)
 	ck_assert_int_eq(caps.hash, 0);
 	ck_assert_uint_eq(caps.hash_algos, 0);
 	ck_assert_int_eq(caps.xcrc + caps.xmd5 + caps.xsha1 + caps.xsha256 + caps.xsha512, 0);
-	ck_assert_int_eq(caps.site_chmod, 0);
 }
 END_TEST
 
