@@ -41,25 +41,11 @@ static ftps_err raw_write(struct ftps_conn *c, const char *buf, size_t len,
 {
 	if (c->ssl)
 		return ftps_tls_write(c->ssl, c->fd, buf, len, deadline, st);
-	while (len > 0) {
-		ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
-		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			int w = ftps_sock_wait(c->fd, POLLOUT, deadline);
-			if (w == 0)
-				return ftps_fail(st, FTPS_E_TIMEOUT, 0, "sending a command timed out");
-			if (w > 0)
-				continue;
-		}
-		return ftps_fail(st, FTPS_E_CONN, 0, "sending a command: %s", strerror(errno));
-	}
-	return FTPS_OK;
+	if (ftps_sock_send_all(c->fd, buf, len, deadline) == 0)
+		return FTPS_OK;
+	if (errno == ETIMEDOUT)
+		return ftps_fail(st, FTPS_E_TIMEOUT, 0, "sending a command timed out");
+	return ftps_fail(st, FTPS_E_CONN, 0, "sending a command: %s", strerror(errno));
 }
 
 /* A reply in plain text where TLS records were expected: vsftpd writes
@@ -117,23 +103,13 @@ static ftps_err raw_fill(struct ftps_conn *c, int64_t deadline, struct ftps_stat
 			                   timeout_ms(c) / 1000)
 			       : e;
 	} else {
-		for (;;) {
-			ssize_t n = recv(c->fd, c->rbuf, sizeof(c->rbuf), 0);
-			if (n >= 0) {
-				got = (size_t)n;
-				break;
-			}
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				return ftps_fail(st, FTPS_E_CONN, 0, "reading a reply: %s", strerror(errno));
-			int w = ftps_sock_wait(c->fd, POLLIN, deadline);
-			if (w == 0)
-				return ftps_fail(st, FTPS_E_TIMEOUT, 0, "no reply from the server within %d s",
-				                 timeout_ms(c) / 1000);
-			if (w < 0)
-				return ftps_fail(st, FTPS_E_CONN, 0, "reading a reply: %s", strerror(errno));
-		}
+		ssize_t n = ftps_sock_recv(c->fd, c->rbuf, sizeof(c->rbuf), deadline);
+		if (n < 0 && errno == ETIMEDOUT)
+			return ftps_fail(st, FTPS_E_TIMEOUT, 0, "no reply from the server within %d s",
+			                 timeout_ms(c) / 1000);
+		if (n < 0)
+			return ftps_fail(st, FTPS_E_CONN, 0, "reading a reply: %s", strerror(errno));
+		got = (size_t)n;
 	}
 	if (got == 0)
 		return ftps_fail(st, FTPS_E_CONN, 0, "the server closed the control connection");

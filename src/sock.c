@@ -49,6 +49,51 @@ int ftps_sock_wait(int fd, short events, int64_t deadline)
 	}
 }
 
+int ftps_sock_send_all(int fd, const void *buf, size_t len, int64_t deadline)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			int w = ftps_sock_wait(fd, POLLOUT, deadline);
+			if (w > 0)
+				continue;
+			if (w == 0)
+				errno = ETIMEDOUT;
+		}
+		if (n == 0)
+			errno = EPIPE;
+		return -1;
+	}
+	return 0;
+}
+
+ssize_t ftps_sock_recv(int fd, void *buf, size_t len, int64_t deadline)
+{
+	for (;;) {
+		ssize_t n = recv(fd, buf, len, 0);
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -1;
+		int w = ftps_sock_wait(fd, POLLIN, deadline);
+		if (w == 0)
+			errno = ETIMEDOUT;
+		if (w <= 0)
+			return -1;
+	}
+}
+
 socklen_t ftps_sockaddr_len(const struct sockaddr_storage *sa)
 {
 	return sa->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)

@@ -19,6 +19,14 @@ int64_t ftps_deadline(int timeout_ms);
 /* Wait until fd is ready for events (POLLIN/POLLOUT) or the deadline
  * passes. Returns 1 when ready, 0 on timeout, -1 on error (errno). */
 int ftps_sock_wait(int fd, short events, int64_t deadline);
+/* Plain-socket I/O, the one loop for control and data connections alike
+ * (TLS goes through tls.c). Both wait for the socket until the deadline;
+ * on failure they return -1 with errno set, ETIMEDOUT when the deadline
+ * passed. */
+/* Send all of buf: 0, or -1. */
+int ftps_sock_send_all(int fd, const void *buf, size_t len, int64_t deadline);
+/* Receive up to len bytes: how many (0 at the end of the stream), or -1. */
+ssize_t ftps_sock_recv(int fd, void *buf, size_t len, int64_t deadline);
 
 /* Resolve host and connect to each address in turn, each try bounded by
  * the deadline. On success returns the fd and fills peer/local. */

@@ -395,23 +395,14 @@ ftps_err ftps_xfer_read(struct ftps_xfer *x, void *buf, size_t len, size_t *got,
 		if (*got == 0)
 			x->eof_clean = clean;
 	} else {
-		for (;;) {
-			ssize_t n = recv(x->fd, buf, len, 0);
-			if (n >= 0) {
-				*got = (size_t)n;
-				break;
-			}
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				x->eof_reset = 1;   /* see check_stream_end */
-				break;
-			}
-			int w = ftps_sock_wait(x->fd, POLLIN, deadline);
-			if (w == 0)
-				return ftps_fail(st, FTPS_E_TIMEOUT, 0, "%s: no data for %d s", x->what,
-				                 conn_timeout(x->c) / 1000);
-		}
+		ssize_t n = ftps_sock_recv(x->fd, buf, len, deadline);
+		if (n < 0 && errno == ETIMEDOUT)
+			return ftps_fail(st, FTPS_E_TIMEOUT, 0, "%s: no data for %d s", x->what,
+			                 conn_timeout(x->c) / 1000);
+		if (n < 0)
+			x->eof_reset = 1;   /* a reset: see check_stream_end */
+		else
+			*got = (size_t)n;
 	}
 	if (*got == 0)
 		x->eof = 1;
@@ -423,34 +414,14 @@ ftps_err ftps_xfer_write(struct ftps_xfer *x, const void *buf, size_t len,
                          struct ftps_status *st)
 {
 	int64_t deadline = ftps_deadline(conn_timeout(x->c));
-	const char *p = buf;
 	ftps_err e = FTPS_OK;
 
-	if (x->ssl) {
+	if (x->ssl)
 		e = ftps_tls_write(x->ssl, x->fd, buf, len, deadline, st);
-	} else {
-		while (len > 0) {
-			ssize_t n = send(x->fd, p, len, MSG_NOSIGNAL);
-			if (n > 0) {
-				p += n;
-				len -= (size_t)n;
-				continue;
-			}
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-				int w = ftps_sock_wait(x->fd, POLLOUT, deadline);
-				if (w > 0)
-					continue;
-				if (w == 0) {
-					e = ftps_fail(st, FTPS_E_TIMEOUT, 0, "%s: the server takes no data", x->what);
-					break;
-				}
-			}
-			e = ftps_fail(st, FTPS_E_CONN, 0, "%s: %s", x->what, strerror(errno));
-			break;
-		}
-	}
+	else if (ftps_sock_send_all(x->fd, buf, len, deadline) != 0)
+		e = errno == ETIMEDOUT
+		    ? ftps_fail(st, FTPS_E_TIMEOUT, 0, "%s: the server takes no data", x->what)
+		    : ftps_fail(st, FTPS_E_CONN, 0, "%s: %s", x->what, strerror(errno));
 	if (e == FTPS_OK) {
 		x->bytes += len;
 		return FTPS_OK;
