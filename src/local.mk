@@ -15,7 +15,8 @@ src_libftps_a_SOURCES = \
 	src/feat.h src/feat.c \
 	src/addr.h src/addr.c \
 	src/path.h src/path.c \
-	src/dircache.h src/dircache.c \
+	src/dircache.h src/dircache_int.h src/dircache.c \
+	src/dircache_set.c src/dircache_table.c src/dircache_update.c \
 	src/mtcache.h src/mtcache.c \
 	src/sock.h src/sock.c \
 	src/tls.h src/tls.c \
