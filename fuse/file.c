@@ -399,6 +399,9 @@ ssize_t ftpsfs_file_write(struct ftpsfs_file *f, const char *buf, size_t len, of
 		ftps_debug("%s: an append at %lld goes at the end, %llu", f->path,
 		           (long long)off, (unsigned long long)f->size);
 		off = (off_t)f->size;
+		/* Now, for the readers of the file, and again at flush, after
+		 * the writes that were in flight meanwhile. */
+		ftpsfs_kernel_stale(f->path);
 		f->kernel_stale = 1;
 	}
 	n = write_locked(f, buf, len, off);

@@ -4,11 +4,14 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <fuse_lowlevel.h>
 
 #include "kernel.h"
 #include "log.h"
 
 #define KERNEL_QUEUE 64
+#define KERNEL_STOP_WAIT_S 2
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
@@ -33,8 +36,12 @@ static void *notifier(void *arg)
 		count--;
 		struct fuse *f = the_fuse;
 		pthread_mutex_unlock(&mu);
-		/* -ENOENT: the kernel does not know the path (nothing cached) */
-		int rc = fuse_invalidate_path(f, path);
+		/* Once the loop is ending, nobody answers requests any more, and a
+		 * notification could wait in the kernel for a page a queued read
+		 * holds: none is sent then. -ENOENT: the kernel does not know the
+		 * path (nothing cached). */
+		int rc = fuse_session_exited(fuse_get_session(f)) ? -ENOENT
+		         : fuse_invalidate_path(f, path);
 		if (rc != 0 && rc != -ENOENT)
 			ftps_debug("%s: telling the kernel its attributes are stale: %s", path,
 			           strerror(-rc));
@@ -71,7 +78,18 @@ void ftpsfs_kernel_stop(void)
 	stopping = 1;
 	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
-	pthread_join(thread, NULL);
+	/* A notification already in the kernel when the loop ended can wait
+	 * there for a page that a queued read holds locked, a read nobody
+	 * answers any more: the unmount is not held up by it. The thread is
+	 * left behind (it holds no lock of ours and touches nothing after
+	 * the call but its own path). */
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += KERNEL_STOP_WAIT_S;
+	if (pthread_timedjoin_np(thread, NULL, &until) != 0) {
+		ftps_warn("a notification to the kernel did not return; leaving it");
+		pthread_detach(thread);
+	}
 	pthread_mutex_lock(&mu);
 	the_fuse = NULL;
 	for (; count > 0; count--, head = (head + 1) % KERNEL_QUEUE) {

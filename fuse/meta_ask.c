@@ -132,9 +132,15 @@ static int mdtm_folder(struct ftpsfs *fs, const char *path, const struct ftps_en
 	if (!fs->mt || ftps_path_split(path, dir, sizeof(dir), &name) != 0)
 		return 0;
 	pthread_mutex_lock(&fs->mdtm_mu);
-	/* Another getattr of this folder is batching it: its answer will do. */
-	for (int i = 0; i < 1000 && strcmp(fs->mdtm_busy, dir) == 0; i++)
-		pthread_cond_wait(&fs->mdtm_cv, &fs->mdtm_mu);
+	/* Another getattr of this folder is batching it: its answer will do
+	 * (waited for as long as one batch may take: its retries end within
+	 * twice the timeout). */
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2 * (ftps_config_timeout_ms(fs->cfg) / 1000) + 1;
+	while (strcmp(fs->mdtm_busy, dir) == 0 &&
+	       pthread_cond_timedwait(&fs->mdtm_cv, &fs->mdtm_mu, &until) == 0)
+		;
 	if (ftps_mtcache_get(fs->mt, path, listed, mtime)) {
 		pthread_mutex_unlock(&fs->mdtm_mu);
 		return 1;
@@ -155,9 +161,17 @@ static int mdtm_folder(struct ftpsfs *fs, const char *path, const struct ftps_en
 		ftps_dircache_readdir(fs->dc, dir, ftps_dircache_clock(), batch_collect, b);
 	}
 	if (b && b->n >= 2) {
-		if (ftpsfs_with_conn(fs, batch_fn, b, 1, &st) != FTPS_OK)
+		ftps_err err = ftpsfs_with_conn(fs, batch_fn, b, 1, &st);
+		if (err != FTPS_OK) {
 			ftps_debug("MDTM of %zu files in %s: %s", b->n, dir, st.msg);
-		else
+			/* As for one MDTM: a server down or hung would cost every
+			 * getattr a timeout; the listing's times do for a while.
+			 * Not when the batch taught that this server cannot take
+			 * commands sent ahead: it answers one at a time. */
+			if ((err == FTPS_E_TIMEOUT || err == FTPS_E_CONN || err == FTPS_E_REFUSED) &&
+			    !ftps_server_knows(ftps_pool_server(fs->pool), FTPS_FACT_NO_PIPELINING))
+				fs->mdtm_pause_until = time(NULL) + 30;
+		} else
 			ftps_debug("MDTM of %zu files in %s, pipelined", b->n, dir);
 		for (size_t i = 0; i < b->n; i++) {
 			if (!b->ok[i])
@@ -203,6 +217,8 @@ void meta_refine_mtime(struct ftpsfs *fs, const char *path, struct ftps_entry *e
 		meta_set_exact(e, a.mtime);
 		return;
 	}
+	if (time(NULL) < fs->mdtm_pause_until)
+		return;     /* the folder's batch just found the server unable to answer */
 	if ((err = ftpsfs_with_conn(fs, ask_fn, &a, 1, &st)) != FTPS_OK) {
 		ftps_debug("MDTM %s: %s", path, st.msg);
 		/* A server that is down or hung would cost every stat a whole

@@ -41,9 +41,10 @@ static ftps_err raw_write(struct ftps_conn *c, const char *buf, size_t len,
 {
 	if (c->ssl)
 		return ftps_tls_write(c->ssl, c->fd, buf, len, deadline, st);
-	if (ftps_sock_send_all(c->fd, buf, len, deadline) == 0)
+	int rc = ftps_sock_send_all(c->fd, buf, len, deadline);
+	if (rc == 0)
 		return FTPS_OK;
-	if (errno == ETIMEDOUT)
+	if (rc == -2)
 		return ftps_fail(st, FTPS_E_TIMEOUT, 0, "sending a command timed out");
 	return ftps_fail(st, FTPS_E_CONN, 0, "sending a command: %s", strerror(errno));
 }
@@ -104,7 +105,7 @@ static ftps_err raw_fill(struct ftps_conn *c, int64_t deadline, struct ftps_stat
 			       : e;
 	} else {
 		ssize_t n = ftps_sock_recv(c->fd, c->rbuf, sizeof(c->rbuf), deadline);
-		if (n < 0 && errno == ETIMEDOUT)
+		if (n == -2)
 			return ftps_fail(st, FTPS_E_TIMEOUT, 0, "no reply from the server within %d s",
 			                 timeout_ms(c) / 1000);
 		if (n < 0)
@@ -310,10 +311,12 @@ ftps_err ftps_command_batch(struct ftps_conn *c, size_t n, const char *const *li
 		}
 		for (sent = first; sent < i; sent++) {
 			if ((e = conn_read_final(c, ftps_deadline(timeout_ms(c)), &r, st)) != FTPS_OK) {
-				/* Silence or nonsense where replies to a group were due,
-				 * while the connection stayed up: this server does not
-				 * take commands ahead of their replies. */
-				if (e == FTPS_E_TIMEOUT || e == FTPS_E_PROTO)
+				/* Some of a group's replies came, then silence or
+				 * nonsense where the rest were due: this server does not
+				 * take commands ahead of their replies. (A first reply
+				 * that does not come says nothing about pipelining.) */
+				if ((e == FTPS_E_TIMEOUT || e == FTPS_E_PROTO) && i - first >= 2 &&
+				    sent > first)
 					ftps_server_learn(c->srv, FTPS_FACT_NO_PIPELINING);
 				goto failed;
 			}
@@ -323,6 +326,7 @@ ftps_err ftps_command_batch(struct ftps_conn *c, size_t n, const char *const *li
 	c->last_used_ms = ftps_now_ms();
 	return FTPS_OK;
 failed:
+	explicit_bzero(buf, sizeof(buf));
 	if (st)
 		st->unsure = 1;
 	return e;

@@ -67,7 +67,7 @@ int ftps_sock_send_all(int fd, const void *buf, size_t len, int64_t deadline)
 			if (w > 0)
 				continue;
 			if (w == 0)
-				errno = ETIMEDOUT;
+				return -2;
 		}
 		if (n == 0)
 			errno = EPIPE;
@@ -88,8 +88,8 @@ ssize_t ftps_sock_recv(int fd, void *buf, size_t len, int64_t deadline)
 			return -1;
 		int w = ftps_sock_wait(fd, POLLIN, deadline);
 		if (w == 0)
-			errno = ETIMEDOUT;
-		if (w <= 0)
+			return -2;
+		if (w < 0)
 			return -1;
 	}
 }

@@ -21,11 +21,11 @@ int64_t ftps_deadline(int timeout_ms);
 int ftps_sock_wait(int fd, short events, int64_t deadline);
 /* Plain-socket I/O, the one loop for control and data connections alike
  * (TLS goes through tls.c). Both wait for the socket until the deadline;
- * on failure they return -1 with errno set, ETIMEDOUT when the deadline
- * passed. */
-/* Send all of buf: 0, or -1. */
+ * they return -2 when it passed, -1 with errno for any other failure (a
+ * TCP timeout of the kernel's own, ETIMEDOUT, included). */
+/* Send all of buf: 0, -1 or -2. */
 int ftps_sock_send_all(int fd, const void *buf, size_t len, int64_t deadline);
-/* Receive up to len bytes: how many (0 at the end of the stream), or -1. */
+/* Receive up to len bytes: how many (0 at the end of the stream), -1 or -2. */
 ssize_t ftps_sock_recv(int fd, void *buf, size_t len, int64_t deadline);
 
 /* Resolve host and connect to each address in turn, each try bounded by

@@ -310,11 +310,14 @@ static ftps_err start(struct ftps_conn *c, enum ftps_ctx ctx, int upload, uint64
 		e = conn_send(c, st, "%s %s", verb, path);
 	else
 		e = conn_send(c, st, "%s", verb);
-	c->rest_pending = 0;   /* sent or not, the connection is done with it */
 	if (e == FTPS_OK)
 		e = conn_read_reply(c, ftps_deadline(conn_timeout(c)), &r, st);
 	if (e != FTPS_OK)
 		goto fail;
+	/* Accepted, the command used the marker up. Refused, a server may
+	 * keep it: the next transfer on this connection resets it. */
+	if (r->code < 300)
+		c->rest_pending = 0;
 	if (r->code >= 300) {
 		e = conn_reply_err(r, ctx, verb, st);
 		goto fail;
@@ -396,7 +399,7 @@ ftps_err ftps_xfer_read(struct ftps_xfer *x, void *buf, size_t len, size_t *got,
 			x->eof_clean = clean;
 	} else {
 		ssize_t n = ftps_sock_recv(x->fd, buf, len, deadline);
-		if (n < 0 && errno == ETIMEDOUT)
+		if (n == -2)
 			return ftps_fail(st, FTPS_E_TIMEOUT, 0, "%s: no data for %d s", x->what,
 			                 conn_timeout(x->c) / 1000);
 		if (n < 0)
@@ -415,11 +418,12 @@ ftps_err ftps_xfer_write(struct ftps_xfer *x, const void *buf, size_t len,
 {
 	int64_t deadline = ftps_deadline(conn_timeout(x->c));
 	ftps_err e = FTPS_OK;
+	int rc;
 
 	if (x->ssl)
 		e = ftps_tls_write(x->ssl, x->fd, buf, len, deadline, st);
-	else if (ftps_sock_send_all(x->fd, buf, len, deadline) != 0)
-		e = errno == ETIMEDOUT
+	else if ((rc = ftps_sock_send_all(x->fd, buf, len, deadline)) != 0)
+		e = rc == -2
 		    ? ftps_fail(st, FTPS_E_TIMEOUT, 0, "%s: the server takes no data", x->what)
 		    : ftps_fail(st, FTPS_E_CONN, 0, "%s: %s", x->what, strerror(errno));
 	if (e == FTPS_OK) {

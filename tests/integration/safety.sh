@@ -265,7 +265,7 @@ elif cmd == "rest_orphans":
         if not m:
             continue
         conn, verb = m.group(1), m.group(2)
-        if conn in last and verb not in ("RETR", "STOR", "APPE"):
+        if conn in last and verb not in ("RETR", "STOR", "APPE", "LIST", "MLSD", "NLST"):
             bad.append("REST%s then %s" % (last[conn], verb))
         last.pop(conn, None)
         if verb == "REST":
