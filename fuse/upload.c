@@ -362,6 +362,22 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
 		uint64_t off = from;
 
 		rc = ftpsfs_upload_start(fs, remote, append, fd, &u);
+		if (rc == 0 && append && u->base != from && attempt > 1 &&
+		    u->base > from && u->base <= size) {
+			/* A failed try landed after all (its reply was lost, and the
+			 * server could not be asked since): its size says how much. */
+			if (u->base == size) {
+				ftpsfs_upload_abort(u);
+				ftps_info("%s: the append's reply was lost, but all of it is on the server",
+				          remote);
+				memset(res, 0, sizeof(*res));
+				res->size = size;
+				res->mtime = time(NULL);
+				rc = 0;
+				break;
+			}
+			from = off = u->base;
+		}
 		if (rc == 0 && append && u->base != from) {
 			ftps_error("%s changed on the server while open (%llu bytes, expected %llu): "
 			           "not appending", remote, (unsigned long long)u->base,

@@ -708,6 +708,22 @@ case_scripted() {
 		same_file "$R/ka" <(cat "$work/ka.base"; printf "second append")
 	check "... which is what the mount shows" same_file "$m/ka" "$R/ka"
 
+	# An append that lands whole while its reply is lost, and the server
+	# cannot be asked for a while (the three resumes and the check after
+	# them lose their SIZE): the next try finds the bytes there. It is a
+	# success, and nothing is appended twice.
+	py gen "$work/kb.base" 4000 15
+	cp "$work/kb.base" "$m/kb"
+	stat "$m/kb" >/dev/null
+	sctl arm "drop-after APPE 1"
+	for k in 2 3 4 5; do sctl arm "drop-before SIZE $k"; done
+	r=$(py append "$m/kb" "appended once")
+	check "an append whose reply was lost, found on the server later: close ok ($r)" \
+		[ "$r" = ok ]
+	check "... and the server has it once ($(stat -c %s "$R/kb") bytes)" \
+		same_file "$R/kb" <(cat "$work/kb.base"; printf "appended once")
+	sctl disarm-all
+
 	# An upload that fails after its temporary file is there, and whose
 	# removal of it fails too: the temporary file is removed later, never
 	# left behind.
