@@ -5,6 +5,21 @@
  * Paths are absolute remote paths; the core never changes directory.
  * Every call returns an ftps_err and, when st is not NULL, fills it with
  * the reason (the server's reply code and text, or the local failure).
+ *
+ * Layout of src/ (bottom to top; each uses only those above it):
+ *   text.c log.c err.c retry.c   clean server text, logging, errors and
+ *                                their classes, backoff with a deadline
+ *   path.c url.c addr.c          remote paths, URLs, EPSV/PASV/EPRT/PORT
+ *   reply.c replies.c feat.c     a reply's lines; what SIZE, MDTM, MLST,
+ *                                HASH and FEAT replies say (pure parsers)
+ *   listing.c list_*.c           MLSD/MLST, Unix and DOS LIST lines, times
+ *   dircache*.c mtcache.c        the listing cache and the exact-time cache
+ *   sock.c tls.c                 sockets and TLS, with deadlines
+ *   server.c                     what is learnt about the server
+ *   cmd.c                        commands and replies, pipelined batches
+ *   conn.c                       a control connection's life
+ *   xfer.c ops.c                 data transfers; the FTP verbs
+ *   pool.c                       the connection pool
  */
 #ifndef FTPS_H
 #define FTPS_H
