@@ -1,7 +1,7 @@
-/* cmd.c - the command/reply layer of a control connection: bytes in and
- * out (TLS or plain), one command line out, one reply in, and
- * ftps_command on top. Every FTP verb in ops.c and xfer.c goes through
- * here; conn.c only opens and closes connections.
+/* cmd.c - the command/reply layer of a control connection: its state,
+ * bytes in and out (TLS or plain), one command line out, one reply in,
+ * ftps_command on top, and pipelined batches. Every FTP verb in ops.c and
+ * xfer.c goes through here; conn.c opens and closes connections with it.
  *
  * Replies are read from c->rbuf through the incremental parser in
  * reply.c, so a reply may arrive in pieces or several in one read: what
@@ -19,6 +19,27 @@
 #include "conn.h"
 #include "sock.h"
 #include "text.h"
+
+/* ---- the connection's state ---- */
+
+static const char *const state_names[] = {
+	[CONN_NEW] = "NEW", [CONN_CONNECTED] = "CONNECTED", [CONN_SECURED] = "SECURED",
+	[CONN_READY] = "READY", [CONN_XFER] = "XFER", [CONN_BROKEN] = "BROKEN",
+};
+
+void conn_set_state(struct ftps_conn *c, enum conn_state st)
+{
+	if (c->state == st)
+		return;
+	ftps_trace("control %d: [%s] -> [%s]", c->fd, state_names[c->state], state_names[st]);
+	c->state = st;
+}
+
+ftps_err conn_broken(struct ftps_conn *c, ftps_err err)
+{
+	conn_set_state(c, CONN_BROKEN);
+	return err;
+}
 
 /* Judges only the bytes that have arrived: a slow server may send its
  * greeting one byte at a time. */

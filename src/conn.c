@@ -25,45 +25,6 @@
  * fails the handshake, whose message says "try ftpes://" as well. */
 #define TLS_GREETING_PEEK_MS 50
 
-static const char *const state_names[] = {
-	[CONN_NEW] = "NEW", [CONN_CONNECTED] = "CONNECTED", [CONN_SECURED] = "SECURED",
-	[CONN_READY] = "READY", [CONN_XFER] = "XFER", [CONN_BROKEN] = "BROKEN",
-};
-
-void ftps_config_init(struct ftps_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->port = 21;
-	cfg->security = FTPS_SEC_EXPLICIT;
-	cfg->timeout_ms = 30000;
-	cfg->listing = FTPS_LISTMODE_AUTO;
-}
-
-int ftps_config_timeout_ms(const struct ftps_config *cfg)
-{
-	return cfg->timeout_ms > 0 ? cfg->timeout_ms : 30000;
-}
-
-int ftps_config_connect_timeout_ms(const struct ftps_config *cfg)
-{
-	return cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms
-	                                   : ftps_config_timeout_ms(cfg);
-}
-
-void conn_set_state(struct ftps_conn *c, enum conn_state st)
-{
-	if (c->state == st)
-		return;
-	ftps_trace("control %d: [%s] -> [%s]", c->fd, state_names[c->state], state_names[st]);
-	c->state = st;
-}
-
-ftps_err conn_broken(struct ftps_conn *c, ftps_err err)
-{
-	conn_set_state(c, CONN_BROKEN);
-	return err;
-}
-
 /* ---- opening ---- */
 
 static int looks_like_tls(const unsigned char *b, size_t n)

@@ -8,7 +8,8 @@
  *
  * Layout of src/ (bottom to top; each uses only those above it):
  *   text.c log.c err.c retry.c   clean server text, logging, errors and
- *                                their classes, backoff with a deadline
+ *                                their classes, backoff with a deadline;
+ *   config.c                     the configuration's defaults
  *   path.c url.c addr.c          remote paths, URLs, EPSV/PASV/EPRT/PORT
  *   reply.c replies.c feat.c     a reply's lines; what SIZE, MDTM, MLST,
  *                                HASH and FEAT replies say (pure parsers)
@@ -16,7 +17,8 @@
  *   dircache*.c mtcache.c        the listing cache and the exact-time cache
  *   sock.c tls.c                 sockets and TLS, with deadlines
  *   server.c                     what is learnt about the server
- *   cmd.c                        commands and replies, pipelined batches
+ *   cmd.c                        a connection's state, commands and
+ *                                replies, pipelined batches
  *   conn.c                       a control connection's life
  *   xfer.c ops.c                 data transfers; the FTP verbs
  *   pool.c                       the connection pool

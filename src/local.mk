@@ -5,6 +5,7 @@ src_libftps_a_SOURCES = \
 	src/ftps.h src/ftps_limits.h \
 	src/text.h src/text.c \
 	src/ftps_err.h src/err.c \
+	src/config.c \
 	src/retry.h src/retry.c \
 	src/log.h src/log.c \
 	src/reply.h src/reply.c \

@@ -1,0 +1,24 @@
+/* config.c - the configuration's defaults, decided in one place. */
+#include <string.h>
+
+#include "ftps.h"
+
+void ftps_config_init(struct ftps_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->port = 21;
+	cfg->security = FTPS_SEC_EXPLICIT;
+	cfg->timeout_ms = 30000;
+	cfg->listing = FTPS_LISTMODE_AUTO;
+}
+
+int ftps_config_timeout_ms(const struct ftps_config *cfg)
+{
+	return cfg->timeout_ms > 0 ? cfg->timeout_ms : 30000;
+}
+
+int ftps_config_connect_timeout_ms(const struct ftps_config *cfg)
+{
+	return cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms
+	                                   : ftps_config_timeout_ms(cfg);
+}
