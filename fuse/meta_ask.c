@@ -56,6 +56,14 @@ void meta_set_exact(struct ftps_entry *e, int64_t mtime)
 	e->mtime_prec = FTPS_TP_SECOND;
 }
 
+/* dir's entry name as a path in the mount: 0, or -1 when too long. */
+static int child_path(const char *dir, const char *name, char *out, size_t len)
+{
+	int n = snprintf(out, len, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, name);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
 /* ---- exact times, a folder at a time ----
  *
  * "ls -l" of a folder listed with minutes only asks getattr of each file
@@ -85,14 +93,13 @@ static int batch_collect(void *arg, const struct ftps_entry *e)
 	struct mdtm_batch *b = arg;
 	char path[FTPS_MAX_PATH], remote[FTPS_MAX_PATH];
 	int64_t t;
-	int n;
 
 	if (b->n >= MDTM_BATCH_MAX)
 		return 1;
 	if (!meta_coarse_time(e) || !ftps_mtcache_keyable(e))
 		return 0;
-	n = snprintf(path, sizeof(path), "%s/%s", strcmp(b->dir, "/") == 0 ? "" : b->dir, e->name);
-	if (n < 0 || (size_t)n >= sizeof(path) || ftps_mtcache_get(b->fs->mt, path, e, &t) ||
+	if (child_path(b->dir, e->name, path, sizeof(path)) != 0 ||
+	    ftps_mtcache_get(b->fs->mt, path, e, &t) ||
 	    ftpsfs_remote(b->fs, path, remote, sizeof(remote)) != 0)
 		return 0;
 	b->ent[b->n] = *e;
@@ -257,9 +264,9 @@ int meta_known_exact(struct ftpsfs *fs, const char *dir, const struct ftps_entry
 {
 	char path[FTPS_MAX_PATH];
 	int64_t t;
-	int n = snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, e->name);
 
-	if (!fs->mt || n < 0 || (size_t)n >= sizeof(path) || !ftps_mtcache_get(fs->mt, path, e, &t))
+	if (!fs->mt || child_path(dir, e->name, path, sizeof(path)) != 0 ||
+	    !ftps_mtcache_get(fs->mt, path, e, &t))
 		return 0;
 	*out = *e;
 	meta_set_exact(out, t);

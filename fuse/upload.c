@@ -343,6 +343,16 @@ static int server_size(struct ftpsfs *fs, const char *remote, uint64_t *size)
 	return e == FTPS_OK ? 0 : -1;
 }
 
+/* An append whose reply was lost turned out to be on the server whole. */
+static int append_found(const char *remote, uint64_t size, struct ftpsfs_uploaded *res)
+{
+	ftps_info("%s: the append's reply was lost, but all of it is on the server", remote);
+	memset(res, 0, sizeof(*res));
+	res->size = size;
+	res->mtime = time(NULL);
+	return 0;
+}
+
 int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t from,
                      uint64_t size, int append, int mode, int64_t mtime,
                      struct ftpsfs_uploaded *res)
@@ -368,12 +378,7 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
 			 * server could not be asked since): its size says how much. */
 			if (u->base == size) {
 				ftpsfs_upload_abort(u);
-				ftps_info("%s: the append's reply was lost, but all of it is on the server",
-				          remote);
-				memset(res, 0, sizeof(*res));
-				res->size = size;
-				res->mtime = time(NULL);
-				rc = 0;
+				rc = append_found(remote, size, res);
 				break;
 			}
 			from = off = u->base;
@@ -420,11 +425,7 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
 		if (server_size(fs, remote, &landed) != 0)
 			continue;       /* not known yet: the next try asks again */
 		if (landed == size) {
-			ftps_info("%s: the append's reply was lost, but all of it is on the server", remote);
-			memset(res, 0, sizeof(*res));
-			res->size = size;
-			res->mtime = time(NULL);
-			rc = 0;
+			rc = append_found(remote, size, res);
 			break;
 		}
 		if (landed < first || landed > size) {
