@@ -130,6 +130,6 @@ int64_t ftpsfs_download_fd(struct ftpsfs *fs, const char *remote, int fd, int64_
 		return -local_err;
 	}
 	if (e != FTPS_OK)
-		return ftpsfs_errno(e, &st, "download", remote);
+		return ftps_err_report(e, &st, "download", remote);
 	return (int64_t)off;
 }

@@ -228,7 +228,7 @@ static int fetch_listing(struct ftpsfs *fs, struct fetch *f)
 	if (e != FTPS_OK) {
 		ftps_dc_listing_free(f->l);
 		f->l = NULL;
-		return ftpsfs_errno(e, &st, "list", f->dir);
+		return ftps_err_report(e, &st, "list", f->dir);
 	}
 	ftps_dircache_put_listing(fs->dc, f->dir, f->l, fetched, fetch_cb, f);
 	f->l = NULL;

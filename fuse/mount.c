@@ -5,20 +5,6 @@
 #include "mount.h"
 #include "path.h"
 
-int ftpsfs_errno(ftps_err e, const struct ftps_status *st, const char *op, const char *path)
-{
-	/* Once mounted, a refused connection means the server went away: to a
-	 * program that is an I/O error of this filesystem, like a dropped
-	 * connection, not a socket's "Connection refused". */
-	int err = e == FTPS_E_REFUSED ? EIO : ftps_err_errno(e);
-
-	if (e == FTPS_E_NOENT || e == FTPS_E_EXIST || e == FTPS_E_NOTEMPTY)
-		ftps_debug("%s %s: %s", op, path, st && st->msg[0] ? st->msg : ftps_strerror(e));
-	else
-		ftps_warn("%s %s: %s", op, path, st && st->msg[0] ? st->msg : ftps_strerror(e));
-	return -err;
-}
-
 int ftpsfs_remote(const struct ftpsfs *fs, const char *path, char *buf, size_t len)
 {
 	if (ftps_path_join(fs->root, path, buf, len) != 0)

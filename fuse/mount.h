@@ -83,9 +83,6 @@ struct ftpsfs {
 	int stopping;
 };
 
-/* Map a core error to -errno for FUSE, logging the reason once. */
-int ftpsfs_errno(ftps_err e, const struct ftps_status *st, const char *op, const char *path);
-
 /* Remote path for a path inside the mount, into buf. 0, -ENAMETOOLONG (the
  * server path, remote root included, does not fit) or -EINVAL (CR, LF or
  * 0xFF in it). */

@@ -115,7 +115,7 @@ static int run_path_op(struct path_op *op, const char *what)
 		}
 		e = ftpsfs_with_conn(op->fs, path_op_fn, op, 0, &st);    /* not done: once more */
 	}
-	return e == FTPS_OK ? 0 : ftpsfs_errno(e, &st, what, op->path);
+	return e == FTPS_OK ? 0 : ftps_err_report(e, &st, what, op->path);
 }
 
 /* What counts as done after a lost reply. */

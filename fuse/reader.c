@@ -374,8 +374,8 @@ fail:
 			continue;
 		}
 		if (!net)
-			return ftpsfs_errno(e, &st, "read", r->remote);
-		r->fail_rc = ftpsfs_errno(e, &st, "read", r->remote);
+			return ftps_err_report(e, &st, "read", r->remote);
+		r->fail_rc = ftps_err_report(e, &st, "read", r->remote);
 		r->fail_until_ms = ftps_now_ms() + READER_FAIL_HOLD_MS;
 		return r->fail_rc;
 	}

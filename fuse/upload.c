@@ -73,7 +73,7 @@ int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int s
 	e = ftps_pool_get(fs->pool, FTPS_USE_XFER, &u->conn, &st);
 	if (e != FTPS_OK) {
 		upload_free(u);
-		return ftpsfs_errno(e, &st, "upload", remote);
+		return ftps_err_report(e, &st, "upload", remote);
 	}
 	if (append && (e = ftps_size(u->conn, remote, &u->base, &st)) != FTPS_OK)
 		goto fail;
@@ -103,7 +103,7 @@ fail:
 		ftps_debug("append %s: %s", remote, st.msg);
 		rc = -ENOTSUP;
 	} else {
-		rc = ftpsfs_errno(e, &st, append ? "append" : "upload", remote);
+		rc = ftps_err_report(e, &st, append ? "append" : "upload", remote);
 	}
 	upload_release_conn(u, e);
 	upload_free(u);
@@ -216,7 +216,7 @@ int upload_errno(struct ftpsfs_upload *u, ftps_err e, const struct ftps_status *
 	char name[FTPS_MAX_PATH];
 
 	upload_final_name(u, name);
-	return ftpsfs_errno(e, st, "upload", name);
+	return ftps_err_report(e, st, "upload", name);
 }
 
 int ftpsfs_upload_write(struct ftpsfs_upload *u, const void *buf, size_t len)

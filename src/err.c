@@ -26,6 +26,7 @@
 
 #include "ftps_err.h"
 #include "text.h"
+#include "log.h"
 
 static const char *const err_text[FTPS_E_MAX] = {
 	[FTPS_OK] = "success",
@@ -492,4 +493,16 @@ int ftps_err_retryable(ftps_err err)
 	enum ftps_class c = ftps_err_class(err);
 
 	return c == FTPS_CLASS_TRANSIENT || c == FTPS_CLASS_LOST || c == FTPS_CLASS_DOWN;
+}
+
+int ftps_err_report(ftps_err e, const struct ftps_status *st, const char *op, const char *path)
+{
+	int err = e == FTPS_E_REFUSED ? EIO : ftps_err_errno(e);
+	const char *why = st && st->msg[0] ? st->msg : ftps_strerror(e);
+
+	if (e == FTPS_E_NOENT || e == FTPS_E_EXIST || e == FTPS_E_NOTEMPTY)
+		ftps_debug("%s %s: %s", op, path, why);
+	else
+		ftps_warn("%s %s: %s", op, path, why);
+	return -err;
 }

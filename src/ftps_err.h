@@ -68,6 +68,12 @@ const char *ftps_strerror(ftps_err err);
 /* The positive errno value for a code (ENOENT, EACCES, EIO, ...). */
 int ftps_err_errno(ftps_err err);
 
+/* The errno a program sees for a failed operation op on path, as -errno,
+ * with the reason logged (a warning; debug for "no such file" and kin).
+ * Once connected, a refused connection means the server went away: an I/O
+ * error, not a socket's "Connection refused". */
+int ftps_err_report(ftps_err e, const struct ftps_status *st, const char *op, const char *path);
+
 /* Map an FTP reply (code and its text) to an error code; FTPS_OK for 1xx-3xx.
  * The context refines ambiguous replies: 550 is ENOENT or EACCES depending
  * on the text and command, 550 after MKD on an existing path is EEXIST, after

@@ -715,6 +715,30 @@ START_TEST(log_syslog_switch)
 }
 END_TEST
 
+static void report_some(void *arg)
+{
+	struct ftps_status st = { 0 };
+
+	(void)arg;
+	ftps_log_set_level(FTPS_LOG_WARN);
+	ck_assert_int_eq(ftps_err_report(FTPS_E_REFUSED, NULL, "read", "/a"), -EIO);
+	ck_assert_int_eq(ftps_err_report(FTPS_E_NOENT, NULL, "read", "/gone"), -ENOENT);
+	ftps_fail(&st, FTPS_E_ACCES, 550, "550 Permission denied");
+	ck_assert_int_eq(ftps_err_report(FTPS_E_ACCES, &st, "upload", "/b"), -EACCES);
+}
+
+START_TEST(err_report)
+{
+	char *out = capture_stderr(report_some, NULL);
+
+	/* refusals and failures are warnings with the server's text; a missing
+	 * file is ordinary (debug only) */
+	ck_assert_str_eq(out, "ftpsfs: warning: read /a: connection refused\n"
+	                      "ftpsfs: warning: upload /b: 550 Permission denied\n");
+	free(out);
+}
+END_TEST
+
 static Suite *err_suite(void)
 {
 	Suite *s = suite_create("err");
@@ -746,6 +770,7 @@ static Suite *err_suite(void)
 	tcase_add_test(log, log_keeps_errno);
 	tcase_add_test(log, log_concurrent);
 	tcase_add_test(log, log_syslog_switch);
+	tcase_add_test(log, err_report);
 	suite_add_tcase(s, log);
 	return s;
 }
