@@ -20,7 +20,7 @@
 /* Truncated to 0: whatever was pending is dropped, a new upload follows. */
 static void make_empty(struct ftpsfs_file *f)
 {
-	ftpsfs_upload_abort(f->up);
+	ftps_upload_abort(f->up);
 	f->up = NULL;
 	file_spool_close(f, 0);
 	f->state = F_NEW;
@@ -203,17 +203,17 @@ ssize_t ftpsfs_file_read(struct ftpsfs_file *f, char *buf, size_t len, off_t off
 	switch (f->state) {
 	case F_CLEAN:
 		if (!f->reader)
-			f->reader = ftpsfs_reader_new(f->fs, f->remote,
+			f->reader = ftps_reader_new(&f->fs->eng, f->remote,
 			                              f->base_known ? (int64_t)f->base : -1);
-		struct ftpsfs_reader *r = f->reader;
+		struct ftps_reader *r = f->reader;
 		if (r)
-			ftpsfs_reader_hold(r);   /* a flush may drop f->reader meanwhile */
+			ftps_reader_hold(r);   /* a flush may drop f->reader meanwhile */
 		pthread_mutex_unlock(&f->mu);
 		/* The reader has its own lock; reads run in parallel with stat. */
 		if (!r)
 			return -ENOMEM;
-		n = ftpsfs_reader_read(r, buf, len, off);
-		ftpsfs_reader_free(r);
+		n = ftps_reader_read(r, buf, len, off);
+		ftps_reader_free(r);
 		return n;
 	case F_NEW:
 		pthread_mutex_unlock(&f->mu);
@@ -261,12 +261,12 @@ static ssize_t spool_write(struct ftpsfs_file *f, const char *buf, size_t len, o
  * kept. Without it the written data are gone: the write fails. */
 static ssize_t stream_failed(struct ftpsfs_file *f, int rc, size_t len)
 {
-	ftpsfs_upload_abort(f->up);
+	ftps_upload_abort(f->up);
 	f->up = NULL;
 	if (f->spool_fd >= 0) {
 		f->state = F_SPOOL;
 		file_view_size(f, f->size + len);
-		if (ftpsfs_upload_retryable(rc)) {
+		if (ftps_upload_retryable(rc)) {
 			ftps_warn("upload of %s failed while writing (%s); the rest is spooled and "
 			          "uploaded at close", f->path, strerror(-rc));
 			return (ssize_t)len;
@@ -294,7 +294,7 @@ static ssize_t stream_write(struct ftpsfs_file *f, const char *buf, size_t len, 
 	    (!file_spool_has_room(f, len) || pwrite(f->spool_fd, buf, len, off) != (ssize_t)len)) {
 		ftps_warn("no room for a spool copy of %s in %s: the upload goes on without one, "
 		          "so a failure now loses it", f->path, f->fs->opts->spool_dir);
-		if ((rc = ftpsfs_upload_drop_source(f->up)) < 0) {
+		if ((rc = ftps_upload_drop_source(f->up)) < 0) {
 			/* The upload failed meanwhile: the spool file keeps
 			 * what came before this write, which fails. */
 			stream_failed(f, rc, 0);
@@ -304,7 +304,7 @@ static ssize_t stream_write(struct ftpsfs_file *f, const char *buf, size_t len, 
 		}
 		file_spool_close(f, 0);
 	}
-	if ((rc = ftpsfs_upload_queue(f->up, buf, len)) < 0)
+	if ((rc = ftps_upload_queue(f->up, buf, len)) < 0)
 		return stream_failed(f, rc, len);
 	file_view_size(f, f->size + len);
 	return (ssize_t)len;
@@ -328,7 +328,7 @@ static ssize_t write_locked(struct ftpsfs_file *f, const char *buf, size_t len, 
 	 * when the server's size is known to be 0: a write at 0 into a file
 	 * of unknown size must not replace it with just these bytes. */
 	if (f->state == F_CLEAN && f->base_known && f->size == 0 && off == 0) {
-		ftpsfs_reader_free(f->reader);
+		ftps_reader_free(f->reader);
 		f->reader = NULL;
 		f->state = F_NEW;
 	}
@@ -339,12 +339,12 @@ static ssize_t write_locked(struct ftpsfs_file *f, const char *buf, size_t len, 
 		if (file_spool_open(f) < 0)
 			ftps_warn("the upload of %s goes on without a spool copy: a failure loses it",
 			          f->path);
-		if ((rc = ftpsfs_upload_start(f->fs, f->remote, 0, f->spool_fd, &f->up)) < 0) {
+		if ((rc = ftps_upload_start(&f->fs->eng, f->remote, 0, f->spool_fd, &f->up)) < 0) {
 			/* No stream now: with a spool copy the file is written
 			 * there and uploaded (with retries) at close; without
 			 * one, this write and the close fail, and nothing of the
 			 * file reaches the server. */
-			if (f->spool_fd >= 0 && ftpsfs_upload_retryable(rc)) {
+			if (f->spool_fd >= 0 && ftps_upload_retryable(rc)) {
 				ftps_warn("upload of %s could not start (%s); it is spooled and uploaded "
 				          "at close", f->path, strerror(-rc));
 				f->state = F_SPOOL;
@@ -355,7 +355,7 @@ static ssize_t write_locked(struct ftpsfs_file *f, const char *buf, size_t len, 
 			return rc;
 		}
 		if (f->spool_fd >= 0)
-			ftpsfs_upload_background(f->up);   /* else sent as written */
+			ftps_upload_background(f->up);   /* else sent as written */
 		f->state = F_STREAM;
 		/* fall through */
 	case F_STREAM:
@@ -466,7 +466,7 @@ static struct pending pending_now(struct ftpsfs_file *f)
 	return p;
 }
 
-static void note_uploaded(struct ftpsfs_file *f, const struct ftpsfs_uploaded *res,
+static void note_uploaded(struct ftpsfs_file *f, const struct ftps_uploaded *res,
                           const struct pending *p)
 {
 	struct ftps_entry e;
@@ -496,13 +496,13 @@ static void note_uploaded(struct ftpsfs_file *f, const struct ftpsfs_uploaded *r
 		f->has_mode = 0;
 	pthread_mutex_unlock(&file_open_mu);
 	/* Reads of the new version start afresh. */
-	ftpsfs_reader_free(f->reader);
+	ftps_reader_free(f->reader);
 	f->reader = NULL;
 }
 
 int file_flush_locked(struct ftpsfs_file *f)
 {
-	struct ftpsfs_uploaded res;
+	struct ftps_uploaded res;
 	struct pending p = pending_now(f);
 	int rc = 0;
 
@@ -520,11 +520,11 @@ int file_flush_locked(struct ftpsfs_file *f)
 		return 0;
 	case F_NEW:
 		/* An empty file: an upload with no data. */
-		if ((rc = ftpsfs_upload_start(f->fs, f->remote, 0, -1, &f->up)) < 0)
+		if ((rc = ftps_upload_start(&f->fs->eng, f->remote, 0, -1, &f->up)) < 0)
 			break;
 		/* fall through */
 	case F_STREAM:
-		rc = ftpsfs_upload_finish(f->up, p.mode, p.mtime, &res);
+		rc = ftps_upload_finish(f->up, p.mode, p.mtime, &res);
 		f->up = NULL;
 		if (rc == 0) {
 			file_spool_close(f, 0);
@@ -545,14 +545,14 @@ int file_flush_locked(struct ftpsfs_file *f)
 		f->state = F_SPOOL;
 		/* fall through */
 	case F_SPOOL:
-		rc = ftpsfs_upload_fd(f->fs, f->remote, f->spool_fd, 0, f->size, 0, p.mode,
+		rc = ftps_upload_fd(&f->fs->eng, f->remote, f->spool_fd, 0, f->size, 0, p.mode,
 		                      p.mtime, &res);
 		if (rc == 0)
 			note_uploaded(f, &res, &p);   /* the spool stays for reads until release */
 		break;
 	case F_APPEND:
 		if (!ftps_server_knows(ftps_pool_server(f->fs->pool), FTPS_FACT_APPE_REFUSED)) {
-			rc = ftpsfs_upload_fd(f->fs, f->remote, f->spool_fd, f->base, f->size, 1, -1,
+			rc = ftps_upload_fd(&f->fs->eng, f->remote, f->spool_fd, f->base, f->size, 1, -1,
 			                      p.mtime, &res);
 			if (rc == 0) {
 				file_spool_close(f, 0);
@@ -568,7 +568,7 @@ int file_flush_locked(struct ftpsfs_file *f)
 		ftps_debug("%s: appending refused; uploading the whole file", f->path);
 		if ((rc = file_make_spool(f)) < 0)
 			break;
-		rc = ftpsfs_upload_fd(f->fs, f->remote, f->spool_fd, 0, f->size, 0, p.mode,
+		rc = ftps_upload_fd(&f->fs->eng, f->remote, f->spool_fd, 0, f->size, 0, p.mode,
 		                      p.mtime, &res);
 		if (rc == 0) {
 			/* Later appends skip the refusal's round trip. */
@@ -617,7 +617,7 @@ void file_release_last(struct ftpsfs_file *f)
 	if (f->dirty && !f->err && !f->detached)
 		file_flush_locked(f);    /* normally flush ran already */
 	if (f->up)
-		ftpsfs_upload_abort(f->up);
+		ftps_upload_abort(f->up);
 	f->up = NULL;
 	file_spool_close(f, f->dirty && !f->detached && (f->state == F_SPOOL || f->state == F_APPEND));
 	pthread_mutex_unlock(&f->mu);

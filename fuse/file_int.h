@@ -61,8 +61,8 @@ struct ftpsfs_file {
 	int err;                        /* a failed upload's -errno, for flush */
 	uint64_t base;                  /* the server's size (CLEAN/APPEND) */
 	int base_known;                 /* the listing or SIZE told the server's size */
-	struct ftpsfs_reader *reader;
-	struct ftpsfs_upload *up;       /* STREAM */
+	struct ftps_reader *reader;
+	struct ftps_upload *up;       /* STREAM */
 	int spool_fd;
 	char spool_path[PATH_MAX];
 	int spool_named;                /* the log named spool_path as keeping changes */

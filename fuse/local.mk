@@ -11,13 +11,8 @@ fuse_ftpsfs_SOURCES = \
 	fuse/names.h fuse/names.c \
 	fuse/ops.h fuse/ops.c \
 	fuse/kernel.h fuse/kernel.c \
-	fuse/reader.h fuse/reader.c \
 	fuse/file.h fuse/file_int.h fuse/file.c \
 	fuse/openfiles.c fuse/spool.c \
-	fuse/upload.h fuse/upload_int.h fuse/upload.c fuse/upload_place.c fuse/upload_send.c \
-	fuse/hash.h fuse/hash.c \
-	fuse/leftovers.h fuse/leftovers.c \
-	fuse/download.h fuse/download.c \
 	fuse/probe.h fuse/probe.c \
 	fuse/main.c
 fuse_ftpsfs_LDADD = src/libftps.a $(FUSE_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)

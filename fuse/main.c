@@ -46,8 +46,8 @@ static void *housekeeper(void *arg)
 			break;
 		pthread_mutex_unlock(&fs->hk_mu);
 		ftps_pool_housekeep(fs->pool, (int)fs->opts->keepalive, 600);
-		ftpsfs_orphans_sweep(fs, 0);
-		ftpsfs_stranded_sweep(fs, 0);
+		ftps_orphans_sweep(&fs->eng, 0);
+		ftps_stranded_sweep(&fs->eng, 0);
 		pthread_mutex_lock(&fs->hk_mu);
 	}
 	pthread_mutex_unlock(&fs->hk_mu);
@@ -175,6 +175,7 @@ int main(int argc, char **argv)
 	struct fuse *fuse = NULL;
 	char err[512];
 	int rc = 1;
+	int engine_started = 0;
 
 	memset(&fs, 0, sizeof(fs));
 	memset(&fo, 0, sizeof(fo));
@@ -216,7 +217,6 @@ int main(int argc, char **argv)
 	fs.root_mtime = time(NULL);
 	fs.gid = o.gid;
 	pthread_mutex_init(&fs.hk_mu, NULL);
-	pthread_mutex_init(&fs.orphan_mu, NULL);
 	pthread_mutex_init(&fs.mdtm_mu, NULL);
 	pthread_cond_init(&fs.mdtm_cv, NULL);
 	pthread_cond_init(&fs.hk_cv, NULL);
@@ -232,7 +232,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ftpsfs: out of memory\n");
 		goto out;
 	}
-	ftps_pool_set_reclaim(fs.pool, ftpsfs_reader_reclaim, &fs);
+	ftps_engine_init(&fs.eng, &cfg, fs.pool, o.atomic, o.verify);
+	engine_started = 1;
+	ftps_pool_set_reclaim(fs.pool, ftps_reader_reclaim, &fs.eng);
 	/* libfuse checks its own options in fuse_new: before connecting, so
 	 * that a typo is reported as such and not after a login. */
 	if (fuse_parse_cmdline(&args, &fo) != 0)
@@ -301,10 +303,9 @@ unmount:
 		pthread_mutex_unlock(&fs.hk_mu);
 		pthread_join(fs.housekeeper, NULL);
 	}
-	ftpsfs_stranded_free(&fs);
-	ftpsfs_orphans_free(&fs);
-	ftpsfs_reader_drains_wait();
 out:
+	if (engine_started)
+		ftps_engine_destroy(&fs.eng);
 	free(fo.mountpoint);
 	ftps_pool_free(fs.pool);
 	ftps_dircache_free(fs.dc);

@@ -1,18 +1,15 @@
 /* mount.h - one mount: its state, and the few things every part of the
- * daemon needs (a path on the server, the errno for a core error, a short
+ * daemon needs (a path on the server, whether a path may be used, a short
  * command on a pooled connection). No FUSE in here.
  *
  * Layout of fuse/ (who may use whom, top to bottom; no arrow goes up):
  *   ops.c      the FUSE operations table: maps each call onto one of below
  *   names.c    namespace changes (mkdir, rmdir, unlink, rename, chmod,
  *              utimens): found out, never repeated blindly, after a lost reply
- *   file.c     open files: reads, writes, the spool, uploads at close
- *   reader.c   streamed reads of one file
- *   upload.c   an upload's life (start, send, resume, finish); with
- *              upload_place.c (temporary name, verify, rename into place)
- *              and upload_send.c (the background sender); download.c
- *              fills the spool; leftovers.c, what failed uploads left on
- *              the server; hash.c, the checksum of what was sent
+ *   file.c     open files: reads, writes, the spool, uploads at close,
+ *              through the transfer engine (src/engine.h: streamed reads,
+ *              uploads, downloads, leftovers of failed uploads)
+ *   openfiles.c, spool.c  the open-file table; the local spool copy
  *   meta.c     the metadata layer: the only user of the directory cache and
  *              the exact-time cache; meta_ask.c asks the server what a
  *              listing did not tell (MDTM a folder at a time, SIZE)
@@ -30,8 +27,8 @@
 #include "dircache.h"
 #include "mtcache.h"
 #include "options.h"
+#include "engine.h"
 
-#define FTPSFS_MAX_ORPHANS 64
 /* Kernel requests in flight in the background (readahead), and FUSE
  * threads at most: more threads than background requests, so that the
  * reads that wait for a connection never take the last one. */
@@ -59,22 +56,9 @@ struct ftpsfs {
 	char mdtm_last[FTPS_MAX_PATH];
 	double mdtm_last_at;
 
-	/* Temporary upload files that a failed upload could not remove from
-	 * the server (it was down); removed later (upload.c). */
-	pthread_mutex_t orphan_mu;
-	char *orphans[FTPSFS_MAX_ORPHANS];
-	int norphans;
-	time_t orphan_next_try;
-	int orphan_backoff;
-	/* Uploads whose temporary file is the only copy of their data (the
-	 * old file was deleted for a server that will not rename over it) and
-	 * could not be renamed into place: renamed later (upload.c). Under
-	 * orphan_mu. */
-	struct ftpsfs_stranded {
-		char *temp, *final;
-	} stranded[FTPSFS_MAX_ORPHANS];
-	int nstranded;
-	time_t stranded_next_try;
+	/* Reads, uploads and downloads over the pool; what failed uploads
+	 * left on the server (swept by the housekeeper, main.c). */
+	struct ftps_engine eng;
 
 	pthread_t housekeeper;
 	int housekeeper_started;

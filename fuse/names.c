@@ -246,7 +246,7 @@ static int unlink_held(struct ftpsfs *fs, struct ftpsfs_held *h, const char *pat
 		ftpsfs_held_unlinked(h, path);
 		/* An upload of it kept for later (stranded) is not wanted now. */
 		if (ftpsfs_remote(fs, path, remote, sizeof(remote)) == 0)
-			ftpsfs_stranded_superseded(fs, remote);
+			ftps_stranded_superseded(&fs->eng, remote);
 		ftpsfs_meta_removed(fs, path, 0);
 	} else {
 		ftpsfs_meta_unknown(fs, path);
@@ -369,7 +369,7 @@ int ftpsfs_ns_rename(struct ftpsfs *fs, const char *from, const char *to, unsign
 		char r1[FTPS_MAX_PATH], r2[FTPS_MAX_PATH];
 		if (ftpsfs_remote(fs, from, r1, sizeof(r1)) == 0 &&
 		    ftpsfs_remote(fs, to, r2, sizeof(r2)) == 0)
-			ftpsfs_leftovers_renamed(fs, r1, r2);
+			ftps_leftovers_renamed(&fs->eng, r1, r2);
 		int file = ftpsfs_meta_known_file(fs, from) || ftpsfs_held_has(h, from);
 		ftpsfs_held_renamed(h, from, to);
 		ftpsfs_meta_renamed(fs, from, to, file);

@@ -74,7 +74,7 @@ struct ftpsfs_file *file_take(struct ftpsfs *fs, const char *path)
 
 void file_free(struct ftpsfs_file *f)
 {
-	ftpsfs_reader_free(f->reader);
+	ftps_reader_free(f->reader);
 	pthread_mutex_destroy(&f->mu);
 	free(f);
 }
@@ -355,7 +355,7 @@ int ftpsfs_held_only_local(const struct ftpsfs_held *h, const char *path)
 static void detach_locked(struct ftpsfs_file *f)
 {
 	if (f->up) {
-		ftpsfs_upload_abort(f->up);
+		ftps_upload_abort(f->up);
 		f->up = NULL;
 		if (f->state == F_STREAM)
 			f->state = f->spool_fd >= 0 ? F_SPOOL : F_NEW;
@@ -415,8 +415,8 @@ void ftpsfs_held_renamed(struct ftpsfs_held *h, const char *from, const char *to
 		memcpy(f->remote, nremote, sizeof(nremote));
 		pthread_mutex_unlock(&file_open_mu);
 		if (f->up)
-			ftpsfs_upload_retarget(f->up, nremote);
-		ftpsfs_reader_free(f->reader);   /* reads go on under the new name */
+			ftps_upload_retarget(f->up, nremote);
+		ftps_reader_free(f->reader);   /* reads go on under the new name */
 		f->reader = NULL;
 	}
 }

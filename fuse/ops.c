@@ -413,9 +413,11 @@ static void op_destroy(void *data)
 {
 	/* Unmounting: upload whatever is still pending, and remove what
 	 * failed uploads left on the server while it was down. */
-	ftpsfs_file_flush_all(data);
-	ftpsfs_stranded_sweep(data, 1);
-	ftpsfs_orphans_sweep(data, 1);
+	struct ftpsfs *fs = data;
+
+	ftpsfs_file_flush_all(fs);
+	ftps_stranded_sweep(&fs->eng, 1);
+	ftps_orphans_sweep(&fs->eng, 1);
 }
 
 const struct fuse_operations ftpsfs_ops = {

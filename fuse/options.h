@@ -23,13 +23,7 @@
 #include <sys/types.h>
 #include <fuse_opt.h>
 #include "ftps.h"
-
-/* -o verify= : what is compared after an upload. */
-enum ftpsfs_verify {
-	FTPSFS_VERIFY_SIZE = 0, /* the server's SIZE (default) */
-	FTPSFS_VERIFY_HASH,     /* SIZE and the strongest hash the server offers */
-	FTPSFS_VERIFY_NONE,
-};
+#include "engine.h"     /* enum ftps_verify: -o verify= */
 
 /* -o chown= : what chown does when it would change the owner or group.
  * A chown that changes nothing always succeeds. */
@@ -81,7 +75,7 @@ struct ftpsfs_opts {
 	char *spool_dir;        /* default: $XDG_CACHE_HOME/ftpsfs, ~/.cache/ftpsfs
 	                         * or /var/tmp/ftpsfs-UID (filled in by the parser) */
 	int atomic;             /* upload to a temporary name, then rename (default 1) */
-	enum ftpsfs_verify verify;
+	enum ftps_verify verify;
 	enum ftpsfs_chown chown_mode;
 	enum ftps_loglevel loglevel;
 

@@ -101,8 +101,8 @@ static const struct ftpsfs_opt_choice listings[] = {
 	{ "list", FTPS_LISTMODE_LIST }, { NULL, 0 } };
 static const struct ftpsfs_opt_choice zero_one[] = { { "0", 0 }, { "1", 1 }, { NULL, 0 } };
 static const struct ftpsfs_opt_choice verifies[] = {
-	{ "size", FTPSFS_VERIFY_SIZE }, { "hash", FTPSFS_VERIFY_HASH },
-	{ "none", FTPSFS_VERIFY_NONE }, { NULL, 0 } };
+	{ "size", FTPS_VERIFY_SIZE }, { "hash", FTPS_VERIFY_HASH },
+	{ "none", FTPS_VERIFY_NONE }, { NULL, 0 } };
 static const struct ftpsfs_opt_choice chowns[] = {
 	{ "refuse", FTPSFS_CHOWN_REFUSE }, { "ignore", FTPSFS_CHOWN_IGNORE }, { NULL, 0 } };
 /* what -h names; ftps_log_parse_level also takes "warning", in any case */
@@ -189,7 +189,7 @@ static const struct ftpsfs_opt_row rows[] = {
 	  .help = "folder for files being edited\n(default: {default})" },
 	{ ENUM("atomic=", atomic, zero_one), .def = 1,
 	  .help = "upload to a temporary name, then rename into\nplace (default: {default})" },
-	{ ENUM("verify=", verify, verifies), .def = FTPSFS_VERIFY_SIZE,
+	{ ENUM("verify=", verify, verifies), .def = FTPS_VERIFY_SIZE,
 	  .help = "check each upload against the server's SIZE,\n"
 	          "and with hash its HASH/XSHA1/XMD5 (default: {default})" },
 	{ ENUM("chown=", chown_mode, chowns), .def = FTPSFS_CHOWN_REFUSE,

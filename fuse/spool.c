@@ -141,7 +141,7 @@ void file_spool_name_kept(struct ftpsfs_file *f)
 
 /* Bring the whole file into the spool (state becomes SPOOL). A download
  * that comes back short of the known size never becomes the base of an
- * edit (ftpsfs_download_fd checks). */
+ * edit (ftps_download_fd checks). */
 int file_make_spool(struct ftpsfs_file *f)
 {
 	int64_t n;
@@ -158,7 +158,7 @@ int file_make_spool(struct ftpsfs_file *f)
 	case F_CLEAN:
 		if ((rc = file_spool_open(f)) < 0 || (rc = file_spool_room(f, f->base)) < 0)
 			return rc;
-		n = ftpsfs_download_fd(f->fs, f->remote, f->spool_fd,
+		n = ftps_download_fd(&f->fs->eng, f->remote, f->spool_fd,
 		                       f->base_known ? (int64_t)f->base : -1, 0);
 		if (n < 0) {
 			file_spool_close(f, 0);
@@ -173,7 +173,7 @@ int file_make_spool(struct ftpsfs_file *f)
 	case F_APPEND:
 		if ((rc = file_spool_room(f, f->base)) < 0)
 			return rc;
-		n = ftpsfs_download_fd(f->fs, f->remote, f->spool_fd, (int64_t)f->base, 1);
+		n = ftps_download_fd(&f->fs->eng, f->remote, f->spool_fd, (int64_t)f->base, 1);
 		if (n < 0)
 			return (int)n;
 		if ((uint64_t)n != f->base) {
@@ -189,7 +189,7 @@ int file_make_spool(struct ftpsfs_file *f)
 			ftps_error("%s: no spool copy to change it in while it uploads", f->path);
 			return -ENOSPC;
 		}
-		ftpsfs_upload_abort(f->up);
+		ftps_upload_abort(f->up);
 		f->up = NULL;
 		break;
 	}

@@ -22,6 +22,10 @@
  *   conn.c                       a control connection's life
  *   xfer.c ops.c                 data transfers; the FTP verbs
  *   pool.c                       the connection pool
+ *   engine.c reader.c upload*.c  the transfer engine (engine.h): streamed
+ *   download.c hash.c            reads, uploads with resume, verify and
+ *   leftovers.c                  rename into place, whole downloads, and
+ *                                what failed uploads left on the server
  */
 #ifndef FTPS_H
 #define FTPS_H

@@ -25,4 +25,10 @@ src_libftps_a_SOURCES = \
 	src/conn.h src/conn.c src/cmd.c \
 	src/xfer.c \
 	src/ops.c \
-	src/pool.c
+	src/pool.c \
+	src/engine.h src/engine.c \
+	src/reader.h src/reader.c \
+	src/upload.h src/upload_int.h src/upload.c src/upload_place.c src/upload_send.c \
+	src/hash.h src/hash.c \
+	src/download.h src/download.c \
+	src/leftovers.h src/leftovers.c

@@ -106,7 +106,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(p.o.gid, getgid());
 	ck_assert_uint_eq(p.o.umask, 0);
 	ck_assert_int_eq(p.o.atomic, 1);
-	ck_assert_int_eq(p.o.verify, FTPSFS_VERIFY_SIZE);
+	ck_assert_int_eq(p.o.verify, FTPS_VERIFY_SIZE);
 	ck_assert_int_eq(p.o.chown_mode, FTPSFS_CHOWN_REFUSE);
 	ck_assert_int_eq(p.o.loglevel, FTPS_LOG_INFO);
 	ck_assert_int_eq(p.o.tls_version, 0);
@@ -163,7 +163,7 @@ START_TEST(every_option)
 	ck_assert_uint_eq(p.o.umask, 027);
 	ck_assert_str_eq(p.o.spool_dir, "/var/tmp/sp");
 	ck_assert_int_eq(p.o.atomic, 0);
-	ck_assert_int_eq(p.o.verify, FTPSFS_VERIFY_HASH);
+	ck_assert_int_eq(p.o.verify, FTPS_VERIFY_HASH);
 	ck_assert_int_eq(p.o.chown_mode, FTPSFS_CHOWN_IGNORE);
 	ck_assert_uint_eq(p.o.keepalive, 0);
 	ck_assert_int_eq(p.o.loglevel, FTPS_LOG_TRACE);
@@ -196,7 +196,7 @@ START_TEST(other_values)
 	      "ftps://[::1]/x", "/m");
 	ok(&p);
 	ck_assert_int_eq(p.o.listing, FTPS_LISTMODE_MLSD);
-	ck_assert_int_eq(p.o.verify, FTPSFS_VERIFY_NONE);
+	ck_assert_int_eq(p.o.verify, FTPS_VERIFY_NONE);
 	ck_assert_int_eq(p.o.chown_mode, FTPSFS_CHOWN_REFUSE);
 	ck_assert_int_eq(p.o.loglevel, FTPS_LOG_ERROR);
 	ck_assert_int_eq(p.o.tls_version, TLS1_3_VERSION);

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "mount.h"
+#include "engine.h"
 #include "reader.h"
 #include "sock.h"
 #include "retry.h"
@@ -29,11 +29,11 @@
  * the program's own read waits behind them all. */
 #define READER_FAIL_HOLD_MS 2000
 
-struct ftpsfs_reader {
-	struct ftpsfs *fs;
+struct ftps_reader {
+	struct ftps_engine *eng;
 	char *remote;
 	int64_t size;              /* -1 unknown */
-	int refs;                  /* atomic: ftpsfs_reader_hold / _free */
+	int refs;                  /* atomic: ftps_reader_hold / _free */
 	pthread_mutex_t mu;        /* one read at a time; protects all below */
 
 	char *buf;
@@ -48,14 +48,14 @@ struct ftpsfs_reader {
 	int64_t fail_until_ms;     /* reads fail with fail_rc until then */
 	int fail_rc;
 
-	struct ftpsfs_reader *prev, *next;  /* the registry, under reg_mu */
+	struct ftps_reader *prev, *next;  /* the registry, under reg_mu */
 };
 
 /* Readers with a running stream, for taking a connection from an idle one. */
 static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct ftpsfs_reader *reg_head;
+static struct ftps_reader *reg_head;
 
-static void reg_add(struct ftpsfs_reader *r)
+static void reg_add(struct ftps_reader *r)
 {
 	pthread_mutex_lock(&reg_mu);
 	r->prev = NULL;
@@ -66,7 +66,7 @@ static void reg_add(struct ftpsfs_reader *r)
 	pthread_mutex_unlock(&reg_mu);
 }
 
-static void reg_del(struct ftpsfs_reader *r)
+static void reg_del(struct ftps_reader *r)
 {
 	pthread_mutex_lock(&reg_mu);
 	if (r->prev)
@@ -89,7 +89,7 @@ struct drain {
 };
 
 /* Drains in flight, so that unmounting waits for them before the pool
- * goes (ftpsfs_reader_drains_wait). */
+ * goes (ftps_reader_drains_wait). */
 static pthread_mutex_t drain_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t drain_cv = PTHREAD_COND_INITIALIZER;
 static unsigned drains;
@@ -108,7 +108,7 @@ static void *drain_thread(void *arg)
 	return NULL;
 }
 
-void ftpsfs_reader_drains_wait(void)
+void ftps_reader_drains_wait(void)
 {
 	pthread_mutex_lock(&drain_mu);
 	while (drains > 0)
@@ -144,16 +144,16 @@ static void abort_in_background(struct ftps_pool *pool, struct ftps_conn *c, str
 }
 
 /* Cancel the stream (r->mu held) and give the connection back. */
-static void stop_stream(struct ftpsfs_reader *r)
+static void stop_stream(struct ftps_reader *r)
 {
 	if (!r->conn)
 		return;
 	reg_del(r);
 	if (r->xfer && !r->eof) {
-		abort_in_background(r->fs->pool, r->conn, r->xfer);
+		abort_in_background(r->eng->pool, r->conn, r->xfer);
 	} else {
 		ftps_err e = r->xfer ? ftps_xfer_finish(r->xfer, NULL) : FTPS_OK;
-		ftps_pool_put(r->fs->pool, r->conn, e);
+		ftps_pool_put(r->eng->pool, r->conn, e);
 	}
 	r->xfer = NULL;
 	r->conn = NULL;
@@ -166,10 +166,10 @@ static void stop_stream(struct ftpsfs_reader *r)
  * two reads of the kernel's readahead is never idle that long, so readers
  * that take turns do not cancel each other's streams. Returns 1 when one
  * was freed. */
-int ftpsfs_reader_reclaim(void *arg)
+int ftps_reader_reclaim(void *arg)
 {
-	struct ftpsfs *fs = arg;
-	struct ftpsfs_reader *victim = NULL, *it;
+	struct ftps_engine *eng = arg;
+	struct ftps_reader *victim = NULL, *it;
 	int64_t now = ftps_now_ms();
 
 	/* A stream being drained gives its connection back soon: no need to
@@ -181,7 +181,7 @@ int ftpsfs_reader_reclaim(void *arg)
 		return 1;
 	pthread_mutex_lock(&reg_mu);
 	for (it = reg_head; it; it = it->next) {
-		if (it->fs != fs || now - it->last_use_ms < READER_RECLAIM_IDLE_MS)
+		if (it->eng != eng || now - it->last_use_ms < READER_RECLAIM_IDLE_MS)
 			continue;
 		if (!victim || it->last_use_ms < victim->last_use_ms)
 			victim = it;
@@ -197,7 +197,7 @@ int ftpsfs_reader_reclaim(void *arg)
 	return 1;
 }
 
-static ftps_err start_stream(struct ftpsfs_reader *r, uint64_t off, struct ftps_status *st)
+static ftps_err start_stream(struct ftps_reader *r, uint64_t off, struct ftps_status *st)
 {
 	ftps_err e;
 
@@ -205,11 +205,11 @@ static ftps_err start_stream(struct ftpsfs_reader *r, uint64_t off, struct ftps_
 	r->win_off = off;
 	r->win_len = 0;
 	r->eof = 0;
-	if ((e = ftps_pool_get(r->fs->pool, FTPS_USE_XFER, &r->conn, st)) != FTPS_OK)
+	if ((e = ftps_pool_get(r->eng->pool, FTPS_USE_XFER, &r->conn, st)) != FTPS_OK)
 		return e;
 	e = ftps_retr_start(r->conn, r->remote, off, &r->xfer, st);
 	if (e != FTPS_OK) {
-		ftps_pool_put(r->fs->pool, r->conn, e);
+		ftps_pool_put(r->eng->pool, r->conn, e);
 		r->conn = NULL;
 		return e;
 	}
@@ -219,7 +219,7 @@ static ftps_err start_stream(struct ftpsfs_reader *r, uint64_t off, struct ftps_
 
 /* Make room for at least want more bytes at the end of the window,
  * keeping READER_KEEP_BEHIND before keep_from. */
-static int make_room(struct ftpsfs_reader *r, size_t want, uint64_t keep_from)
+static int make_room(struct ftps_reader *r, size_t want, uint64_t keep_from)
 {
 	if (r->cap - r->win_len >= want)
 		return 0;
@@ -253,7 +253,7 @@ static int make_room(struct ftpsfs_reader *r, size_t want, uint64_t keep_from)
  * cleanly makes a cut look like an end, and the server still says 226) or
  * the file shrank on the server since it was listed: SIZE tells which. A
  * short file is never taken for the whole. */
-static ftps_err short_stream(struct ftpsfs_reader *r, uint64_t end, struct ftps_status *st)
+static ftps_err short_stream(struct ftps_reader *r, uint64_t end, struct ftps_status *st)
 {
 	uint64_t now_size = 0;
 	ftps_err e = ftps_size(r->conn, r->remote, &now_size, st);
@@ -271,7 +271,7 @@ static ftps_err short_stream(struct ftpsfs_reader *r, uint64_t end, struct ftps_
 }
 
 /* Read more of the stream into the window. 0, or -errno. */
-static int pull(struct ftpsfs_reader *r, uint64_t keep_from, struct ftps_status *st,
+static int pull(struct ftps_reader *r, uint64_t keep_from, struct ftps_status *st,
                 ftps_err *err)
 {
 	size_t got = 0;
@@ -298,7 +298,7 @@ static int pull(struct ftpsfs_reader *r, uint64_t keep_from, struct ftps_status 
 		if (*err == FTPS_OK && r->size >= 0 && end < (uint64_t)r->size)
 			*err = short_stream(r, end, st);
 		reg_del(r);
-		ftps_pool_put(r->fs->pool, r->conn, *err);
+		ftps_pool_put(r->eng->pool, r->conn, *err);
 		r->conn = NULL;
 		return *err == FTPS_OK ? 0 : -1;
 	}
@@ -306,15 +306,15 @@ static int pull(struct ftpsfs_reader *r, uint64_t keep_from, struct ftps_status 
 	return 0;
 }
 
-struct ftpsfs_reader *ftpsfs_reader_new(struct ftpsfs *fs, const char *remote, int64_t size)
+struct ftps_reader *ftps_reader_new(struct ftps_engine *eng, const char *remote, int64_t size)
 {
-	struct ftpsfs_reader *r = calloc(1, sizeof(*r));
+	struct ftps_reader *r = calloc(1, sizeof(*r));
 
 	if (!r || !(r->remote = strdup(remote))) {
 		free(r);
 		return NULL;
 	}
-	r->fs = fs;
+	r->eng = eng;
 	r->size = size;
 	r->refs = 1;
 	pthread_mutex_init(&r->mu, NULL);
@@ -323,7 +323,7 @@ struct ftpsfs_reader *ftpsfs_reader_new(struct ftpsfs *fs, const char *remote, i
 
 /* Serve [off, off+len) from the window, streaming as needed. A short
  * count only at the end of the file: FUSE takes it for EOF. */
-static ssize_t read_locked(struct ftpsfs_reader *r, char *buf, size_t len, uint64_t off)
+static ssize_t read_locked(struct ftps_reader *r, char *buf, size_t len, uint64_t off)
 {
 	struct ftps_status st = { 0 };
 	struct ftps_retry retry;
@@ -331,7 +331,7 @@ static ssize_t read_locked(struct ftpsfs_reader *r, char *buf, size_t len, uint6
 	int pause;
 
 	/* A program waits one timeout in all, however many resumes it takes. */
-	ftps_retry_init(&retry, ftps_config_timeout_ms(r->fs->cfg), 0);
+	ftps_retry_init(&retry, ftps_config_timeout_ms(r->eng->cfg), 0);
 	ftps_retry_begin(&retry, ftps_now_ms());
 
 	for (int guard = 0; guard < 1000000; guard++) {
@@ -382,7 +382,7 @@ fail:
 	return -EIO;
 }
 
-ssize_t ftpsfs_reader_read(struct ftpsfs_reader *r, char *buf, size_t len, off_t off)
+ssize_t ftps_reader_read(struct ftps_reader *r, char *buf, size_t len, off_t off)
 {
 	ssize_t n;
 
@@ -404,12 +404,12 @@ ssize_t ftpsfs_reader_read(struct ftpsfs_reader *r, char *buf, size_t len, off_t
 	return n;
 }
 
-void ftpsfs_reader_hold(struct ftpsfs_reader *r)
+void ftps_reader_hold(struct ftps_reader *r)
 {
 	__atomic_add_fetch(&r->refs, 1, __ATOMIC_RELAXED);
 }
 
-void ftpsfs_reader_free(struct ftpsfs_reader *r)
+void ftps_reader_free(struct ftps_reader *r)
 {
 	if (!r || __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;

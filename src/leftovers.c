@@ -9,44 +9,44 @@
 #define ORPHAN_BACKOFF_MIN 5
 #define ORPHAN_BACKOFF_MAX 60
 
-void ftpsfs_orphan_add(struct ftpsfs *fs, const char *path)
+void ftps_orphan_add(struct ftps_engine *eng, const char *path)
 {
 	char *dup = strdup(path);
 
-	pthread_mutex_lock(&fs->orphan_mu);
-	if (dup && fs->norphans < FTPSFS_MAX_ORPHANS) {
-		fs->orphans[fs->norphans++] = dup;
+	pthread_mutex_lock(&eng->lo.mu);
+	if (dup && eng->lo.norphans < FTPS_MAX_LEFTOVERS) {
+		eng->lo.orphans[eng->lo.norphans++] = dup;
 		dup = NULL;
-		if (fs->orphan_backoff == 0) {
-			fs->orphan_backoff = ORPHAN_BACKOFF_MIN;
-			fs->orphan_next_try = time(NULL) + ORPHAN_BACKOFF_MIN;
+		if (eng->lo.orphan_backoff == 0) {
+			eng->lo.orphan_backoff = ORPHAN_BACKOFF_MIN;
+			eng->lo.orphan_next_try = time(NULL) + ORPHAN_BACKOFF_MIN;
 		}
 	}
-	pthread_mutex_unlock(&fs->orphan_mu);
+	pthread_mutex_unlock(&eng->lo.mu);
 	if (dup)
 		ftps_warn("too many temporary files to remove later: %s stays on the server", path);
 	free(dup);
 }
 
-void ftpsfs_orphans_sweep(struct ftpsfs *fs, int now_anyway)
+void ftps_orphans_sweep(struct ftps_engine *eng, int now_anyway)
 {
-	char *todo[FTPSFS_MAX_ORPHANS];
+	char *todo[FTPS_MAX_LEFTOVERS];
 	struct ftps_status st = { 0 };
 	struct ftps_conn *c = NULL;
 	int n, left = 0;
 
 	/* Take the list: a concurrent sweep finds it empty. */
-	pthread_mutex_lock(&fs->orphan_mu);
-	n = fs->norphans;
-	if (n == 0 || (!now_anyway && time(NULL) < fs->orphan_next_try)) {
-		pthread_mutex_unlock(&fs->orphan_mu);
+	pthread_mutex_lock(&eng->lo.mu);
+	n = eng->lo.norphans;
+	if (n == 0 || (!now_anyway && time(NULL) < eng->lo.orphan_next_try)) {
+		pthread_mutex_unlock(&eng->lo.mu);
 		return;
 	}
-	memcpy(todo, fs->orphans, sizeof(todo[0]) * (size_t)n);
-	fs->norphans = 0;
-	pthread_mutex_unlock(&fs->orphan_mu);
+	memcpy(todo, eng->lo.orphans, sizeof(todo[0]) * (size_t)n);
+	eng->lo.norphans = 0;
+	pthread_mutex_unlock(&eng->lo.mu);
 
-	ftps_err got = ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, &st), e = got;
+	ftps_err got = ftps_pool_get(eng->pool, FTPS_USE_SHORT, &c, &st), e = got;
 	for (int i = 0; i < n; i++) {
 		if (got != FTPS_OK) {
 			todo[left++] = todo[i];     /* no connection: later */
@@ -69,12 +69,12 @@ void ftpsfs_orphans_sweep(struct ftpsfs *fs, int now_anyway)
 		}
 	}
 	if (c)
-		ftps_pool_put(fs->pool, c, e);
+		ftps_pool_put(eng->pool, c, e);
 
-	pthread_mutex_lock(&fs->orphan_mu);
+	pthread_mutex_lock(&eng->lo.mu);
 	for (int i = 0; i < left; i++) {
-		if (fs->norphans < FTPSFS_MAX_ORPHANS) {
-			fs->orphans[fs->norphans++] = todo[i];
+		if (eng->lo.norphans < FTPS_MAX_LEFTOVERS) {
+			eng->lo.orphans[eng->lo.norphans++] = todo[i];
 		} else {
 			ftps_warn("too many temporary files to remove later: %s stays on the server",
 			          todo[i]);
@@ -82,41 +82,41 @@ void ftpsfs_orphans_sweep(struct ftpsfs *fs, int now_anyway)
 		}
 	}
 	if (left > 0) {
-		int next = fs->orphan_backoff * 2;
-		fs->orphan_backoff = next < ORPHAN_BACKOFF_MIN ? ORPHAN_BACKOFF_MIN
+		int next = eng->lo.orphan_backoff * 2;
+		eng->lo.orphan_backoff = next < ORPHAN_BACKOFF_MIN ? ORPHAN_BACKOFF_MIN
 		                     : next > ORPHAN_BACKOFF_MAX ? ORPHAN_BACKOFF_MAX : next;
-		fs->orphan_next_try = time(NULL) + fs->orphan_backoff;
-	} else if (fs->norphans == 0) {
-		fs->orphan_backoff = 0;
+		eng->lo.orphan_next_try = time(NULL) + eng->lo.orphan_backoff;
+	} else if (eng->lo.norphans == 0) {
+		eng->lo.orphan_backoff = 0;
 	}
-	pthread_mutex_unlock(&fs->orphan_mu);
+	pthread_mutex_unlock(&eng->lo.mu);
 }
 
-void ftpsfs_orphans_free(struct ftpsfs *fs)
+void ftps_orphans_free(struct ftps_engine *eng)
 {
-	pthread_mutex_lock(&fs->orphan_mu);
-	for (int i = 0; i < fs->norphans; i++) {
-		ftps_warn("the temporary file %s is left on the server", fs->orphans[i]);
-		free(fs->orphans[i]);
+	pthread_mutex_lock(&eng->lo.mu);
+	for (int i = 0; i < eng->lo.norphans; i++) {
+		ftps_warn("the temporary file %s is left on the server", eng->lo.orphans[i]);
+		free(eng->lo.orphans[i]);
 	}
-	fs->norphans = 0;
-	pthread_mutex_unlock(&fs->orphan_mu);
+	eng->lo.norphans = 0;
+	pthread_mutex_unlock(&eng->lo.mu);
 }
 
-void ftpsfs_stranded_add(struct ftpsfs *fs, const char *temp, const char *final)
+void ftps_stranded_add(struct ftps_engine *eng, const char *temp, const char *final)
 {
 	char *t = strdup(temp), *f = strdup(final);
 
-	pthread_mutex_lock(&fs->orphan_mu);
-	if (t && f && fs->nstranded < FTPSFS_MAX_ORPHANS) {
-		fs->stranded[fs->nstranded].temp = t;
-		fs->stranded[fs->nstranded].final = f;
-		fs->nstranded++;
+	pthread_mutex_lock(&eng->lo.mu);
+	if (t && f && eng->lo.nstranded < FTPS_MAX_LEFTOVERS) {
+		eng->lo.stranded[eng->lo.nstranded].temp = t;
+		eng->lo.stranded[eng->lo.nstranded].final = f;
+		eng->lo.nstranded++;
 		t = f = NULL;
-		if (!fs->stranded_next_try)
-			fs->stranded_next_try = time(NULL) + ORPHAN_BACKOFF_MIN;
+		if (!eng->lo.stranded_next_try)
+			eng->lo.stranded_next_try = time(NULL) + ORPHAN_BACKOFF_MIN;
 	}
-	pthread_mutex_unlock(&fs->orphan_mu);
+	pthread_mutex_unlock(&eng->lo.mu);
 	if (t || f)
 		ftps_error("too many uploads to put in place later: %s stays on the server as %s",
 		           final, temp);
@@ -152,40 +152,40 @@ static void follow(char **p, const char *from, const char *to)
 	*p = np;
 }
 
-void ftpsfs_leftovers_renamed(struct ftpsfs *fs, const char *from, const char *to)
+void ftps_leftovers_renamed(struct ftps_engine *eng, const char *from, const char *to)
 {
-	pthread_mutex_lock(&fs->orphan_mu);
-	for (int i = 0; i < fs->norphans; i++)
-		follow(&fs->orphans[i], from, to);
-	for (int i = 0; i < fs->nstranded; i++) {
-		follow(&fs->stranded[i].temp, from, to);
-		follow(&fs->stranded[i].final, from, to);
+	pthread_mutex_lock(&eng->lo.mu);
+	for (int i = 0; i < eng->lo.norphans; i++)
+		follow(&eng->lo.orphans[i], from, to);
+	for (int i = 0; i < eng->lo.nstranded; i++) {
+		follow(&eng->lo.stranded[i].temp, from, to);
+		follow(&eng->lo.stranded[i].final, from, to);
 	}
-	pthread_mutex_unlock(&fs->orphan_mu);
+	pthread_mutex_unlock(&eng->lo.mu);
 }
 
-void ftpsfs_stranded_superseded(struct ftpsfs *fs, const char *final)
+void ftps_stranded_superseded(struct ftps_engine *eng, const char *final)
 {
-	char *gone[FTPSFS_MAX_ORPHANS];
+	char *gone[FTPS_MAX_LEFTOVERS];
 	int n = 0, k = 0;
 
-	pthread_mutex_lock(&fs->orphan_mu);
-	for (int i = 0; i < fs->nstranded; i++) {
-		if (strcmp(fs->stranded[i].final, final) == 0) {
-			gone[n++] = fs->stranded[i].temp;
-			free(fs->stranded[i].final);
+	pthread_mutex_lock(&eng->lo.mu);
+	for (int i = 0; i < eng->lo.nstranded; i++) {
+		if (strcmp(eng->lo.stranded[i].final, final) == 0) {
+			gone[n++] = eng->lo.stranded[i].temp;
+			free(eng->lo.stranded[i].final);
 		} else {
-			fs->stranded[k++] = fs->stranded[i];
+			eng->lo.stranded[k++] = eng->lo.stranded[i];
 		}
 	}
-	fs->nstranded = k;
-	pthread_mutex_unlock(&fs->orphan_mu);
+	eng->lo.nstranded = k;
+	pthread_mutex_unlock(&eng->lo.mu);
 	/* A newer upload of the same file is in place: the stranded copy is
 	 * an older version nobody needs, to be removed like any leftover. */
 	for (int i = 0; i < n; i++) {
 		ftps_info("%s: its earlier upload kept as %s is not needed any more: removing it",
 		          final, gone[i]);
-		ftpsfs_orphan_add(fs, gone[i]);
+		ftps_orphan_add(eng, gone[i]);
 		free(gone[i]);
 	}
 }
@@ -217,24 +217,24 @@ static int stranded_settle(struct ftps_conn *c, const char *temp, const char *fi
 	return 0;
 }
 
-void ftpsfs_stranded_sweep(struct ftpsfs *fs, int now_anyway)
+void ftps_stranded_sweep(struct ftps_engine *eng, int now_anyway)
 {
-	struct ftpsfs_stranded todo[FTPSFS_MAX_ORPHANS];
+	struct ftps_stranded todo[FTPS_MAX_LEFTOVERS];
 	struct ftps_status st = { 0 };
 	struct ftps_conn *c = NULL;
 	int n, left = 0;
 
-	pthread_mutex_lock(&fs->orphan_mu);
-	n = fs->nstranded;
-	if (n == 0 || (!now_anyway && time(NULL) < fs->stranded_next_try)) {
-		pthread_mutex_unlock(&fs->orphan_mu);
+	pthread_mutex_lock(&eng->lo.mu);
+	n = eng->lo.nstranded;
+	if (n == 0 || (!now_anyway && time(NULL) < eng->lo.stranded_next_try)) {
+		pthread_mutex_unlock(&eng->lo.mu);
 		return;
 	}
-	memcpy(todo, fs->stranded, sizeof(todo[0]) * (size_t)n);
-	fs->nstranded = 0;
-	pthread_mutex_unlock(&fs->orphan_mu);
+	memcpy(todo, eng->lo.stranded, sizeof(todo[0]) * (size_t)n);
+	eng->lo.nstranded = 0;
+	pthread_mutex_unlock(&eng->lo.mu);
 
-	ftps_err e = ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, &st);
+	ftps_err e = ftps_pool_get(eng->pool, FTPS_USE_SHORT, &c, &st);
 	for (int i = 0; i < n; i++) {
 		if (e == FTPS_OK && ftps_conn_usable(c) && stranded_settle(c, todo[i].temp, todo[i].final)) {
 			free(todo[i].temp);
@@ -244,30 +244,30 @@ void ftpsfs_stranded_sweep(struct ftpsfs *fs, int now_anyway)
 		}
 	}
 	if (c)
-		ftps_pool_put(fs->pool, c, ftps_conn_usable(c) ? FTPS_OK : FTPS_E_CONN);
-	pthread_mutex_lock(&fs->orphan_mu);
+		ftps_pool_put(eng->pool, c, ftps_conn_usable(c) ? FTPS_OK : FTPS_E_CONN);
+	pthread_mutex_lock(&eng->lo.mu);
 	for (int i = 0; i < left; i++) {
-		if (fs->nstranded < FTPSFS_MAX_ORPHANS) {
-			fs->stranded[fs->nstranded++] = todo[i];
+		if (eng->lo.nstranded < FTPS_MAX_LEFTOVERS) {
+			eng->lo.stranded[eng->lo.nstranded++] = todo[i];
 		} else {
 			ftps_error("%s stays on the server as %s", todo[i].final, todo[i].temp);
 			free(todo[i].temp);
 			free(todo[i].final);
 		}
 	}
-	fs->stranded_next_try = fs->nstranded ? time(NULL) + ORPHAN_BACKOFF_MIN : 0;
-	pthread_mutex_unlock(&fs->orphan_mu);
+	eng->lo.stranded_next_try = eng->lo.nstranded ? time(NULL) + ORPHAN_BACKOFF_MIN : 0;
+	pthread_mutex_unlock(&eng->lo.mu);
 }
 
-void ftpsfs_stranded_free(struct ftpsfs *fs)
+void ftps_stranded_free(struct ftps_engine *eng)
 {
-	pthread_mutex_lock(&fs->orphan_mu);
-	for (int i = 0; i < fs->nstranded; i++) {
+	pthread_mutex_lock(&eng->lo.mu);
+	for (int i = 0; i < eng->lo.nstranded; i++) {
 		ftps_error("%s could not be put in place: the upload is on the server as %s",
-		           fs->stranded[i].final, fs->stranded[i].temp);
-		free(fs->stranded[i].temp);
-		free(fs->stranded[i].final);
+		           eng->lo.stranded[i].final, eng->lo.stranded[i].temp);
+		free(eng->lo.stranded[i].temp);
+		free(eng->lo.stranded[i].final);
 	}
-	fs->nstranded = 0;
-	pthread_mutex_unlock(&fs->orphan_mu);
+	eng->lo.nstranded = 0;
+	pthread_mutex_unlock(&eng->lo.mu);
 }

@@ -30,7 +30,7 @@ static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t n)
 	return ~crc;
 }
 
-int ftpsfs_hasher_init(struct ftpsfs_hasher *h, enum ftps_hash_algo algo)
+int ftps_hasher_init(struct ftps_hasher *h, enum ftps_hash_algo algo)
 {
 	const EVP_MD *md = NULL;
 
@@ -54,7 +54,7 @@ int ftpsfs_hasher_init(struct ftpsfs_hasher *h, enum ftps_hash_algo algo)
 	return 0;
 }
 
-void ftpsfs_hasher_update(struct ftpsfs_hasher *h, const void *p, size_t n)
+void ftps_hasher_update(struct ftps_hasher *h, const void *p, size_t n)
 {
 	if (h->md)
 		EVP_DigestUpdate(h->md, p, n);
@@ -62,7 +62,7 @@ void ftpsfs_hasher_update(struct ftpsfs_hasher *h, const void *p, size_t n)
 		h->crc = crc32_update(h->crc, p, n);
 }
 
-void ftpsfs_hasher_hex(struct ftpsfs_hasher *h, char *out, size_t outlen)
+void ftps_hasher_hex(struct ftps_hasher *h, char *out, size_t outlen)
 {
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
@@ -79,7 +79,7 @@ void ftpsfs_hasher_hex(struct ftpsfs_hasher *h, char *out, size_t outlen)
 		off += (size_t)snprintf(out + off, outlen - off, "%02x", d[i]);
 }
 
-void ftpsfs_hasher_free(struct ftpsfs_hasher *h)
+void ftps_hasher_free(struct ftps_hasher *h)
 {
 	EVP_MD_CTX_free(h->md);
 	h->md = NULL;

@@ -2,8 +2,8 @@
  * upload_place.c (where it lands) and upload_send.c (the background
  * sender). Not for other files.
  */
-#ifndef FTPSFS_UPLOAD_INT_H
-#define FTPSFS_UPLOAD_INT_H
+#ifndef FTPS_UPLOAD_INT_H
+#define FTPS_UPLOAD_INT_H
 
 #include <pthread.h>
 #include <stdint.h>
@@ -18,8 +18,8 @@
 
 /* ---- the upload ---- */
 
-struct ftpsfs_upload {
-	struct ftpsfs *fs;
+struct ftps_upload {
+	struct ftps_engine *eng;
 	char final[FTPS_MAX_PATH];
 	char target[FTPS_MAX_PATH];     /* the temporary name, or final */
 	int atomic, append;
@@ -27,12 +27,12 @@ struct ftpsfs_upload {
 	struct ftps_conn *conn;
 	struct ftps_xfer *xfer;
 	uint64_t sent;
-	struct ftpsfs_hasher h;
+	struct ftps_hasher h;
 	int src_fd;                     /* byte off sent is at src_fd's offset base + off; -1 none */
 	int only_copy;                  /* the old final file is deleted: target is the only
 	                                 * copy of the data and is never deleted */
 
-	/* Sending in the background (ftpsfs_upload_background): the sender
+	/* Sending in the background (ftps_upload_background): the sender
 	 * thread sends the source's bytes up to queued. While it runs, mu
 	 * guards queued, sent, stop, bg_rc and final. */
 	pthread_mutex_t mu;
@@ -46,31 +46,31 @@ struct ftpsfs_upload {
 
 /* upload.c */
 /* The final name, which a rename may change while the sender runs. */
-void upload_final_name(struct ftpsfs_upload *u, char out[FTPS_MAX_PATH]);
-void upload_release_conn(struct ftpsfs_upload *u, ftps_err last);
+void upload_final_name(struct ftps_upload *u, char out[FTPS_MAX_PATH]);
+void upload_release_conn(struct ftps_upload *u, ftps_err last);
 /* Read len bytes at the source's offset off into buf. */
-ftps_err upload_source_read(struct ftpsfs_upload *u, char *buf, size_t len, uint64_t off,
+ftps_err upload_source_read(struct ftps_upload *u, char *buf, size_t len, uint64_t off,
                             struct ftps_status *st);
 /* Send len bytes at the current end, resuming after a network failure. */
-ftps_err upload_send_chunk(struct ftpsfs_upload *u, const void *buf, size_t len, uint64_t at,
+ftps_err upload_send_chunk(struct ftps_upload *u, const void *buf, size_t len, uint64_t at,
                            struct ftps_status *st);
-int upload_errno(struct ftpsfs_upload *u, ftps_err e, const struct ftps_status *st);
+int upload_errno(struct ftps_upload *u, ftps_err e, const struct ftps_status *st);
 
 /* upload_place.c */
 /* ".NAME.ftpsfs-XXXXXX" next to the final name, within NAME_MAX. */
 int upload_temp_name(const char *final, char *out, size_t outlen);
 /* Remove the temporary file after a failure, now or (leftovers) later. */
-void upload_cleanup_temp(struct ftpsfs_upload *u);
+void upload_cleanup_temp(struct ftps_upload *u);
 /* Size (and hash) of what landed, against what was sent. */
-ftps_err upload_verify(struct ftpsfs_upload *u, struct ftps_status *st);
+ftps_err upload_verify(struct ftps_upload *u, struct ftps_status *st);
 /* The upload's connection if usable, else a fresh short one; NULL none. */
-struct ftps_conn *upload_usable_conn(struct ftpsfs_upload *u, struct ftps_status *st);
+struct ftps_conn *upload_usable_conn(struct ftps_upload *u, struct ftps_status *st);
 /* Rename the temporary file over the final name, safely. */
-ftps_err upload_put_in_place(struct ftpsfs_upload *u, struct ftps_status *st);
+ftps_err upload_put_in_place(struct ftps_upload *u, struct ftps_status *st);
 
 /* upload_send.c */
 /* End the sender: once it sent everything queued (STOP_DRAINED), or at
  * once (STOP_NOW). Returns its failure, if any. */
-int upload_sender_stop(struct ftpsfs_upload *u, int how);
+int upload_sender_stop(struct ftps_upload *u, int how);
 
 #endif

@@ -1,4 +1,4 @@
-/* upload_send.c - sending in the background (ftpsfs_upload_background):
+/* upload_send.c - sending in the background (ftps_upload_background):
  * a thread of the upload's own sends the source's bytes as writes queue
  * them, at most LAG_MAX behind, so that writes do not wait for the
  * network.
@@ -11,7 +11,7 @@
 
 static void *sender_main(void *arg)
 {
-	struct ftpsfs_upload *u = arg;
+	struct ftps_upload *u = arg;
 	struct ftps_status st = { 0 };
 	char *buf = malloc(IO_CHUNK);
 	ftps_err e = buf ? FTPS_OK : ftps_fail(&st, FTPS_E_NOMEM, 0, "out of memory");
@@ -45,7 +45,7 @@ static void *sender_main(void *arg)
 	return NULL;
 }
 
-int ftpsfs_upload_background(struct ftpsfs_upload *u)
+int ftps_upload_background(struct ftps_upload *u)
 {
 	int rc;
 
@@ -59,12 +59,12 @@ int ftpsfs_upload_background(struct ftpsfs_upload *u)
 	return 0;
 }
 
-int ftpsfs_upload_queue(struct ftpsfs_upload *u, const void *buf, size_t len)
+int ftps_upload_queue(struct ftps_upload *u, const void *buf, size_t len)
 {
 	int rc;
 
 	if (!u->background)
-		return ftpsfs_upload_write(u, buf, len);
+		return ftps_upload_write(u, buf, len);
 	pthread_mutex_lock(&u->mu);
 	if (!u->bg_rc) {
 		u->queued += len;
@@ -79,7 +79,7 @@ int ftpsfs_upload_queue(struct ftpsfs_upload *u, const void *buf, size_t len)
 
 /* End the sender: once it sent everything queued, or at once. Returns its
  * failure, if any. */
-int upload_sender_stop(struct ftpsfs_upload *u, int how)
+int upload_sender_stop(struct ftps_upload *u, int how)
 {
 	if (!u->background)
 		return 0;
@@ -92,7 +92,7 @@ int upload_sender_stop(struct ftpsfs_upload *u, int how)
 	return u->bg_rc;
 }
 
-int ftpsfs_upload_drop_source(struct ftpsfs_upload *u)
+int ftps_upload_drop_source(struct ftps_upload *u)
 {
 	int rc = upload_sender_stop(u, STOP_DRAINED);
 

@@ -20,34 +20,34 @@
 #include "sock.h"
 #include "retry.h"
 
-static void upload_free(struct ftpsfs_upload *u)
+static void upload_free(struct ftps_upload *u)
 {
-	ftpsfs_hasher_free(&u->h);
+	ftps_hasher_free(&u->h);
 	pthread_cond_destroy(&u->cv);
 	pthread_mutex_destroy(&u->mu);
 	free(u);
 }
 
 /* The final name, which a rename may change while the sender runs. */
-void upload_final_name(struct ftpsfs_upload *u, char out[FTPS_MAX_PATH])
+void upload_final_name(struct ftps_upload *u, char out[FTPS_MAX_PATH])
 {
 	pthread_mutex_lock(&u->mu);
 	memcpy(out, u->final, FTPS_MAX_PATH);
 	pthread_mutex_unlock(&u->mu);
 }
 
-void upload_release_conn(struct ftpsfs_upload *u, ftps_err last)
+void upload_release_conn(struct ftps_upload *u, ftps_err last)
 {
 	if (u->conn)
-		ftps_pool_put(u->fs->pool, u->conn, last);
+		ftps_pool_put(u->eng->pool, u->conn, last);
 	u->conn = NULL;
 }
 
-int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int src_fd,
-                        struct ftpsfs_upload **out)
+int ftps_upload_start(struct ftps_engine *eng, const char *remote, int append, int src_fd,
+                        struct ftps_upload **out)
 {
 	struct ftps_status st = { 0 };
-	struct ftpsfs_upload *u;
+	struct ftps_upload *u;
 	ftps_err e;
 	int rc;
 
@@ -55,12 +55,12 @@ int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int s
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
-	u->fs = fs;
+	u->eng = eng;
 	pthread_mutex_init(&u->mu, NULL);
 	pthread_cond_init(&u->cv, NULL);
 	u->src_fd = src_fd;
 	u->append = append;
-	u->atomic = fs->opts->atomic && !append;
+	u->atomic = eng->atomic && !append;
 	snprintf(u->final, sizeof(u->final), "%s", remote);
 	if (u->atomic) {
 		if ((rc = upload_temp_name(remote, u->target, sizeof(u->target))) < 0) {
@@ -70,16 +70,16 @@ int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int s
 	} else {
 		snprintf(u->target, sizeof(u->target), "%s", remote);
 	}
-	e = ftps_pool_get(fs->pool, FTPS_USE_XFER, &u->conn, &st);
+	e = ftps_pool_get(eng->pool, FTPS_USE_XFER, &u->conn, &st);
 	if (e != FTPS_OK) {
 		upload_free(u);
 		return ftps_err_report(e, &st, "upload", remote);
 	}
 	if (append && (e = ftps_size(u->conn, remote, &u->base, &st)) != FTPS_OK)
 		goto fail;
-	if (fs->opts->verify == FTPSFS_VERIFY_HASH && !append) {
+	if (eng->verify == FTPS_VERIFY_HASH && !append) {
 		int use_cmd;
-		ftpsfs_hasher_init(&u->h, ftps_caps_best_hash(ftps_conn_caps(u->conn), &use_cmd));
+		ftps_hasher_init(&u->h, ftps_caps_best_hash(ftps_conn_caps(u->conn), &use_cmd));
 		if (u->h.algo == FTPS_HASH_NONE)
 			ftps_debug("%s: the server offers no hash; verifying the size only", remote);
 	}
@@ -91,7 +91,7 @@ int ftpsfs_upload_start(struct ftpsfs *fs, const char *remote, int append, int s
 		 * that has not noticed yet: that one is looked for again later. */
 		upload_cleanup_temp(u);
 		if (u->atomic && ftps_err_class(e) == FTPS_CLASS_LOST)
-			ftpsfs_orphan_add(fs, u->target);
+			ftps_orphan_add(eng, u->target);
 		goto fail;
 	}
 	*out = u;
@@ -121,7 +121,7 @@ static int upload_transient(ftps_err e)
 }
 
 /* Read len bytes at the source's offset off into buf. */
-ftps_err upload_source_read(struct ftpsfs_upload *u, char *buf, size_t len, uint64_t off,
+ftps_err upload_source_read(struct ftps_upload *u, char *buf, size_t len, uint64_t off,
                            struct ftps_status *st)
 {
 	for (size_t done = 0; done < len;) {
@@ -137,7 +137,7 @@ ftps_err upload_source_read(struct ftpsfs_upload *u, char *buf, size_t len, uint
 /* The connection failed with bytes up to end sent: on a new connection, ask
  * how much arrived and send the rest from the source with APPE, or all of
  * it again with STOR when the server refuses APPE. */
-static ftps_err resume(struct ftpsfs_upload *u, uint64_t end, struct ftps_status *st)
+static ftps_err resume(struct ftps_upload *u, uint64_t end, struct ftps_status *st)
 {
 	ftps_err e = st->err ? st->err : FTPS_E_CONN;
 	char *buf = malloc(IO_CHUNK), name[FTPS_MAX_PATH];
@@ -155,7 +155,7 @@ static ftps_err resume(struct ftpsfs_upload *u, uint64_t end, struct ftps_status
 		ftps_warn("upload of %s interrupted after %llu bytes (%s); resuming (%d of %d)",
 		          name, (unsigned long long)end, st->msg, attempt, RESUME_TRIES);
 		usleep(200000 * (useconds_t)attempt);   /* let the old session finish writing */
-		if ((e = ftps_pool_get(u->fs->pool, FTPS_USE_XFER, &u->conn, st)) != FTPS_OK)
+		if ((e = ftps_pool_get(u->eng->pool, FTPS_USE_XFER, &u->conn, st)) != FTPS_OK)
 			continue;
 		e = ftps_size(u->conn, u->target, &landed, st);
 		if (e == FTPS_E_NOENT && u->base == 0)
@@ -191,7 +191,7 @@ static ftps_err resume(struct ftpsfs_upload *u, uint64_t end, struct ftps_status
 	return e;
 }
 
-void ftpsfs_upload_retarget(struct ftpsfs_upload *u, const char *remote)
+void ftps_upload_retarget(struct ftps_upload *u, const char *remote)
 {
 	pthread_mutex_lock(&u->mu);
 	snprintf(u->final, sizeof(u->final), "%s", remote);
@@ -199,7 +199,7 @@ void ftpsfs_upload_retarget(struct ftpsfs_upload *u, const char *remote)
 }
 
 /* Send len bytes at the current end, resuming after a network failure. */
-ftps_err upload_send_chunk(struct ftpsfs_upload *u, const void *buf, size_t len, uint64_t at,
+ftps_err upload_send_chunk(struct ftps_upload *u, const void *buf, size_t len, uint64_t at,
                            struct ftps_status *st)
 {
 	ftps_err e = ftps_xfer_write(u->xfer, buf, len, st);
@@ -207,11 +207,11 @@ ftps_err upload_send_chunk(struct ftpsfs_upload *u, const void *buf, size_t len,
 	if (upload_transient(e) && u->src_fd >= 0)
 		e = resume(u, at + len, st);
 	if (e == FTPS_OK)
-		ftpsfs_hasher_update(&u->h, buf, len);
+		ftps_hasher_update(&u->h, buf, len);
 	return e;
 }
 
-int upload_errno(struct ftpsfs_upload *u, ftps_err e, const struct ftps_status *st)
+int upload_errno(struct ftps_upload *u, ftps_err e, const struct ftps_status *st)
 {
 	char name[FTPS_MAX_PATH];
 
@@ -219,7 +219,7 @@ int upload_errno(struct ftpsfs_upload *u, ftps_err e, const struct ftps_status *
 	return ftps_err_report(e, st, "upload", name);
 }
 
-int ftpsfs_upload_write(struct ftpsfs_upload *u, const void *buf, size_t len)
+int ftps_upload_write(struct ftps_upload *u, const void *buf, size_t len)
 {
 	struct ftps_status st = { 0 };
 	ftps_err e = upload_send_chunk(u, buf, len, u->sent, &st);
@@ -230,7 +230,7 @@ int ftpsfs_upload_write(struct ftpsfs_upload *u, const void *buf, size_t len)
 	return 0;
 }
 
-void ftpsfs_upload_abort(struct ftpsfs_upload *u)
+void ftps_upload_abort(struct ftps_upload *u)
 {
 	ftps_err e = FTPS_OK;
 
@@ -247,7 +247,7 @@ void ftpsfs_upload_abort(struct ftpsfs_upload *u)
 
 /* Close the data connection and read 226; a transfer cut short by the
  * network is resumed from the source and completed again. */
-static ftps_err complete(struct ftpsfs_upload *u, struct ftps_status *st)
+static ftps_err complete(struct ftps_upload *u, struct ftps_status *st)
 {
 	ftps_err e = ftps_xfer_finish(u->xfer, st);
 
@@ -261,8 +261,8 @@ static ftps_err complete(struct ftpsfs_upload *u, struct ftps_status *st)
 	return e;
 }
 
-int ftpsfs_upload_finish(struct ftpsfs_upload *u, int mode, int64_t mtime,
-                         struct ftpsfs_uploaded *res)
+int ftps_upload_finish(struct ftps_upload *u, int mode, int64_t mtime,
+                         struct ftps_uploaded *res)
 {
 	struct ftps_status st = { 0 }, st2 = { 0 };
 	ftps_err e;
@@ -270,7 +270,7 @@ int ftpsfs_upload_finish(struct ftpsfs_upload *u, int mode, int64_t mtime,
 
 	memset(res, 0, sizeof(*res));
 	if (rc < 0) {
-		ftpsfs_upload_abort(u);   /* the sender logged why */
+		ftps_upload_abort(u);   /* the sender logged why */
 		return rc;
 	}
 	e = complete(u, &st);
@@ -297,7 +297,7 @@ int ftpsfs_upload_finish(struct ftpsfs_upload *u, int mode, int64_t mtime,
 	if (u->atomic) {
 		char final[FTPS_MAX_PATH];
 		upload_final_name(u, final);
-		ftpsfs_stranded_superseded(u->fs, final);
+		ftps_stranded_superseded(u->eng, final);
 	}
 	if (!upload_usable_conn(u, &st2))
 		goto out;       /* in place; its time is the server's clock */
@@ -324,27 +324,27 @@ out:
 /* The errno values ftps_err_errno gives the retryable classes (and a
  * failed verify): EIO and ETIMEDOUT. Refusals come as EACCES, ENOENT,
  * ENOSPC, ...; local failures as ENOMEM or ECANCELED. */
-int ftpsfs_upload_retryable(int rc)
+int ftps_upload_retryable(int rc)
 {
 	return rc == -EIO || rc == -ETIMEDOUT;
 }
 
 /* The server's size of remote now, on a short connection: 0, or -1. */
-static int server_size(struct ftpsfs *fs, const char *remote, uint64_t *size)
+static int server_size(struct ftps_engine *eng, const char *remote, uint64_t *size)
 {
 	struct ftps_status st = { 0 };
 	struct ftps_conn *c;
-	ftps_err e = ftps_pool_get(fs->pool, FTPS_USE_SHORT, &c, &st);
+	ftps_err e = ftps_pool_get(eng->pool, FTPS_USE_SHORT, &c, &st);
 
 	if (e != FTPS_OK)
 		return -1;
 	e = ftps_size(c, remote, size, &st);
-	ftps_pool_put(fs->pool, c, e);
+	ftps_pool_put(eng->pool, c, e);
 	return e == FTPS_OK ? 0 : -1;
 }
 
 /* An append whose reply was lost turned out to be on the server whole. */
-static int append_found(const char *remote, uint64_t size, struct ftpsfs_uploaded *res)
+static int append_found(const char *remote, uint64_t size, struct ftps_uploaded *res)
 {
 	ftps_info("%s: the append's reply was lost, but all of it is on the server", remote);
 	memset(res, 0, sizeof(*res));
@@ -353,9 +353,9 @@ static int append_found(const char *remote, uint64_t size, struct ftpsfs_uploade
 	return 0;
 }
 
-int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t from,
+int ftps_upload_fd(struct ftps_engine *eng, const char *remote, int fd, uint64_t from,
                      uint64_t size, int append, int mode, int64_t mtime,
-                     struct ftpsfs_uploaded *res)
+                     struct ftps_uploaded *res)
 {
 	char *buf = malloc(IO_CHUNK);
 	uint64_t first = from;
@@ -366,18 +366,18 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
 		return -ENOMEM;
 	/* A server that is restarting needs a moment: UPLOAD_TRIES tries, and
 	 * more while the timeout since the first failure lasts. */
-	ftps_retry_init(&retry, ftps_config_timeout_ms(fs->cfg), UPLOAD_TRIES);
+	ftps_retry_init(&retry, ftps_config_timeout_ms(eng->cfg), UPLOAD_TRIES);
 	for (int attempt = 1;; attempt++) {
-		struct ftpsfs_upload *u;
+		struct ftps_upload *u;
 		uint64_t off = from;
 
-		rc = ftpsfs_upload_start(fs, remote, append, fd, &u);
+		rc = ftps_upload_start(eng, remote, append, fd, &u);
 		if (rc == 0 && append && u->base != from && attempt > 1 &&
 		    u->base > from && u->base <= size) {
 			/* A failed try landed after all (its reply was lost, and the
 			 * server could not be asked since): its size says how much. */
 			if (u->base == size) {
-				ftpsfs_upload_abort(u);
+				ftps_upload_abort(u);
 				rc = append_found(remote, size, res);
 				break;
 			}
@@ -387,7 +387,7 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
 			ftps_error("%s changed on the server while open (%llu bytes, expected %llu): "
 			           "not appending", remote, (unsigned long long)u->base,
 			           (unsigned long long)from);
-			ftpsfs_upload_abort(u);
+			ftps_upload_abort(u);
 			rc = -EIO;
 			break;
 		}
@@ -397,20 +397,20 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
 			if (n <= 0) {
 				rc = n < 0 ? -errno : -EIO;
 				ftps_error("%s: reading the spool: %s", remote, strerror(-rc));
-				ftpsfs_upload_abort(u);
+				ftps_upload_abort(u);
 				goto done;
 			}
-			rc = ftpsfs_upload_write(u, buf, (size_t)n);
+			rc = ftps_upload_write(u, buf, (size_t)n);
 			off += (uint64_t)n;
 		}
 		if (rc == 0)
-			rc = ftpsfs_upload_finish(u, mode, mtime, res);
+			rc = ftps_upload_finish(u, mode, mtime, res);
 		else if (u)
-			ftpsfs_upload_abort(u);
+			ftps_upload_abort(u);
 		/* The server is back: remove what failed tries left on it. */
 		if (rc == 0)
-			ftpsfs_orphans_sweep(fs, 1);
-		if (rc == 0 || !ftpsfs_upload_retryable(rc) ||
+			ftps_orphans_sweep(eng, 1);
+		if (rc == 0 || !ftps_upload_retryable(rc) ||
 		    !ftps_retry_next(&retry, ftps_now_ms(), &pause))
 			break;
 		ftps_warn("upload of %s failed (%s); trying again in %.1f s (try %d)", remote,
@@ -422,7 +422,7 @@ int ftpsfs_upload_fd(struct ftpsfs *fs, const char *remote, int fd, uint64_t fro
 		 * is never sent again blindly. What the server has says what is
 		 * left to append. */
 		uint64_t landed;
-		if (server_size(fs, remote, &landed) != 0)
+		if (server_size(eng, remote, &landed) != 0)
 			continue;       /* not known yet: the next try asks again */
 		if (landed == size) {
 			rc = append_found(remote, size, res);

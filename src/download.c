@@ -28,7 +28,7 @@ static int spool_has_room_for(int fd, uint64_t more)
 }
 
 /* One RETR from off into fd; *off advances with what was written. */
-static ftps_err download_once(struct ftpsfs *fs, const char *remote, int fd, uint64_t *off,
+static ftps_err download_once(struct ftps_engine *eng, const char *remote, int fd, uint64_t *off,
                               int64_t expect, int exact, char *buf, int *local_err,
                               struct ftps_status *st)
 {
@@ -37,7 +37,7 @@ static ftps_err download_once(struct ftpsfs *fs, const char *remote, int fd, uin
 	uint64_t checked = *off;
 	struct ftps_conn *c;
 	struct ftps_xfer *x;
-	ftps_err e = ftps_pool_get(fs->pool, FTPS_USE_XFER, &c, st);
+	ftps_err e = ftps_pool_get(eng->pool, FTPS_USE_XFER, &c, st);
 
 	if (e != FTPS_OK)
 		return e;
@@ -96,11 +96,11 @@ static ftps_err download_once(struct ftpsfs *fs, const char *remote, int fd, uin
 		}
 		*off += got;
 	}
-	ftps_pool_put(fs->pool, c, e);
+	ftps_pool_put(eng->pool, c, e);
 	return e;
 }
 
-int64_t ftpsfs_download_fd(struct ftpsfs *fs, const char *remote, int fd, int64_t expect,
+int64_t ftps_download_fd(struct ftps_engine *eng, const char *remote, int fd, int64_t expect,
                            int exact)
 {
 	struct ftps_status st = { 0 };
@@ -114,9 +114,9 @@ int64_t ftpsfs_download_fd(struct ftpsfs *fs, const char *remote, int fd, int64_
 		return -ENOMEM;
 	/* A download cut by the network resumes where it stopped (REST), like
 	 * a read, for as long as the timeout lasts. */
-	ftps_retry_init(&retry, ftps_config_timeout_ms(fs->cfg), 0);
+	ftps_retry_init(&retry, ftps_config_timeout_ms(eng->cfg), 0);
 	for (;;) {
-		e = download_once(fs, remote, fd, &off, expect, exact, buf, &local_err, &st);
+		e = download_once(eng, remote, fd, &off, expect, exact, buf, &local_err, &st);
 		if (e == FTPS_OK || local_err || !ftps_err_retryable(e) ||
 		    !ftps_retry_next(&retry, ftps_now_ms(), &pause))
 			break;

@@ -48,7 +48,7 @@ static int delete_temp(struct ftps_conn *c, const char *path, struct ftps_status
  * survived, else on a fresh one; when neither can, it goes on the list of
  * leftovers that the housekeeper removes once the server answers again.
  * A temporary file never stays behind unnoticed. */
-void upload_cleanup_temp(struct ftpsfs_upload *u)
+void upload_cleanup_temp(struct ftps_upload *u)
 {
 	struct ftps_status st = { 0 };
 	struct ftps_conn *c;
@@ -60,24 +60,24 @@ void upload_cleanup_temp(struct ftpsfs_upload *u)
 	/* Our connection goes back first: with a cap of one, waiting for
 	 * another while holding it would wait out the timeout. */
 	upload_release_conn(u, u->conn && ftps_conn_usable(u->conn) ? FTPS_OK : FTPS_E_CONN);
-	if (ftps_pool_get(u->fs->pool, FTPS_USE_SHORT, &c, &st) == FTPS_OK) {
+	if (ftps_pool_get(u->eng->pool, FTPS_USE_SHORT, &c, &st) == FTPS_OK) {
 		int gone = delete_temp(c, u->target, &st);
-		ftps_pool_put(u->fs->pool, c, ftps_conn_usable(c) ? FTPS_OK : FTPS_E_CONN);
+		ftps_pool_put(u->eng->pool, c, ftps_conn_usable(c) ? FTPS_OK : FTPS_E_CONN);
 		if (gone)
 			return;
 	}
 	ftps_warn("could not remove the temporary file %s on the server (%s); "
 	          "trying again later", u->target, st.msg);
-	ftpsfs_orphan_add(u->fs, u->target);
+	ftps_orphan_add(u->eng, u->target);
 }
 
 /* Size (and hash) of what landed, against what we sent. */
-ftps_err upload_verify(struct ftpsfs_upload *u, struct ftps_status *st)
+ftps_err upload_verify(struct ftps_upload *u, struct ftps_status *st)
 {
 	uint64_t want = u->base + u->sent, have = 0;
 	ftps_err e;
 
-	if (u->fs->opts->verify == FTPSFS_VERIFY_NONE)
+	if (u->eng->verify == FTPS_VERIFY_NONE)
 		return FTPS_OK;
 	if ((e = ftps_size(u->conn, u->target, &have, st)) != FTPS_OK) {
 		if (e == FTPS_E_NOTSUP)
@@ -90,7 +90,7 @@ ftps_err upload_verify(struct ftpsfs_upload *u, struct ftps_status *st)
 	if (u->h.algo != FTPS_HASH_NONE) {
 		enum ftps_hash_algo algo;
 		char theirs[160], ours[160];
-		ftpsfs_hasher_hex(&u->h, ours, sizeof(ours));
+		ftps_hasher_hex(&u->h, ours, sizeof(ours));
 		if ((e = ftps_hash(u->conn, u->target, &algo, theirs, sizeof(theirs), st)) != FTPS_OK)
 			return e == FTPS_E_NOTSUP ? FTPS_OK : e;
 		if (algo != u->h.algo || strcmp(theirs, ours) != 0)
@@ -103,12 +103,12 @@ ftps_err upload_verify(struct ftpsfs_upload *u, struct ftps_status *st)
 
 /* The upload's control connection when it is still usable, else a fresh
  * short one in its place (the old one is closed). NULL when none can be had. */
-struct ftps_conn *upload_usable_conn(struct ftpsfs_upload *u, struct ftps_status *st)
+struct ftps_conn *upload_usable_conn(struct ftps_upload *u, struct ftps_status *st)
 {
 	if (u->conn && ftps_conn_usable(u->conn))
 		return u->conn;
 	upload_release_conn(u, FTPS_E_CONN);
-	if (ftps_pool_get(u->fs->pool, FTPS_USE_SHORT, &u->conn, st) != FTPS_OK)
+	if (ftps_pool_get(u->eng->pool, FTPS_USE_SHORT, &u->conn, st) != FTPS_OK)
 		u->conn = NULL;
 	return u->conn;
 }
@@ -125,7 +125,7 @@ struct ftps_conn *upload_usable_conn(struct ftpsfs_upload *u, struct ftps_status
  * aside with the final name empty, the temporary file is the only copy of
  * the new data: it is never deleted, the log names it and the housekeeper
  * renames it into place later. */
-ftps_err upload_put_in_place(struct ftpsfs_upload *u, struct ftps_status *st)
+ftps_err upload_put_in_place(struct ftps_upload *u, struct ftps_status *st)
 {
 	char final[FTPS_MAX_PATH], bak[FTPS_MAX_PATH] = "";
 	enum ftps_rn_stage stage;
@@ -168,7 +168,7 @@ ftps_err upload_put_in_place(struct ftpsfs_upload *u, struct ftps_status *st)
 		 * timeout lasts, should the server be away meanwhile. */
 		struct ftps_retry retry;
 		int pause;
-		ftps_retry_init(&retry, ftps_config_timeout_ms(u->fs->cfg), 0);
+		ftps_retry_init(&retry, ftps_config_timeout_ms(u->eng->cfg), 0);
 		for (;;) {
 			e = (c = upload_usable_conn(u, &st2)) != NULL
 			    ? ftps_rename_settle(c, u->target, final, bak[0] ? bak : NULL, st)
@@ -191,6 +191,6 @@ ftps_err upload_put_in_place(struct ftpsfs_upload *u, struct ftps_status *st)
 	ftps_error("%s: the new version could not be renamed into place (%s): it is kept on the "
 	           "server as %s and will be renamed when the name is free", final, st->msg,
 	           u->target);
-	ftpsfs_stranded_add(u->fs, u->target, final);
+	ftps_stranded_add(u->eng, u->target, final);
 	return e != FTPS_OK ? e : FTPS_E_IO;
 }

@@ -16,33 +16,33 @@
  * next read), so programs that keep many files open and read them in turn
  * cannot deadlock the pool.
  */
-#ifndef FTPSFS_READER_H
-#define FTPSFS_READER_H
+#ifndef FTPS_READER_H
+#define FTPS_READER_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "ftps_err.h"
 
-struct ftpsfs;
-struct ftpsfs_reader;
+struct ftps_engine;
+struct ftps_reader;
 
 /* size: the file's size when known (-1 when not): reads past it return 0
  * without asking the server. */
-struct ftpsfs_reader *ftpsfs_reader_new(struct ftpsfs *fs, const char *remote, int64_t size);
+struct ftps_reader *ftps_reader_new(struct ftps_engine *eng, const char *remote, int64_t size);
 /* Read up to len bytes at off: bytes read (0 at EOF) or -errno. */
-ssize_t ftpsfs_reader_read(struct ftpsfs_reader *r, char *buf, size_t len, off_t off);
+ssize_t ftps_reader_read(struct ftps_reader *r, char *buf, size_t len, off_t off);
 /* One more reference (a read in progress while the owner may let go). */
-void ftpsfs_reader_hold(struct ftpsfs_reader *r);
+void ftps_reader_hold(struct ftps_reader *r);
 /* Drop a reference; the last one cancels any stream and frees. */
-void ftpsfs_reader_free(struct ftpsfs_reader *r);
+void ftps_reader_free(struct ftps_reader *r);
 
 /* Wait until the streams cancelled in the background are drained and
  * their connections back in the pool (at unmount, before the pool goes;
  * each drain is bounded by the timeout). */
-void ftpsfs_reader_drains_wait(void);
+void ftps_reader_drains_wait(void);
 /* The pool's reclaim hook: cancel the stream of the reader idle longest
- * (arg: the struct ftpsfs). 1 when a connection was given back. */
-int ftpsfs_reader_reclaim(void *arg);
+ * (arg: the struct ftps_engine). 1 when a connection was given back. */
+int ftps_reader_reclaim(void *arg);
 
 #endif
