@@ -136,8 +136,10 @@ ftps_err upload_source_read(struct ftps_upload *u, char *buf, size_t len, uint64
 
 /* The connection failed with bytes up to end sent: on a new connection, ask
  * how much arrived and send the rest from the source with APPE, or all of
- * it again with STOR when the server refuses APPE. */
-static ftps_err resume(struct ftps_upload *u, uint64_t end, struct ftps_status *st)
+ * it again with STOR when the server refuses APPE. at_end: nothing more is
+ * to be sent after end (the final reply was lost): when all of it arrived,
+ * no transfer is started again and u->xfer stays NULL. */
+static ftps_err resume(struct ftps_upload *u, uint64_t end, int at_end, struct ftps_status *st)
 {
 	ftps_err e = st->err ? st->err : FTPS_E_CONN;
 	char *buf = malloc(IO_CHUNK), name[FTPS_MAX_PATH];
@@ -169,6 +171,11 @@ static ftps_err resume(struct ftps_upload *u, uint64_t end, struct ftps_status *
 			break;
 		}
 		off = landed - u->base;
+		if (at_end && off == end) {
+			ftps_info("%s: its final reply was lost, but all %llu bytes are on the server",
+			          name, (unsigned long long)end);
+			break;
+		}
 		e = ftps_stor_start(u->conn, u->target, off > 0 || u->append, &u->xfer, st);
 		if (e != FTPS_OK && !upload_transient(e) && off > 0 && !u->append) {
 			/* APPE refused (ProFTPD without AllowStoreRestart): the
@@ -205,7 +212,7 @@ ftps_err upload_send_chunk(struct ftps_upload *u, const void *buf, size_t len, u
 	ftps_err e = ftps_xfer_write(u->xfer, buf, len, st);
 
 	if (upload_transient(e) && u->src_fd >= 0)
-		e = resume(u, at + len, st);
+		e = resume(u, at + len, 0, st);
 	if (e == FTPS_OK)
 		ftps_hasher_update(&u->h, buf, len);
 	return e;
@@ -253,8 +260,8 @@ static ftps_err complete(struct ftps_upload *u, struct ftps_status *st)
 
 	u->xfer = NULL;
 	for (int i = 0; i < RESUME_TRIES && u->src_fd >= 0 && upload_transient(e); i++) {
-		if ((e = resume(u, u->sent, st)) != FTPS_OK)
-			break;
+		if ((e = resume(u, u->sent, 1, st)) != FTPS_OK || !u->xfer)
+			break;      /* failed, or all of it was there */
 		e = ftps_xfer_finish(u->xfer, st);
 		u->xfer = NULL;
 	}

@@ -1,4 +1,5 @@
-# Tests: libcheck unit programs (no network) and integration scripts (test bed).
+# Tests: libcheck unit programs (no network), the transfer engine against
+# the scripted server, and integration scripts (test bed).
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = \
@@ -8,6 +9,7 @@ AM_TESTS_ENVIRONMENT = \
 EXTRA_DIST += tests/lsan.supp
 
 include tests/unit/local.mk
+include tests/engine/local.mk
 include tests/integration/local.mk
 
 # A command-line client over the core, used by the integration tests.

@@ -1,0 +1,697 @@
+/* check_engine.c - the transfer engine (src/engine.h) without FUSE: uploads,
+ * streamed reads, downloads and leftovers against the scripted server
+ * (tests/tools/scriptftp.py: plain FTP over a real folder, faults armed on
+ * command). Each test starts its own server over an empty folder and checks
+ * the folder's files byte for byte.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "ftps.h"
+#include "engine.h"
+#include "reader.h"
+#include "upload.h"
+#include "download.h"
+#include "leftovers.h"
+#include "sock.h"
+
+#ifndef SCRIPTFTP
+#error "SCRIPTFTP: the path of tests/tools/scriptftp.py"
+#endif
+
+static pid_t server_pid;
+static char dir[64];                /* the test's folder: root/, logs */
+static char root[128];              /* what the server serves */
+static int ctl_port;
+static struct ftps_config cfg;
+static struct ftps_pool *pool;
+static struct ftps_engine eng;
+
+/* ---- the scripted server ---- */
+
+static int read_port(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int port = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%d", &port) != 1)
+		port = 0;
+	fclose(f);
+	return port;
+}
+
+/* One control command; the reply line into out. 0 when it begins "ok". */
+static int ctl(const char *cmd, char *out, size_t outlen)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)ctl_port) };
+	struct timeval tv = { .tv_sec = 30 };
+	char line[4096];
+	size_t n = 0;
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(s, 0);
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ck_assert_int_eq(connect(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	snprintf(line, sizeof(line), "%s\n", cmd);
+	ck_assert_int_eq(write(s, line, strlen(line)), (ssize_t)strlen(line));
+	while (n < sizeof(line) - 1) {
+		ssize_t r = read(s, line + n, 1);
+		if (r <= 0 || line[n] == '\n')
+			break;
+		n++;
+	}
+	line[n] = '\0';
+	close(s);
+	if (out)
+		snprintf(out, outlen, "%s", line);
+	return strncmp(line, "ok", 2) == 0 ? 0 : -1;
+}
+
+static void arm(const char *rule)
+{
+	char cmd[256], reply[256];
+
+	snprintf(cmd, sizeof(cmd), "arm %s", rule);
+	ck_assert_msg(ctl(cmd, reply, sizeof(reply)) == 0, "arm %s: %s", rule, reply);
+}
+
+/* How many times the server saw verb (from "stats"). */
+static int seen(const char *verb)
+{
+	char reply[4096], key[64];
+	const char *p;
+
+	ck_assert_int_eq(ctl("stats", reply, sizeof(reply)), 0);
+	snprintf(key, sizeof(key), " cmd_%s=", verb);
+	p = strstr(reply, key);
+	return p ? atoi(p + strlen(key)) : 0;
+}
+
+static void server_start(const char *feat)
+{
+	char port_file[160], ctl_file[160], log[160], parent[16];
+	int port = 0;
+
+	snprintf(dir, sizeof(dir), "/tmp/check_engine.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(root, sizeof(root), "%s/root", dir);
+	ck_assert_int_eq(mkdir(root, 0755), 0);
+	snprintf(port_file, sizeof(port_file), "%s/port", dir);
+	snprintf(ctl_file, sizeof(ctl_file), "%s/ctl", dir);
+	snprintf(log, sizeof(log), "%s/log", dir);
+	snprintf(parent, sizeof(parent), "%d", (int)getpid());
+	server_pid = fork();
+	ck_assert_int_ge(server_pid, 0);
+	if (server_pid == 0) {
+		execlp("python3", "python3", SCRIPTFTP, "--root", root, "--port-file", port_file,
+		       "--control-port-file", ctl_file, "--log", log, "--parent", parent,
+		       "--lifetime", "300", "--feat", feat, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200 && !(port = read_port(port_file)); i++)
+		usleep(50 * 1000);
+	ck_assert_msg(port > 0, "the scripted server did not start");
+	ctl_port = read_port(ctl_file);
+
+	ftps_config_init(&cfg);
+	cfg.host = "127.0.0.1";
+	cfg.port = (uint16_t)port;
+	cfg.security = FTPS_SEC_PLAIN;
+	cfg.user = "tester";
+	cfg.password = "secret";
+	cfg.timeout_ms = 3000;
+	pool = ftps_pool_new(&cfg, NULL, 4);
+	ck_assert_ptr_nonnull(pool);
+}
+
+static void setup(void)
+{
+	ftps_log_set_level(FTPS_LOG_ERROR);
+	server_start("mlst,mdtm,mfmt,size,rest,utf8");
+	ftps_engine_init(&eng, &cfg, pool, 1, FTPS_VERIFY_SIZE);
+	ftps_pool_set_reclaim(pool, ftps_reader_reclaim, &eng);
+}
+
+static void teardown(void)
+{
+	char cmd[256];
+
+	ftps_engine_destroy(&eng);
+	ftps_pool_free(pool);
+	pool = NULL;
+	if (server_pid > 0) {
+		kill(server_pid, SIGTERM);
+		waitpid(server_pid, NULL, 0);
+		server_pid = 0;
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* ---- files ---- */
+
+/* len bytes that differ from any other offset's (seeded). */
+static char *pattern(size_t len, unsigned seed)
+{
+	char *p = malloc(len);
+	uint32_t x = seed * 2654435761u + 1;
+
+	ck_assert_ptr_nonnull(p);
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		p[i] = (char)x;
+	}
+	return p;
+}
+
+/* A local file (the spool's part) holding len bytes of data. */
+static int local_file(const char *data, size_t len)
+{
+	char path[] = "/tmp/check_engine_src.XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	return fd;
+}
+
+static void put_server_file(const char *name, const char *data, size_t len)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+/* The server's file name holds exactly len bytes of data. */
+static void ck_server_file(const char *name, const char *data, size_t len)
+{
+	char path[256];
+	struct stat sb;
+	char *got;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	ck_assert_msg(stat(path, &sb) == 0, "%s is not on the server", name);
+	ck_assert_msg((size_t)sb.st_size == len, "%s: %lld bytes on the server, expected %zu", name,
+	              (long long)sb.st_size, len);
+	got = malloc(len + 1);
+	f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fread(got, 1, len, f), len);
+	fclose(f);
+	ck_assert_msg(memcmp(got, data, len) == 0, "%s: other bytes on the server", name);
+	free(got);
+}
+
+/* Files in the server's root whose name contains part. */
+static int count_names(const char *part)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' || de->d_name[1] != '\0')
+			n += strcmp(de->d_name, "..") != 0 && strstr(de->d_name, part) != NULL;
+	closedir(d);
+	return n;
+}
+
+/* ---- uploads ---- */
+
+START_TEST(upload_whole_file)
+{
+	size_t len = 3 * 1024 * 1024 + 17;
+	char *data = pattern(len, 1);
+	int fd = local_file(data, len);
+	struct ftps_uploaded res;
+
+	ck_assert_int_eq(ftps_upload_fd(&eng, "/f.bin", fd, 0, len, 0, 0640, 1500000000, &res), 0);
+	ck_server_file("f.bin", data, len);
+	ck_assert_uint_eq(res.size, len);
+	ck_assert_int_eq(res.mtime, 1500000000);
+	ck_assert_int_eq(res.mtime_exact, 1);
+	ck_assert_int_eq(count_names(".ftpsfs-"), 0);
+	ck_assert_int_eq(seen("STOR"), 1);
+	ck_assert_int_eq(seen("RNTO"), 1);
+	close(fd);
+	free(data);
+}
+END_TEST
+
+/* A refused upload leaves the earlier version as it was, and no temporary
+ * file behind. */
+START_TEST(upload_refused_keeps_old)
+{
+	char *data = pattern(50000, 2);
+	int fd = local_file(data, 50000);
+	struct ftps_uploaded res;
+
+	put_server_file("keep.txt", "the old version\n", 16);
+	arm("fail STOR 1 553 Could not create file.");
+	ck_assert_int_lt(ftps_upload_fd(&eng, "/keep.txt", fd, 0, 50000, 0, -1, -1, &res), 0);
+	ck_server_file("keep.txt", "the old version\n", 16);
+	ck_assert_int_eq(count_names(".ftpsfs-"), 0);
+	ck_assert_int_eq(seen("STOR"), 1);      /* a refusal is not tried again */
+	close(fd);
+	free(data);
+}
+END_TEST
+
+/* The rename into place refused: an error, the old version kept, the
+ * temporary file (not the only copy of anything) removed. */
+START_TEST(upload_rename_refused)
+{
+	char *data = pattern(70000, 3);
+	int fd = local_file(data, 70000);
+	struct ftps_uploaded res;
+
+	put_server_file("keep.txt", "old\n", 4);
+	arm("fail RNFR 1 550 Permission denied.");
+	ck_assert_int_lt(ftps_upload_fd(&eng, "/keep.txt", fd, 0, 70000, 0, -1, -1, &res), 0);
+	ck_server_file("keep.txt", "old\n", 4);
+	ck_assert_int_eq(count_names(".ftpsfs-"), 0);
+	close(fd);
+	free(data);
+}
+END_TEST
+
+/* A server that will not rename over a file: the old one is moved aside,
+ * the new one put in place, then the old one deleted. */
+START_TEST(upload_no_overwrite_server)
+{
+	char *data = pattern(40000, 15);
+	int fd = local_file(data, 40000);
+	struct ftps_uploaded res;
+
+	put_server_file("w.txt", "old\n", 4);
+	arm("rnto-no-overwrite");
+	ck_assert_int_eq(ftps_upload_fd(&eng, "/w.txt", fd, 0, 40000, 0, -1, -1, &res), 0);
+	ck_server_file("w.txt", data, 40000);
+	ck_assert_int_eq(count_names(".ftpsfs"), 0);    /* neither temporary nor old copy */
+	close(fd);
+	free(data);
+}
+END_TEST
+
+/* A data connection that failed (425) is tried again, and lands once. */
+START_TEST(upload_transient_retried)
+{
+	char *data = pattern(200000, 4);
+	int fd = local_file(data, 200000);
+	struct ftps_uploaded res;
+
+	arm("fail STOR 1 425 Can't open data connection.");
+	ck_assert_int_eq(ftps_upload_fd(&eng, "/t.bin", fd, 0, 200000, 0, -1, -1, &res), 0);
+	ck_server_file("t.bin", data, 200000);
+	ck_assert_int_eq(seen("STOR"), 2);
+	ck_assert_int_eq(count_names(".ftpsfs-"), 0);
+	close(fd);
+	free(data);
+}
+END_TEST
+
+/* The upload landed but its 226 was lost with the connection: SIZE shows
+ * it whole, so nothing is sent again (not even an empty APPE), and the file
+ * ends up whole under its name with nothing left over. */
+START_TEST(upload_reply_lost)
+{
+	char *data = pattern(300000, 5);
+	int fd = local_file(data, 300000);
+	struct ftps_uploaded res;
+
+	put_server_file("r.bin", "old", 3);
+	arm("drop-after STOR");
+	ck_assert_int_eq(ftps_upload_fd(&eng, "/r.bin", fd, 0, 300000, 0, -1, -1, &res), 0);
+	ck_server_file("r.bin", data, 300000);
+	ck_assert_int_eq(count_names(".ftpsfs-"), 0);
+	ck_assert_int_eq(count_names("r.bin"), 1);
+	ck_assert_int_eq(seen("STOR"), 1);
+	ck_assert_int_eq(seen("APPE"), 0);
+	close(fd);
+	free(data);
+}
+END_TEST
+
+/* The same on a server that refuses APPE: the file is not sent twice. */
+START_TEST(upload_reply_lost_no_appe)
+{
+	char *data = pattern(300000, 16);
+	int fd = local_file(data, 300000);
+	struct ftps_uploaded res;
+
+	arm("drop-after STOR");
+	arm("fail APPE 1 451 Append/Restart not permitted");
+	ck_assert_int_eq(ftps_upload_fd(&eng, "/q.bin", fd, 0, 300000, 0, -1, -1, &res), 0);
+	ck_server_file("q.bin", data, 300000);
+	ck_assert_int_eq(seen("STOR"), 1);
+	close(fd);
+	free(data);
+}
+END_TEST
+
+/* An append whose reply was lost is found on the server whole and never
+ * sent twice. */
+START_TEST(append_reply_lost)
+{
+	size_t base = 10000, len = 25000;
+	char *data = pattern(len, 6);
+	int fd = local_file(data, len);
+	struct ftps_uploaded res;
+
+	put_server_file("log", data, base);
+	arm("drop-after APPE");
+	ck_assert_int_eq(ftps_upload_fd(&eng, "/log", fd, base, len, 1, -1, -1, &res), 0);
+	ck_server_file("log", data, len);
+	ck_assert_uint_eq(res.size, len);
+	ck_assert_int_eq(seen("APPE"), 1);
+	close(fd);
+	free(data);
+}
+END_TEST
+
+/* An append onto a file that changed on the server since is refused, and
+ * the file is left alone. */
+START_TEST(append_changed_file)
+{
+	char *data = pattern(5000, 7);
+	int fd = local_file(data, 5000);
+	struct ftps_uploaded res;
+
+	put_server_file("log", "someone else wrote this", 23);
+	ck_assert_int_eq(ftps_upload_fd(&eng, "/log", fd, 1000, 5000, 1, -1, -1, &res), -EIO);
+	ck_server_file("log", "someone else wrote this", 23);
+	close(fd);
+	free(data);
+}
+END_TEST
+
+/* A streamed upload: sent in the background as it is written, then
+ * finished. Until then only the temporary name is on the server. */
+START_TEST(upload_streamed)
+{
+	size_t len = 2 * 1024 * 1024;
+	char *data = pattern(len, 8);
+	int fd = local_file(data, 0);
+	struct ftps_upload *u;
+	struct ftps_uploaded res;
+
+	ck_assert_int_eq(ftps_upload_start(&eng, "/s.bin", 0, fd, &u), 0);
+	ck_assert_int_eq(ftps_upload_background(u), 0);
+	for (size_t off = 0; off < len; off += 65536) {
+		ck_assert_int_eq(pwrite(fd, data + off, 65536, (off_t)off), 65536);
+		ck_assert_int_eq(ftps_upload_queue(u, data + off, 65536), 0);
+	}
+	ck_assert_int_eq(count_names("s.bin"), 1);      /* the temporary name only */
+	ck_assert_int_eq(ftps_upload_finish(u, -1, -1, &res), 0);
+	ck_server_file("s.bin", data, len);
+	ck_assert_int_eq(count_names(".ftpsfs-"), 0);
+	close(fd);
+	free(data);
+}
+END_TEST
+
+START_TEST(upload_aborted)
+{
+	char *data = pattern(100000, 9);
+	struct ftps_upload *u;
+
+	put_server_file("a.bin", "old", 3);
+	ck_assert_int_eq(ftps_upload_start(&eng, "/a.bin", 0, -1, &u), 0);
+	ck_assert_int_eq(ftps_upload_write(u, data, 100000), 0);
+	ftps_upload_abort(u);
+	ck_server_file("a.bin", "old", 3);
+	ck_assert_int_eq(count_names(".ftpsfs-"), 0);
+	free(data);
+}
+END_TEST
+
+/* The server is gone: the upload fails within its bounded retries. */
+START_TEST(upload_server_gone)
+{
+	char *data = pattern(1000, 10);
+	int fd = local_file(data, 1000);
+	struct ftps_uploaded res;
+	int64_t t0;
+
+	kill(server_pid, SIGTERM);
+	waitpid(server_pid, NULL, 0);
+	server_pid = 0;
+	t0 = ftps_now_ms();
+	ck_assert_int_eq(ftps_upload_fd(&eng, "/g.bin", fd, 0, 1000, 0, -1, -1, &res), -EIO);
+	ck_assert_int_lt(ftps_now_ms() - t0, 20000);
+	close(fd);
+	free(data);
+}
+END_TEST
+
+/* ---- streamed reads ---- */
+
+static char *big_file(const char *name, size_t len, unsigned seed)
+{
+	char *data = pattern(len, seed);
+
+	put_server_file(name, data, len);
+	return data;
+}
+
+START_TEST(read_sequential_one_stream)
+{
+	size_t len = 5 * 1024 * 1024 + 3;
+	char *data = big_file("big", len, 11);
+	char *buf = malloc(131072);
+	struct ftps_reader *r = ftps_reader_new(&eng, "/big", (int64_t)len);
+
+	for (size_t off = 0; off < len; off += 131072) {
+		size_t want = len - off < 131072 ? len - off : 131072;
+		ck_assert_int_eq(ftps_reader_read(r, buf, 131072, (off_t)off), (ssize_t)want);
+		ck_assert(memcmp(buf, data + off, want) == 0);
+	}
+	ck_assert_int_eq(ftps_reader_read(r, buf, 131072, (off_t)len), 0);
+	ck_assert_int_eq(seen("RETR"), 1);
+	ftps_reader_free(r);
+	free(buf);
+	free(data);
+}
+END_TEST
+
+/* Readahead's reads come a little out of order: served from the window,
+ * without a new RETR. A real jump restarts the stream at the new offset. */
+START_TEST(read_window_and_jumps)
+{
+	size_t len = 16 * 1024 * 1024, far = 12 * 1024 * 1024;
+	char *data = big_file("big", len, 12);
+	char buf[65536];
+	struct ftps_reader *r = ftps_reader_new(&eng, "/big", (int64_t)len);
+	static const size_t offs[] = { 0, 131072, 65536, 262144, 196608, 327680 };
+
+	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), (off_t)offs[i]), 65536);
+		ck_assert(memcmp(buf, data + offs[i], sizeof(buf)) == 0);
+	}
+	ck_assert_int_eq(seen("RETR"), 1);
+	/* a little ahead: read forward in the same stream */
+	ck_assert_int_eq(ftps_reader_read(r, buf, 1000, 2 * 1024 * 1024), 1000);
+	ck_assert(memcmp(buf, data + 2 * 1024 * 1024, 1000) == 0);
+	ck_assert_int_eq(seen("RETR"), 1);
+	/* far ahead, then back to a place the window no longer holds */
+	ck_assert_int_eq(ftps_reader_read(r, buf, 1000, (off_t)far), 1000);
+	ck_assert(memcmp(buf, data + far, 1000) == 0);
+	ck_assert_int_eq(ftps_reader_read(r, buf, 1000, 10), 1000);
+	ck_assert(memcmp(buf, data + 10, 1000) == 0);
+	ck_assert_int_eq(seen("RETR"), 3);
+	ck_assert_int_ge(seen("REST"), 2);
+	/* the last bytes: a short count only at the end */
+	ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), (off_t)(len - 100)), 100);
+	ck_assert(memcmp(buf, data + len - 100, 100) == 0);
+	ftps_reader_free(r);
+	free(data);
+}
+END_TEST
+
+/* A stream cut short with a clean close and a 226 (a middlebox) is never
+ * taken for the end of the file: the reader resumes where it stopped. */
+START_TEST(read_cut_short_resumes)
+{
+	size_t len = 1000000;
+	char *data = big_file("cut", len, 13);
+	char *buf = malloc(len);
+	struct ftps_reader *r = ftps_reader_new(&eng, "/cut", (int64_t)len);
+	size_t done = 0;
+
+	arm("truncate-retr 300000");
+	while (done < len) {
+		ssize_t n = ftps_reader_read(r, buf + done, 65536, (off_t)done);
+		ck_assert_int_gt(n, 0);
+		done += (size_t)n;
+	}
+	ck_assert(memcmp(buf, data, len) == 0);
+	ck_assert_int_eq(seen("RETR"), 2);
+	ftps_reader_free(r);
+	free(buf);
+	free(data);
+}
+END_TEST
+
+START_TEST(read_missing_file)
+{
+	char buf[100];
+	struct ftps_reader *r = ftps_reader_new(&eng, "/nothing", -1);
+
+	ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), 0), -ENOENT);
+	ftps_reader_free(r);
+}
+END_TEST
+
+/* ---- downloads ---- */
+
+START_TEST(download_resumes)
+{
+	size_t len = 800000;
+	char *data = big_file("d.bin", len, 14);
+	char *got = malloc(len);
+	int fd = local_file("", 0);
+
+	arm("truncate-retr 123456");
+	ck_assert_int_eq(ftps_download_fd(&eng, "/d.bin", fd, (int64_t)len, 0), (int64_t)len);
+	ck_assert_int_eq(pread(fd, got, len, 0), (ssize_t)len);
+	ck_assert(memcmp(got, data, len) == 0);
+	ck_assert_int_eq(seen("RETR"), 2);
+	close(fd);
+	free(got);
+	free(data);
+}
+END_TEST
+
+/* ---- leftovers ---- */
+
+START_TEST(orphans_removed_later)
+{
+	put_server_file(".x.ftpsfs-abcdef", "junk", 4);
+	ftps_orphan_add(&eng, "/.x.ftpsfs-abcdef");
+	ftps_orphan_add(&eng, "/.gone.ftpsfs-abcdef");     /* already gone: no error */
+	ftps_orphans_sweep(&eng, 0);                       /* not due yet */
+	ck_assert_int_eq(count_names(".x.ftpsfs-"), 1);
+	ftps_orphans_sweep(&eng, 1);
+	ck_assert_int_eq(count_names(".ftpsfs-"), 0);
+	ck_assert_int_eq(eng.lo.norphans, 0);
+}
+END_TEST
+
+/* A stranded upload (the only copy of its data) is renamed into place once
+ * the final name is free, and never over a file that appeared there: that
+ * one is left for good, never deleted. */
+START_TEST(stranded_put_in_place)
+{
+	put_server_file(".a.ftpsfs-111111", "new data", 8);
+	put_server_file(".b.ftpsfs-222222", "mine", 4);
+	put_server_file("b", "someone else's", 14);
+	ftps_stranded_add(&eng, "/.a.ftpsfs-111111", "/a");
+	ftps_stranded_add(&eng, "/.b.ftpsfs-222222", "/b");
+	ftps_stranded_sweep(&eng, 1);
+	ck_server_file("a", "new data", 8);
+	ck_server_file("b", "someone else's", 14);
+	ck_server_file(".b.ftpsfs-222222", "mine", 4);
+	ck_assert_int_eq(count_names(".a.ftpsfs-"), 0);
+	ck_assert_int_eq(eng.lo.nstranded, 0);
+}
+END_TEST
+
+/* A later upload of the same file makes a stranded one obsolete; a rename
+ * of its folder is followed. */
+START_TEST(stranded_superseded_and_renamed)
+{
+	char p[300];
+
+	snprintf(p, sizeof(p), "%s/d2", root);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	put_server_file("d2/.c.ftpsfs-333333", "older", 5);
+	ftps_stranded_add(&eng, "/d1/.c.ftpsfs-333333", "/d1/c");
+	ftps_leftovers_renamed(&eng, "/d1", "/d2");
+	ftps_stranded_superseded(&eng, "/d2/c");
+	ck_assert_int_eq(eng.lo.nstranded, 0);
+	ftps_orphans_sweep(&eng, 1);
+	ck_assert_int_eq(eng.lo.norphans, 0);
+	snprintf(p, sizeof(p), "%s/d2/.c.ftpsfs-333333", root);
+	ck_assert_int_ne(access(p, F_OK), 0);
+}
+END_TEST
+
+static Suite *engine_suite(void)
+{
+	Suite *s = suite_create("engine");
+	TCase *up = tcase_create("upload");
+	TCase *rd = tcase_create("read");
+	TCase *lo = tcase_create("leftovers");
+
+	tcase_add_checked_fixture(up, setup, teardown);
+	tcase_set_timeout(up, 60);
+	tcase_add_test(up, upload_whole_file);
+	tcase_add_test(up, upload_refused_keeps_old);
+	tcase_add_test(up, upload_rename_refused);
+	tcase_add_test(up, upload_no_overwrite_server);
+	tcase_add_test(up, upload_transient_retried);
+	tcase_add_test(up, upload_reply_lost);
+	tcase_add_test(up, upload_reply_lost_no_appe);
+	tcase_add_test(up, append_reply_lost);
+	tcase_add_test(up, append_changed_file);
+	tcase_add_test(up, upload_streamed);
+	tcase_add_test(up, upload_aborted);
+	tcase_add_test(up, upload_server_gone);
+	suite_add_tcase(s, up);
+
+	tcase_add_checked_fixture(rd, setup, teardown);
+	tcase_set_timeout(rd, 60);
+	tcase_add_test(rd, read_sequential_one_stream);
+	tcase_add_test(rd, read_window_and_jumps);
+	tcase_add_test(rd, read_cut_short_resumes);
+	tcase_add_test(rd, read_missing_file);
+	tcase_add_test(rd, download_resumes);
+	suite_add_tcase(s, rd);
+
+	tcase_add_checked_fixture(lo, setup, teardown);
+	tcase_set_timeout(lo, 60);
+	tcase_add_test(lo, orphans_removed_later);
+	tcase_add_test(lo, stranded_put_in_place);
+	tcase_add_test(lo, stranded_superseded_and_renamed);
+	suite_add_tcase(s, lo);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(engine_suite());
+	int failed;
+
+	signal(SIGPIPE, SIG_IGN);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
