@@ -37,6 +37,11 @@ int ftps_retry_next(struct ftps_retry *r, int64_t now_ms, int *pause_ms)
 	return 1;
 }
 
+void ftps_retry_reset(struct ftps_retry *r)
+{
+	ftps_retry_init(r, r->window_ms, r->min_tries);
+}
+
 void ftps_retry_pause(int pause_ms)
 {
 	struct timespec ts = { pause_ms / 1000, (long)(pause_ms % 1000) * 1000000L };

@@ -10,7 +10,9 @@
  * then 2 s each.
  *
  * Loops never nest: an operation that is retried does not call another
- * retried operation, so the budgets do not multiply. Time is passed in
+ * retried operation with a budget of its own; parts of one operation (an
+ * upload's resumes, its rename, its whole new tries) draw on one budget,
+ * so the budgets do not multiply. Time is passed in
  * (milliseconds on any monotonic clock), so tests control it.
  */
 #ifndef FTPS_RETRY_H
@@ -33,6 +35,10 @@ void ftps_retry_begin(struct ftps_retry *r, int64_t now_ms);
 /* A try failed at now_ms: 1 with the pause to make first in *pause_ms, or 0
  * when the budget is spent. */
 int ftps_retry_next(struct ftps_retry *r, int64_t now_ms, int *pause_ms);
+/* The operation made progress since its last failure (an upload's bytes
+ * flow again): the next failure starts a budget of its own. Bounded all
+ * the same: a reset needs progress, and progress ends. */
+void ftps_retry_reset(struct ftps_retry *r);
 /* Sleep for the pause (a convenience for the loops). */
 void ftps_retry_pause(int pause_ms);
 

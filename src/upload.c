@@ -43,8 +43,9 @@ void upload_release_conn(struct ftps_upload *u, ftps_err last)
 	u->conn = NULL;
 }
 
-int ftps_upload_start(struct ftps_engine *eng, const char *remote, int append, int src_fd,
-                        struct ftps_upload **out)
+/* ftps_upload_start, drawing on budget for its retries (NULL: its own). */
+static int upload_start(struct ftps_engine *eng, const char *remote, int append, int src_fd,
+                        struct ftps_retry *budget, struct ftps_upload **out)
 {
 	struct ftps_status st = { 0 };
 	struct ftps_upload *u;
@@ -56,6 +57,8 @@ int ftps_upload_start(struct ftps_engine *eng, const char *remote, int append, i
 	if (!u)
 		return -ENOMEM;
 	u->eng = eng;
+	ftps_retry_init(&u->own_budget, ftps_config_timeout_ms(eng->cfg), UPLOAD_TRIES);
+	u->budget = budget ? budget : &u->own_budget;
 	pthread_mutex_init(&u->mu, NULL);
 	pthread_cond_init(&u->cv, NULL);
 	u->src_fd = src_fd;
@@ -110,6 +113,12 @@ fail:
 	return rc;
 }
 
+int ftps_upload_start(struct ftps_engine *eng, const char *remote, int append, int src_fd,
+                      struct ftps_upload **out)
+{
+	return upload_start(eng, remote, append, src_fd, NULL, out);
+}
+
 /* Failures worth resuming after: the network (a transient data
  * connection failure or a lost connection), not a refusal, and not a
  * server that is down (the retries at close wait for that one). */
@@ -147,16 +156,16 @@ static ftps_err resume(struct ftps_upload *u, uint64_t end, int at_end, struct f
 	if (!buf)
 		return ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
 	upload_final_name(u, name);
-	for (int attempt = 1; attempt <= RESUME_TRIES; attempt++) {
+	for (int pause; ftps_retry_next(u->budget, ftps_now_ms(), &pause);) {
 		uint64_t landed = 0, off;
 
 		if (u->xfer)
 			ftps_xfer_abort(u->xfer, NULL);
 		u->xfer = NULL;
 		upload_release_conn(u, FTPS_E_CONN);
-		ftps_warn("upload of %s interrupted after %llu bytes (%s); resuming (%d of %d)",
-		          name, (unsigned long long)end, st->msg, attempt, RESUME_TRIES);
-		usleep(200000 * (useconds_t)attempt);   /* let the old session finish writing */
+		ftps_warn("upload of %s interrupted after %llu bytes (%s); resuming (retry %d)",
+		          name, (unsigned long long)end, st->msg, u->budget->tries);
+		ftps_retry_pause(pause < RESUME_SETTLE_MS ? RESUME_SETTLE_MS : pause);
 		if ((e = ftps_pool_get(u->eng->pool, FTPS_USE_XFER, &u->conn, st)) != FTPS_OK)
 			continue;
 		e = ftps_size(u->conn, u->target, &landed, st);
@@ -211,8 +220,11 @@ ftps_err upload_send_chunk(struct ftps_upload *u, const void *buf, size_t len, u
 {
 	ftps_err e = ftps_xfer_write(u->xfer, buf, len, st);
 
-	if (upload_transient(e) && u->src_fd >= 0)
+	if (upload_transient(e) && u->src_fd >= 0) {
 		e = resume(u, at + len, 0, st);
+		if (e == FTPS_OK)
+			ftps_retry_reset(u->budget);    /* flowing again: a later cut starts afresh */
+	}
 	if (e == FTPS_OK)
 		ftps_hasher_update(&u->h, buf, len);
 	return e;
@@ -259,7 +271,8 @@ static ftps_err complete(struct ftps_upload *u, struct ftps_status *st)
 	ftps_err e = ftps_xfer_finish(u->xfer, st);
 
 	u->xfer = NULL;
-	for (int i = 0; i < RESUME_TRIES && u->src_fd >= 0 && upload_transient(e); i++) {
+	/* Bounded by the upload's budget: each resume draws on it. */
+	while (u->src_fd >= 0 && upload_transient(e)) {
 		if ((e = resume(u, u->sent, 1, st)) != FTPS_OK || !u->xfer)
 			break;      /* failed, or all of it was there */
 		e = ftps_xfer_finish(u->xfer, st);
@@ -372,13 +385,14 @@ int ftps_upload_fd(struct ftps_engine *eng, const char *remote, int fd, uint64_t
 	if (!buf)
 		return -ENOMEM;
 	/* A server that is restarting needs a moment: UPLOAD_TRIES tries, and
-	 * more while the timeout since the first failure lasts. */
+	 * more while the timeout since the first failure lasts. One budget for
+	 * the whole upload: the resumes inside a try draw on it too. */
 	ftps_retry_init(&retry, ftps_config_timeout_ms(eng->cfg), UPLOAD_TRIES);
 	for (int attempt = 1;; attempt++) {
 		struct ftps_upload *u;
 		uint64_t off = from;
 
-		rc = ftps_upload_start(eng, remote, append, fd, &u);
+		rc = upload_start(eng, remote, append, fd, &retry, &u);
 		if (rc == 0 && append && u->base != from && attempt > 1 &&
 		    u->base > from && u->base <= size) {
 			/* A failed try landed after all (its reply was lost, and the

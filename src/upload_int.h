@@ -9,10 +9,15 @@
 #include <stdint.h>
 #include "upload.h"
 #include "hash.h"
+#include "retry.h"
 
 #define IO_CHUNK (256 * 1024)
+/* Tries an upload makes after failures whatever the time, within its one
+ * budget (resumes, renames settled, whole new tries all count). */
 #define UPLOAD_TRIES 3
-#define RESUME_TRIES 3
+/* Before asking how much of a cut upload arrived: the old session may
+ * still be writing what it received. */
+#define RESUME_SETTLE_MS 200
 /* How far a background upload may trail the writes it was given. */
 #define LAG_MAX (64 * 1024 * 1024)
 
@@ -31,6 +36,11 @@ struct ftps_upload {
 	int src_fd;                     /* byte off sent is at src_fd's offset base + off; -1 none */
 	int only_copy;                  /* the old final file is deleted: target is the only
 	                                 * copy of the data and is never deleted */
+	/* The one retry budget of the upload: every resume and every look
+	 * at a rename that failed draws from it, and so does ftps_upload_fd's
+	 * whole new try, which passes its own. Loops do not multiply. */
+	struct ftps_retry own_budget;
+	struct ftps_retry *budget;
 
 	/* Sending in the background (ftps_upload_background): the sender
 	 * thread sends the source's bytes up to queued. While it runs, mu

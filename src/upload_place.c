@@ -166,15 +166,13 @@ ftps_err upload_put_in_place(struct ftps_upload *u, struct ftps_status *st)
 		}
 		/* The connection failed on the way: look - for as long as the
 		 * timeout lasts, should the server be away meanwhile. */
-		struct ftps_retry retry;
 		int pause;
-		ftps_retry_init(&retry, ftps_config_timeout_ms(u->eng->cfg), 0);
 		for (;;) {
 			e = (c = upload_usable_conn(u, &st2)) != NULL
 			    ? ftps_rename_settle(c, u->target, final, bak[0] ? bak : NULL, st)
 			    : st2.err ? st2.err : FTPS_E_CONN;
 			if (e == FTPS_OK || e == FTPS_E_RETRY || !ftps_err_retryable(e) ||
-			    !ftps_retry_next(&retry, ftps_now_ms(), &pause))
+			    !ftps_retry_next(u->budget, ftps_now_ms(), &pause))
 				break;
 			ftps_retry_pause(pause < 500 ? 500 : pause);
 		}

@@ -88,6 +88,27 @@ START_TEST(window_from_the_start)
 }
 END_TEST
 
+/* Progress renews the budget: a long upload cut now and then gets its
+ * tries for each cut, not three for its whole life. */
+START_TEST(reset_after_progress)
+{
+	struct ftps_retry r;
+	int pause;
+
+	ftps_retry_init(&r, 1000, 2);
+	ck_assert(ftps_retry_next(&r, 0, &pause));
+	ck_assert(ftps_retry_next(&r, 5000, &pause));
+	ck_assert(!ftps_retry_next(&r, 6000, &pause));  /* spent */
+	ftps_retry_reset(&r);
+	ck_assert(ftps_retry_next(&r, 600000, &pause));
+	ck_assert_int_eq(pause, 0);                     /* at once, as the first */
+	ck_assert(ftps_retry_next(&r, 600100, &pause));
+	ck_assert_int_eq(pause, 200);
+	ck_assert(ftps_retry_next(&r, 600300, &pause)); /* within the new window */
+	ck_assert(!ftps_retry_next(&r, 602000, &pause));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("retry");
@@ -99,6 +120,7 @@ int main(void)
 	tcase_add_test(tc, first_retry_is_at_once);
 	tcase_add_test(tc, minimum_tries);
 	tcase_add_test(tc, window_from_the_start);
+	tcase_add_test(tc, reset_after_progress);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
