@@ -20,7 +20,8 @@
  *   cmd.c                        a connection's state, commands and
  *                                replies, pipelined batches
  *   conn.c                       a control connection's life
- *   xfer.c ops.c                 data transfers; the FTP verbs
+ *   xfer.c ops.c ops_batch.c     data transfers; the FTP verbs, alone and
+ *                                pipelined
  *   pool.c                       the connection pool
  *   engine.c reader.c upload*.c  the transfer engine (engine.h): streamed
  *   download.c hash.c            reads, uploads with resume, verify and
@@ -195,6 +196,20 @@ ftps_err ftps_rename(struct ftps_conn *c, const char *from, const char *to,
 enum ftps_rn_stage { FTPS_RN_FROM = 0, FTPS_RN_TO };
 ftps_err ftps_rename_ex(struct ftps_conn *c, const char *from, const char *to,
                         enum ftps_rn_stage *stage, struct ftps_status *st);
+/* After an upload (pipelined, one round trip): SIZE of path and, when
+ * mode >= 0, SITE CHMOD. Returns SIZE's outcome (FTPS_E_NOTSUP: the
+ * server has none) or the connection's failure; *mode_set says whether
+ * the mode was set. */
+ftps_err ftps_size_chmod(struct ftps_conn *c, const char *path, int mode, uint64_t *size,
+                         int *mode_set, struct ftps_status *st);
+/* ftps_rename_ex with the new name's time in the same round trip: RNFR,
+ * RNTO, then MDTM (set_mtime < 0) or MFMT set_mtime (when the server has
+ * MFMT). Returns the rename's outcome; *mtime_ok says whether *mtime is
+ * the server's time of to. *stage as ftps_rename_ex; when the connection
+ * failed before RNFR's reply, FTPS_RN_TO (both were sent: st->unsure). */
+ftps_err ftps_rename_timed(struct ftps_conn *c, const char *from, const char *to,
+                           int64_t set_mtime, enum ftps_rn_stage *stage, int64_t *mtime,
+                           int *mtime_ok, struct ftps_status *st);
 /* For servers that will not rename over an existing file (RNTO refused
  * while to exists): to is renamed aside to bak, from renamed to to, bak
  * deleted. When from cannot be renamed to to, bak goes back to to. At no

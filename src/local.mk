@@ -24,7 +24,7 @@ src_libftps_a_SOURCES = \
 	src/server.h src/server.c \
 	src/conn.h src/conn.c src/cmd.c \
 	src/xfer.c \
-	src/ops.c \
+	src/ops.c src/ops_batch.c \
 	src/pool.c \
 	src/engine.h src/engine.c \
 	src/reader.h src/reader.c \

@@ -286,6 +286,8 @@ int ftps_upload_finish(struct ftps_upload *u, int mode, int64_t mtime,
 {
 	struct ftps_status st = { 0 }, st2 = { 0 };
 	ftps_err e;
+	int64_t t = 0;
+	int t_ok = 0;
 	int rc = upload_sender_stop(u, STOP_DRAINED);
 
 	memset(res, 0, sizeof(*res));
@@ -295,16 +297,9 @@ int ftps_upload_finish(struct ftps_upload *u, int mode, int64_t mtime,
 	}
 	e = complete(u, &st);
 	if (e == FTPS_OK)
-		e = upload_verify(u, &st);
-	if (e == FTPS_OK && mode >= 0) {
-		if (ftps_chmod(u->conn, u->target, (unsigned)mode & 07777, &st2) == FTPS_OK)
-			res->mode_set = 1;
-		else
-			ftps_debug("%s: could not set mode %04o: %s", u->final, (unsigned)mode & 07777,
-			           st2.msg);
-	}
+		e = upload_check(u, mode, &res->mode_set, &st);
 	if (e == FTPS_OK && strcmp(u->target, u->final) != 0)
-		e = upload_put_in_place(u, &st);
+		e = upload_put_in_place(u, mtime, &t, &t_ok, &st);
 	if (e != FTPS_OK) {
 		ftps_error("upload of %s failed: %s", u->final, st.msg);
 		rc = -ftps_err_errno(e);
@@ -312,13 +307,15 @@ int ftps_upload_finish(struct ftps_upload *u, int mode, int64_t mtime,
 		goto out;
 	}
 	res->size = u->base + u->sent;
-	res->mtime = time(NULL);
-	res->mtime_exact = 0;
+	res->mtime = t_ok ? t : time(NULL);
+	res->mtime_exact = t_ok;
 	if (u->atomic) {
 		char final[FTPS_MAX_PATH];
 		upload_final_name(u, final);
 		ftps_stranded_superseded(u->eng, final);
 	}
+	if (t_ok)
+		goto out;       /* the time came with the rename */
 	if (!upload_usable_conn(u, &st2))
 		goto out;       /* in place; its time is the server's clock */
 	if (mtime >= 0) {
@@ -328,12 +325,9 @@ int ftps_upload_finish(struct ftps_upload *u, int mode, int64_t mtime,
 		} else {
 			ftps_debug("%s: could not set the time: %s", u->final, st2.msg);
 		}
-	} else {
-		int64_t t;
-		if (ftps_mdtm(u->conn, u->final, &t, &st2) == FTPS_OK) {
-			res->mtime = t;
-			res->mtime_exact = 1;
-		}
+	} else if (ftps_mdtm(u->conn, u->final, &t, &st2) == FTPS_OK) {
+		res->mtime = t;
+		res->mtime_exact = 1;
 	}
 out:
 	upload_release_conn(u, e);

@@ -71,12 +71,17 @@ int upload_errno(struct ftps_upload *u, ftps_err e, const struct ftps_status *st
 int upload_temp_name(const char *final, char *out, size_t outlen);
 /* Remove the temporary file after a failure, now or (leftovers) later. */
 void upload_cleanup_temp(struct ftps_upload *u);
-/* Size (and hash) of what landed, against what was sent. */
-ftps_err upload_verify(struct ftps_upload *u, struct ftps_status *st);
+/* What landed, against what was sent (size, and hash with -o verify=hash),
+ * and the mode set when mode >= 0 (*mode_set says whether it was): in one
+ * round trip when no hash is asked for. */
+ftps_err upload_check(struct ftps_upload *u, int mode, int *mode_set, struct ftps_status *st);
 /* The upload's connection if usable, else a fresh short one; NULL none. */
 struct ftps_conn *upload_usable_conn(struct ftps_upload *u, struct ftps_status *st);
-/* Rename the temporary file over the final name, safely. */
-ftps_err upload_put_in_place(struct ftps_upload *u, struct ftps_status *st);
+/* Rename the temporary file over the final name, safely, and learn its
+ * time in the same round trip (MDTM; MFMT mtime when mtime >= 0 and the
+ * server has MFMT): *t_ok says whether *t is the server's time. */
+ftps_err upload_put_in_place(struct ftps_upload *u, int64_t mtime, int64_t *t, int *t_ok,
+                             struct ftps_status *st);
 
 /* upload_send.c */
 /* End the sender: once it sent everything queued (STOP_DRAINED), or at

@@ -71,19 +71,28 @@ void upload_cleanup_temp(struct ftps_upload *u)
 	ftps_orphan_add(u->eng, u->target);
 }
 
-/* Size (and hash) of what landed, against what we sent. */
-ftps_err upload_verify(struct ftps_upload *u, struct ftps_status *st)
+/* Size (and hash) of what landed, against what we sent; the mode set in
+ * the same round trip as SIZE when there is no hash to ask for. */
+ftps_err upload_check(struct ftps_upload *u, int mode, int *mode_set, struct ftps_status *st)
 {
 	uint64_t want = u->base + u->sent, have = 0;
+	struct ftps_status st2 = { 0 };
 	ftps_err e;
 
-	if (u->eng->verify == FTPS_VERIFY_NONE)
-		return FTPS_OK;
-	if ((e = ftps_size(u->conn, u->target, &have, st)) != FTPS_OK) {
-		if (e == FTPS_E_NOTSUP)
-			return FTPS_OK;
-		return e;
+	*mode_set = 0;
+	if (u->eng->verify == FTPS_VERIFY_NONE) {
+		e = FTPS_E_NOTSUP;      /* nothing to compare */
+		if (mode >= 0)
+			*mode_set = ftps_chmod(u->conn, u->target, (unsigned)mode, &st2) == FTPS_OK;
+	} else {
+		e = ftps_size_chmod(u->conn, u->target, mode, &have, mode_set, st);
 	}
+	if (mode >= 0 && !*mode_set)
+		ftps_debug("%s: could not set mode %04o", u->final, (unsigned)mode & 07777);
+	if (e == FTPS_E_NOTSUP)
+		return FTPS_OK;
+	if (e != FTPS_OK)
+		return e;
 	if (have != want)
 		return ftps_fail(st, FTPS_E_IO, 0, "the server has %llu bytes, %llu were sent",
 		                 (unsigned long long)have, (unsigned long long)want);
@@ -125,7 +134,8 @@ struct ftps_conn *upload_usable_conn(struct ftps_upload *u, struct ftps_status *
  * aside with the final name empty, the temporary file is the only copy of
  * the new data: it is never deleted, the log names it and the housekeeper
  * renames it into place later. */
-ftps_err upload_put_in_place(struct ftps_upload *u, struct ftps_status *st)
+ftps_err upload_put_in_place(struct ftps_upload *u, int64_t mtime, int64_t *t, int *t_ok,
+                             struct ftps_status *st)
 {
 	char final[FTPS_MAX_PATH], bak[FTPS_MAX_PATH] = "";
 	enum ftps_rn_stage stage;
@@ -134,12 +144,15 @@ ftps_err upload_put_in_place(struct ftps_upload *u, struct ftps_status *st)
 	struct ftps_conn *c;
 	ftps_err e = FTPS_E_IO;
 
+	*t_ok = 0;
 	upload_final_name(u, final);
 	for (int round = 0; round < 2; round++) {
 		bak[0] = '\0';
 		if (!(c = upload_usable_conn(u, st)))
 			return st->err ? st->err : FTPS_E_CONN;
-		e = ftps_rename_ex(c, u->target, final, &stage, st);
+		/* The first try brings the new file's time along. */
+		e = round == 0 ? ftps_rename_timed(c, u->target, final, mtime, &stage, t, t_ok, st)
+		               : ftps_rename_ex(c, u->target, final, &stage, st);
 		if (e == FTPS_OK)
 			return FTPS_OK;
 		if (ftps_err_class(e) == FTPS_CLASS_REFUSED && stage == FTPS_RN_TO &&

@@ -103,6 +103,22 @@ static int seen(const char *verb)
 	return p ? atoi(p + strlen(key)) : 0;
 }
 
+/* Lines of the server's log that contain text. */
+static int log_count(const char *text)
+{
+	char path[160], line[8192];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/log", dir);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, text) != NULL;
+	fclose(f);
+	return n;
+}
+
 static void server_start(const char *feat)
 {
 	char port_file[160], ctl_file[160], log[160], parent[16];
@@ -260,6 +276,85 @@ START_TEST(upload_whole_file)
 	ck_assert_int_eq(count_names(".ftpsfs-"), 0);
 	ck_assert_int_eq(seen("STOR"), 1);
 	ck_assert_int_eq(seen("RNTO"), 1);
+	close(fd);
+	free(data);
+}
+END_TEST
+
+/* After the 226, the checks go out together: SIZE with SITE CHMOD, then
+ * RNFR, RNTO and MFMT (or MDTM) - two round trips instead of five. */
+START_TEST(upload_commands_pipelined)
+{
+	char *data = pattern(4096, 17);
+	int fd = local_file(data, 4096);
+	struct ftps_uploaded res;
+
+	ck_assert_int_eq(ftps_upload_fd(&eng, "/p1", fd, 0, 4096, 0, 0600, -1, &res), 0);
+	ck_assert_int_eq(ftps_upload_fd(&eng, "/p2", fd, 0, 4096, 0, 0640, 1400000000, &res), 0);
+	ck_server_file("p1", data, 4096);
+	ck_server_file("p2", data, 4096);
+	ck_assert_int_eq(res.mode_set, 1);
+	ck_assert_int_eq(res.mtime_exact, 1);
+	ck_assert_int_eq(res.mtime, 1400000000);
+	/* the server logs a command that had others behind it */
+	ck_assert_int_eq(log_count("read ahead: SIZE"), 2);
+	ck_assert_int_eq(log_count("read ahead: RNFR"), 2);
+	ck_assert_int_eq(log_count("read ahead: RNTO"), 2);
+	ck_assert_int_eq(seen("SIZE"), 2);
+	ck_assert_int_eq(seen("MDTM"), 1);
+	ck_assert_int_eq(seen("MFMT"), 1);
+	{
+		struct stat sb;
+		char p[300];
+		snprintf(p, sizeof(p), "%s/p2", root);
+		ck_assert_int_eq(stat(p, &sb), 0);
+		ck_assert_int_eq(sb.st_mode & 0777, 0640);
+		ck_assert_int_eq(sb.st_mtime, 1400000000);
+	}
+	close(fd);
+	free(data);
+}
+END_TEST
+
+/* A server that throws away commands sent ahead: learnt, and the uploads
+ * still land, one command at a time. */
+START_TEST(upload_no_pipelining_server)
+{
+	char *data = pattern(5000, 18);
+	int fd = local_file(data, 5000);
+	struct ftps_uploaded res;
+
+	arm("no-pipelining");
+	for (int i = 0; i < 3; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "/n%d", i);
+		ck_assert_int_eq(ftps_upload_fd(&eng, name, fd, 0, 5000, 0, 0644, -1, &res), 0);
+		ck_server_file(name + 1, data, 5000);
+	}
+	ck_assert_int_eq(count_names(".ftpsfs-"), 0);
+	close(fd);
+	free(data);
+}
+END_TEST
+
+/* The connection reset before the pipelined RNTO was carried out, and
+ * after it was (its reply lost): either way the upload is found in place
+ * once, and nothing is left over. */
+START_TEST(upload_rename_lost)
+{
+	char *data = pattern(9000, 19);
+	int fd = local_file(data, 9000);
+	struct ftps_uploaded res;
+
+	put_server_file("x", "old", 3);
+	arm("drop-before RNTO");
+	ck_assert_int_eq(ftps_upload_fd(&eng, "/x", fd, 0, 9000, 0, -1, -1, &res), 0);
+	ck_server_file("x", data, 9000);
+	arm("drop-after RNTO");
+	ck_assert_int_eq(ftps_upload_fd(&eng, "/y", fd, 0, 9000, 0, -1, -1, &res), 0);
+	ck_server_file("y", data, 9000);
+	ck_assert_int_eq(count_names(".ftpsfs-"), 0);
+	ck_assert_int_eq(seen("STOR"), 2);
 	close(fd);
 	free(data);
 }
@@ -653,6 +748,9 @@ static Suite *engine_suite(void)
 	tcase_add_checked_fixture(up, setup, teardown);
 	tcase_set_timeout(up, 60);
 	tcase_add_test(up, upload_whole_file);
+	tcase_add_test(up, upload_commands_pipelined);
+	tcase_add_test(up, upload_no_pipelining_server);
+	tcase_add_test(up, upload_rename_lost);
 	tcase_add_test(up, upload_refused_keeps_old);
 	tcase_add_test(up, upload_rename_refused);
 	tcase_add_test(up, upload_no_overwrite_server);
