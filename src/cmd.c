@@ -343,6 +343,8 @@ ftps_err ftps_command_batch(struct ftps_conn *c, size_t n, const char *const *li
 			}
 			on_reply(arg, sent, r);
 		}
+		if (i - first >= 2)
+			ftps_server_learn(c->srv, FTPS_FACT_PIPELINING_OK);
 	}
 	c->last_used_ms = ftps_now_ms();
 	return FTPS_OK;

@@ -104,6 +104,8 @@ enum ftps_fact {
 	FTPS_FACT_APPE_REFUSED,         /* APPE refused where STOR works */
 	FTPS_FACT_DATA_CLOSE_NOTIFY,    /* data connections end with close_notify */
 	FTPS_FACT_NO_PIPELINING,        /* commands sent ahead of replies went wrong */
+	FTPS_FACT_PIPELINING_OK,        /* ... were answered in order (a group of 2+) */
+	FTPS_FACT_EPSV_OK,              /* EPSV answered 229 */
 	FTPS_FACT_COUNT
 };
 
@@ -262,6 +264,11 @@ ftps_err ftps_retr_start(struct ftps_conn *c, const char *path, uint64_t offset,
 /* STOR (append = 0) or APPE (append = 1). */
 ftps_err ftps_stor_start(struct ftps_conn *c, const char *path, int append,
                          struct ftps_xfer **out, struct ftps_status *st);
+/* STOR to a name nobody else uses (an upload's temporary name): may go
+ * out together with EPSV, saving a round trip, since a STOR that finds no
+ * data connection (EPSV failed after all) can harm nothing there. */
+ftps_err ftps_stor_new_start(struct ftps_conn *c, const char *path, struct ftps_xfer **out,
+                             struct ftps_status *st);
 
 /* Read up to len bytes; *got = 0 means end of file (then call finish).
  * Waits at most the config's timeout. */

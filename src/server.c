@@ -19,6 +19,8 @@ static const struct {
 	[FTPS_FACT_APPE_REFUSED] = { "it refuses APPE: appends upload the whole file", 1 },
 	[FTPS_FACT_NO_PIPELINING] = { "commands sent ahead of their replies went wrong: "
 	                              "one at a time from now on", 1 },
+	[FTPS_FACT_PIPELINING_OK] = { "it answers commands sent ahead of their replies", 0 },
+	[FTPS_FACT_EPSV_OK] = { "it takes EPSV", 0 },
 	[FTPS_FACT_DATA_CLOSE_NOTIFY] = { "it ends data connections with TLS close_notify: one "
 	                                  "that ends without it was cut short", 0 },
 };

@@ -86,7 +86,8 @@ static int upload_start(struct ftps_engine *eng, const char *remote, int append,
 		if (u->h.algo == FTPS_HASH_NONE)
 			ftps_debug("%s: the server offers no hash; verifying the size only", remote);
 	}
-	e = ftps_stor_start(u->conn, u->target, append, &u->xfer, &st);
+	e = u->atomic ? ftps_stor_new_start(u->conn, u->target, &u->xfer, &st)
+	              : ftps_stor_start(u->conn, u->target, append, &u->xfer, &st);
 	if (e != FTPS_OK) {
 		/* The STOR went out: the server may have made the temporary
 		 * file before the data connection failed - or, when the control

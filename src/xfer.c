@@ -69,6 +69,7 @@ static ftps_err passive_target(struct ftps_conn *c, struct sockaddr_storage *to,
 			if (ftps_parse_epsv(r->text, &port) != 0)
 				return ftps_fail(st, FTPS_E_PROTO, r->code, "unusable EPSV reply: %.100s",
 				                 r->text);
+			ftps_server_learn(c->srv, FTPS_FACT_EPSV_OK);
 			goto done;
 		}
 		if (!refused_as_unknown(r->code))
@@ -268,10 +269,73 @@ static ftps_err restart_at(struct ftps_conn *c, uint64_t offset, struct ftps_sta
 	return FTPS_OK;
 }
 
+/* Whether EPSV and the transfer command may go out together, one round
+ * trip less than asking for the port first: in passive mode, with no REST
+ * to send, on a server that answered commands sent ahead and took EPSV
+ * before, and only for a command that does no harm should EPSV fail after
+ * all (it then fails for want of a data connection): a read, a listing, a
+ * store to a fresh temporary name - never one that could truncate a file. */
+static int send_ahead(const struct ftps_conn *c, uint64_t offset, int harmless)
+{
+	return harmless && !c->cfg->active && offset == 0 && !c->rest_pending &&
+	       ftps_server_knows(c->srv, FTPS_FACT_EPSV_OK) &&
+	       ftps_server_knows(c->srv, FTPS_FACT_PIPELINING_OK) &&
+	       !ftps_server_knows(c->srv, FTPS_FACT_NO_PIPELINING) &&
+	       !ftps_server_knows(c->srv, FTPS_FACT_NO_EPSV);
+}
+
+/* EPSV and the command in one go: read 229, connect, and leave the
+ * command's first reply in *r. On a failure the connection is either in
+ * step (both replies read) or marked broken. */
+static ftps_err start_ahead(struct ftps_conn *c, struct ftps_xfer *x, const char *verb,
+                            const char *path, const struct ftps_reply **r,
+                            struct ftps_status *st)
+{
+	int64_t deadline = ftps_deadline(conn_timeout(c));
+	struct sockaddr_storage to = c->peer;
+	uint16_t port = 0;
+	ftps_err e;
+
+	if ((e = conn_send(c, st, "EPSV")) != FTPS_OK)
+		return e;
+	e = path ? conn_send(c, st, "%s %s", verb, path) : conn_send(c, st, "%s", verb);
+	if (e == FTPS_OK)
+		e = conn_read_final(c, deadline, r, st);
+	if (e != FTPS_OK)
+		return e;
+	if ((*r)->code != 229 || ftps_parse_epsv((*r)->text, &port) != 0) {
+		/* The command went out without a data connection to use: its
+		 * refusal keeps us in step. Anything else, we are not. */
+		ftps_err why = (*r)->code == 229
+		               ? ftps_fail(st, FTPS_E_PROTO, 229, "unusable EPSV reply")
+		               : conn_reply_err(*r, FTPS_CTX_DATA, "EPSV", st);
+		if (conn_read_final(c, deadline, r, NULL) != FTPS_OK || (*r)->code < 300)
+			return conn_broken(c, why != FTPS_OK ? why : FTPS_E_PROTO);
+		return why != FTPS_OK && ftps_err_class(why) != FTPS_CLASS_LOST ? FTPS_E_RETRY : why;
+	}
+	if (to.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&to)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)&to)->sin_port = htons(port);
+	x->fd = ftps_sock_connect_addr((struct sockaddr *)&to, ftps_sockaddr_len(&to), deadline, st);
+	if (x->fd < 0) {
+		/* The server may have refused the command already (no such
+		 * file) and closed its port: then its reply is here, and we are
+		 * in step. Otherwise it waits for a connection that will not
+		 * come. */
+		ftps_err why = st && st->err ? st->err : FTPS_E_RETRY;
+		int64_t soon = ftps_deadline(conn_timeout(c) < 1000 ? conn_timeout(c) : 1000);
+		if (conn_read_reply(c, soon, r, NULL) == FTPS_OK && (*r)->code >= 300)
+			return conn_reply_err(*r, x->ctx, verb, st);
+		return conn_broken(c, why);
+	}
+	return conn_read_reply(c, deadline, r, st);
+}
+
 /* Data connection, REST (see restart_at), command, 1xx, TLS. */
 static ftps_err start(struct ftps_conn *c, enum ftps_ctx ctx, int upload, uint64_t offset,
-                      struct ftps_xfer **out, struct ftps_status *st, const char *verb,
-                      const char *path)
+                      int harmless, struct ftps_xfer **out, struct ftps_status *st,
+                      const char *verb, const char *path)
 {
 	struct sockaddr_storage to;
 	const struct ftps_reply *r;
@@ -293,27 +357,31 @@ static ftps_err start(struct ftps_conn *c, enum ftps_ctx ctx, int upload, uint64
 	x->ctx = ctx;
 	snprintf(x->what, sizeof(x->what), "%s", verb);
 
-	if (c->cfg->active)
-		e = announce_active(c, &lfd, st);
-	else if ((e = passive_target(c, &to, st)) == FTPS_OK) {
-		x->fd = ftps_sock_connect_addr((struct sockaddr *)&to, ftps_sockaddr_len(&to),
-		                               ftps_deadline(conn_timeout(c)), st);
-		if (x->fd < 0)
-			e = FTPS_E_RETRY;   /* st says why */
+	if (send_ahead(c, offset, harmless)) {
+		if ((e = start_ahead(c, x, verb, path, &r, st)) != FTPS_OK)
+			goto fail;
+	} else {
+		if (c->cfg->active)
+			e = announce_active(c, &lfd, st);
+		else if ((e = passive_target(c, &to, st)) == FTPS_OK) {
+			x->fd = ftps_sock_connect_addr((struct sockaddr *)&to, ftps_sockaddr_len(&to),
+			                               ftps_deadline(conn_timeout(c)), st);
+			if (x->fd < 0)
+				e = FTPS_E_RETRY;   /* st says why */
+		}
+		if (e == FTPS_OK)
+			e = restart_at(c, offset, st);
+		if (e != FTPS_OK)
+			goto fail;
+		if (path)
+			e = conn_send(c, st, "%s %s", verb, path);
+		else
+			e = conn_send(c, st, "%s", verb);
+		if (e == FTPS_OK)
+			e = conn_read_reply(c, ftps_deadline(conn_timeout(c)), &r, st);
+		if (e != FTPS_OK)
+			goto fail;
 	}
-	if (e == FTPS_OK)
-		e = restart_at(c, offset, st);
-	if (e != FTPS_OK)
-		goto fail;
-
-	if (path)
-		e = conn_send(c, st, "%s %s", verb, path);
-	else
-		e = conn_send(c, st, "%s", verb);
-	if (e == FTPS_OK)
-		e = conn_read_reply(c, ftps_deadline(conn_timeout(c)), &r, st);
-	if (e != FTPS_OK)
-		goto fail;
 	/* Accepted, the command used the marker up. Refused, a server may
 	 * keep it: the next transfer on this connection resets it. */
 	if (r->code < 300)
@@ -357,13 +425,19 @@ fail:
 ftps_err ftps_retr_start(struct ftps_conn *c, const char *path, uint64_t offset,
                          struct ftps_xfer **out, struct ftps_status *st)
 {
-	return start(c, FTPS_CTX_RETR, 0, offset, out, st, "RETR", path);
+	return start(c, FTPS_CTX_RETR, 0, offset, 1, out, st, "RETR", path);
 }
 
 ftps_err ftps_stor_start(struct ftps_conn *c, const char *path, int append,
                          struct ftps_xfer **out, struct ftps_status *st)
 {
-	return start(c, FTPS_CTX_STOR, 1, 0, out, st, append ? "APPE" : "STOR", path);
+	return start(c, FTPS_CTX_STOR, 1, 0, 0, out, st, append ? "APPE" : "STOR", path);
+}
+
+ftps_err ftps_stor_new_start(struct ftps_conn *c, const char *path, struct ftps_xfer **out,
+                             struct ftps_status *st)
+{
+	return start(c, FTPS_CTX_STOR, 1, 0, 1, out, st, "STOR", path);
 }
 
 /* For listings (ops.c): "MLSD path" or "LIST -a path". */
@@ -372,7 +446,7 @@ ftps_err xfer_start_listing(struct ftps_conn *c, const char *verb, const char *p
 ftps_err xfer_start_listing(struct ftps_conn *c, const char *verb, const char *path,
                             struct ftps_xfer **out, struct ftps_status *st)
 {
-	return start(c, FTPS_CTX_LIST, 0, 0, out, st, verb, path);
+	return start(c, FTPS_CTX_LIST, 0, 0, 1, out, st, verb, path);
 }
 
 ftps_err ftps_xfer_read(struct ftps_xfer *x, void *buf, size_t len, size_t *got,

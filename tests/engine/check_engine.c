@@ -303,6 +303,9 @@ START_TEST(upload_commands_pipelined)
 	ck_assert_int_eq(seen("SIZE"), 2);
 	ck_assert_int_eq(seen("MDTM"), 1);
 	ck_assert_int_eq(seen("MFMT"), 1);
+	/* once the server has shown it answers commands sent ahead, EPSV goes
+	 * out with the STOR to the temporary name */
+	ck_assert_int_eq(log_count("read ahead: EPSV"), 1);
 	{
 		struct stat sb;
 		char p[300];
@@ -311,6 +314,37 @@ START_TEST(upload_commands_pipelined)
 		ck_assert_int_eq(sb.st_mode & 0777, 0640);
 		ck_assert_int_eq(sb.st_mtime, 1400000000);
 	}
+	close(fd);
+	free(data);
+}
+END_TEST
+
+/* EPSV sent ahead with the transfer command, and failing after all: the
+ * command fails for want of a data connection, the connection stays in
+ * step, and the upload and the read are tried again and come out right. */
+START_TEST(epsv_ahead_fails)
+{
+	char *data = pattern(6000, 20);
+	int fd = local_file(data, 6000);
+	struct ftps_uploaded res;
+	char buf[6000];
+	struct ftps_reader *r;
+
+	ck_assert_int_eq(ftps_upload_fd(&eng, "/e1", fd, 0, 6000, 0, -1, -1, &res), 0);
+	arm("fail EPSV 1 425 Cannot open a passive port.");
+	ck_assert_int_eq(ftps_upload_fd(&eng, "/e2", fd, 0, 6000, 0, -1, -1, &res), 0);
+	ck_server_file("e2", data, 6000);
+	ck_assert_int_ge(log_count("read ahead: EPSV"), 2);
+	arm("fail EPSV 1 425 Cannot open a passive port.");
+	r = ftps_reader_new(&eng, "/e2", 6000);
+	ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), 0), 6000);
+	ck_assert(memcmp(buf, data, 6000) == 0);
+	ftps_reader_free(r);
+	ck_assert_int_eq(count_names(".ftpsfs-"), 0);
+	/* a file that is not there: refused before any data connection */
+	r = ftps_reader_new(&eng, "/nothing", -1);
+	ck_assert_int_eq(ftps_reader_read(r, buf, 100, 0), -ENOENT);
+	ftps_reader_free(r);
 	close(fd);
 	free(data);
 }
@@ -750,6 +784,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(up, upload_whole_file);
 	tcase_add_test(up, upload_commands_pipelined);
 	tcase_add_test(up, upload_no_pipelining_server);
+	tcase_add_test(up, epsv_ahead_fails);
 	tcase_add_test(up, upload_rename_lost);
 	tcase_add_test(up, upload_refused_keeps_old);
 	tcase_add_test(up, upload_rename_refused);
