@@ -183,6 +183,36 @@ ftps_err conn_send(struct ftps_conn *c, struct ftps_status *st, const char *fmt,
 	return e == FTPS_OK ? FTPS_OK : conn_broken(c, e);
 }
 
+ftps_err conn_send_lines(struct ftps_conn *c, struct ftps_status *st, size_t n,
+                         const char *const *lines)
+{
+	char buf[(FTPS_MAX_PATH * 2 + 64) * 2];
+	size_t used = 0;
+	ftps_err e;
+
+	if (c->state == CONN_BROKEN)
+		return ftps_fail(st, FTPS_E_CONN, 0, "the control connection is broken");
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(lines[i]);
+		if ((e = line_ok(lines[i], len, st)) != FTPS_OK)
+			goto out;
+		if (used + len + 2 > sizeof(buf)) {
+			e = ftps_fail(st, FTPS_E_INVAL, 0, "commands too long");
+			goto out;
+		}
+		memcpy(buf + used, lines[i], len);
+		memcpy(buf + used + len, "\r\n", 2);
+		used += len + 2;
+		trace_line(lines[i]);
+	}
+	e = raw_write(c, buf, used, ftps_deadline(timeout_ms(c)), st);
+	if (e != FTPS_OK)
+		e = conn_broken(c, e);
+out:
+	explicit_bzero(buf, used);
+	return e;
+}
+
 ftps_err conn_read_reply(struct ftps_conn *c, int64_t deadline,
                          const struct ftps_reply **out, struct ftps_status *st)
 {

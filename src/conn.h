@@ -65,6 +65,10 @@ int conn_looks_like_reply(const unsigned char *b, size_t n);
 /* Send one command line (CRLF added). Refuses CR/LF/NUL in it. */
 ftps_err conn_send(struct ftps_conn *c, struct ftps_status *st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Send n command lines in one write (CRLF added to each; none may hold
+ * CR, LF or NUL), ahead of their replies. */
+ftps_err conn_send_lines(struct ftps_conn *c, struct ftps_status *st, size_t n,
+                         const char *const *lines);
 /* Read the next reply (preliminary or final) before the deadline. */
 ftps_err conn_read_reply(struct ftps_conn *c, int64_t deadline,
                          const struct ftps_reply **out, struct ftps_status *st);

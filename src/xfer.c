@@ -296,9 +296,13 @@ static ftps_err start_ahead(struct ftps_conn *c, struct ftps_xfer *x, const char
 	uint16_t port = 0;
 	ftps_err e;
 
-	if ((e = conn_send(c, st, "EPSV")) != FTPS_OK)
-		return e;
-	e = path ? conn_send(c, st, "%s %s", verb, path) : conn_send(c, st, "%s", verb);
+	char cmd[FTPS_MAX_PATH + 16];
+	const char *lines[2] = { "EPSV", cmd };
+
+	if (snprintf(cmd, sizeof(cmd), "%s%s%s", verb, path ? " " : "", path ? path : "") >=
+	    (int)sizeof(cmd))
+		return ftps_fail(st, FTPS_E_INVAL, 0, "path too long");
+	e = conn_send_lines(c, st, 2, lines);
 	if (e == FTPS_OK)
 		e = conn_read_final(c, deadline, r, st);
 	if (e != FTPS_OK)
