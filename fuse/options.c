@@ -210,12 +210,14 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 			o->saw_allow_other = 1;
 		if (strcmp(arg, "default_permissions") == 0)
 			o->saw_default_permissions = 1;
+		if (strcmp(arg, "password_file") == 0)
+			return proc_fail(o, "ftpsfs: -o password_file needs a file: -o password_file=FILE");
 		/* libfuse would quote an unknown option back: not a password. */
 		if (strncasecmp(arg, "password", 8) == 0 || strncasecmp(arg, "pass=", 5) == 0 ||
 		    strncasecmp(arg, "passwd", 6) == 0 || strncasecmp(arg, "pw=", 3) == 0)
 			return proc_fail(o, "ftpsfs: a password does not go on the command line (it "
 			                 "would be visible to every user in ps): use -o password_stdin, "
-			                 "or ~/.netrc (-o netrc=FILE)");
+			                 "-o password_file=FILE or ~/.netrc (-o netrc=FILE)");
 		return 1;   /* libfuse's, or unknown: libfuse reports those */
 	}
 	rows = ftpsfs_opts_rows(&nrows);
@@ -296,6 +298,7 @@ void ftpsfs_opts_free(struct ftpsfs_opts *o)
 	if (o->url_parsed)
 		ftps_url_free(&o->u);
 	free(o->user);
+	free(o->password_file);
 	free(o->netrc);
 	ftpsfs_wipe_free(o->password);
 	ftpsfs_wipe_free(o->account);
@@ -378,6 +381,16 @@ static int finish_parse(struct fuse_args *args, struct ftpsfs_opts *o,
 	}
 	if (!o->user && o->u.user && set_str(&o->user, o->u.user) != 0) {
 		ftpsfs_seterr(err, errlen, "ftpsfs: out of memory");
+		return -1;
+	}
+	if (o->password_stdin && o->password_file) {
+		ftpsfs_seterr(err, errlen, "ftpsfs: -o password_stdin and -o password_file contradict each other: give one");
+		return -1;
+	}
+	/* The file holds a password only; a login has no other source then. */
+	if (o->password_file && !o->user) {
+		ftpsfs_seterr(err, errlen, "ftpsfs: -o password_file needs a login name: "
+		              "ftpes://NAME@host/ or -o user=NAME");
 		return -1;
 	}
 	if (o->insecure && o->has_fingerprint) {

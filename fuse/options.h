@@ -44,6 +44,7 @@ struct ftpsfs_opts {
 	 * anonymous. password and account are filled by ftpsfs_get_password. */
 	char *user;
 	int password_stdin;
+	char *password_file;    /* -o password_file=FILE: its first line */
 	char *netrc;            /* -o netrc=FILE; NULL = ~/.netrc */
 	char *password;         /* never printed; wiped when freed */
 	char *account;          /* from .netrc, for ACCT */

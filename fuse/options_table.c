@@ -133,6 +133,9 @@ static const struct ftpsfs_opt_row rows[] = {
 	{ FLAG("password_stdin", password_stdin),
 	  .def_text = "~/.netrc, else ask on the terminal",
 	  .help = "read the password from standard input, one line\n(default: {default})" },
+	{ PATH("password_file=", password_file), .metavar = "FILE", .def_text = "none",
+	  .help = "read the password from the first line of FILE,\n"
+	          "which only its owner may access (default: {default})" },
 	{ PATH("netrc=", netrc), .metavar = "FILE", .def_text = "~/.netrc",
 	  .help = "credentials file (default: {default})" },
 	{ PATH("cafile=", cafile), .metavar = "FILE", .def_text = "the system's store only",

@@ -1,5 +1,5 @@
-/* password.c - the password, from standard input, a netrc file or the
- * terminal (see password.h for the order).
+/* password.c - the password, from standard input, a password file, a
+ * netrc file or the terminal (see password.h for the order).
  *
  * A prompt turns echo off; a signal handler turns it back on before the
  * signal does what it would have done, so an interrupted prompt never
@@ -208,6 +208,56 @@ static int password_from_stdin(struct ftpsfs_opts *o, char *err, size_t errlen)
 	return rc;
 }
 
+const char *ftpsfs_password_file_refusal(const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode))
+		return "is not a regular file";
+	if (st->st_mode & 077)
+		return "may be read or changed by others than its owner: chmod 600 it";
+	return NULL;
+}
+
+/* -o password_file: the first line of the file. */
+static int password_from_file(struct ftpsfs_opts *o, char *err, size_t errlen)
+{
+	char buf[FTPSFS_MAX_PASSWORD + 1], shown[256], what[300];
+	const char *why;
+	struct stat st;
+	ssize_t n;
+	int fd, rc;
+
+	ftpsfs_sanitize(shown, sizeof(shown), o->password_file);
+	snprintf(what, sizeof(what), "-o password_file '%s'", shown);
+	/* O_NONBLOCK: a FIFO must not hold us up before it is refused */
+	fd = open(o->password_file, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		ftpsfs_seterr(err, errlen, "ftpsfs: cannot read %s: %s", what, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0) {
+		ftpsfs_seterr(err, errlen, "ftpsfs: cannot read %s: %s", what, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	why = ftpsfs_password_file_refusal(&st);
+	if (why) {
+		if (S_ISREG(st.st_mode))
+			ftpsfs_seterr(err, errlen, "ftpsfs: %s (mode %04o) %s", what,
+			              (unsigned)(st.st_mode & 07777), why);
+		else
+			ftpsfs_seterr(err, errlen, "ftpsfs: %s %s", what, why);
+		close(fd);
+		return -1;
+	}
+	n = read_line(fd, buf, sizeof(buf), what, err, errlen);
+	close(fd);
+	if (n == -2)
+		ftpsfs_seterr(err, errlen, "ftpsfs: %s is empty", what);
+	rc = n >= 0 ? take_password(o, buf, err, errlen) : -1;
+	explicit_bzero(buf, sizeof(buf));
+	return rc;
+}
+
 /* Read a whole netrc file into a malloc'd buffer. Returns 1 read, 0 when
  * there is none to read (the default file missing), -1 error. */
 static int read_netrc_file(const char *path, int explicit, char **text, size_t *len,
@@ -347,6 +397,8 @@ int ftpsfs_get_password(struct ftpsfs_opts *o, char *err, size_t errlen)
 	}
 	if (o->password_stdin)
 		return password_from_stdin(o, err, errlen);
+	if (o->password_file)
+		return password_from_file(o, err, errlen);
 	rc = password_from_netrc(o, err, errlen);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
@@ -355,6 +407,7 @@ int ftpsfs_get_password(struct ftpsfs_opts *o, char *err, size_t errlen)
 	rc = password_from_tty(o, err, errlen);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	ftpsfs_seterr(err, errlen, "ftpsfs: no password: use -o password_stdin, ~/.netrc or run on a terminal");
+	ftpsfs_seterr(err, errlen, "ftpsfs: no password: use -o password_stdin, -o password_file=FILE, "
+	              "~/.netrc or run on a terminal");
 	return -1;
 }

@@ -8,6 +8,7 @@
 #define FTPSFS_PASSWORD_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include "options.h"
 
 #define FTPSFS_MAX_PASSWORD       1024    /* bytes, from stdin, netrc or a prompt */
@@ -18,6 +19,10 @@
  *  1. -o password_stdin: one line from standard input (CR/LF stripped, at
  *     most FTPSFS_MAX_PASSWORD bytes; echo is turned off when stdin is a
  *     terminal);
+ *  1b. -o password_file=FILE: its first line (CR/LF stripped, at most
+ *     FTPSFS_MAX_PASSWORD bytes); the file must be a regular file that
+ *     no one but its owner may read, write or run (mode & 077 == 0); the
+ *     parser made sure a user was given;
  *  2. -o netrc=FILE, else ~/.netrc: the machine entry for the host, else
  *     the default entry; an entry with a login must match the user when a
  *     user was given; with no user the entry's login becomes the user;
@@ -31,5 +36,9 @@
  * o must come from a successful ftpsfs_opts_parse. Returns 0 or -1 with one
  * line in err. Waits for the user at most FTPSFS_PASSWORD_WAIT seconds. */
 int ftpsfs_get_password(struct ftpsfs_opts *o, char *err, size_t errlen);
+
+/* Why a password file with this status cannot be used ("is not a regular
+ * file", "may be read or changed by others ..."), or NULL when it can. */
+const char *ftpsfs_password_file_refusal(const struct stat *st);
 
 #endif

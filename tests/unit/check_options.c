@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include <openssl/ssl.h>
 
@@ -610,7 +611,8 @@ END_TEST
 START_TEST(usage_lists_every_option)
 {
 	static const char *const names[] = {
-		"-h", "--help", "-V", "--version", "--probe", "user=", "password_stdin", "netrc=",
+		"-h", "--help", "-V", "--version", "--probe", "user=", "password_stdin",
+		"password_file=", "netrc=",
 		"cafile=", "fingerprint=SHA256:HEX", "insecure", "plaintext", "tls=1.2|1.3",
 		"active", "active_ports=LOW-HIGH", "active_addr=", "pasv_addr", "max_conns=",
 		"timeout=", "keepalive=", "dir_cache=", "dir_cache_max=",
@@ -1434,6 +1436,183 @@ START_TEST(password_home_netrc_and_anonymous)
 }
 END_TEST
 
+/* What makes a password file unusable, from its status alone. */
+START_TEST(password_file_refusal)
+{
+	static const mode_t good[] = { S_IFREG | 0600, S_IFREG | 0400, S_IFREG | 0700,
+	                               S_IFREG | 0200, S_IFREG | 04600 };
+	static const mode_t loose[] = { S_IFREG | 0640, S_IFREG | 0604, S_IFREG | 0644,
+	                                S_IFREG | 0620, S_IFREG | 0602, S_IFREG | 0610,
+	                                S_IFREG | 0601, S_IFREG | 0777 };
+	static const mode_t odd[] = { S_IFDIR | 0700, S_IFIFO | 0600, S_IFCHR | 0600,
+	                              S_IFSOCK | 0600, S_IFBLK | 0600, S_IFLNK | 0600 };
+	struct stat st;
+
+	memset(&st, 0, sizeof(st));
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		st.st_mode = good[i];
+		ck_assert_msg(ftpsfs_password_file_refusal(&st) == NULL, "mode %o refused", good[i]);
+	}
+	for (size_t i = 0; i < sizeof(loose) / sizeof(loose[0]); i++) {
+		st.st_mode = loose[i];
+		ck_assert_msg(ftpsfs_password_file_refusal(&st) &&
+		              strstr(ftpsfs_password_file_refusal(&st), "chmod 600"),
+		              "mode %o accepted", loose[i]);
+	}
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		st.st_mode = odd[i];
+		ck_assert_msg(ftpsfs_password_file_refusal(&st) &&
+		              strcmp(ftpsfs_password_file_refusal(&st), "is not a regular file") == 0,
+		              "type %o accepted", odd[i]);
+	}
+}
+END_TEST
+
+/* -o password_file on the command line: stored, never for libfuse, and
+ * the combinations that cannot work are refused. */
+START_TEST(password_file_parse)
+{
+	struct parsed p;
+
+	PARSE(&p, "-o", "password_file=/etc/ftpsfs/pw", URL, "/m");
+	ok(&p);
+	ck_assert_str_eq(p.o.password_file, "/etc/ftpsfs/pw");
+	ck_assert(!arg_contains(&p, "password_file"));
+	ck_assert(!arg_contains(&p, "/etc/ftpsfs/pw"));
+	done(&p);
+
+	PARSE(&p, "-o", "user=bob,password_file=/pw", "h", "/m");
+	ok(&p);
+	ck_assert_str_eq(p.o.user, "bob");
+	done(&p);
+
+	PARSE(&p, "-o", "password_file=/pw,password_stdin", URL, "/m");
+	ck_assert_int_eq(p.rc, -1);
+	ck_assert_str_eq(p.err, "ftpsfs: -o password_stdin and -o password_file contradict each other: give one");
+	done(&p);
+
+	PARSE(&p, "-o", "password_file=/pw", "h", "/m");
+	ck_assert_int_eq(p.rc, -1);
+	ck_assert_str_eq(p.err, "ftpsfs: -o password_file needs a login name: ftpes://NAME@host/ or -o user=NAME");
+	done(&p);
+
+	PARSE(&p, "-o", "password_file", URL, "/m");
+	ck_assert_int_eq(p.rc, -1);
+	ck_assert_str_eq(p.err, "ftpsfs: -o password_file needs a file: -o password_file=FILE");
+	done(&p);
+
+	PARSE(&p, "-o", "password_file=", URL, "/m");
+	ck_assert_int_eq(p.rc, -1);
+	ck_assert(strstr(p.err, "-o password_file") != NULL);
+	done(&p);
+}
+END_TEST
+
+/* The password from a file: its first line, only from a file no one
+ * else may read; every refusal is one line that never shows the password. */
+START_TEST(password_file)
+{
+	char path[128], opt[160], path2[128], opt2[160];
+	char big[FTPSFS_MAX_PASSWORD + 8];
+	struct parsed p;
+	double t0;
+
+	make_tmpdir();
+	snprintf(path, sizeof(path), "%s/pw", tmpdir);
+	snprintf(opt, sizeof(opt), "password_file=%s", path);
+
+	write_file(path, "file secret\r\nsecond line\n", 0600);
+	PARSE(&p, "-o", opt, URL, "/m");
+	ck_assert_int_eq(get_pw(&p), 0);
+	ck_assert_str_eq(p.o.password, "file secret");
+	ck_assert_str_eq(p.o.user, "alice");
+	done(&p);
+
+	/* no newline at all; read-only for its owner */
+	write_file(path, "Sekrit2", 0400);
+	PARSE(&p, "-o", opt, URL, "/m");
+	ck_assert_int_eq(get_pw(&p), 0);
+	ck_assert_str_eq(p.o.password, "Sekrit2");
+	done(&p);
+
+	/* it comes before a netrc that has another password */
+	snprintf(path2, sizeof(path2), "%s/netrc", tmpdir);
+	write_file(path2, "machine ftp.example.org login alice password fromnetrc\n", 0600);
+	snprintf(opt2, sizeof(opt2), "netrc=%s", path2);
+	PARSE(&p, "-o", opt, "-o", opt2, URL, "/m");
+	ck_assert_int_eq(get_pw(&p), 0);
+	ck_assert_str_eq(p.o.password, "Sekrit2");
+	done(&p);
+
+	/* a symlink to a good file is followed */
+	snprintf(path2, sizeof(path2), "%s/link", tmpdir);
+	ck_assert_int_eq(symlink(path, path2), 0);
+	snprintf(opt2, sizeof(opt2), "password_file=%s", path2);
+	PARSE(&p, "-o", opt2, URL, "/m");
+	ck_assert_int_eq(get_pw(&p), 0);
+	ck_assert_str_eq(p.o.password, "Sekrit2");
+	done(&p);
+
+	/* readable, writable or runnable by group or others: refused */
+	static const mode_t loose[] = { 0640, 0604, 0620, 0610, 0644 };
+	for (size_t i = 0; i < sizeof(loose) / sizeof(loose[0]); i++) {
+		char want[300];
+		chmod(path, loose[i]);
+		PARSE(&p, "-o", opt, URL, "/m");
+		ck_assert_int_eq(get_pw(&p), -1);
+		snprintf(want, sizeof(want), "ftpsfs: -o password_file '%s' (mode %04o) may be read or "
+		         "changed by others than its owner: chmod 600 it", path, (unsigned)loose[i]);
+		ck_assert_str_eq(p.err, want);
+		ck_assert_ptr_null(p.o.password);
+		done(&p);
+	}
+	chmod(path, 0600);
+
+	/* missing, a folder, a FIFO (refused at once: no writer is waited for) */
+	PARSE(&p, "-o", "password_file=/nonexistent/pw", URL, "/m");
+	ck_assert_int_eq(get_pw(&p), -1);
+	ck_assert_str_eq(p.err, "ftpsfs: cannot read -o password_file '/nonexistent/pw': No such file or directory");
+	done(&p);
+	snprintf(opt2, sizeof(opt2), "password_file=%s", tmpdir);
+	PARSE(&p, "-o", opt2, URL, "/m");
+	ck_assert_int_eq(get_pw(&p), -1);
+	ck_assert(strstr(p.err, "is not a regular file") != NULL);
+	done(&p);
+	snprintf(path2, sizeof(path2), "%s/fifo", tmpdir);
+	ck_assert_int_eq(mkfifo(path2, 0600), 0);
+	snprintf(opt2, sizeof(opt2), "password_file=%s", path2);
+	PARSE(&p, "-o", opt2, URL, "/m");
+	t0 = (double)time(NULL);
+	ck_assert_int_eq(get_pw(&p), -1);
+	ck_assert((double)time(NULL) - t0 < 5);
+	ck_assert(strstr(p.err, "is not a regular file") != NULL);
+	done(&p);
+
+	/* empty; an empty first line is an empty password, as on stdin */
+	write_file(path, "", 0600);
+	PARSE(&p, "-o", opt, URL, "/m");
+	ck_assert_int_eq(get_pw(&p), -1);
+	ck_assert(strstr(p.err, "is empty") != NULL);
+	done(&p);
+	write_file(path, "\nnot this\n", 0600);
+	PARSE(&p, "-o", opt, URL, "/m");
+	ck_assert_int_eq(get_pw(&p), 0);
+	ck_assert_str_eq(p.o.password, "");
+	done(&p);
+
+	/* longer than the limit: refused without showing it */
+	memset(big, 'Q', sizeof(big));
+	big[sizeof(big) - 1] = '\0';
+	write_file(path, big, 0600);
+	PARSE(&p, "-o", opt, URL, "/m");
+	ck_assert_int_eq(get_pw(&p), -1);
+	ck_assert_msg(strstr(p.err, "longer than 1024 bytes") && !strstr(p.err, "QQQ"), "%s", p.err);
+	ck_assert_ptr_null(p.o.password);
+	done(&p);
+	remove_tmpdir();
+}
+END_TEST
+
 /* No terminal, no netrc, a named user: one clear error. */
 START_TEST(password_none)
 {
@@ -1450,7 +1629,8 @@ START_TEST(password_none)
 		PARSE(&p, "bob@h", "/m");
 		if (get_pw(&p) != -1)
 			_exit(2);
-		if (strcmp(p.err, "ftpsfs: no password: use -o password_stdin, ~/.netrc or run on a terminal") != 0)
+		if (strcmp(p.err, "ftpsfs: no password: use -o password_stdin, -o password_file=FILE, "
+		           "~/.netrc or run on a terminal") != 0)
 			_exit(3);
 		done(&p);
 		_exit(0);
@@ -1576,6 +1756,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, fuse_options_pass_through);
 	tcase_add_test(tc, fstab_noise);
 	tcase_add_test(tc, password_option_refused);
+	tcase_add_test(tc, password_file_parse);
 	tcase_add_loop_test(tc, bad_value, 0, (int)(sizeof(bad_values) / sizeof(bad_values[0])));
 	tcase_add_test(tc, bad_value_message);
 	tcase_add_test(tc, fingerprint_forms);
@@ -1606,6 +1787,8 @@ static Suite *options_suite(void)
 	tcase_add_test(tp, password_stdin_length);
 	tcase_add_test(tp, password_netrc);
 	tcase_add_test(tp, password_home_netrc_and_anonymous);
+	tcase_add_test(tp, password_file_refusal);
+	tcase_add_test(tp, password_file);
 	tcase_add_test(tp, password_none);
 	/* 0: the prompt on /dev/tty; 1: -o password_stdin with a terminal */
 	tcase_add_loop_test(tp, password_prompt_on_tty, 0, 2);
