@@ -10,6 +10,7 @@ INTEGRATION_TESTS = \
 	tests/integration/mount_bad_input.sh \
 	tests/integration/mount_write.sh \
 	tests/integration/mount_tools.sh \
+	tests/integration/fstab.sh \
 	tests/integration/faults.sh \
 	tests/integration/hostile.sh \
 	tests/integration/safety.sh \
