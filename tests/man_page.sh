@@ -1,7 +1,8 @@
 #!/bin/bash
 # man_page.sh - man/ftpsfs.1 (made from the options table) is a page that
 # renders without warnings, has the sections a user looks for, and names
-# every option that `ftpsfs -h` lists, with nothing extra.
+# every option that `ftpsfs -h` lists, with nothing extra; its systemd
+# .mount and .automount examples pass systemd-analyze verify (when there).
 set -u
 page=$top_builddir/man/ftpsfs.1
 bin=$top_builddir/fuse/ftpsfs
@@ -41,6 +42,29 @@ missing=$(comm -23 <(echo "$want") <(echo "$got") | tr '\n' ' ')
 extra=$(comm -13 <(echo "$want") <(echo "$got") | tr '\n' ' ')
 check "every option of -h is in the page${missing:+ (missing: $missing)}" [ -z "$missing" ]
 check "the page has no option -h lacks${extra:+ (extra: $extra)}" [ -z "$extra" ]
+
+# The systemd units the page shows: each ".IR /etc/systemd/system/NAME :"
+# is followed by its text between .nf and .fi. systemd-analyze verify reads
+# them offline (no systemd needs to run); it must have nothing to say.
+units=$(mktemp -d "${TMPDIR:-/tmp}/man_page.XXXXXX") || exit 99
+trap 'rm -rf "$units"' EXIT
+sed -n '/^\.SH "\?FSTAB AND SYSTEMD"\?$/,/^\.SH /p' "$page" | sed 's/\\-/-/g' |
+	awk -v dir="$units" '
+		/^\.IR \/etc\/systemd\/system\// { n = split($2, p, "/"); name = p[n]; next }
+		/^\.nf$/ && name != "" { copy = 1; next }
+		/^\.fi$/ { copy = 0; name = ""; next }
+		copy { print > (dir "/" name) }'
+n=$(find "$units" -name '*.mount' -o -name '*.automount' | wc -l)
+check "the page shows a .mount and an .automount unit ($(ls "$units" | tr '\n' ' '))" \
+	eval '[ -s "$units/mnt-nas.mount" ] && [ -s "$units/mnt-nas.automount" ] && [ "$n" -eq 2 ]'
+check "the .mount unit is of type fuse.ftpsfs" grep -qx 'Type=fuse.ftpsfs' "$units/mnt-nas.mount"
+if command -v systemd-analyze >/dev/null; then
+	said=$(cd "$units" && systemd-analyze verify ./*.mount ./*.automount 2>&1)
+	rc=$?
+	check "systemd-analyze verify accepts them${said:+: $said}" [ "$rc" -eq 0 ] && [ -z "$said" ]
+else
+	echo "SKIP: no systemd-analyze: the units' syntax is not checked"
+fi
 
 echo "$fails failed"
 [ "$fails" = 0 ]
