@@ -178,7 +178,11 @@ check "the installed bin folder on /usr/local/sbin (this namespace only)" \
 check "the shell mount.fuse3 runs finds it" \
 	eval '[ "$(env -i /bin/sh -c "command -v ftpsfs")" = /usr/local/sbin/ftpsfs ]'
 
-it_start vsftpd-explicit || { it_summary; exit; }
+if ! it_start vsftpd-explicit; then
+	it_summary
+	[ "$it_nfail" -gt 0 ] && exit 1
+	exit 77         # it_start said why
+fi
 tb_at_exit cleanup
 url=$TB_URL
 netrc=$work/netrc

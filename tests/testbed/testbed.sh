@@ -427,7 +427,7 @@ tb_start() {
 	local name=$1 bin dir host security implicit attempt rc
 	bin=$(tb__binary "$name") || { tb__log "unknown server '$name' (known: $TB_ALL_NAMES vsftpd-ipv6)"; return 2; }
 	if [ ! -x "$bin" ]; then
-		tb__log "$name: $bin is missing; run scripts/fetch-servers $(dirname "$(dirname "$TB_SERVERS_ROOT")")"
+		tb__log "$name: $bin is missing; run scripts/fetch-servers $(dirname "$TB_SERVERS_ROOT") (or point TB_SERVERS_ROOT at fetched servers)"
 		return "$(tb__skip_status)"
 	fi
 	if [ "$(id -u)" -ne 0 ]; then
