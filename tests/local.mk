@@ -8,6 +8,26 @@ AM_TESTS_ENVIRONMENT = \
 
 EXTRA_DIST += tests/lsan.supp
 
+# What the tests leave for a look after a failure: the tests' scratch
+# folders and their test-bed server folders (configurations, logs, data).
+# Those of `tb start` (cli) and of scripts/demo stay: their servers may run.
+clean-local: clean-local-tests
+clean-local-tests:
+	-rm -rf tests/tmp
+	-test ! -d tests/testbed/run || (cd tests/testbed/run && for d in *; do \
+	  case $$d in cli|demo) ;; *) rm -rf "./$$d" ;; esac; done)
+.PHONY: clean-local-tests
+
+# The libFuzzer targets and their seed corpora: built and run by
+# scripts/fuzz (which scripts/check runs), not by make.
+EXTRA_DIST += scripts/fuzz \
+	tests/fuzz/fuzz_listing.c \
+	tests/fuzz/fuzz_options.c \
+	tests/fuzz/fuzz_replies.c \
+	tests/fuzz/fuzz_reply.c \
+	tests/fuzz/fuzz_url.c \
+	tests/fuzz/corpus
+
 include tests/unit/local.mk
 include tests/engine/local.mk
 include tests/integration/local.mk

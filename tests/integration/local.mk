@@ -26,6 +26,8 @@ EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/pr
 	tests/tools/fsxlite.py \
 	tests/tools/soakworker.py \
 	scripts/soak \
+	scripts/bench \
+	scripts/check-dist \
 	tests/testbed/testbed.sh \
 	tests/testbed/tb \
 	tests/testbed/ftps_probe.py \
