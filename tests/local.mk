@@ -4,7 +4,15 @@ TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
-	top_builddir='$(abs_top_builddir)'; export top_builddir;
+	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	if test -n '$(FTPSFS_TEST_SERVERS)' && test -z "$${TB_SERVERS_ROOT-}"; then \
+	  TB_SERVERS_ROOT='$(FTPSFS_TEST_SERVERS)'; export TB_SERVERS_ROOT; fi;
+
+# make distcheck builds and tests the tarball in a tree of its own; its
+# integration tests use the servers fetched into this build (as root; they
+# skip, naming what is missing, when there are none). scripts/check runs it
+# with a short TESTS list.
+AM_DISTCHECK_CONFIGURE_FLAGS = FTPSFS_TEST_SERVERS='$(abs_top_builddir)/tests/servers/root'
 
 EXTRA_DIST += tests/lsan.supp
 
