@@ -10,8 +10,8 @@ AM_TESTS_ENVIRONMENT = \
 
 # make distcheck builds and tests the tarball in a tree of its own; its
 # integration tests use the servers fetched into this build (as root; they
-# skip, naming what is missing, when there are none). scripts/check runs it
-# with a short TESTS list.
+# skip, naming what is missing, when there are none). scripts/check runs
+# it with a short TESTS list.
 AM_DISTCHECK_CONFIGURE_FLAGS = FTPSFS_TEST_SERVERS='$(abs_top_builddir)/tests/servers/root'
 
 EXTRA_DIST += tests/lsan.supp
