@@ -223,7 +223,7 @@ static int fetch_listing(struct ftpsfs *fs, struct fetch *f)
 {
 	struct ftps_status st = { 0 };
 	double fetched = ftps_dircache_clock();
-	ftps_err e = ftpsfs_with_conn(fs, list_fn, f, 1, &st);
+	ftps_err e = ftpsfs_with_conn(fs, list_fn, f, 1, NULL, &st);
 
 	if (e != FTPS_OK) {
 		ftps_dc_listing_free(f->l);

@@ -168,7 +168,7 @@ static int mdtm_folder(struct ftpsfs *fs, const char *path, const struct ftps_en
 		ftps_dircache_readdir(fs->dc, dir, ftps_dircache_clock(), batch_collect, b);
 	}
 	if (b && b->n >= 2) {
-		ftps_err err = ftpsfs_with_conn(fs, batch_fn, b, 1, &st);
+		ftps_err err = ftpsfs_with_conn(fs, batch_fn, b, 1, NULL, &st);
 		if (err != FTPS_OK) {
 			ftps_debug("MDTM of %zu files in %s: %s", b->n, dir, st.msg);
 			/* As for one MDTM: a server down or hung would cost every
@@ -226,7 +226,7 @@ void meta_refine_mtime(struct ftpsfs *fs, const char *path, struct ftps_entry *e
 	}
 	if (time(NULL) < fs->mdtm_pause_until)
 		return;     /* the folder's batch just found the server unable to answer */
-	if ((err = ftpsfs_with_conn(fs, ask_fn, &a, 1, &st)) != FTPS_OK) {
+	if ((err = ftpsfs_with_conn(fs, ask_fn, &a, 1, NULL, &st)) != FTPS_OK) {
 		ftps_debug("MDTM %s: %s", path, st.msg);
 		/* A server that is down or hung would cost every stat a whole
 		 * timeout: keep the listing's time for a while instead. */
@@ -248,7 +248,7 @@ void meta_refine_size(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
 
 	if (e->type != FTPS_FT_FILE || e->has_size)
 		return;
-	if (ftpsfs_with_conn(fs, ask_fn, &a, 1, &st) != FTPS_OK) {
+	if (ftpsfs_with_conn(fs, ask_fn, &a, 1, NULL, &st) != FTPS_OK) {
 		ftps_debug("SIZE %s: %s", path, st.msg);
 		return;
 	}

@@ -4,6 +4,8 @@
 
 #include "mount.h"
 #include "path.h"
+#include "retry.h"
+#include "sock.h"
 
 int ftpsfs_remote(const struct ftpsfs *fs, const char *path, char *buf, size_t len)
 {
@@ -32,11 +34,17 @@ int ftpsfs_check_path(const struct ftpsfs *fs, const char *path)
 }
 
 ftps_err ftpsfs_with_conn(struct ftpsfs *fs, ftpsfs_conn_fn fn, void *arg, int idempotent,
-                          struct ftps_status *st)
+                          struct ftps_retry *budget, struct ftps_status *st)
 {
-	ftps_err e = FTPS_OK;
+	struct ftps_retry own;
+	ftps_err e;
+	int pause;
 
-	for (int attempt = 0; attempt < 2; attempt++) {
+	if (!budget) {
+		ftps_retry_init(&own, 0, 1);    /* once more, at once */
+		budget = &own;
+	}
+	for (;;) {
 		struct ftps_conn *c;
 
 		st->unsure = 0;
@@ -48,9 +56,10 @@ ftps_err ftpsfs_with_conn(struct ftpsfs *fs, ftpsfs_conn_fn fn, void *arg, int i
 		/* A timeout is not tried again: the server is slow or hung, and
 		 * another try would cost the program another whole timeout. */
 		if (ftps_err_class(e) != FTPS_CLASS_LOST || e == FTPS_E_TIMEOUT ||
-		    (st->unsure && !idempotent))
+		    (st->unsure && !idempotent) || !ftps_retry_next(budget, ftps_now_ms(), &pause))
 			break;
 		ftps_debug("retrying on a new connection: %s", st->msg);
+		ftps_retry_pause(pause);
 	}
 	return e;
 }

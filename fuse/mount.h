@@ -80,11 +80,13 @@ int ftpsfs_check_path(const struct ftpsfs *fs, const char *path);
  * first was found dropped (an idle connection the server closed) - but
  * only when that cannot do harm: fn is idempotent (a listing, MDTM, a
  * chmod), or its command never reached the server (st->unsure is 0), and
- * never after a timeout (another try would cost another timeout).
+ * never after a timeout (another try would cost another whole timeout).
  * Otherwise the error comes back with st->unsure set, for the caller to
- * find out what happened. */
+ * find out what happened. The tries draw on budget, the caller's own when
+ * it retries too (so the two do not multiply); NULL: one more try. */
 typedef ftps_err (*ftpsfs_conn_fn)(struct ftps_conn *c, void *arg, struct ftps_status *st);
+struct ftps_retry;
 ftps_err ftpsfs_with_conn(struct ftpsfs *fs, ftpsfs_conn_fn fn, void *arg, int idempotent,
-                          struct ftps_status *st);
+                          struct ftps_retry *budget, struct ftps_status *st);
 
 #endif

@@ -72,17 +72,15 @@ static ftps_err settle_fn(struct ftps_conn *c, void *arg, struct ftps_status *st
  * so a server that is away (restarting, a connection cut) is asked again
  * for as long as the timeout lasts: an outcome that can still be known is
  * not reported as a failure. */
-static ftps_err settle(struct path_op *op, struct ftps_status *st)
+static ftps_err settle(struct path_op *op, struct ftps_retry *budget, struct ftps_status *st)
 {
-	struct ftps_retry retry;
 	ftps_err e;
 	int pause;
 
-	ftps_retry_init(&retry, ftps_config_timeout_ms(op->fs->cfg), 0);
 	for (;;) {
-		e = ftpsfs_with_conn(op->fs, settle_fn, op, 1, st);
+		e = ftpsfs_with_conn(op->fs, settle_fn, op, 1, budget, st);
 		if (e == FTPS_OK || e == FTPS_E_RETRY || !ftps_err_retryable(e) ||
-		    !ftps_retry_next(&retry, ftps_now_ms(), &pause))
+		    !ftps_retry_next(budget, ftps_now_ms(), &pause))
 			return e;
 		ftps_retry_pause(pause < 500 ? 500 : pause);
 	}
@@ -91,6 +89,7 @@ static ftps_err settle(struct path_op *op, struct ftps_status *st)
 static int run_path_op(struct path_op *op, const char *what)
 {
 	struct ftps_status st = { 0 };
+	struct ftps_retry budget;
 	int rc = ftpsfs_check_path(op->fs, op->path);
 	ftps_err e = FTPS_OK;
 
@@ -98,12 +97,15 @@ static int run_path_op(struct path_op *op, const char *what)
 		rc = ftpsfs_check_path(op->fs, op->path2);
 	if (rc < 0)
 		return rc;
-	e = ftpsfs_with_conn(op->fs, path_op_fn, op, op->idempotent, &st);
+	/* One budget for the operation: its tries on a fresh connection and
+	 * the looks at what a lost reply did all draw on it. */
+	ftps_retry_init(&budget, ftps_config_timeout_ms(op->fs->cfg), 1);
+	e = ftpsfs_with_conn(op->fs, path_op_fn, op, op->idempotent, &budget, &st);
 	for (int round = 0; e != FTPS_OK && st.unsure && !op->idempotent && op->settle; round++) {
 		struct ftps_status st2 = { 0 };
 		ftps_info("%s %s: the reply was lost (%s); looking at what the server has", what,
 		          op->path, st.msg);
-		ftps_err e2 = settle(op, &st2);
+		ftps_err e2 = settle(op, &budget, &st2);
 		if (e2 == FTPS_OK) {
 			e = FTPS_OK;
 			break;
@@ -113,7 +115,7 @@ static int run_path_op(struct path_op *op, const char *what)
 			e = e2 == FTPS_E_RETRY ? FTPS_E_IO : e2;
 			break;
 		}
-		e = ftpsfs_with_conn(op->fs, path_op_fn, op, 0, &st);    /* not done: once more */
+		e = ftpsfs_with_conn(op->fs, path_op_fn, op, 0, &budget, &st); /* not done: once more */
 	}
 	return e == FTPS_OK ? 0 : ftps_err_report(e, &st, what, op->path);
 }
