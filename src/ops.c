@@ -282,14 +282,11 @@ ftps_err ftps_set_mtime(struct ftps_conn *c, const char *path, int64_t mtime,
 {
 	const struct ftps_reply *r;
 	char stamp[32];
-	time_t t = (time_t)mtime;
-	struct tm tm;
 	ftps_err e;
 
 	CHECK_PATH(path, st);
-	if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 1970 || tm.tm_year + 1900 > 9999)
+	if (ftps_format_mdtm(mtime, stamp, sizeof(stamp)) != 0)
 		return ftps_fail(st, FTPS_E_INVAL, 0, "time out of range for the server");
-	strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
 	if (!ftps_server_knows(c->srv, FTPS_FACT_NO_MFMT) && (c->caps.mfmt || !c->caps.feat_ok)) {
 		if ((e = ftps_command(c, &r, st, "MFMT %s %s", stamp, path)) != FTPS_OK)
 			return e;

@@ -120,10 +120,7 @@ ftps_err ftps_rename_timed(struct ftps_conn *c, const char *from, const char *to
 		s[n++].kind = ST_MDTM;
 	} else if (!ftps_server_knows(c->srv, FTPS_FACT_NO_MFMT) && c->caps.mfmt) {
 		char arg[FTPS_MAX_PATH + 24], stamp[32];
-		time_t t = (time_t)set_mtime;
-		struct tm tm;
-		if (gmtime_r(&t, &tm) && tm.tm_year + 1900 >= 1970 && tm.tm_year + 1900 <= 9999) {
-			strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
+		if (ftps_format_mdtm(set_mtime, stamp, sizeof(stamp)) == 0) {
 			snprintf(arg, sizeof(arg), "%s %s", stamp, to);
 			step_set(&s[n++], 213, 250, FTPS_CTX_RETR, "MFMT", "MFMT", arg);
 		}

@@ -23,6 +23,7 @@
  * functions bytes that end exactly at len.
  */
 #include <string.h>
+#include <time.h>
 
 #include "replies.h"
 
@@ -191,4 +192,14 @@ int ftps_parse_xhash_reply(const char *text, size_t len, char *out, size_t outle
 		plen--;
 	}
 	return copy_hex(p, plen, out, outlen);
+}
+
+int ftps_format_mdtm(int64_t mtime, char *out, size_t outlen)
+{
+	time_t t = (time_t)mtime;
+	struct tm tm;
+
+	if (outlen < 15 || mtime < 0 || !gmtime_r(&t, &tm) || tm.tm_year + 1900 > 9999)
+		return -1;
+	return strftime(out, outlen, "%Y%m%d%H%M%S", &tm) == 14 ? 0 : -1;
 }

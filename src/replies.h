@@ -27,6 +27,9 @@ int ftps_parse_size_reply(const char *text, size_t len, uint64_t *size);
  * The time starts right after "213 " and runs over digits and dots; what
  * follows it is ignored. Refused: a date or time that does not exist. */
 int ftps_parse_mdtm_reply(const char *text, size_t len, int64_t *mtime);
+/* The other way, for MFMT and MDTM with a time: "YYYYMMDDHHMMSS" (UTC)
+ * into out (15 bytes at least). -1 for a time before 1970 or after 9999. */
+int ftps_format_mdtm(int64_t mtime, char *out, size_t outlen);
 
 /* The multi-line 250 reply to MLST (RFC 3659 7.2):
  *

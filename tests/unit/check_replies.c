@@ -181,6 +181,27 @@ START_TEST(mdtm_edges)
 }
 END_TEST
 
+/* The time as MFMT wants it, and back through the parser. */
+START_TEST(mdtm_format)
+{
+	char out[32], reply[64];
+	int64_t t = 0;
+
+	ck_assert_int_eq(ftps_format_mdtm(0, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "19700101000000");
+	ck_assert_int_eq(ftps_format_mdtm(1400000000, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "20140513165320");
+	snprintf(reply, sizeof(reply), "213 %s", out);
+	ck_assert_int_eq(ftps_parse_mdtm_reply(reply, strlen(reply), &t), 0);
+	ck_assert_int_eq(t, 1400000000);
+	ck_assert_int_eq(ftps_format_mdtm(253402300799LL, out, sizeof(out)), 0);   /* 9999-12-31 */
+	ck_assert_str_eq(out, "99991231235959");
+	ck_assert_int_eq(ftps_format_mdtm(253402300800LL, out, sizeof(out)), -1);  /* year 10000 */
+	ck_assert_int_eq(ftps_format_mdtm(-1, out, sizeof(out)), -1);
+	ck_assert_int_eq(ftps_format_mdtm(0, out, 14), -1);                         /* no room */
+}
+END_TEST
+
 START_TEST(mdtm_malformed)
 {
 	int64_t v = 7;
@@ -631,6 +652,7 @@ static Suite *replies_suite(void)
 	tcase_add_test(tc, mdtm_servers);
 	tcase_add_test(tc, mdtm_edges);
 	tcase_add_test(tc, mdtm_malformed);
+	tcase_add_test(tc, mdtm_format);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("mlst");
