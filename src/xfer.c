@@ -52,6 +52,8 @@ static int refused_as_unknown(int code)
 	return code == 500 || code == 501 || code == 502 || code == 504 || code == 522;
 }
 
+static ftps_err cut_started(struct ftps_conn *c, struct ftps_xfer *x);
+
 /* ---- passive ---- */
 
 static ftps_err passive_target(struct ftps_conn *c, struct sockaddr_storage *to,
@@ -269,51 +271,78 @@ static ftps_err restart_at(struct ftps_conn *c, uint64_t offset, struct ftps_sta
 	return FTPS_OK;
 }
 
-/* Whether EPSV and the transfer command may go out together, one round
- * trip less than asking for the port first: in passive mode, with no REST
- * to send, on a server that answered commands sent ahead and took EPSV
- * before, and only for a command that does no harm should EPSV fail after
- * all (it then fails for want of a data connection): a read, a listing, a
- * store to a fresh temporary name - never one that could truncate a file. */
-static int send_ahead(const struct ftps_conn *c, uint64_t offset, int harmless)
+/* Whether EPSV (and REST) and the transfer command may go out together,
+ * saving the round trips of asking for the port (and the marker) first:
+ * in passive mode, on a server that answered commands sent ahead and took
+ * EPSV before, and only for a command that does no harm should EPSV fail
+ * after all (it then fails for want of a data connection): a read, a
+ * listing, a store to a fresh temporary name - never one that could
+ * truncate a file. A read or listing takes its REST along (a refused REST
+ * is caught before any byte is used); a store never does: it goes ahead
+ * only when no marker is pending. */
+static int send_ahead(const struct ftps_conn *c, int upload, uint64_t offset, int harmless)
 {
-	return harmless && !c->cfg->active && offset == 0 && !c->rest_pending &&
+	return harmless && !c->cfg->active &&
+	       (!upload || (offset == 0 && !c->rest_pending)) &&
 	       ftps_server_knows(c->srv, FTPS_FACT_EPSV_OK) &&
 	       ftps_server_knows(c->srv, FTPS_FACT_PIPELINING_OK) &&
 	       !ftps_server_knows(c->srv, FTPS_FACT_NO_PIPELINING) &&
 	       !ftps_server_knows(c->srv, FTPS_FACT_NO_EPSV);
 }
 
-/* EPSV and the command in one go: read 229, connect, and leave the
- * command's first reply in *r. On a failure the connection is either in
- * step (both replies read) or marked broken. */
-static ftps_err start_ahead(struct ftps_conn *c, struct ftps_xfer *x, const char *verb,
-                            const char *path, const struct ftps_reply **r,
+/* Read the n replies still due after a failure in a group sent ahead; the
+ * last, the transfer command's, must be a refusal (no transfer started)
+ * for the connection to be in step. 0 in step, -1 not. */
+static int drain_group(struct ftps_conn *c, int n, int64_t deadline)
+{
+	const struct ftps_reply *r = NULL;
+
+	for (int i = 0; i < n; i++)
+		if (conn_read_final(c, deadline, &r, NULL) != FTPS_OK)
+			return -1;
+	return n > 0 && r && r->code < 300 ? -1 : 0;
+}
+
+/* EPSV, REST when a marker is to be set (offset > 0, or one left over),
+ * and the command in one write: read 229, connect, read REST's 350, and
+ * leave the command's first reply in *r. On a failure the connection is
+ * either in step (every reply of the group read) or marked broken; a
+ * transfer that started although REST was refused is cut (from the wrong
+ * offset: not one byte of it is used). */
+static ftps_err start_ahead(struct ftps_conn *c, struct ftps_xfer *x, uint64_t offset,
+                            const char *verb, const char *path, const struct ftps_reply **r,
                             struct ftps_status *st)
 {
 	int64_t deadline = ftps_deadline(conn_timeout(c));
 	struct sockaddr_storage to = c->peer;
+	int rest = offset > 0 || c->rest_pending;
+	char cmd[FTPS_MAX_PATH + 16], mark[48];
+	const char *lines[3];
+	int n = 0;
 	uint16_t port = 0;
-	ftps_err e;
-
-	char cmd[FTPS_MAX_PATH + 16];
-	const char *lines[2] = { "EPSV", cmd };
+	ftps_err e, rest_e = FTPS_OK;
 
 	if (snprintf(cmd, sizeof(cmd), "%s%s%s", verb, path ? " " : "", path ? path : "") >=
 	    (int)sizeof(cmd))
 		return ftps_fail(st, FTPS_E_INVAL, 0, "path too long");
-	e = conn_send_lines(c, st, 2, lines);
+	snprintf(mark, sizeof(mark), "REST %llu", (unsigned long long)offset);
+	lines[n++] = "EPSV";
+	if (rest)
+		lines[n++] = mark;
+	lines[n++] = cmd;
+	e = conn_send_lines(c, st, (size_t)n, lines);
 	if (e == FTPS_OK)
 		e = conn_read_final(c, deadline, r, st);
 	if (e != FTPS_OK)
 		return e;
 	if ((*r)->code != 229 || ftps_parse_epsv((*r)->text, &port) != 0) {
 		/* The command went out without a data connection to use: its
-		 * refusal keeps us in step. Anything else, we are not. */
+		 * refusal keeps us in step. A marker REST set stays pending. */
 		ftps_err why = (*r)->code == 229
 		               ? ftps_fail(st, FTPS_E_PROTO, 229, "unusable EPSV reply")
 		               : conn_reply_err(*r, FTPS_CTX_DATA, "EPSV", st);
-		if (conn_read_final(c, deadline, r, NULL) != FTPS_OK || (*r)->code < 300)
+		c->rest_pending |= rest;
+		if (drain_group(c, n - 1, deadline) != 0)
 			return conn_broken(c, why != FTPS_OK ? why : FTPS_E_PROTO);
 		return why != FTPS_OK && ftps_err_class(why) != FTPS_CLASS_LOST ? FTPS_E_RETRY : why;
 	}
@@ -324,16 +353,39 @@ static ftps_err start_ahead(struct ftps_conn *c, struct ftps_xfer *x, const char
 	x->fd = ftps_sock_connect_addr((struct sockaddr *)&to, ftps_sockaddr_len(&to), deadline, st);
 	if (x->fd < 0) {
 		/* The server may have refused the command already (no such
-		 * file) and closed its port: then its reply is here, and we are
-		 * in step. Otherwise it waits for a connection that will not
+		 * file) and closed its port: then its replies are here, and we
+		 * are in step. Otherwise it waits for a connection that will not
 		 * come. */
 		ftps_err why = st && st->err ? st->err : FTPS_E_RETRY;
 		int64_t soon = ftps_deadline(conn_timeout(c) < 1000 ? conn_timeout(c) : 1000);
+		if (rest && (conn_read_final(c, soon, r, NULL) != FTPS_OK || (*r)->code != 350))
+			return conn_broken(c, why);
 		if (conn_read_reply(c, soon, r, NULL) == FTPS_OK && (*r)->code >= 300)
 			return conn_reply_err(*r, x->ctx, verb, st);
 		return conn_broken(c, why);
 	}
-	return conn_read_reply(c, deadline, r, st);
+	if (rest) {
+		if ((e = conn_read_final(c, deadline, r, st)) != FTPS_OK)
+			return e;
+		if ((*r)->code == 350) {
+			c->rest_pending = 1;        /* until the command takes it */
+		} else {
+			rest_e = conn_reply_err(*r, FTPS_CTX_GENERIC, "REST", st);
+			if (rest_e == FTPS_OK)
+				rest_e = ftps_fail(st, FTPS_E_NOTSUP, (*r)->code, "REST: unexpected reply %d",
+				                   (*r)->code);
+		}
+	}
+	if ((e = conn_read_reply(c, deadline, r, st)) != FTPS_OK)
+		return e;
+	if (rest_e == FTPS_OK)
+		return FTPS_OK;
+	/* REST was refused: the command, if it started, starts at 0. */
+	if ((*r)->code >= 300)
+		return rest_e;          /* refused as well: in step */
+	if ((*r)->code >= 200 || cut_started(c, x) != FTPS_OK)
+		return conn_broken(c, rest_e);
+	return rest_e;
 }
 
 /* Data connection, REST (see restart_at), command, 1xx, TLS. */
@@ -361,8 +413,8 @@ static ftps_err start(struct ftps_conn *c, enum ftps_ctx ctx, int upload, uint64
 	x->ctx = ctx;
 	snprintf(x->what, sizeof(x->what), "%s", verb);
 
-	if (send_ahead(c, offset, harmless)) {
-		if ((e = start_ahead(c, x, verb, path, &r, st)) != FTPS_OK)
+	if (send_ahead(c, upload, offset, harmless)) {
+		if ((e = start_ahead(c, x, offset, verb, path, &r, st)) != FTPS_OK)
 			goto fail;
 	} else {
 		if (c->cfg->active)
@@ -653,25 +705,26 @@ static ftps_err read_abort_reply(struct ftps_conn *c, struct ftps_status *st)
 	return e;
 }
 
-ftps_err ftps_xfer_abort(struct ftps_xfer *x, struct ftps_status *st)
+/* Cut the data connection and bring the control connection back in step:
+ * the transfer's last words, then a NOOP and every reply up to its 200. */
+static ftps_err cut(struct ftps_xfer *x, struct ftps_status *st2)
 {
 	struct ftps_conn *c = x->c;
 	const struct ftps_reply *r;
-	struct ftps_status st2 = { 0 };
 	ftps_err e = FTPS_OK;
 
 	close_data(x);   /* no close_notify: the server must see a cut */
 	if (!x->final_read) {
-		e = read_abort_reply(c, &st2);
+		e = read_abort_reply(c, st2);
 		x->final_read = 1;
 	}
 	if (e == FTPS_OK && c->state != CONN_BROKEN) {
 		conn_set_state(c, CONN_READY);
 		/* Resynchronise: whatever stray replies the abort caused come
 		 * before the NOOP's 200. */
-		e = conn_send(c, &st2, "NOOP");
+		e = conn_send(c, st2, "NOOP");
 		for (int i = 0; e == FTPS_OK && i < 4; i++) {
-			e = conn_read_final(c, ftps_deadline(conn_timeout(c)), &r, &st2);
+			e = conn_read_final(c, ftps_deadline(conn_timeout(c)), &r, st2);
 			if (e == FTPS_OK && r->code == 200)
 				break;
 			if (i == 3)
@@ -681,6 +734,25 @@ ftps_err ftps_xfer_abort(struct ftps_xfer *x, struct ftps_status *st)
 	if (e != FTPS_OK)
 		conn_broken(c, e);
 	c->last_used_ms = ftps_now_ms();
+	return e;
+}
+
+/* A transfer sent ahead started (1xx) where it must not be used (REST
+ * was refused): cut it before any byte is read. */
+static ftps_err cut_started(struct ftps_conn *c, struct ftps_xfer *x)
+{
+	struct ftps_status st2 = { 0 };
+
+	conn_set_state(c, CONN_XFER);
+	c->rest_pending = 0;    /* the command took whatever marker there was */
+	return cut(x, &st2);
+}
+
+ftps_err ftps_xfer_abort(struct ftps_xfer *x, struct ftps_status *st)
+{
+	struct ftps_status st2 = { 0 };
+	ftps_err e = cut(x, &st2);
+
 	free(x);
 	if (e != FTPS_OK)
 		return ftps_fail(st, FTPS_E_CONN, 0, "cancelling a transfer left the connection "

@@ -688,6 +688,40 @@ START_TEST(read_cut_short_resumes)
 }
 END_TEST
 
+/* Once the server has shown it takes commands sent ahead, a read at an
+ * offset sends EPSV, REST and RETR together. A refused REST is caught
+ * before one byte of the transfer (which then starts at 0) is used. */
+START_TEST(read_rest_ahead)
+{
+	size_t len = 1000000;
+	char *data = big_file("r.bin", len, 21);
+	int fd = local_file(data, 10);
+	struct ftps_uploaded res;
+	struct ftps_reader *r;
+	char buf[1000];
+
+	/* an upload: the server answers commands sent ahead, and EPSV */
+	ck_assert_int_eq(ftps_upload_fd(&eng, "/small", fd, 0, 10, 0, -1, -1, &res), 0);
+	r = ftps_reader_new(&eng, "/r.bin", (int64_t)len);
+	ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), 500000), 1000);
+	ck_assert(memcmp(buf, data + 500000, 1000) == 0);
+	ftps_reader_free(r);
+	ck_assert_int_eq(log_count("read ahead: REST"), 1);
+
+	arm("fail REST 1 502 REST not implemented.");
+	r = ftps_reader_new(&eng, "/r.bin", (int64_t)len);
+	ck_assert_int_lt(ftps_reader_read(r, buf, sizeof(buf), 300000), 0);
+	ftps_reader_free(r);
+	ck_assert_int_eq(seen("RETR"), 2);      /* it did start, from 0, and was cut */
+	r = ftps_reader_new(&eng, "/r.bin", (int64_t)len);
+	ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), 300000), 1000);
+	ck_assert(memcmp(buf, data + 300000, 1000) == 0);
+	ftps_reader_free(r);
+	close(fd);
+	free(data);
+}
+END_TEST
+
 START_TEST(read_missing_file)
 {
 	char buf[100];
@@ -804,6 +838,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(rd, read_sequential_one_stream);
 	tcase_add_test(rd, read_window_and_jumps);
 	tcase_add_test(rd, read_cut_short_resumes);
+	tcase_add_test(rd, read_rest_ahead);
 	tcase_add_test(rd, read_missing_file);
 	tcase_add_test(rd, download_resumes);
 	suite_add_tcase(s, rd);
