@@ -14,6 +14,7 @@
  *   reply.c replies.c feat.c     a reply's lines; what SIZE, MDTM, MLST,
  *                                HASH and FEAT replies say (pure parsers)
  *   listing.c list_*.c           MLSD/MLST, Unix and DOS LIST lines, times
+ *   pathtab.c                    the caches' table of paths, in use order
  *   dircache*.c mtcache.c        the listing cache and the exact-time cache
  *   sock.c tls.c                 sockets and TLS, with deadlines
  *   server.c                     what is learnt about the server

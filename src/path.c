@@ -66,6 +66,15 @@ int ftps_path_is_key(const char *p, size_t *lenp)
 	return 1;
 }
 
+unsigned ftps_path_within(const char *path, size_t plen, const char *dir, size_t dlen)
+{
+	if (plen < dlen || memcmp(path, dir, dlen) != 0)
+		return 0;
+	if (plen == dlen)
+		return FTPS_PATH_SAME;
+	return dlen == 1 || path[dlen] == '/' ? FTPS_PATH_BELOW : 0;
+}
+
 uint32_t ftps_path_hash(const char *s, size_t len)
 {
 	uint32_t h = 2166136261u;

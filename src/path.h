@@ -29,6 +29,13 @@ int ftps_name_ok(const char *name, size_t len);
  * or 0. */
 int ftps_path_is_key(const char *p, size_t *lenp);
 
+/* Where path lies against dir (plen and dlen bytes, both in key form):
+ * FTPS_PATH_SAME, FTPS_PATH_BELOW (anywhere in dir's subtree; everything
+ * but "/" is below "/"), or 0: "/a/bc" is not below "/a/b". */
+#define FTPS_PATH_SAME  1u
+#define FTPS_PATH_BELOW 2u
+unsigned ftps_path_within(const char *path, size_t plen, const char *dir, size_t dlen);
+
 /* FNV-1a of len bytes, for hash tables keyed by path. */
 uint32_t ftps_path_hash(const char *s, size_t len);
 

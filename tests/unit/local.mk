@@ -9,6 +9,7 @@ UNIT_TESTS = \
 	tests/unit/check_addr \
 	tests/unit/check_path \
 	tests/unit/check_err \
+	tests/unit/check_pathtab \
 	tests/unit/check_dircache \
 	tests/unit/check_mtcache \
 	tests/unit/check_retry \
@@ -44,6 +45,9 @@ tests_unit_check_path_LDADD = $(UNIT_LDADD)
 tests_unit_check_err_SOURCES = tests/unit/check_err.c
 tests_unit_check_err_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_err_LDADD = $(UNIT_LDADD)
+tests_unit_check_pathtab_SOURCES = tests/unit/check_pathtab.c
+tests_unit_check_pathtab_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_pathtab_LDADD = $(UNIT_LDADD)
 tests_unit_check_dircache_SOURCES = tests/unit/check_dircache.c
 tests_unit_check_dircache_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_dircache_LDADD = $(UNIT_LDADD)
