@@ -36,8 +36,8 @@
  * still -1), the rest do nothing; for a mount with the caches off.
  *
  * Thread safety: every function takes the cache's one mutex and calls
- * nothing outside this file while holding it, so it may be called from
- * a directory cache callback.
+ * nothing but this file and the lock-free path table (pathtab.c) while
+ * holding it, so it may be called from a directory cache callback.
  */
 #ifndef FTPS_MTCACHE_H
 #define FTPS_MTCACHE_H

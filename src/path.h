@@ -34,6 +34,7 @@ int ftps_path_is_key(const char *p, size_t *lenp);
  * but "/" is below "/"), or 0: "/a/bc" is not below "/a/b". */
 #define FTPS_PATH_SAME  1u
 #define FTPS_PATH_BELOW 2u
+#define FTPS_PATH_AT_OR_BELOW (FTPS_PATH_SAME | FTPS_PATH_BELOW)
 unsigned ftps_path_within(const char *path, size_t plen, const char *dir, size_t dlen);
 
 /* FNV-1a of len bytes, for hash tables keyed by path. */

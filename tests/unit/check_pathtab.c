@@ -229,7 +229,7 @@ START_TEST(foreach_under)
 	mk(&t, 8, 100);
 	add_all(&t, tree);
 	seen[0] = '\0';
-	ftps_pt_foreach_under(&t, "/a/b", 4, FTPS_PATH_SAME | FTPS_PATH_BELOW, visit_log, seen);
+	ftps_pt_foreach_under(&t, "/a/b", 4, FTPS_PATH_AT_OR_BELOW, visit_log, seen);
 	ck_assert_str_eq(seen, "/a/b /a/b/c /a/b/c/d ");        /* the oldest first */
 	seen[0] = '\0';
 	ftps_pt_foreach_under(&t, "/a/b", 4, FTPS_PATH_BELOW, visit_log, seen);
@@ -254,14 +254,14 @@ START_TEST(remove_subtree)
 	ftps_pt_remove_under(&t, "/a/b", 4, FTPS_PATH_BELOW);
 	ck_assert_str_eq(dropped, "/a/b/c /a/b/c/d ");
 	ck_assert(has(&t, "/a/b"));
-	ftps_pt_remove_under(&t, "/a/b", 4, FTPS_PATH_SAME | FTPS_PATH_BELOW);
+	ftps_pt_remove_under(&t, "/a/b", 4, FTPS_PATH_AT_OR_BELOW);
 	ck_assert_str_eq(dropped, "/a/b/c /a/b/c/d /a/b ");
 	ck_assert_str_eq(order(&t), "/ab /a/bc/x /a/bc /a / ");
 	ftps_pt_remove_under(&t, "/a", 2, FTPS_PATH_SAME);
 	ck_assert_str_eq(order(&t), "/ab /a/bc/x /a/bc / ");
-	ftps_pt_remove_under(&t, "/nothing", 8, FTPS_PATH_SAME | FTPS_PATH_BELOW);
+	ftps_pt_remove_under(&t, "/nothing", 8, FTPS_PATH_AT_OR_BELOW);
 	ck_assert_uint_eq(t.n, 4);
-	ftps_pt_remove_under(&t, "/", 1, FTPS_PATH_SAME | FTPS_PATH_BELOW);
+	ftps_pt_remove_under(&t, "/", 1, FTPS_PATH_AT_OR_BELOW);
 	ck_assert_uint_eq(t.n, 0);
 	ck_assert_int_eq(ftps_pt_check(&t), 0);
 	ftps_pt_fini(&t);
@@ -279,7 +279,7 @@ START_TEST(rename_subtree)
 	add(&t, "/x");
 	c = (struct item *)(void *)ftps_pt_find(&t, "/a/b/c", 6);
 	c->id = 7;
-	ftps_pt_rename(&t, "/a/b", 4, "/x", 2, FTPS_PATH_SAME | FTPS_PATH_BELOW);
+	ftps_pt_rename(&t, "/a/b", 4, "/x", 2, FTPS_PATH_AT_OR_BELOW);
 	/* what was at the target goes; the rest keeps its place in the list */
 	ck_assert_str_eq(dropped, "/x/old /x ");
 	ck_assert_str_eq(order(&t), "/ab /a/bc/x /x/c/d /x/c /a/bc /x /a / ");
@@ -296,14 +296,14 @@ START_TEST(rename_subtree)
 
 	/* onto itself: nothing changes */
 	dropped[0] = '\0';
-	ftps_pt_rename(&t, "/a", 2, "/a", 2, FTPS_PATH_SAME | FTPS_PATH_BELOW);
+	ftps_pt_rename(&t, "/a", 2, "/a", 2, FTPS_PATH_AT_OR_BELOW);
 	ck_assert_str_eq(dropped, "");
 	/* into itself (or out of it) is no rename: what was there goes */
-	ftps_pt_rename(&t, "/a", 2, "/a/bc/y", 7, FTPS_PATH_SAME | FTPS_PATH_BELOW);
+	ftps_pt_rename(&t, "/a", 2, "/a/bc/y", 7, FTPS_PATH_AT_OR_BELOW);
 	ck_assert_str_eq(dropped, "/a /a/bc /a/bc/x ");
 	ck_assert(!has(&t, "/a/bc/y"));
 	dropped[0] = '\0';
-	ftps_pt_rename(&t, "/x/c", 4, "/x", 2, FTPS_PATH_SAME | FTPS_PATH_BELOW);
+	ftps_pt_rename(&t, "/x/c", 4, "/x", 2, FTPS_PATH_AT_OR_BELOW);
 	ck_assert_str_eq(dropped, "/x/c /x/c/d ");
 	ck_assert_str_eq(order(&t), "/ab /y / ");
 	ck_assert_int_eq(ftps_pt_check(&t), 0);
@@ -328,7 +328,7 @@ START_TEST(rename_too_long)
 	add(&t, "/d");
 	add(&t, "/d/fgh");      /* to + "/fgh" and its NUL: one byte too many */
 	add(&t, "/d/fg");       /* to + "/fg": fits exactly */
-	ftps_pt_rename(&t, "/d", 2, to, tlen, FTPS_PATH_SAME | FTPS_PATH_BELOW);
+	ftps_pt_rename(&t, "/d", 2, to, tlen, FTPS_PATH_AT_OR_BELOW);
 	ck_assert_str_eq(dropped, "/d/fgh ");
 	ck_assert_uint_eq(t.n, 2);
 	ck_assert_ptr_nonnull(ftps_pt_find(&t, to, tlen));
