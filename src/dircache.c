@@ -3,7 +3,7 @@
  * own entries of its folder, and answering lookups and readdir.
  *
  * The rest lives in dircache_set.c (entries and the sets that hold them),
- * dircache_table.c (path tables, LRU, own entries, creation) and
+ * dircache_table.c (eviction, own entries, creation) and
  * dircache_update.c (what our own operations change; stats, self-check).
  */
 #include <pthread.h>
@@ -14,55 +14,49 @@
 
 /* ---- storing a listing ---- */
 
-/* Bring a fresh listing of dir in line with the own entries of dir. */
-static void reconcile(struct ftps_dircache *dc, const char *dir, size_t dlen,
-                      struct ftps_dc_listing *l, double fetched)
+struct reconcile_arg {
+	struct ftps_dircache *dc;
+	struct ftps_dc_listing *l;
+	size_t dlen;
+	double fetched;
+};
+
+/* Put a copy of own entry o into l; mark l incomplete when that fails. */
+static void put_own(struct ftps_dc_listing *l, const struct dc_own *o)
 {
-	struct dc_own *o = dc_own_oldest(dc), *next;
+	struct dc_ent copy;
 
-	for (; o; o = next) {
-		size_t plen, noff;
-		const char *name;
-		size_t nlen;
-		struct dc_ent copy;
+	if (dc_ent_dup(&copy, &o->e, NULL, 0) != 0 || dc_set_put(&l->set, &copy) != 0) {
+		dc_ent_free(&copy);
+		l->incomplete = 1;
+	}
+}
 
-		next = dc_own_of(o->order.next);
-		if (o->k.plen == 1)
-			continue;               /* "/" has no parent */
-		dc_split(o->k.path, o->k.plen, &plen, &noff);
-		if (plen != dlen || memcmp(o->k.path, dir, dlen) != 0)
-			continue;
-		if (!dc_fresh(o->t, fetched, dc->own_ttl)) {
-			dc_drop_own(dc, o);
-			continue;
-		}
-		name = o->k.path + noff;
-		nlen = o->k.plen - noff;
-		if (o->t <= fetched) {
-			/* the listing is newer, except that it cannot take away a
-			 * file we wrote (hidden dot-files) */
-			if (o->kind == OWN_POS &&
-			    dc_set_find(&l->set, name, nlen, ftps_path_hash(name, nlen)) < 0) {
-				if (dc_ent_dup(&copy, &o->e, NULL, 0) != 0 ||
-				    dc_set_put(&l->set, &copy) != 0) {
-					dc_ent_free(&copy);
-					l->incomplete = 1;
-				}
-				continue;
-			}
-			dc_drop_own(dc, o);
-			continue;
-		}
-		/* our change came after the listing was requested */
-		if (o->kind == OWN_POS) {
-			if (dc_ent_dup(&copy, &o->e, NULL, 0) != 0 ||
-			    dc_set_put(&l->set, &copy) != 0) {
-				dc_ent_free(&copy);
-				l->incomplete = 1;
-			}
-		} else if (o->kind == OWN_NEG) {
-			dc_set_del(&l->set, name, nlen);
-		}
+/* Bring a fresh listing of dir in line with n, an own entry below dir. */
+static void reconcile(void *arg, struct ftps_pathtab *t, struct ftps_pt_node *n)
+{
+	const struct reconcile_arg *r = arg;
+	struct dc_own *o = (struct dc_own *)(void *)n;
+	const char *name = n->path + o->name_off;
+	size_t nlen = n->plen - o->name_off;
+
+	(void)t;
+	if (o->name_off != r->dlen + (r->dlen > 1))
+		return;                 /* further down than dir's own names */
+	if (!dc_fresh(o->t, r->fetched, r->dc->own_ttl)) {
+		dc_drop_own(r->dc, o);
+	} else if (o->t <= r->fetched) {
+		/* the listing is newer, except that it cannot take away a
+		 * file we wrote (hidden dot-files) */
+		if (o->kind == OWN_POS &&
+		    dc_set_find(&r->l->set, name, nlen, ftps_path_hash(name, nlen)) < 0)
+			put_own(r->l, o);
+		else
+			dc_drop_own(r->dc, o);
+	} else if (o->kind == OWN_POS) {
+		put_own(r->l, o);       /* our change came after the listing was requested */
+	} else if (o->kind == OWN_NEG) {
+		dc_set_del(&r->l->set, name, nlen);
 	}
 }
 
@@ -82,7 +76,8 @@ int ftps_dircache_put_listing(struct ftps_dircache *dc, const char *dir,
 
 	pthread_mutex_lock(&dc->lock);
 	dc_own_sweep(dc, fetched);
-	reconcile(dc, dir, dlen, l, fetched);
+	ftps_pt_foreach_under(&dc->owns, dir, dlen, FTPS_PATH_BELOW, reconcile,
+	                      &(struct reconcile_arg){ dc, l, dlen, fetched });
 	d = dc_find_dir(dc, dir, dlen);
 	if (d && d->fetched > fetched)
 		goto not_kept;          /* a newer listing is already here */
@@ -104,14 +99,12 @@ int ftps_dircache_put_listing(struct ftps_dircache *dc, const char *dir,
 	}
 	if (!d) {
 		d = calloc(1, sizeof(*d));
-		if (!d || dc_key_init(&d->k, dir, dlen) != 0) {
+		if (!d || ftps_pt_insert(&dc->dirs, &d->k, dir, dlen) != 0) {
 			free(d);
 			goto not_kept;
 		}
-		dc_tab_insert(&dc->dirs, &d->k);
-		dc_lru_push_front(dc, d);
 	} else {
-		dc_lru_touch(dc, d);
+		ftps_pt_touch(&dc->dirs, &d->k);
 	}
 	d->set = l->set;
 	d->fetched = fetched;
@@ -160,7 +153,7 @@ enum ftps_dc_result dc_lookup_locked(struct ftps_dircache *dc, const char *path,
 		dc_drop_dir(dc, d);
 		return FTPS_DC_MISS;
 	}
-	dc_lru_touch(dc, d);
+	ftps_pt_touch(&dc->dirs, &d->k);
 	j = dc_set_find(&d->set, path + noff, len - noff, ftps_path_hash(path + noff, len - noff));
 	if (j < 0)
 		return FTPS_DC_NEGATIVE;
@@ -205,7 +198,7 @@ enum ftps_dc_result ftps_dircache_readdir(struct ftps_dircache *dc, const char *
 		d = NULL;
 	}
 	if (d) {
-		dc_lru_touch(dc, d);
+		ftps_pt_touch(&dc->dirs, &d->k);
 		dc_set_foreach(&d->set, cb, arg);
 		r = FTPS_DC_HIT;
 		dc->hits++;

@@ -6,14 +6,11 @@
  *  - struct dc_set: the entries of one listing in an array, plus an open
  *    addressing index (linear probing, tombstones) from name to array slot.
  *    Deleting moves the last entry into the hole, so the array stays dense.
- *  - listings (struct dc_dir) live in a chained hash table keyed by path
- *    and on an LRU list (head = most recently used); eviction takes the
- *    tail.
- *  - own entries (struct dc_own) live in a second chained table keyed by
- *    path and on a list in the order they were learnt (head = oldest), so
- *    expiry and the cap both take the head.
- *  - both lists are intrusive (a struct dc_link in each node) and share
- *    one insert and one unlink.
+ *  - listings (struct dc_dir) live in a path table (pathtab.h) whose
+ *    list is in order of use; eviction takes the least recently used.
+ *  - own entries (struct dc_own) live in a second path table whose list
+ *    is in the order they were learnt, so expiry and the cap both take
+ *    the oldest.
  *
  * Every public function takes dc->lock for its whole run; nothing else
  * touches the structures. Entries are kept compact (struct dc_ent) rather
@@ -26,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "dircache.h"
+#include "pathtab.h"
 
 #define SLOT_EMPTY 0u
 #define SLOT_TOMB  UINT32_MAX
@@ -59,36 +57,8 @@ struct ftps_dc_listing {
 	int incomplete;         /* an entry was lost: never cache this */
 };
 
-/* Common head of what the two path tables hold. */
-struct dc_key {
-	char *path;
-	size_t plen;
-	uint32_t hash;
-	struct dc_key *hnext;
-};
-
-/* A link of an intrusive doubly-linked list, and the list: the listings'
- * LRU and the own entries' time order are both kept with these, so each
- * list operation is written once (list_insert_after, list_unlink in
- * dircache_table.c). dc_dir_of/dc_own_of get back from a link to the
- * struct that holds it. */
-struct dc_link {
-	struct dc_link *prev, *next;
-};
-
-struct dc_list {
-	struct dc_link *head, *tail;    /* both NULL, or neither */
-};
-
-struct dc_table {
-	struct dc_key **b;
-	size_t nb;              /* power of two */
-	size_t n;
-};
-
 struct dc_dir {
-	struct dc_key k;        /* first: a dc_key * is a dc_dir * */
-	struct dc_link lru;     /* on ftps_dircache.lru */
+	struct ftps_pt_node k;  /* first: a node of dc->dirs is a dc_dir */
 	double fetched;
 	struct dc_set set;
 };
@@ -96,8 +66,7 @@ struct dc_dir {
 enum own_kind { OWN_POS, OWN_NEG, OWN_UNKNOWN };
 
 struct dc_own {
-	struct dc_key k;        /* first */
-	struct dc_link order;   /* on ftps_dircache.own_order, by time learnt */
+	struct ftps_pt_node k;  /* first: a node of dc->owns is a dc_own */
 	double t;
 	enum own_kind kind;
 	size_t name_off;        /* where the last component starts in k.path */
@@ -107,10 +76,9 @@ struct dc_own {
 struct ftps_dircache {
 	pthread_mutex_t lock;
 	double ttl, own_ttl;
-	size_t max_entries, max_own;
-	struct dc_table dirs, owns;
-	struct dc_list lru;             /* dc_dir, head = most recently used */
-	struct dc_list own_order;       /* dc_own, head = oldest */
+	size_t max_entries;
+	struct ftps_pathtab dirs;       /* dc_dir, in order of use */
+	struct ftps_pathtab owns;       /* dc_own, in order learnt; max: the cap */
 	size_t nentries;        /* in cached listings */
 	unsigned long long hits, negatives, misses, evictions;
 };
@@ -128,29 +96,35 @@ int dc_set_del(struct dc_set *s, const char *name, size_t nlen);
 void dc_set_free(struct dc_set *s);
 int dc_set_foreach(const struct dc_set *s, ftps_dc_entry_cb cb, void *arg);
 
-/* ---- dircache_table.c: paths, path tables, LRU, own entries ---- */
+/* ---- dircache_table.c: paths, listings and own entries in the tables ---- */
 void dc_split(const char *p, size_t len, size_t *parent_len, size_t *name_off);
 size_t dc_last_off(const char *p, size_t len);
 /* t is within ttl seconds of now (never when ttl is 0). */
 int dc_fresh(double t, double now, double ttl);
-void dc_tab_insert(struct dc_table *t, struct dc_key *k);
-int dc_key_init(struct dc_key *k, const char *p, size_t len);
-struct dc_dir *dc_dir_of(struct dc_link *n);
-struct dc_own *dc_own_of(struct dc_link *n);
 
-struct dc_dir *dc_find_dir(struct ftps_dircache *dc, const char *p, size_t len);
+static inline struct dc_dir *dc_find_dir(struct ftps_dircache *dc, const char *p, size_t len)
+{
+	return (struct dc_dir *)(void *)ftps_pt_find(&dc->dirs, p, len);
+}
+
+static inline struct dc_own *dc_find_own(struct ftps_dircache *dc, const char *p, size_t len)
+{
+	return (struct dc_own *)(void *)ftps_pt_find(&dc->owns, p, len);
+}
+
+static inline void dc_drop_dir(struct ftps_dircache *dc, struct dc_dir *d)
+{
+	ftps_pt_remove(&dc->dirs, &d->k);
+}
+
+static inline void dc_drop_own(struct ftps_dircache *dc, struct dc_own *o)
+{
+	ftps_pt_remove(&dc->owns, &o->k);
+}
+
 struct dc_dir *dc_parent_dir(struct ftps_dircache *dc, const char *path, size_t len,
                              size_t *noff);
-void dc_lru_push_front(struct ftps_dircache *dc, struct dc_dir *d);
-void dc_lru_touch(struct ftps_dircache *dc, struct dc_dir *d);
-void dc_drop_dir(struct ftps_dircache *dc, struct dc_dir *d);
-void dc_drop_dirs_under(struct ftps_dircache *dc, const char *prefix, size_t prelen);
 int dc_make_room(struct ftps_dircache *dc, size_t need, struct dc_dir *keep);
-
-struct dc_own *dc_find_own(struct ftps_dircache *dc, const char *p, size_t len);
-struct dc_own *dc_own_oldest(struct ftps_dircache *dc);
-void dc_drop_own(struct ftps_dircache *dc, struct dc_own *o);
-void dc_drop_owns_below(struct ftps_dircache *dc, const char *prefix, size_t prelen);
 void dc_own_sweep(struct ftps_dircache *dc, double now);
 struct dc_own *dc_own_get(struct ftps_dircache *dc, const char *p, size_t len, double now);
 

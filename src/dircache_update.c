@@ -58,7 +58,7 @@ static void fail_forget(struct ftps_dircache *dc, const char *path, size_t len)
 	if (o)
 		dc_drop_own(dc, o);
 	parent_invalidate(dc, path, len);
-	dc_drop_dirs_under(dc, path, len);
+	ftps_pt_remove_under(&dc->dirs, path, len, FTPS_PATH_AT_OR_BELOW);
 }
 
 static int upsert_locked(struct ftps_dircache *dc, const char *path, size_t len,
@@ -68,8 +68,8 @@ static int upsert_locked(struct ftps_dircache *dc, const char *path, size_t len,
 	size_t noff = dc_last_off(path, len);
 
 	if (e->type != FTPS_FT_DIR) {
-		dc_drop_dirs_under(dc, path, len);
-		dc_drop_owns_below(dc, path, len);
+		ftps_pt_remove_under(&dc->dirs, path, len, FTPS_PATH_AT_OR_BELOW);
+		ftps_pt_remove_under(&dc->owns, path, len, FTPS_PATH_BELOW);
 	}
 	o = dc_own_get(dc, path, len, now);
 	if (!o || dc_ent_dup(&o->e, e, path + noff, len - noff) != 0) {
@@ -110,8 +110,8 @@ static int remove_locked(struct ftps_dircache *dc, const char *path, size_t len,
 {
 	struct dc_own *o;
 
-	dc_drop_dirs_under(dc, path, len);
-	dc_drop_owns_below(dc, path, len);
+	ftps_pt_remove_under(&dc->dirs, path, len, FTPS_PATH_AT_OR_BELOW);
+	ftps_pt_remove_under(&dc->owns, path, len, FTPS_PATH_BELOW);
 	parent_del(dc, path, len);
 	o = dc_own_get(dc, path, len, now);
 	if (!o) {
@@ -151,8 +151,8 @@ int ftps_dircache_rename(struct ftps_dircache *dc, const char *from,
 
 	pthread_mutex_lock(&dc->lock);
 	have = dc_lookup_locked(dc, from, flen, now, &known) == FTPS_DC_HIT;
-	dc_drop_dirs_under(dc, newpath, tlen);
-	dc_drop_owns_below(dc, newpath, tlen);
+	ftps_pt_remove_under(&dc->dirs, newpath, tlen, FTPS_PATH_AT_OR_BELOW);
+	ftps_pt_remove_under(&dc->owns, newpath, tlen, FTPS_PATH_BELOW);
 	if (remove_locked(dc, from, flen, now) != 0)
 		rc = -1;
 	if (have) {
@@ -254,34 +254,23 @@ static int set_check(const struct dc_set *s)
 
 static int check_locked(struct ftps_dircache *dc)
 {
-	size_t ndirs = 0, nents = 0, nown = 0;
-	struct dc_link *n, *prev = NULL;
+	const struct ftps_pt_node *n;
+	size_t nents = 0;
 
-	for (n = dc->lru.head; n; prev = n, n = n->next) {
-		const struct dc_dir *d = dc_dir_of(n);
-
-		if (n->prev != prev || ++ndirs > dc->dirs.n)
-			return -1;
-		if (dc_find_dir(dc, d->k.path, d->k.plen) != d || set_check(&d->set) != 0)
+	if (ftps_pt_check(&dc->dirs) != 0 || ftps_pt_check(&dc->owns) != 0)
+		return -1;
+	for (n = dc->dirs.front; n; n = n->older) {
+		const struct dc_dir *d = (const struct dc_dir *)(const void *)n;
+		if (set_check(&d->set) != 0)
 			return -1;
 		nents += d->set.n;
 	}
-	if (prev != dc->lru.tail || ndirs != dc->dirs.n || nents != dc->nentries)
-		return -1;
-	prev = NULL;
-	for (n = dc->own_order.head; n; prev = n, n = n->next) {
-		const struct dc_own *o = dc_own_of(n);
-
-		if (n->prev != prev || ++nown > dc->owns.n)
-			return -1;
-		if (dc_find_own(dc, o->k.path, o->k.plen) != o)
-			return -1;
+	for (n = dc->owns.front; n; n = n->older) {
+		const struct dc_own *o = (const struct dc_own *)(const void *)n;
 		if (o->kind == OWN_POS && !o->e.name)
 			return -1;
 	}
-	if (prev != dc->own_order.tail || nown != dc->owns.n)
-		return -1;
-	return 0;
+	return nents == dc->nentries ? 0 : -1;
 }
 
 int ftps_dircache_check(struct ftps_dircache *dc)

@@ -46,8 +46,9 @@ struct ftps_pathtab {
 };
 
 /* buckets: the first size (a power of two; doubled when there are more
- * nodes than buckets). max: the bound ftps_pt_evict keeps to. Returns 0,
- * or -1 when out of memory. */
+ * nodes than buckets). max: the bound ftps_pt_evict keeps to (unused by a
+ * caller with its own bound, who evicts with ftps_pt_evict_oldest).
+ * Returns 0, or -1 when out of memory. */
 int ftps_pt_init(struct ftps_pathtab *t, size_t buckets, size_t max,
                  ftps_pt_drop_fn drop, void *arg);
 /* Remove every node, then free the buckets. Also fine on a table whose
