@@ -306,6 +306,8 @@ ftps_err conn_open_shared(const struct ftps_config *cfg, struct ftps_tls *tls,
 		goto fail;
 	conn_set_state(c, CONN_READY);
 	c->last_used_ms = ftps_now_ms();
+	ftps_stats_add(&c->srv->stats, FTPS_CTR_CONNS_OPENED, 1);
+	ftps_stats_set_server(&c->srv->stats, c->greeting, &c->caps);
 	*out = c;
 	return FTPS_OK;
 fail:
@@ -343,6 +345,7 @@ void ftps_conn_abandon(struct ftps_conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	ftps_sessions_clear(&c->sessions);
+	ftps_server_destroy(&c->own_srv);
 	free(c->feat_text);
 	free(c->rp);
 	free(c);

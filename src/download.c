@@ -120,6 +120,7 @@ int64_t ftps_download_fd(struct ftps_engine *eng, const char *remote, int fd, in
 		if (e == FTPS_OK || local_err || !ftps_err_retryable(e) ||
 		    !ftps_retry_next(&retry, ftps_now_ms(), &pause))
 			break;
+		ftps_stats_add(ftps_pool_stats(eng->pool), FTPS_CTR_RETRIES, 1);
 		ftps_info("download %s: %s; resuming at offset %llu", remote, st.msg,
 		          (unsigned long long)off);
 		ftps_retry_pause(pause);

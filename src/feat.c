@@ -14,6 +14,7 @@
  * parser, unknown features are ignored, and nothing here allocates.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -274,4 +275,86 @@ enum ftps_hash_algo ftps_caps_best_hash(const struct ftps_caps *caps, int *use_h
 		return via_hash;
 	}
 	return via_x;
+}
+
+unsigned ftps_caps_hash_algos(const struct ftps_caps *caps)
+{
+	unsigned a = 0;
+
+	if (caps == NULL)
+		return 0;
+	if (caps->hash)
+		a |= caps->hash_algos;
+	a |= (caps->xcrc ? 1u << FTPS_HASH_CRC32 : 0) | (caps->xmd5 ? 1u << FTPS_HASH_MD5 : 0) |
+	     (caps->xsha1 ? 1u << FTPS_HASH_SHA1 : 0) | (caps->xsha256 ? 1u << FTPS_HASH_SHA256 : 0) |
+	     (caps->xsha512 ? 1u << FTPS_HASH_SHA512 : 0);
+	return a & ~(1u << FTPS_HASH_NONE);
+}
+
+/* Append " word" (no space first) to buf, which holds *off bytes; a word
+ * that does not fit whole is left out. */
+static void add_word(char *buf, size_t len, size_t *off, const char *word)
+{
+	size_t need = strlen(word) + (*off > 0 ? 1 : 0);
+
+	if (*off + need >= len)
+		return;
+	snprintf(buf + *off, len - *off, "%s%s", *off > 0 ? " " : "", word);
+	*off += need;
+}
+
+void ftps_caps_summary(const struct ftps_caps *caps, char *buf, size_t len)
+{
+	char word[FTPS_MAX_LINE];
+	size_t off = 0;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if (caps == NULL || !caps->feat_ok) {
+		snprintf(buf, len, "none");
+		return;
+	}
+	const struct {
+		int on;
+		const char *name;
+	} flags[] = {
+		{ caps->epsv, "EPSV" }, { caps->eprt, "EPRT" }, { caps->utf8, "UTF8" },
+		{ caps->rest_stream, "REST" }, { caps->size, "SIZE" }, { caps->mdtm, "MDTM" },
+		{ caps->mfmt, "MFMT" }, { caps->mff, "MFF" }, { caps->tvfs, "TVFS" },
+		{ caps->hash, NULL },   /* HASH(...), built below */
+		{ caps->xcrc, "XCRC" }, { caps->xmd5, "XMD5" }, { caps->xsha1, "XSHA1" },
+		{ caps->xsha256, "XSHA256" }, { caps->xsha512, "XSHA512" },
+	};
+
+	if (caps->mlst) {
+		size_t n = strlen(caps->mlst_facts), w;
+		/* The facts as offered, without the '*' marks and the last ';'. */
+		w = (size_t)snprintf(word, sizeof(word), "MLST(");
+		for (size_t i = 0; i < n && w + 2 < sizeof(word); i++)
+			if (caps->mlst_facts[i] != '*' && !(caps->mlst_facts[i] == ';' && i + 1 == n))
+				word[w++] = caps->mlst_facts[i];
+		word[w++] = ')';
+		word[w] = '\0';
+		add_word(buf, len, &off, n > 0 ? word : "MLST");
+	}
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if (!flags[i].on)
+			continue;
+		if (flags[i].name) {
+			add_word(buf, len, &off, flags[i].name);
+			continue;
+		}
+		/* HASH with its algorithms, strongest first. */
+		size_t w = (size_t)snprintf(word, sizeof(word), "HASH(");
+		for (int a = FTPS_HASH_SHA512; a > FTPS_HASH_NONE; a--)
+			if (caps->hash_algos & (1u << a))
+				w += (size_t)snprintf(word + w, sizeof(word) - w, "%s%s",
+				                      word[w - 1] == '(' ? "" : ",",
+				                      ftps_hash_name((enum ftps_hash_algo)a));
+		snprintf(word + w, sizeof(word) - w, ")");
+		add_word(buf, len, &off, word);
+	}
+	if (off == 0)
+		snprintf(buf, len, "none");
 }

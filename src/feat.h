@@ -45,5 +45,11 @@ void ftps_feat_parse(const struct ftps_reply *r, struct ftps_caps *caps);
 /* The strongest hash the server offers, via HASH or an X-command. */
 enum ftps_hash_algo ftps_caps_best_hash(const struct ftps_caps *caps, int *use_hash_cmd);
 const char *ftps_hash_name(enum ftps_hash_algo a);  /* "SHA-256", ... */
+/* Every algorithm the server can hash a file with, by HASH or an
+ * X-command: bit (1u << ftps_hash_algo) each. */
+unsigned ftps_caps_hash_algos(const struct ftps_caps *caps);
+/* What FEAT offered, on one line for people: "MLST(type;size;modify) EPSV
+ * UTF8 REST SIZE MDTM HASH(SHA-256,SHA-1) XCRC" ("none" without FEAT). */
+void ftps_caps_summary(const struct ftps_caps *caps, char *buf, size_t len);
 
 #endif

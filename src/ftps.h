@@ -17,7 +17,8 @@
  *   pathtab.c                    the caches' table of paths, in use order
  *   dircache*.c mtcache.c        the listing cache and the exact-time cache
  *   sock.c tls.c                 sockets and TLS, with deadlines
- *   server.c                     what is learnt about the server
+ *   server.c stats.c             what is learnt about the server, and
+ *                                what its connections did (counters)
  *   cmd.c                        a connection's state, commands and
  *                                replies, pipelined batches
  *   conn.c                       a control connection's life
@@ -42,6 +43,7 @@
 #include "feat.h"
 #include "url.h"
 #include "log.h"
+#include "stats.h"
 
 enum ftps_listing_mode {
 	FTPS_LISTMODE_AUTO = 0,  /* MLSD when offered, else LIST */
@@ -111,6 +113,7 @@ enum ftps_fact {
 };
 
 void ftps_server_init(struct ftps_server *s);
+void ftps_server_destroy(struct ftps_server *s);
 /* 1 when the fact has been learnt (by any connection to the server). */
 int ftps_server_knows(const struct ftps_server *s, enum ftps_fact f);
 /* Learn it (logged the first time). */
@@ -245,6 +248,12 @@ ftps_err ftps_set_mtime(struct ftps_conn *c, const char *path, int64_t mtime,
 /* The strongest hash the server offers; hex digest into out (lower case). */
 ftps_err ftps_hash(struct ftps_conn *c, const char *path, enum ftps_hash_algo *algo,
                    char *out, size_t outlen, struct ftps_status *st);
+/* The same in algorithm a: HASH where it offers a, else the X-command
+ * (XSHA256, XCRC, ...); FTPS_E_NOTSUP when the server offers neither. */
+ftps_err ftps_hash_with(struct ftps_conn *c, const char *path, enum ftps_hash_algo a,
+                        char *out, size_t outlen, struct ftps_status *st);
+/* The SYST reply's text ("UNIX Type: L8") into out. */
+ftps_err ftps_syst(struct ftps_conn *c, char *out, size_t outlen, struct ftps_status *st);
 
 /* List a folder: MLSD or LIST per the config and FEAT; each entry goes to
  * cb (see listing.h). */
@@ -319,6 +328,11 @@ void ftps_pool_housekeep(struct ftps_pool *p, int keepalive_s, int idle_close_s)
 unsigned ftps_pool_cap(struct ftps_pool *p);
 /* What the pool's connections learnt about the server; lives as long as p. */
 struct ftps_server *ftps_pool_server(struct ftps_pool *p);
+/* What they did (stats.h): the counters to count into, lives as long as p. */
+struct ftps_stats *ftps_pool_stats(struct ftps_pool *p);
+/* All of it at this moment, with the connections open and the cap (the
+ * caller fills the daemon's own fields). */
+void ftps_pool_stats_read(struct ftps_pool *p, struct ftps_stats_view *v);
 /* While transfer requests wait, fn(arg) is called (without the pool's lock,
  * every 100 ms) to give back a transfer connection its holder is not
  * using; it returns 1 when it put one back. */

@@ -23,6 +23,7 @@ src_libftps_a_SOURCES = \
 	src/sock.h src/sock.c \
 	src/tls.h src/tls.c \
 	src/server.h src/server.c \
+	src/stats.h src/stats.c \
 	src/conn.h src/conn.c src/cmd.c \
 	src/xfer.c \
 	src/ops.c src/ops_batch.c \

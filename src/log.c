@@ -17,6 +17,7 @@
  * PIPE_BUF bytes), so lines of concurrent threads never interleave.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -36,6 +37,11 @@
 
 static atomic_int log_level = FTPS_LOG_INFO;
 static atomic_int log_syslog = 0;
+
+/* The last error or warning, for the statistics (stats.h). */
+static pthread_mutex_t last_mu = PTHREAD_MUTEX_INITIALIZER;
+static char last_msg[LOG_MSG_MAX + 1];
+static long long last_at;
 
 static const char *const level_names[] = {
 	[FTPS_LOG_ERROR] = "error",
@@ -141,23 +147,25 @@ static void emit(enum ftps_loglevel lvl, const char *msg)
 	write_all(STDERR_FILENO, line, (size_t)n);
 }
 
-void ftps_log(enum ftps_loglevel lvl, const char *fmt, ...)
+static void vlog(enum ftps_loglevel lvl, int always, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void vlog(enum ftps_loglevel lvl, int always, const char *fmt, va_list ap)
 {
 	char msg[LOG_MSG_MAX + 1];
 	int saved_errno = errno;        /* callers may log, then look at errno */
-	va_list ap;
-	int n;
+	int n, show;
 
 	if ((int)lvl < FTPS_LOG_ERROR)
 		lvl = FTPS_LOG_ERROR;
 	if (lvl > FTPS_LOG_TRACE)
 		lvl = FTPS_LOG_TRACE;
-	if ((int)lvl > atomic_load(&log_level))
+	/* A warning the level hides is still the last problem (stats.h). */
+	show = always || (int)lvl <= atomic_load(&log_level);
+	if (!show && lvl > FTPS_LOG_WARN)
 		return;
 
-	va_start(ap, fmt);
 	n = vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	if (n < 0) {
 		snprintf(msg, sizeof msg, "(unformattable log message)");
 		n = (int)strlen(msg);
@@ -166,6 +174,44 @@ void ftps_log(enum ftps_loglevel lvl, const char *fmt, ...)
 		memcpy(msg + n - 3, "...", 3);
 	}
 	ftps_text_clean(msg, (size_t)n);
-	emit(lvl, msg);
+	if (lvl <= FTPS_LOG_WARN) {
+		pthread_mutex_lock(&last_mu);
+		memcpy(last_msg, msg, (size_t)n + 1);
+		last_at = (long long)time(NULL);
+		pthread_mutex_unlock(&last_mu);
+	}
+	if (show)
+		emit(lvl, msg);
 	errno = saved_errno;
+}
+
+void ftps_log(enum ftps_loglevel lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(lvl, 0, fmt, ap);
+	va_end(ap);
+}
+
+void ftps_log_always(enum ftps_loglevel lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(lvl, 1, fmt, ap);
+	va_end(ap);
+}
+
+int ftps_log_last_problem(char *buf, size_t len, long long *when)
+{
+	int any;
+
+	pthread_mutex_lock(&last_mu);
+	any = last_at != 0;
+	if (len > 0)
+		snprintf(buf, len, "%s", last_msg);
+	*when = last_at;
+	pthread_mutex_unlock(&last_mu);
+	return any;
 }

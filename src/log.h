@@ -23,6 +23,12 @@ void ftps_log_use_syslog(int on);
 
 void ftps_log(enum ftps_loglevel lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The same whatever the level set: for what was asked for (SIGUSR1). */
+void ftps_log_always(enum ftps_loglevel lvl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The last error or warning logged (the process's, as it was cleaned for
+ * the log) into buf, and its time in Unix seconds: 1, or 0 when none yet. */
+int ftps_log_last_problem(char *buf, size_t len, long long *when);
 
 #define ftps_error(...) ftps_log(FTPS_LOG_ERROR, __VA_ARGS__)
 #define ftps_warn(...)  ftps_log(FTPS_LOG_WARN, __VA_ARGS__)

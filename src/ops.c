@@ -311,8 +311,8 @@ ftps_err ftps_set_mtime(struct ftps_conn *c, const char *path, int64_t mtime,
 	return conn_reply_err(r, FTPS_CTX_RETR, "MDTM", st);
 }
 
-ftps_err ftps_hash(struct ftps_conn *c, const char *path, enum ftps_hash_algo *algo,
-                   char *out, size_t outlen, struct ftps_status *st)
+ftps_err ftps_hash_with(struct ftps_conn *c, const char *path, enum ftps_hash_algo a,
+                       char *out, size_t outlen, struct ftps_status *st)
 {
 	static const char *const xcmd[] = {
 		[FTPS_HASH_CRC32] = "XCRC", [FTPS_HASH_MD5] = "XMD5",
@@ -320,15 +320,15 @@ ftps_err ftps_hash(struct ftps_conn *c, const char *path, enum ftps_hash_algo *a
 		[FTPS_HASH_SHA512] = "XSHA512",
 	};
 	const struct ftps_reply *r;
-	int use_hash = 0;
-	enum ftps_hash_algo a = ftps_caps_best_hash(&c->caps, &use_hash);
 	ftps_err e;
 
 	CHECK_PATH(path, st);
-	if (a == FTPS_HASH_NONE)
-		return ftps_fail(st, FTPS_E_NOTSUP, 0, "the server offers no file hash");
-	*algo = a;
-	if (use_hash) {
+	if (a <= FTPS_HASH_NONE || a > FTPS_HASH_SHA512 ||
+	    !(ftps_caps_hash_algos(&c->caps) & (1u << a)))
+		return ftps_fail(st, FTPS_E_NOTSUP, 0, "the server offers no %s file hash",
+		                 a > FTPS_HASH_NONE && a <= FTPS_HASH_SHA512 ? ftps_hash_name(a) : "such");
+	/* HASH, the standard track, where it offers the algorithm. */
+	if (c->caps.hash && (c->caps.hash_algos & (1u << a))) {
 		if (c->caps.hash_current != a) {
 			if ((e = ftps_command(c, &r, st, "OPTS HASH %s", ftps_hash_name(a))) != FTPS_OK)
 				return e;
@@ -350,6 +350,32 @@ ftps_err ftps_hash(struct ftps_conn *c, const char *path, enum ftps_hash_algo *a
 		return conn_reply_err(r, FTPS_CTX_RETR, xcmd[a], st);
 	if (ftps_parse_xhash_reply(r->text, r->len, out, outlen) != 0)
 		return ftps_fail(st, FTPS_E_PROTO, r->code, "unusable %s reply", xcmd[a]);
+	return FTPS_OK;
+}
+
+ftps_err ftps_hash(struct ftps_conn *c, const char *path, enum ftps_hash_algo *algo,
+                   char *out, size_t outlen, struct ftps_status *st)
+{
+	int use_hash = 0;
+	enum ftps_hash_algo a = ftps_caps_best_hash(&c->caps, &use_hash);
+
+	CHECK_PATH(path, st);
+	if (a == FTPS_HASH_NONE)
+		return ftps_fail(st, FTPS_E_NOTSUP, 0, "the server offers no file hash");
+	*algo = a;
+	return ftps_hash_with(c, path, a, out, outlen, st);
+}
+
+ftps_err ftps_syst(struct ftps_conn *c, char *out, size_t outlen, struct ftps_status *st)
+{
+	const struct ftps_reply *r;
+	ftps_err e;
+
+	if ((e = ftps_command(c, &r, st, "SYST")) != FTPS_OK)
+		return e;
+	if (r->code != 215)
+		return conn_reply_err(r, FTPS_CTX_GENERIC, "SYST", st);
+	ftps_reply_brief(r, out, outlen);
 	return FTPS_OK;
 }
 

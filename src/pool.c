@@ -65,6 +65,7 @@ struct ftps_pool {
 	unsigned cap;                   /* learnt from the server, <= max */
 	unsigned open;                  /* open or being opened */
 	unsigned xfer_out;              /* checked out for transfers */
+	unsigned lost;                  /* connections lost and not yet replaced */
 	unsigned nidle;
 	struct ftps_conn *idle[POOL_MAX];   /* most recently used last */
 	struct ftps_conn *xfer_conns[POOL_MAX]; /* which checked-out ones are transfers */
@@ -98,6 +99,7 @@ void ftps_pool_free(struct ftps_pool *p)
 		ftps_conn_close(p->idle[i]);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
+	ftps_server_destroy(&p->server);
 	free(p);
 }
 
@@ -112,6 +114,31 @@ unsigned ftps_pool_cap(struct ftps_pool *p)
 struct ftps_server *ftps_pool_server(struct ftps_pool *p)
 {
 	return &p->server;
+}
+
+struct ftps_stats *ftps_pool_stats(struct ftps_pool *p)
+{
+	return &p->server.stats;
+}
+
+void ftps_pool_stats_read(struct ftps_pool *p, struct ftps_stats_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	pthread_mutex_lock(&p->mu);
+	v->conns = p->open;
+	v->conns_cap = p->cap;
+	pthread_mutex_unlock(&p->mu);
+	ftps_stats_copy(&p->server.stats, v);
+	long long at = 0;
+	if (ftps_log_last_problem(v->last_error, sizeof(v->last_error), &at))
+		v->last_error_at = (int64_t)at;
+}
+
+/* A connection was dropped because it failed (mu held): the next one
+ * opened replaces it, and counts as a reconnect. */
+static void lost_one(struct ftps_pool *p)
+{
+	p->lost++;
 }
 
 void ftps_pool_set_reclaim(struct ftps_pool *p, int (*fn)(void *arg), void *arg)
@@ -211,6 +238,8 @@ static struct ftps_conn *take_idle(struct ftps_pool *p, enum ftps_use use)
 		                 : "the server closed it");
 		ftps_conn_abandon(c);
 		p->open--;
+		if (!renew)
+			lost_one(p);
 	}
 	return NULL;
 }
@@ -259,6 +288,10 @@ ftps_err ftps_pool_get_wait(struct ftps_pool *p, enum ftps_use use, int tmo,
 				if (e == FTPS_OK) {
 					if (use == FTPS_USE_XFER)
 						mark_xfer(p, nc, 1);
+					if (p->lost > 0) {
+						p->lost--;
+						ftps_stats_add(&p->server.stats, FTPS_CTR_RECONNECTS, 1);
+					}
 					line_leave(p, &me);
 					pthread_mutex_unlock(&p->mu);
 					*out = nc;
@@ -321,6 +354,8 @@ void ftps_pool_put(struct ftps_pool *p, struct ftps_conn *c, ftps_err last)
 	mark_xfer(p, c, 0);
 	if (broken || p->nidle >= POOL_MAX) {
 		p->open--;
+		if (broken)
+			lost_one(p);
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
 		ftps_debug("closing a control connection after: %s", ftps_strerror(last));
@@ -360,12 +395,15 @@ void ftps_pool_housekeep(struct ftps_pool *p, int keepalive_s, int idle_close_s)
 		           ftps_noop(c, NULL) == FTPS_OK && ftps_conn_usable(c);
 
 		if (!keep) {
-			if (idle_close_s > 0 && idle >= idle_close_s && ftps_conn_usable(c))
+			int closed = idle_close_s > 0 && idle >= idle_close_s && ftps_conn_usable(c);
+			if (closed)
 				ftps_conn_close(c);
 			else
 				ftps_conn_abandon(c);
 			pthread_mutex_lock(&p->mu);
 			p->open--;
+			if (!closed)
+				lost_one(p);
 			pthread_cond_broadcast(&p->cv);
 			pthread_mutex_unlock(&p->mu);
 			continue;

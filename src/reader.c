@@ -368,6 +368,7 @@ fail:
 		int net = ftps_err_class(e) == FTPS_CLASS_LOST ||
 		          ftps_err_class(e) == FTPS_CLASS_TRANSIENT;
 		if (net && ftps_retry_next(&retry, ftps_now_ms(), &pause)) {
+			ftps_stats_add(ftps_pool_stats(r->eng->pool), FTPS_CTR_RETRIES, 1);
 			ftps_info("%s: %s; resuming at offset %llu", r->remote, st.msg,
 			          (unsigned long long)off);
 			ftps_retry_pause(pause);

@@ -28,6 +28,12 @@ static const struct {
 void ftps_server_init(struct ftps_server *s)
 {
 	atomic_init(&s->facts, 0u);
+	ftps_stats_init(&s->stats);
+}
+
+void ftps_server_destroy(struct ftps_server *s)
+{
+	ftps_stats_destroy(&s->stats);
 }
 
 int ftps_server_knows(const struct ftps_server *s, enum ftps_fact f)

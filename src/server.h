@@ -12,14 +12,20 @@
  *
  * The pool owns the record of its server (ftps_pool_server); a connection
  * opened on its own (ftps_conn_open) has one of its own.
+ *
+ * The record also counts what its connections do, for people to see
+ * (stats.h): the one place every connection, transfer and upload of a
+ * mount can reach.
  */
 #ifndef FTPS_SERVER_H
 #define FTPS_SERVER_H
 
 #include "ftps.h"
+#include "stats.h"
 
 struct ftps_server {
 	_Atomic unsigned facts;         /* 1 << enum ftps_fact */
+	struct ftps_stats stats;        /* what its connections did (stats.h) */
 };
 
 #endif

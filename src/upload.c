@@ -22,6 +22,8 @@
 
 static void upload_free(struct ftps_upload *u)
 {
+	if (u->running)
+		ftps_stats_add(ftps_pool_stats(u->eng->pool), FTPS_CTR_UPLOADS_RUNNING, -1);
 	ftps_hasher_free(&u->h);
 	pthread_cond_destroy(&u->cv);
 	pthread_mutex_destroy(&u->mu);
@@ -98,6 +100,8 @@ static int upload_start(struct ftps_engine *eng, const char *remote, int append,
 			ftps_orphan_add(eng, u->target);
 		goto fail;
 	}
+	u->running = 1;
+	ftps_stats_add(ftps_pool_stats(eng->pool), FTPS_CTR_UPLOADS_RUNNING, 1);
 	*out = u;
 	return 0;
 fail:
@@ -164,6 +168,7 @@ static ftps_err resume(struct ftps_upload *u, uint64_t end, int at_end, struct f
 			ftps_xfer_abort(u->xfer, NULL);
 		u->xfer = NULL;
 		upload_release_conn(u, FTPS_E_CONN);
+		ftps_stats_add(ftps_pool_stats(u->eng->pool), FTPS_CTR_RETRIES, 1);
 		ftps_warn("upload of %s interrupted after %llu bytes (%s); resuming (retry %d)",
 		          name, (unsigned long long)end, st->msg, u->budget->tries);
 		ftps_retry_pause(pause < RESUME_SETTLE_MS ? RESUME_SETTLE_MS : pause);
@@ -429,6 +434,7 @@ int ftps_upload_fd(struct ftps_engine *eng, const char *remote, int fd, uint64_t
 		if (rc == 0 || !ftps_upload_retryable(rc) ||
 		    !ftps_retry_next(&retry, ftps_now_ms(), &pause))
 			break;
+		ftps_stats_add(ftps_pool_stats(eng->pool), FTPS_CTR_RETRIES, 1);
 		ftps_warn("upload of %s failed (%s); trying again in %.1f s (try %d)", remote,
 		          strerror(-rc), pause / 1000.0, attempt + 1);
 		ftps_retry_pause(pause);

@@ -41,6 +41,7 @@ struct ftps_upload {
 	 * whole new try, which passes its own. Loops do not multiply. */
 	struct ftps_retry own_budget;
 	struct ftps_retry *budget;
+	int running;                    /* counted in the stats' uploads_running */
 
 	/* Sending in the background (ftps_upload_background): the sender
 	 * thread sends the source's bytes up to queued. While it runs, mu

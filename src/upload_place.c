@@ -187,6 +187,7 @@ ftps_err upload_put_in_place(struct ftps_upload *u, int64_t mtime, int64_t *t, i
 			if (e == FTPS_OK || e == FTPS_E_RETRY || !ftps_err_retryable(e) ||
 			    !ftps_retry_next(u->budget, ftps_now_ms(), &pause))
 				break;
+			ftps_stats_add(ftps_pool_stats(u->eng->pool), FTPS_CTR_RETRIES, 1);
 			ftps_retry_pause(pause < 500 ? 500 : pause);
 		}
 		if (e == FTPS_OK)

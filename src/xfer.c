@@ -192,6 +192,8 @@ static ftps_err secure_data(struct ftps_xfer *x, struct ftps_status *st)
 	c->data_conns++;
 	if (e != FTPS_OK)
 		return e;
+	ftps_stats_add(&c->srv->stats, SSL_session_reused(x->ssl) ? FTPS_CTR_TLS_RESUMED
+	                                                          : FTPS_CTR_TLS_FULL, 1);
 	if (SSL_session_reused(x->ssl)) {
 		c->data_resumed++;
 		ftps_debug("%s: data connection resumed the control connection's TLS session "
@@ -540,6 +542,8 @@ ftps_err ftps_xfer_read(struct ftps_xfer *x, void *buf, size_t len, size_t *got,
 	if (*got == 0)
 		x->eof = 1;
 	x->bytes += *got;
+	if (x->ctx == FTPS_CTX_RETR && *got > 0)
+		ftps_stats_add(&x->c->srv->stats, FTPS_CTR_BYTES_DOWN, (int64_t)*got);
 	return FTPS_OK;
 }
 
@@ -558,6 +562,7 @@ ftps_err ftps_xfer_write(struct ftps_xfer *x, const void *buf, size_t len,
 		    : ftps_fail(st, FTPS_E_CONN, 0, "%s: %s", x->what, strerror(errno));
 	if (e == FTPS_OK) {
 		x->bytes += len;
+		ftps_stats_add(&x->c->srv->stats, FTPS_CTR_BYTES_UP, (int64_t)len);
 		return FTPS_OK;
 	}
 	/* The server may have said why it stopped taking data (552 quota ...). */
