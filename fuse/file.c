@@ -255,6 +255,12 @@ static ssize_t spool_write(struct ftpsfs_file *f, const char *buf, size_t len, o
 	return n;
 }
 
+/* An upload is given up on: its changes are not on the server. */
+static void upload_given_up(struct ftpsfs_file *f)
+{
+	ftps_stats_add(ftps_pool_stats(f->fs->pool), FTPS_CTR_UPLOADS_FAILED, 1);
+}
+
 /* The streamed upload failed (after its own resumes) with len more bytes
  * written. With the spool copy the file carries on as a spooled one: a
  * network failure is retried at close, any other is reported and the copy
@@ -272,12 +278,14 @@ static ssize_t stream_failed(struct ftpsfs_file *f, int rc, size_t len)
 			return (ssize_t)len;
 		}
 		f->err = rc;
+		upload_given_up(f);
 		file_spool_name_kept(f);
 		return rc;
 	}
 	f->state = F_NEW;
 	file_view_size(f, 0);
 	f->err = rc;
+	upload_given_up(f);
 	ftps_error("upload of %s failed while writing; the earlier version is unchanged", f->path);
 	return rc;
 }
@@ -587,6 +595,7 @@ int file_flush_locked(struct ftpsfs_file *f)
 			ftpsfs_meta_removed(f->fs, f->path, 0);
 		ftpsfs_kernel_stale(f->path);
 		f->err = rc;
+		upload_given_up(f);
 		if (f->state == F_SPOOL || f->state == F_APPEND)
 			file_spool_name_kept(f);   /* now: an unmount may never release f */
 	}

@@ -95,6 +95,11 @@ void ftpsfs_files_release(struct ftpsfs_held *h);
 /* Say in the log which files in the spool folder keep changes that an
  * earlier upload could not save (files no running mount holds). */
 void ftpsfs_spool_report(const char *dir);
+/* How many such files the spool folder keeps; the first one's path into
+ * first (when not NULL). */
+unsigned ftpsfs_spool_kept(const char *dir, char *first, size_t firstlen);
+/* Open files with changes not yet uploaded (for the statistics). */
+unsigned ftpsfs_files_pending(struct ftpsfs *fs);
 /* Upload every file still pending (at unmount). */
 void ftpsfs_file_flush_all(struct ftpsfs *fs);
 

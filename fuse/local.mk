@@ -10,6 +10,7 @@ fuse_ftpsfs_SOURCES = \
 	fuse/meta.h fuse/meta_int.h fuse/meta.c fuse/meta_ask.c \
 	fuse/names.h fuse/names.c \
 	fuse/ops.h fuse/ops.c \
+	fuse/xattr.h fuse/xattr.c \
 	fuse/kernel.h fuse/kernel.c \
 	fuse/file.h fuse/file_int.h fuse/file.c \
 	fuse/openfiles.c fuse/spool.c \

@@ -25,6 +25,7 @@
 #include "upload.h"
 #include "leftovers.h"
 #include "reader.h"
+#include "xattr.h"
 
 static void *housekeeper(void *arg)
 {
@@ -179,6 +180,8 @@ int main(int argc, char **argv)
 
 	memset(&fs, 0, sizeof(fs));
 	memset(&fo, 0, sizeof(fo));
+	/* SIGUSR1 is for the statistics thread alone (xattr.h). */
+	ftpsfs_xattr_block_signal();
 	if (ftpsfs_opts_parse(&args, &o, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		ftpsfs_opts_free(&o);
@@ -264,6 +267,8 @@ int main(int argc, char **argv)
 		goto unmount;
 	if (pthread_create(&fs.housekeeper, NULL, housekeeper, &fs) == 0)
 		fs.housekeeper_started = 1;
+	if (ftpsfs_xattr_start(&fs) != 0)
+		ftps_warn("cannot start a thread: checksums are not kept, SIGUSR1 logs nothing");
 	if (ftpsfs_kernel_start(fuse) != 0)
 		ftps_warn("cannot start a thread: the kernel may show the size of a failed "
 		          "upload until its attributes time out");
@@ -296,6 +301,7 @@ unmount:
 	fuse_unmount(fuse);
 	fuse_destroy(fuse);
 	fuse = NULL;
+	ftpsfs_xattr_stop(&fs);
 	if (fs.housekeeper_started) {
 		pthread_mutex_lock(&fs.hk_mu);
 		fs.stopping = 1;

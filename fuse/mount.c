@@ -58,6 +58,7 @@ ftps_err ftpsfs_with_conn(struct ftpsfs *fs, ftpsfs_conn_fn fn, void *arg, int i
 		if (ftps_err_class(e) != FTPS_CLASS_LOST || e == FTPS_E_TIMEOUT ||
 		    (st->unsure && !idempotent) || !ftps_retry_next(budget, ftps_now_ms(), &pause))
 			break;
+		ftps_stats_add(ftps_pool_stats(fs->pool), FTPS_CTR_RETRIES, 1);
 		ftps_debug("retrying on a new connection: %s", st->msg);
 		ftps_retry_pause(pause);
 	}

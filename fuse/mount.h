@@ -4,6 +4,8 @@
  *
  * Layout of fuse/ (who may use whom, top to bottom; no arrow goes up):
  *   ops.c      the FUSE operations table: maps each call onto one of below
+ *   xattr.c    extended attributes: the statistics on the root, checksums
+ *              on files; the statistics in the log on SIGUSR1
  *   names.c    namespace changes (mkdir, rmdir, unlink, rename, chmod,
  *              utimens): found out, never repeated blindly, after a lost reply
  *   file.c     open files: reads, writes, the spool, uploads at close,
@@ -59,6 +61,9 @@ struct ftpsfs {
 	/* Reads, uploads and downloads over the pool; what failed uploads
 	 * left on the server (swept by the housekeeper, main.c). */
 	struct ftps_engine eng;
+
+	/* Checksums kept and the SIGUSR1 thread (xattr.c); NULL: none. */
+	struct ftpsfs_xattrs *xattrs;
 
 	pthread_t housekeeper;
 	int housekeeper_started;

@@ -139,6 +139,18 @@ int ftpsfs_file_stat_open(struct ftpsfs *fs, const char *path, struct stat *sb)
 	return found;
 }
 
+unsigned ftpsfs_files_pending(struct ftpsfs *fs)
+{
+	unsigned n = 0;
+
+	pthread_mutex_lock(&file_open_mu);
+	for (const struct ftpsfs_file *f = open_head; f; f = f->next)
+		if (f->fs == fs && f->dirty && !f->detached)
+			n++;
+	pthread_mutex_unlock(&file_open_mu);
+	return n;
+}
+
 int ftpsfs_file_path(struct ftpsfs_file *f, char *buf, size_t len)
 {
 	int rc = -ENOENT;

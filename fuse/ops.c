@@ -19,6 +19,7 @@
 #include "file.h"
 #include "upload.h"
 #include "leftovers.h"
+#include "xattr.h"
 
 static struct ftpsfs *get_fs(void)
 {
@@ -351,24 +352,25 @@ static int op_symlink(const char *target, const char *path)
 	return rc < 0 ? rc : -EPERM;
 }
 
-/* No extended attributes yet: an empty list, none to read, none to set.
- * (Tools such as gocryptfs's fsck take EOPNOTSUPP from listxattr for a
- * broken file.) */
+/* Extended attributes (xattr.c): the statistics on the root, checksums on
+ * files, read-only. Nothing else has any: an empty list, ENODATA for a
+ * name, ENOTSUP for setting one (FTP keeps none), and for removing one
+ * of ours. (Tools such as gocryptfs's fsck take EOPNOTSUPP from listxattr
+ * for a broken file: the list is never refused.) */
 static int op_listxattr(const char *path, char *list, size_t size)
 {
-	(void)list;
-	(void)size;
-	return ftpsfs_check_path(get_fs(), path);
+	struct ftpsfs *fs = get_fs();
+	int rc = ftpsfs_check_path(fs, path);
+
+	return rc < 0 ? rc : ftpsfs_xattr_list(fs, path, list, size);
 }
 
 static int op_getxattr(const char *path, const char *name, char *value, size_t size)
 {
-	int rc = ftpsfs_check_path(get_fs(), path);
+	struct ftpsfs *fs = get_fs();
+	int rc = ftpsfs_check_path(fs, path);
 
-	(void)name;
-	(void)value;
-	(void)size;
-	return rc < 0 ? rc : -ENODATA;
+	return rc < 0 ? rc : ftpsfs_xattr_get(fs, path, name, value, size);
 }
 
 static int op_setxattr(const char *path, const char *name, const char *value, size_t size,
@@ -385,10 +387,12 @@ static int op_setxattr(const char *path, const char *name, const char *value, si
 
 static int op_removexattr(const char *path, const char *name)
 {
-	int rc = ftpsfs_check_path(get_fs(), path);
+	struct ftpsfs *fs = get_fs();
+	int rc = ftpsfs_check_path(fs, path);
 
-	(void)name;
-	return rc < 0 ? rc : -ENODATA;
+	if (rc < 0)
+		return rc;
+	return ftpsfs_xattr_ours(fs, path, name) ? -ENOTSUP : -ENODATA;
 }
 
 static int op_statfs(const char *path, struct statvfs *sv)

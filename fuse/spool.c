@@ -77,15 +77,16 @@ int file_spool_open(struct ftpsfs_file *f)
 	return 0;
 }
 
-void ftpsfs_spool_report(const char *dir)
+unsigned ftpsfs_spool_kept(const char *dir, char *first, size_t firstlen)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
-	char first[PATH_MAX] = "";
 	unsigned n = 0;
 
+	if (first && firstlen > 0)
+		first[0] = '\0';
 	if (!d)
-		return;
+		return 0;
 	while ((de = readdir(d)) != NULL && n < 100000) {
 		char path[PATH_MAX];
 		struct stat sb;
@@ -98,12 +99,20 @@ void ftpsfs_spool_report(const char *dir)
 		if (fd < 0)
 			continue;
 		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0) {
-			if (n++ == 0)
-				snprintf(first, sizeof(first), "%s", path);
+			if (n++ == 0 && first && firstlen > 0)
+				snprintf(first, firstlen, "%s", path);
 		}
 		close(fd);
 	}
 	closedir(d);
+	return n;
+}
+
+void ftpsfs_spool_report(const char *dir)
+{
+	char first[PATH_MAX];
+	unsigned n = ftpsfs_spool_kept(dir, first, sizeof(first));
+
 	if (n > 0)
 		ftps_warn("the spool folder %s keeps %u file%s with changes that could not be "
 		          "uploaded (%s%s): copy what you need back, then delete them", dir, n,

@@ -1,0 +1,45 @@
+/* xattr.h - extended attributes, read-only, and the statistics report.
+ *
+ *  - On the mount's root, user.ftpsfs.NAME for each statistic of the
+ *    core (src/stats.h: connections, TLS resumption, bytes, uploads,
+ *    retries, the last error, the server), plus the two the daemon knows
+ *    (uploads pending, files kept in the spool).
+ *  - On a file, user.checksum.ALGO (crc32, md5, sha1, sha256, sha512),
+ *    answered by the server's HASH or X-command where it offers ALGO
+ *    (ENODATA where it does not), in lower-case hex, kept per version of
+ *    the file (its path, size and modification time).
+ *  - SIGUSR1 writes the statistics to the log. The signal is blocked in
+ *    every thread (ftpsfs_xattr_block_signal, first thing in main, so
+ *    threads made later inherit it) and taken by sigwait in a thread of
+ *    its own: no work in a signal handler, and no system call elsewhere
+ *    interrupted by it.
+ * Nothing can be set or removed: FTP keeps no attributes (ENOTSUP).
+ */
+#ifndef FTPSFS_XATTR_H
+#define FTPSFS_XATTR_H
+
+#include <stddef.h>
+#include "mount.h"
+
+#define FTPSFS_XATTR_STATS "user.ftpsfs."
+#define FTPSFS_XATTR_SUM "user.checksum."
+
+/* Block SIGUSR1 in the calling thread (and so in the threads it makes). */
+void ftpsfs_xattr_block_signal(void);
+/* The checksum cache and the SIGUSR1 thread; 0 or -1 (then neither:
+ * checksums are asked every time, and SIGUSR1 stays blocked). */
+int ftpsfs_xattr_start(struct ftpsfs *fs);
+void ftpsfs_xattr_stop(struct ftpsfs *fs);
+
+/* getxattr/listxattr as FUSE wants them: the length (size 0: the room
+ * needed), or -errno (-ERANGE when size is too small). */
+int ftpsfs_xattr_get(struct ftpsfs *fs, const char *path, const char *name, char *value,
+                     size_t size);
+int ftpsfs_xattr_list(struct ftpsfs *fs, const char *path, char *list, size_t size);
+/* 1 when name is one of those shown on path (for refusing removal). */
+int ftpsfs_xattr_ours(struct ftpsfs *fs, const char *path, const char *name);
+
+/* Write the statistics to the log ("stats: NAME: VALUE" lines). */
+void ftpsfs_stats_log(struct ftpsfs *fs);
+
+#endif
