@@ -87,7 +87,7 @@ static void learn_syst(struct ftpsfs *fs)
 
 	if (ftps_stats_has_syst(s))
 		return;
-	e = ftpsfs_with_conn(fs, syst_fn, text, 1, &st);
+	e = ftpsfs_with_conn(fs, syst_fn, text, 1, NULL, &st);
 	if (e == FTPS_OK)
 		ftps_stats_set_syst(s, text);
 	else if (ftps_err_class(e) == FTPS_CLASS_REFUSED)
@@ -232,7 +232,7 @@ static int sum_get(struct ftpsfs *fs, const char *path, enum ftps_hash_algo algo
 	if (sum_cached(fs, remote, algo, &e, a.hex))
 		return give(a.hex, strlen(a.hex), value, size, 0);
 	a.remote = remote;
-	err = ftpsfs_with_conn(fs, hash_fn, &a, 1, &st);
+	err = ftpsfs_with_conn(fs, hash_fn, &a, 1, NULL, &st);
 	if (err == FTPS_E_NOTSUP)
 		return -ENODATA;
 	if (err != FTPS_OK)
