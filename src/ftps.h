@@ -318,6 +318,13 @@ ftps_err ftps_pool_get(struct ftps_pool *p, enum ftps_use use, struct ftps_conn 
 /* The same, waiting at most wait_ms when all are busy. */
 ftps_err ftps_pool_get_wait(struct ftps_pool *p, enum ftps_use use, int wait_ms,
                             struct ftps_conn **out, struct ftps_status *st);
+/* Check out a connection for speculative work (a listing ahead of the
+ * program), never one that another request needs: only while no request
+ * waits in line and another connection stays free for the next one (idle,
+ * or not yet opened under the cap); so never with a cap of 1. Waits at
+ * most wait_ms for that (FTPS_E_TIMEOUT), and never joins the line. */
+ftps_err ftps_pool_get_spare(struct ftps_pool *p, int wait_ms, struct ftps_conn **out,
+                             struct ftps_status *st);
 /* Return a connection. last is the result of the last call made on it: the
  * pool closes the connection when that says it is broken. */
 void ftps_pool_put(struct ftps_pool *p, struct ftps_conn *c, ftps_err last);

@@ -12,6 +12,10 @@
  *    came, bounded by the config's timeout, then fail with ETIMEDOUT. More
  *    readers than connections is normal (xargs -P, thumbnails, restic), so
  *    they queue instead of failing.
+ *  - Speculative work (listing folders ahead) takes a connection only
+ *    when nobody waits in line and another stays free, idle or openable
+ *    under the cap (ftps_pool_get_spare): it never makes a read, an upload
+ *    or a program's listing wait for a connection it took.
  *  - A transfer connection may be held by someone not using it (a reader
  *    whose program paused). While transfer requests wait, the pool asks
  *    its reclaim hook, every RECLAIM_EVERY_MS, to give one such connection
@@ -341,6 +345,75 @@ ftps_err ftps_pool_get_wait(struct ftps_pool *p, enum ftps_use use, int tmo,
 	line_leave(p, &me);
 	pthread_mutex_unlock(&p->mu);
 	return e;
+}
+
+/* Connections free for others if one more were taken now: idle ones and
+ * those that may still be opened under the cap. */
+static unsigned spare_left(const struct ftps_pool *p)
+{
+	unsigned can_open = p->cap > p->open ? p->cap - p->open : 0;
+
+	return p->nidle + can_open;
+}
+
+ftps_err ftps_pool_get_spare(struct ftps_pool *p, int wait_ms, struct ftps_conn **out,
+                             struct ftps_status *st)
+{
+	int64_t deadline = ftps_now_ms() + (wait_ms < 0 ? 0 : wait_ms);
+	ftps_err e;
+
+	*out = NULL;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		/* Never ahead of a request in line, never the last free one. */
+		if (!p->wq_head && spare_left(p) >= 2) {
+			struct ftps_conn *c = take_idle(p, FTPS_USE_SHORT);
+			if (c) {
+				pthread_mutex_unlock(&p->mu);
+				*out = c;
+				return FTPS_OK;
+			}
+			if (spare_left(p) >= 2) {
+				struct ftps_conn *nc = NULL;
+				p->open++;
+				pthread_mutex_unlock(&p->mu);
+				e = conn_open_shared(p->cfg, p->tls, &p->server, &nc, st);
+				pthread_mutex_lock(&p->mu);
+				if (e == FTPS_OK) {
+					pthread_mutex_unlock(&p->mu);
+					*out = nc;
+					return FTPS_OK;
+				}
+				p->open--;
+				pthread_cond_broadcast(&p->cv);
+				/* The server allows no more: the cap comes down as for
+				 * any request, and speculative work does without. */
+				if (e == FTPS_E_TOOMANY && p->open > 0 && p->open < p->cap) {
+					p->cap = p->open;
+					ftps_info("the server allows no more connections: using at most %u",
+					          p->cap);
+				}
+				pthread_mutex_unlock(&p->mu);
+				return e;
+			}
+			continue;   /* take_idle dropped dead ones: look again */
+		}
+		int64_t now = ftps_now_ms();
+		if (now >= deadline)
+			break;
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		int64_t ms = deadline - now;
+		until.tv_sec += (time_t)(ms / 1000);
+		until.tv_nsec += (long)(ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&p->cv, &p->mu, &until);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return ftps_fail(st, FTPS_E_TIMEOUT, 0, "no spare connection");
 }
 
 void ftps_pool_put(struct ftps_pool *p, struct ftps_conn *c, ftps_err last)
