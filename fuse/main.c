@@ -269,6 +269,8 @@ int main(int argc, char **argv)
 		fs.housekeeper_started = 1;
 	if (ftpsfs_xattr_start(&fs) != 0)
 		ftps_warn("cannot start a thread: checksums are not kept, SIGUSR1 logs nothing");
+	if (ftpsfs_meta_ahead_start(&fs) != 0)
+		ftps_warn("cannot start a thread: folders will not be listed ahead");
 	if (ftpsfs_kernel_start(fuse) != 0)
 		ftps_warn("cannot start a thread: the kernel may show the size of a failed "
 		          "upload until its attributes time out");
@@ -313,6 +315,7 @@ out:
 	if (engine_started)
 		ftps_engine_destroy(&fs.eng);
 	free(fo.mountpoint);
+	ftpsfs_meta_ahead_free(&fs);
 	ftps_pool_free(fs.pool);
 	ftps_dircache_free(fs.dc);
 	ftps_mtcache_free(fs.mt);

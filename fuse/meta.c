@@ -235,27 +235,33 @@ static int fetch_listing(struct ftpsfs *fs, struct fetch *f)
 	return 0;
 }
 
+static enum ftps_dc_result cached(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
+{
+	return ftps_dircache_lookup(fs->dc, path, ftps_dircache_clock(), e);
+}
+
 int ftpsfs_lookup(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
 {
 	char parent[FTPS_MAX_PATH];
 	const char *name;
 	struct fetch f;
+	enum ftps_dc_result r;
 	int rc;
 
 	if (strcmp(path, "/") == 0) {
 		root_entry(fs, e);
 		return 0;
 	}
-	switch (ftps_dircache_lookup(fs->dc, path, ftps_dircache_clock(), e)) {
-	case FTPS_DC_HIT:
-		return 0;
-	case FTPS_DC_NEGATIVE:
-		return -ENOENT;
-	case FTPS_DC_MISS:
-		break;
-	}
+	r = cached(fs, path, e);
 	if (ftps_path_split(path, parent, sizeof(parent), &name) != 0)
 		return -EINVAL;
+	/* Its folder being listed ahead: that listing will do. */
+	if (r == FTPS_DC_MISS && meta_ahead_wait(fs, parent))
+		r = cached(fs, path, e);
+	if (r == FTPS_DC_HIT)
+		return 0;
+	if (r == FTPS_DC_NEGATIVE)
+		return -ENOENT;
 	memset(&f, 0, sizeof(f));
 	f.fs = fs;
 	f.dir = parent;
@@ -357,6 +363,9 @@ struct fill {
 	const char *dir;        /* path in the mount */
 	ftpsfs_dirent_cb cb;
 	void *arg;
+	char **sub;             /* its subfolders' names, for listing ahead */
+	size_t nsub, subcap;
+	int sub_nomem;
 };
 
 static int fill_cb(void *arg, const struct ftps_entry *e)
@@ -381,19 +390,57 @@ static int fill_cb(void *arg, const struct ftps_entry *e)
 	return fl->cb(fl->arg, e->name, &sb, !(coarse || nosize));
 }
 
+/* The subfolders a listing shows, for listing them ahead (bounded). */
+#define AHEAD_PER_FOLDER 256
+
+static int fill_ahead_cb(void *arg, const struct ftps_entry *e)
+{
+	struct fill *fl = arg;
+
+	if (e->type == FTPS_FT_DIR && !fl->sub_nomem && fl->nsub < AHEAD_PER_FOLDER) {
+		char *name = strdup(e->name);
+		if (fl->nsub == fl->subcap) {
+			size_t cap = fl->subcap ? fl->subcap * 2 : 16;
+			char **p = realloc(fl->sub, cap * sizeof(*p));
+			if (!p) {
+				free(name);
+				name = NULL;
+			} else {
+				fl->sub = p;
+				fl->subcap = cap;
+			}
+		}
+		if (name)
+			fl->sub[fl->nsub++] = name;
+		else
+			fl->sub_nomem = 1;
+	}
+	return fill_cb(arg, e);
+}
+
 int ftpsfs_meta_readdir(struct ftpsfs *fs, const char *dir, ftpsfs_dirent_cb cb, void *arg)
 {
-	struct fill fl = { fs, dir, cb, arg };
+	struct fill fl = { fs, dir, cb, arg, NULL, 0, 0, 0 };
+	ftps_dc_entry_cb each = fs->ahead ? fill_ahead_cb : fill_cb;
 	struct fetch f;
+	int rc = 0;
 
-	if (ftps_dircache_readdir(fs->dc, dir, ftps_dircache_clock(), fill_cb, &fl) == FTPS_DC_HIT)
-		return 0;
-	memset(&f, 0, sizeof(f));
-	f.fs = fs;
-	f.dir = dir;
-	f.cb = fill_cb;
-	f.cb_arg = &fl;
-	return fetch_listing(fs, &f);
+	if (ftps_dircache_readdir(fs->dc, dir, ftps_dircache_clock(), each, &fl) != FTPS_DC_HIT &&
+	    !(meta_ahead_wait(fs, dir) &&
+	      ftps_dircache_readdir(fs->dc, dir, ftps_dircache_clock(), each, &fl) == FTPS_DC_HIT)) {
+		memset(&f, 0, sizeof(f));
+		f.fs = fs;
+		f.dir = dir;
+		f.cb = each;
+		f.cb_arg = &fl;
+		rc = fetch_listing(fs, &f);
+	}
+	if (rc == 0)
+		meta_ahead_queue(fs, dir, fl.sub, fl.nsub);
+	for (size_t i = 0; i < fl.nsub; i++)
+		free(fl.sub[i]);
+	free(fl.sub);
+	return rc;
 }
 
 int ftpsfs_meta_getattr(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
@@ -447,6 +494,7 @@ void ftpsfs_meta_new_folder(struct ftpsfs *fs, const char *path, const struct ft
 
 void ftpsfs_meta_removed(struct ftpsfs *fs, const char *path, int folder)
 {
+	fs->meta_changes++;
 	ftps_dircache_remove(fs->dc, path, ftps_dircache_clock());
 	ftps_mtcache_remove(fs->mt, path, folder);
 	ftpsfs_touch_parent(fs, path);
@@ -454,6 +502,7 @@ void ftpsfs_meta_removed(struct ftpsfs *fs, const char *path, int folder)
 
 void ftpsfs_meta_renamed(struct ftpsfs *fs, const char *from, const char *to, int file)
 {
+	fs->meta_changes++;
 	ftps_dircache_rename(fs->dc, from, to, ftps_dircache_clock());
 	ftps_mtcache_rename(fs->mt, from, to, !file);
 	ftpsfs_touch_parent(fs, from);
@@ -462,6 +511,7 @@ void ftpsfs_meta_renamed(struct ftpsfs *fs, const char *from, const char *to, in
 
 void ftpsfs_meta_unknown(struct ftpsfs *fs, const char *path)
 {
+	fs->meta_changes++;
 	ftps_dircache_forget(fs->dc, path, ftps_dircache_clock());
 	ftps_mtcache_remove(fs->mt, path, 0);
 }

@@ -42,6 +42,15 @@ long ftpsfs_meta_count(struct ftpsfs *fs, const char *dir);
 /* The cache knows path as something other than a folder (no round trip). */
 int ftpsfs_meta_known_file(struct ftpsfs *fs, const char *path);
 
+/* Folders listed ahead of the program (-o prefetch, meta_ahead.c): start
+ * the workers (once the pool can be used), stop them (unmount: the queue
+ * is dropped, folders in flight are waited for, each bounded by the
+ * timeout), and free what is left (after stop; NULL-safe). Start returns
+ * 0, or -1 when no worker could be started. */
+int ftpsfs_meta_ahead_start(struct ftpsfs *fs);
+void ftpsfs_meta_ahead_stop(struct ftpsfs *fs);
+void ftpsfs_meta_ahead_free(struct ftpsfs *fs);
+
 /* What our own operations learnt. "now" for a listing requested before a
  * change is ftpsfs_meta_clock(). */
 double ftpsfs_meta_clock(void);

@@ -56,8 +56,7 @@ void meta_set_exact(struct ftps_entry *e, int64_t mtime)
 	e->mtime_prec = FTPS_TP_SECOND;
 }
 
-/* dir's entry name as a path in the mount: 0, or -1 when too long. */
-static int child_path(const char *dir, const char *name, char *out, size_t len)
+int meta_child_path(const char *dir, const char *name, char *out, size_t len)
 {
 	int n = snprintf(out, len, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, name);
 
@@ -98,7 +97,7 @@ static int batch_collect(void *arg, const struct ftps_entry *e)
 		return 1;
 	if (!meta_coarse_time(e) || !ftps_mtcache_keyable(e))
 		return 0;
-	if (child_path(b->dir, e->name, path, sizeof(path)) != 0 ||
+	if (meta_child_path(b->dir, e->name, path, sizeof(path)) != 0 ||
 	    ftps_mtcache_get(b->fs->mt, path, e, &t) ||
 	    ftpsfs_remote(b->fs, path, remote, sizeof(remote)) != 0)
 		return 0;
@@ -122,6 +121,53 @@ static ftps_err batch_fn(struct ftps_conn *c, void *arg, struct ftps_status *st)
 	if (!ftps_conn_caps(c)->mdtm)
 		return ftps_fail(st, FTPS_E_NOTSUP, 0, "no MDTM");
 	return ftps_mdtm_many(c, b->n, (const char *const *)b->rpath, b->mtime, b->ok, st);
+}
+
+/* The files of dir's cached listing whose exact times are to be asked;
+ * NULL when out of memory. */
+static struct mdtm_batch *batch_new(struct ftpsfs *fs, const char *dir)
+{
+	struct mdtm_batch *b = calloc(1, sizeof(*b));
+
+	if (b) {
+		b->fs = fs;
+		b->dir = dir;
+		ftps_dircache_readdir(fs->dc, dir, ftps_dircache_clock(), batch_collect, b);
+	}
+	return b;
+}
+
+static void batch_free(struct mdtm_batch *b)
+{
+	for (size_t i = 0; b && i < b->n; i++) {
+		free(b->mpath[i]);
+		free(b->rpath[i]);
+	}
+	free(b);
+}
+
+ftps_err meta_mdtm_ahead(struct ftpsfs *fs, struct ftps_conn *c, const char *dir,
+                         unsigned long changes, struct ftps_status *st)
+{
+	struct mdtm_batch *b;
+	ftps_err err = FTPS_OK;
+	int64_t now = time(NULL);
+
+	if (!fs->mt || !ftps_conn_caps(c)->mdtm || now < fs->mdtm_pause_until ||
+	    meta_ahead_stopping(fs))
+		return FTPS_OK;
+	if (!(b = batch_new(fs, dir)))
+		return ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
+	if (b->n > 0) {
+		err = ftps_mdtm_many(c, b->n, (const char *const *)b->rpath, b->mtime, b->ok, st);
+		ftps_debug("MDTM of %zu files in %s ahead%s%s", b->n, dir,
+		           err == FTPS_OK ? "" : ": ", err == FTPS_OK ? "" : st->msg);
+		for (size_t i = 0; i < b->n && fs->meta_changes == changes; i++)
+			if (b->ok[i])
+				ftps_mtcache_put(fs->mt, b->mpath[i], &b->ent[i], b->mtime[i], now);
+	}
+	batch_free(b);
+	return err;
 }
 
 /* The exact times of path's folder into the cache; 1 when path's is now
@@ -161,12 +207,7 @@ static int mdtm_folder(struct ftpsfs *fs, const char *path, const struct ftps_en
 	snprintf(fs->mdtm_busy, sizeof(fs->mdtm_busy), "%s", dir);
 	pthread_mutex_unlock(&fs->mdtm_mu);
 
-	b = calloc(1, sizeof(*b));
-	if (b) {
-		b->fs = fs;
-		b->dir = dir;
-		ftps_dircache_readdir(fs->dc, dir, ftps_dircache_clock(), batch_collect, b);
-	}
+	b = batch_new(fs, dir);
 	if (b && b->n >= 2) {
 		ftps_err err = ftpsfs_with_conn(fs, batch_fn, b, 1, NULL, &st);
 		if (err != FTPS_OK) {
@@ -190,11 +231,7 @@ static int mdtm_folder(struct ftpsfs *fs, const char *path, const struct ftps_en
 			}
 		}
 	}
-	for (size_t i = 0; b && i < b->n; i++) {
-		free(b->mpath[i]);
-		free(b->rpath[i]);
-	}
-	free(b);
+	batch_free(b);
 
 	pthread_mutex_lock(&fs->mdtm_mu);
 	fs->mdtm_busy[0] = '\0';
@@ -220,6 +257,16 @@ void meta_refine_mtime(struct ftpsfs *fs, const char *path, struct ftps_entry *e
 	}
 	if (time(NULL) < fs->mdtm_pause_until)
 		return;
+	/* Its folder being listed ahead brings its time too. */
+	if (fs->ahead) {
+		char dir[FTPS_MAX_PATH];
+		const char *name;
+		if (ftps_path_split(path, dir, sizeof(dir), &name) == 0 &&
+		    meta_ahead_wait(fs, dir) && ftps_mtcache_get(fs->mt, path, e, &a.mtime)) {
+			meta_set_exact(e, a.mtime);
+			return;
+		}
+	}
 	if (mdtm_folder(fs, path, e, &a.mtime)) {
 		meta_set_exact(e, a.mtime);
 		return;
@@ -265,7 +312,7 @@ int meta_known_exact(struct ftpsfs *fs, const char *dir, const struct ftps_entry
 	char path[FTPS_MAX_PATH];
 	int64_t t;
 
-	if (!fs->mt || child_path(dir, e->name, path, sizeof(path)) != 0 ||
+	if (!fs->mt || meta_child_path(dir, e->name, path, sizeof(path)) != 0 ||
 	    !ftps_mtcache_get(fs->mt, path, e, &t))
 		return 0;
 	*out = *e;

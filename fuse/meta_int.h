@@ -20,4 +20,24 @@ void meta_refine_size(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
 int meta_known_exact(struct ftpsfs *fs, const char *dir, const struct ftps_entry *e,
                      struct ftps_entry *out);
 
+/* dir's entry name as a path in the mount: 0, or -1 when too long. */
+int meta_child_path(const char *dir, const char *name, char *out, size_t len);
+
+/* ---- meta_ask.c, for listing ahead ---- */
+/* The MDTMs that dir's cached listing needs, in one batch on c, into the
+ * exact-time cache; skipped when the namespace changed (fs->meta_changes
+ * is no longer changes) or listing ahead is stopping. */
+ftps_err meta_mdtm_ahead(struct ftpsfs *fs, struct ftps_conn *c, const char *dir,
+                         unsigned long changes, struct ftps_status *st);
+
+/* ---- meta_ahead.c: folders listed ahead (-o prefetch) ---- */
+/* dir was read and has the subfolders names (n of them; sorted here):
+ * queue those not cached to be listed ahead. */
+void meta_ahead_queue(struct ftpsfs *fs, const char *dir, char **names, size_t n);
+/* The program wants dir now: out of the queue, and when it is being
+ * listed ahead, wait for that (bounded). 1 when it waited. */
+int meta_ahead_wait(struct ftpsfs *fs, const char *dir);
+/* Unmount has begun: no more work ahead. */
+int meta_ahead_stopping(struct ftpsfs *fs);
+
 #endif

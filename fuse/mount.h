@@ -14,7 +14,8 @@
  *   openfiles.c, spool.c  the open-file table; the local spool copy
  *   meta.c     the metadata layer: the only user of the directory cache and
  *              the exact-time cache; meta_ask.c asks the server what a
- *              listing did not tell (MDTM a folder at a time, SIZE)
+ *              listing did not tell (MDTM a folder at a time, SIZE);
+ *              meta_ahead.c lists subfolders ahead (-o prefetch)
  *   kernel.c   tells the kernel what it caches is stale (its own thread)
  *   mount.c    this file's functions
  *   options*.c, password.c, netrc.c, probe.c, main.c   the command line
@@ -57,6 +58,11 @@ struct ftpsfs {
 	char mdtm_busy[FTPS_MAX_PATH];  /* the folder being batched, "" none */
 	char mdtm_last[FTPS_MAX_PATH];
 	double mdtm_last_at;
+	/* Folders listed ahead (meta_ahead.c); NULL: off. */
+	struct ftpsfs_ahead *ahead;
+	/* Counts our renames and removals: a listing that ran meanwhile is
+	 * not kept by the listing ahead. */
+	_Atomic unsigned long meta_changes;
 
 	/* Reads, uploads and downloads over the pool; what failed uploads
 	 * left on the server (swept by the housekeeper, main.c). */

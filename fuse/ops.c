@@ -415,10 +415,12 @@ static int op_statfs(const char *path, struct statvfs *sv)
 
 static void op_destroy(void *data)
 {
-	/* Unmounting: upload whatever is still pending, and remove what
-	 * failed uploads left on the server while it was down. */
+	/* Unmounting: nothing more listed ahead; upload whatever is still
+	 * pending, and remove what failed uploads left on the server while
+	 * it was down. */
 	struct ftpsfs *fs = data;
 
+	ftpsfs_meta_ahead_stop(fs);
 	ftpsfs_file_flush_all(fs);
 	ftps_stranded_sweep(&fs->eng, 1);
 	ftps_orphans_sweep(&fs->eng, 1);

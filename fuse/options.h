@@ -69,6 +69,7 @@ struct ftpsfs_opts {
 	unsigned dir_cache;     /* seconds, 0 = off */
 	unsigned dir_cache_max; /* entries */
 	unsigned keepalive;     /* seconds, 0 = off */
+	unsigned prefetch;      /* folders listed ahead at once, 0 = off */
 	enum ftps_listing_mode listing;
 	uid_t uid;              /* owner shown for every file (default: ours) */
 	gid_t gid;

@@ -175,6 +175,10 @@ static const struct ftpsfs_opt_row rows[] = {
 	{ NUM("dir_cache_max=", dir_cache_max, 10, 1000, 10000000), .def = 200000,
 	  .metavar = "N", .expected = "{range} entries",
 	  .help = "most directory entries cached (default: {default})" },
+	{ NUM("prefetch=", prefetch, 10, 0, 16), .def = 4, .metavar = "N",
+	  .expected = "{range} folders, 0 = off",
+	  .help = "list the subfolders of a folder read ahead, N at\n"
+	          "once, on spare connections; 0 = off (default: {default})" },
 	{ ENUM("listing=", listing, listings), .def = FTPS_LISTMODE_AUTO,
 	  .help = "listing command (default: {default}, MLSD when offered)" },
 	/* (uid_t)-1 means "no change" to the kernel: never a real owner */

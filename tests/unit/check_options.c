@@ -102,6 +102,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(p.o.dir_cache, 60);
 	ck_assert_uint_eq(p.o.dir_cache_max, 200000);
 	ck_assert_uint_eq(p.o.keepalive, 60);
+	ck_assert_uint_eq(p.o.prefetch, 4);
 	ck_assert_int_eq(p.o.listing, FTPS_LISTMODE_AUTO);
 	ck_assert_uint_eq(p.o.uid, getuid());
 	ck_assert_uint_eq(p.o.gid, getgid());
@@ -137,7 +138,7 @@ START_TEST(every_option)
 	      "-oplaintext,active,active_ports=50000-50010,active_addr=192.0.2.7",
 	      "-o", "max_conns=64,timeout=3600,dir_cache=0,dir_cache_max=5000,listing=list",
 	      "-o", "uid=1234,gid=4321,umask=027,spool_dir=/var/tmp/sp,atomic=0",
-	      "-o", "verify=hash,chown=ignore,keepalive=0,loglevel=trace,tls=1.2",
+	      "-o", "verify=hash,chown=ignore,keepalive=0,loglevel=trace,tls=1.2,prefetch=0",
 	      "ftp://h", "/m");
 	ok(&p);
 	ck_assert_str_eq(p.o.user, "bob");
@@ -167,6 +168,7 @@ START_TEST(every_option)
 	ck_assert_int_eq(p.o.verify, FTPS_VERIFY_HASH);
 	ck_assert_int_eq(p.o.chown_mode, FTPSFS_CHOWN_IGNORE);
 	ck_assert_uint_eq(p.o.keepalive, 0);
+	ck_assert_uint_eq(p.o.prefetch, 0);
 	ck_assert_int_eq(p.o.loglevel, FTPS_LOG_TRACE);
 	ck_assert_int_eq(p.o.tls_version, TLS1_2_VERSION);
 	/* none of ours reach libfuse */
@@ -332,6 +334,7 @@ static const struct bad bad_values[] = {
 	{ "timeout=0", "timeout" }, { "timeout=3601", "timeout" }, { "timeout=1.5", "timeout" },
 	{ "dir_cache=-1", "dir_cache" }, { "dir_cache=86401", "dir_cache" },
 	{ "dir_cache_max=999", "dir_cache_max" }, { "dir_cache_max=10000001", "dir_cache_max" },
+	{ "prefetch=17", "prefetch" }, { "prefetch=-1", "prefetch" },
 	{ "keepalive=x", "keepalive" }, { "keepalive=86401", "keepalive" },
 	{ "uid=4294967295", "uid" }, { "uid=-1", "uid" }, { "uid=root", "uid" },
 	{ "gid=99999999999", "gid" }, { "gid=", "gid" },
@@ -615,7 +618,7 @@ START_TEST(usage_lists_every_option)
 		"password_file=", "netrc=",
 		"cafile=", "fingerprint=SHA256:HEX", "insecure", "plaintext", "tls=1.2|1.3",
 		"active", "active_ports=LOW-HIGH", "active_addr=", "pasv_addr", "max_conns=",
-		"timeout=", "keepalive=", "dir_cache=", "dir_cache_max=",
+		"timeout=", "keepalive=", "dir_cache=", "dir_cache_max=", "prefetch=",
 		"listing=auto|mlsd|list", "uid=", "gid=", "umask=", "spool_dir=", "atomic=0|1",
 		"verify=size|hash|none", "chown=refuse|ignore", "loglevel=", "_netdev",
 		"URL MOUNTPOINT", "ftpes://", "ftps://", "ftp://", NULL
