@@ -243,7 +243,7 @@ static enum ftps_dc_result cached(struct ftpsfs *fs, const char *path, struct ft
 int ftpsfs_lookup(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
 {
 	char parent[FTPS_MAX_PATH];
-	const char *name;
+	const char *name = NULL;
 	struct fetch f;
 	enum ftps_dc_result r;
 	int rc;
@@ -253,7 +253,7 @@ int ftpsfs_lookup(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
 		return 0;
 	}
 	r = cached(fs, path, e);
-	if (ftps_path_split(path, parent, sizeof(parent), &name) != 0)
+	if (r == FTPS_DC_MISS && ftps_path_split(path, parent, sizeof(parent), &name) != 0)
 		return -EINVAL;
 	/* Its folder being listed ahead: that listing will do. */
 	if (r == FTPS_DC_MISS && meta_ahead_wait(fs, parent))
