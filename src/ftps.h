@@ -22,8 +22,10 @@
  *   cmd.c                        a connection's state, commands and
  *                                replies, pipelined batches
  *   conn.c                       a control connection's life
- *   xfer.c ops.c ops_batch.c     data transfers; the FTP verbs, alone and
- *                                pipelined
+ *   xfer_open.c xfer.c           opening a transfer (data connection, REST,
+ *                                the command, sent ahead when the server
+ *                                allows); running and ending it
+ *   ops.c ops_batch.c            the FTP verbs, alone and pipelined
  *   pool.c                       the connection pool
  *   engine.c reader.c upload*.c  the transfer engine (engine.h): streamed
  *   download.c hash.c            reads, uploads with resume, verify and

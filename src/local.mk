@@ -25,7 +25,7 @@ src_libftps_a_SOURCES = \
 	src/server.h src/server.c \
 	src/stats.h src/stats.c \
 	src/conn.h src/conn.c src/cmd.c \
-	src/xfer.c \
+	src/xfer_int.h src/xfer.c src/xfer_open.c \
 	src/ops.c src/ops_batch.c \
 	src/pool.c \
 	src/engine.h src/engine.c \

@@ -12,7 +12,7 @@
 #include "replies.h"
 #include "sock.h"
 
-/* xfer.c */
+/* xfer_open.c */
 ftps_err xfer_start_listing(struct ftps_conn *c, const char *verb, const char *path,
                             struct ftps_xfer **out, struct ftps_status *st);
 

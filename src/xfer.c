@@ -1,11 +1,4 @@
-/* xfer.c - data connections and streamed transfers.
- *
- * Passive: EPSV (PASV when EPSV is refused), connecting to the control
- * connection's peer address, never blindly to the one in a 227 reply.
- * Active: EPRT (PORT when refused) on a listening socket that accepts only
- * the server's address. The transfer command is sent, its 1xx reply read,
- * and only then does the TLS handshake start, resuming the control
- * connection's own session (see tls.h).
+/* xfer.c - a running transfer: reading, writing, and ending it.
  *
  * Ending a transfer keeps the control connection in step:
  *  - upload: close_notify + FIN, wait for the server to close, then 226;
@@ -13,6 +6,7 @@
  *  - abort: drop the data connection, read the transfer's final reply,
  *    then a NOOP and every reply up to its 200, so a server that sends
  *    426 and 226 (pure-ftpd) cannot leave us one reply behind.
+ * Opening one is xfer_open.c.
  */
 #include <errno.h>
 #include <poll.h>
@@ -20,220 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "conn.h"
+#include "xfer_int.h"
 #include "sock.h"
-#include "addr.h"
 
-struct ftps_xfer {
-	struct ftps_conn *c;
-	int fd;
-	SSL *ssl;
-	int upload;
-	int eof;
-	int eof_clean;          /* the stream ended with TLS close_notify */
-	int eof_reset;          /* the stream ended with a reset */
-	int final_read;         /* the transfer's final reply is already consumed */
-	enum ftps_ctx ctx;
-	uint64_t bytes;
-	char what[48];          /* "RETR", "STOR", ... for messages */
-};
-
-static int conn_timeout(const struct ftps_conn *c)
+int xfer_timeout(const struct ftps_conn *c)
 {
 	return ftps_config_timeout_ms(c->cfg);
 }
 
-static int refused_as_unknown(int code)
-{
-	return code == 500 || code == 501 || code == 502 || code == 504 || code == 522;
-}
-
-static ftps_err cut_started(struct ftps_conn *c, struct ftps_xfer *x);
-
-/* ---- passive ---- */
-
-static ftps_err passive_target(struct ftps_conn *c, struct sockaddr_storage *to,
-                               struct ftps_status *st)
-{
-	const struct ftps_reply *r;
-	uint16_t port = 0;
-	ftps_err e;
-
-	*to = c->peer;
-	if (!ftps_server_knows(c->srv, FTPS_FACT_NO_EPSV)) {
-		if ((e = ftps_command(c, &r, st, "EPSV")) != FTPS_OK)
-			return e;
-		if (r->code == 229) {
-			if (ftps_parse_epsv(r->text, &port) != 0)
-				return ftps_fail(st, FTPS_E_PROTO, r->code, "unusable EPSV reply: %.100s",
-				                 r->text);
-			ftps_server_learn(c->srv, FTPS_FACT_EPSV_OK);
-			goto done;
-		}
-		if (!refused_as_unknown(r->code))
-			return conn_reply_err(r, FTPS_CTX_DATA, "EPSV", st);
-		ftps_debug("EPSV refused (%d); using PASV", r->code);
-		ftps_server_learn(c->srv, FTPS_FACT_NO_EPSV);
-	}
-	if (c->peer.ss_family != AF_INET)
-		return ftps_fail(st, FTPS_E_NOTSUP, 0, "the server refuses EPSV and PASV cannot "
-		                 "work over IPv6; use -o active");
-	if ((e = ftps_command(c, &r, st, "PASV")) != FTPS_OK)
-		return e;
-	if (r->code != 227)
-		return conn_reply_err(r, FTPS_CTX_DATA, "PASV", st);
-	uint8_t ip[4];
-	if (ftps_parse_pasv(r->text, ip, &port) != 0)
-		return ftps_fail(st, FTPS_E_PROTO, r->code, "unusable PASV reply: %.100s", r->text);
-	struct sockaddr_in *peer4 = (struct sockaddr_in *)to;
-	if (memcmp(&peer4->sin_addr, ip, 4) != 0) {
-		char a[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, ip, a, sizeof(a));
-		if (c->cfg->use_pasv_addr &&
-		    ftps_ipv4_scope(ip) == ftps_ipv4_scope((const uint8_t *)&peer4->sin_addr)) {
-			memcpy(&peer4->sin_addr, ip, 4);
-			ftps_debug("PASV: connecting to %s as the reply says (-o pasv_addr)", a);
-		} else if (c->cfg->use_pasv_addr) {
-			ftps_warn("PASV reply names %s, outside the control connection's network: "
-			          "connecting to the control connection's address instead", a);
-		} else {
-			ftps_debug("PASV reply names %s; connecting to the control connection's "
-			           "address instead (-o pasv_addr to use the reply's)", a);
-		}
-	}
-done:
-	if (to->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)to)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)to)->sin_port = htons(port);
-	return FTPS_OK;
-}
-
-/* ---- active ---- */
-
-static ftps_err announce_active(struct ftps_conn *c, int *lfd_out, struct ftps_status *st)
-{
-	const struct ftps_config *cfg = c->cfg;
-	struct sockaddr_storage bound, announce;
-	const struct ftps_reply *r;
-	char arg[128];
-	ftps_err e;
-	int lfd;
-
-	lfd = ftps_sock_listen(&c->local, cfg->active_port_lo, cfg->active_port_hi, &bound, st);
-	if (lfd < 0)
-		return st ? st->err : FTPS_E_IO;
-	announce = bound;
-	if (cfg->active_addr) {
-		struct sockaddr_in *a4 = (struct sockaddr_in *)&announce;
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&announce;
-		uint16_t port = bound.ss_family == AF_INET6 ? a6->sin6_port : a4->sin_port;
-		memset(&announce, 0, sizeof(announce));
-		if (inet_pton(AF_INET, cfg->active_addr, &a4->sin_addr) == 1) {
-			a4->sin_family = AF_INET;
-			a4->sin_port = port;
-		} else if (inet_pton(AF_INET6, cfg->active_addr, &a6->sin6_addr) == 1) {
-			a6->sin6_family = AF_INET6;
-			a6->sin6_port = port;
-		} else {
-			close(lfd);
-			return ftps_fail(st, FTPS_E_INVAL, 0, "-o active_addr=%s is not an IP address",
-			                 cfg->active_addr);
-		}
-	}
-	if (!ftps_server_knows(c->srv, FTPS_FACT_NO_EPRT)) {
-		if (ftps_format_eprt((struct sockaddr *)&announce, arg, sizeof(arg)) != 0 ||
-		    (e = ftps_command(c, &r, st, "EPRT %s", arg)) != FTPS_OK) {
-			close(lfd);
-			return st && st->err ? st->err : FTPS_E_INVAL;
-		}
-		if (r->code == 200)
-			goto done;
-		if (!refused_as_unknown(r->code) || announce.ss_family != AF_INET) {
-			close(lfd);
-			return conn_reply_err(r, FTPS_CTX_DATA, "EPRT", st);
-		}
-		ftps_server_learn(c->srv, FTPS_FACT_NO_EPRT);
-	}
-	if (ftps_format_port((struct sockaddr *)&announce, arg, sizeof(arg)) != 0) {
-		close(lfd);
-		return ftps_fail(st, FTPS_E_INVAL, 0, "cannot announce this address with PORT");
-	}
-	if ((e = ftps_command(c, &r, st, "PORT %s", arg)) != FTPS_OK) {
-		close(lfd);
-		return e;
-	}
-	if (r->code != 200) {
-		close(lfd);
-		return conn_reply_err(r, FTPS_CTX_DATA, "PORT", st);
-	}
-done:
-	*lfd_out = lfd;
-	return FTPS_OK;
-}
-
-/* ---- TLS on the data connection ---- */
-
-static ftps_err secure_data(struct ftps_xfer *x, struct ftps_status *st)
-{
-	struct ftps_conn *c = x->c;
-	SSL_SESSION *resume = ftps_sessions_pick(&c->sessions);
-	ftps_err e;
-
-	x->ssl = ftps_tls_new_ssl(c->tls, x->fd, c->cfg->host, &c->sessions, 1, resume, st);
-	if (!x->ssl)
-		return st ? st->err : FTPS_E_TLS;
-	e = ftps_tls_handshake(c->tls, x->ssl, x->fd, c->cfg->host,
-	                       ftps_deadline(conn_timeout(c)), "data", st);
-	c->data_conns++;
-	if (e != FTPS_OK)
-		return e;
-	ftps_stats_add(&c->srv->stats, SSL_session_reused(x->ssl) ? FTPS_CTR_TLS_RESUMED
-	                                                          : FTPS_CTR_TLS_FULL, 1);
-	if (SSL_session_reused(x->ssl)) {
-		c->data_resumed++;
-		ftps_debug("%s: data connection resumed the control connection's TLS session "
-		           "(%s)", x->what, SSL_get_version(x->ssl));
-	} else {
-		ftps_debug("%s: data connection did NOT resume a TLS session (%s)", x->what,
-		           resume ? "offered, refused by the server" : "none to offer");
-	}
-	return FTPS_OK;
-}
-
-/* When a data connection fails, the server's reply usually says why
- * (522 session reuse required, 425 ...): read it and keep it. */
-static ftps_err explain_data_failure(struct ftps_xfer *x, ftps_err e, struct ftps_status *st)
-{
-	struct ftps_conn *c = x->c;
-	const struct ftps_reply *r;
-	struct ftps_status st2 = { 0 };
-	char why[sizeof(st->msg)] = "";
-	char brief[256];
-
-	if (st)
-		snprintf(why, sizeof(why), "%s", st->msg);
-	if (x->final_read || conn_read_final(c, ftps_deadline(conn_timeout(c)), &r, &st2) != FTPS_OK) {
-		x->final_read = 1;
-		return conn_broken(c, e);
-	}
-	x->final_read = 1;
-	ftps_reply_brief(r, brief, sizeof(brief));
-	if (strcasestr(r->text, "reuse") || strcasestr(r->text, "resum"))
-		return ftps_fail(st, FTPS_E_TLS, r->code,
-		                 "%s: the server refused the data connection because it did not "
-		                 "resume the control connection's TLS session: %d %s",
-		                 x->what, r->code, brief);
-	return ftps_fail(st, r->code >= 400 ? ftps_err_from_reply(r->code, r->text, x->ctx) : e,
-	                 r->code, "%s: data connection failed (%s); server says %d %s",
-	                 x->what, why, r->code, brief);
-}
-
-static void close_data(struct ftps_xfer *x)
+void xfer_close_data(struct ftps_xfer *x)
 {
 	if (x->ssl) {
 		/* Without this, SSL_free of a connection that was not shut down
@@ -249,268 +40,10 @@ static void close_data(struct ftps_xfer *x)
 	}
 }
 
-/* REST marks where the next transfer command starts, whatever comes in
- * between: servers keep it across EPSV, PASV and PORT, and across a set-up
- * that failed. It is therefore sent last, just before the command, and a
- * marker left over (a command that never went out) is reset: a download
- * from the start would otherwise begin at another read's offset, and an
- * upload would write there. */
-static ftps_err restart_at(struct ftps_conn *c, uint64_t offset, struct ftps_status *st)
-{
-	const struct ftps_reply *r;
-	ftps_err e;
-
-	if (offset == 0 && !c->rest_pending)
-		return FTPS_OK;
-	if ((e = ftps_command(c, &r, st, "REST %llu", (unsigned long long)offset)) != FTPS_OK)
-		return e;
-	if (r->code != 350) {
-		e = conn_reply_err(r, FTPS_CTX_GENERIC, "REST", st);
-		return e != FTPS_OK ? e : ftps_fail(st, FTPS_E_NOTSUP, r->code,
-		                                    "REST: unexpected reply %d", r->code);
-	}
-	c->rest_pending = offset > 0;
-	return FTPS_OK;
-}
-
-/* Whether EPSV (and REST) and the transfer command may go out together,
- * saving the round trips of asking for the port (and the marker) first:
- * in passive mode, on a server that answered commands sent ahead and took
- * EPSV before, and only for a command that does no harm should EPSV fail
- * after all (it then fails for want of a data connection): a read, a
- * listing, a store to a fresh temporary name - never one that could
- * truncate a file. A read or listing takes its REST along (a refused REST
- * is caught before any byte is used); a store never does: it goes ahead
- * only when no marker is pending. */
-static int send_ahead(const struct ftps_conn *c, int upload, uint64_t offset, int harmless)
-{
-	return harmless && !c->cfg->active &&
-	       (!upload || (offset == 0 && !c->rest_pending)) &&
-	       ftps_server_knows(c->srv, FTPS_FACT_EPSV_OK) &&
-	       ftps_server_knows(c->srv, FTPS_FACT_PIPELINING_OK) &&
-	       !ftps_server_knows(c->srv, FTPS_FACT_NO_PIPELINING) &&
-	       !ftps_server_knows(c->srv, FTPS_FACT_NO_EPSV);
-}
-
-/* Read the n replies still due after a failure in a group sent ahead; the
- * last, the transfer command's, must be a refusal (no transfer started)
- * for the connection to be in step. 0 in step, -1 not. */
-static int drain_group(struct ftps_conn *c, int n, int64_t deadline)
-{
-	const struct ftps_reply *r = NULL;
-
-	for (int i = 0; i < n; i++)
-		if (conn_read_final(c, deadline, &r, NULL) != FTPS_OK)
-			return -1;
-	return n > 0 && r && r->code < 300 ? -1 : 0;
-}
-
-/* EPSV, REST when a marker is to be set (offset > 0, or one left over),
- * and the command in one write: read 229, connect, read REST's 350, and
- * leave the command's first reply in *r. On a failure the connection is
- * either in step (every reply of the group read) or marked broken; a
- * transfer that started although REST was refused is cut (from the wrong
- * offset: not one byte of it is used). */
-static ftps_err start_ahead(struct ftps_conn *c, struct ftps_xfer *x, uint64_t offset,
-                            const char *verb, const char *path, const struct ftps_reply **r,
-                            struct ftps_status *st)
-{
-	int64_t deadline = ftps_deadline(conn_timeout(c));
-	struct sockaddr_storage to = c->peer;
-	int rest = offset > 0 || c->rest_pending;
-	char cmd[FTPS_MAX_PATH + 16], mark[48];
-	const char *lines[3];
-	int n = 0;
-	uint16_t port = 0;
-	ftps_err e, rest_e = FTPS_OK;
-
-	if (snprintf(cmd, sizeof(cmd), "%s%s%s", verb, path ? " " : "", path ? path : "") >=
-	    (int)sizeof(cmd))
-		return ftps_fail(st, FTPS_E_INVAL, 0, "path too long");
-	snprintf(mark, sizeof(mark), "REST %llu", (unsigned long long)offset);
-	lines[n++] = "EPSV";
-	if (rest)
-		lines[n++] = mark;
-	lines[n++] = cmd;
-	e = conn_send_lines(c, st, (size_t)n, lines);
-	if (e == FTPS_OK)
-		e = conn_read_final(c, deadline, r, st);
-	if (e != FTPS_OK)
-		return e;
-	if ((*r)->code != 229 || ftps_parse_epsv((*r)->text, &port) != 0) {
-		/* The command went out without a data connection to use: its
-		 * refusal keeps us in step. A marker REST set stays pending. */
-		ftps_err why = (*r)->code == 229
-		               ? ftps_fail(st, FTPS_E_PROTO, 229, "unusable EPSV reply")
-		               : conn_reply_err(*r, FTPS_CTX_DATA, "EPSV", st);
-		c->rest_pending |= rest;
-		if (drain_group(c, n - 1, deadline) != 0)
-			return conn_broken(c, why != FTPS_OK ? why : FTPS_E_PROTO);
-		return why != FTPS_OK && ftps_err_class(why) != FTPS_CLASS_LOST ? FTPS_E_RETRY : why;
-	}
-	if (to.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&to)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)&to)->sin_port = htons(port);
-	x->fd = ftps_sock_connect_addr((struct sockaddr *)&to, ftps_sockaddr_len(&to), deadline, st);
-	if (x->fd < 0) {
-		/* The server may have refused the command already (no such
-		 * file) and closed its port: then its replies are here, and we
-		 * are in step. Otherwise it waits for a connection that will not
-		 * come. */
-		ftps_err why = st && st->err ? st->err : FTPS_E_RETRY;
-		int64_t soon = ftps_deadline(conn_timeout(c) < 1000 ? conn_timeout(c) : 1000);
-		if (rest && (conn_read_final(c, soon, r, NULL) != FTPS_OK || (*r)->code != 350))
-			return conn_broken(c, why);
-		if (conn_read_reply(c, soon, r, NULL) == FTPS_OK && (*r)->code >= 300)
-			return conn_reply_err(*r, x->ctx, verb, st);
-		return conn_broken(c, why);
-	}
-	if (rest) {
-		if ((e = conn_read_final(c, deadline, r, st)) != FTPS_OK)
-			return e;
-		if ((*r)->code == 350) {
-			c->rest_pending = 1;        /* until the command takes it */
-		} else {
-			rest_e = conn_reply_err(*r, FTPS_CTX_GENERIC, "REST", st);
-			if (rest_e == FTPS_OK)
-				rest_e = ftps_fail(st, FTPS_E_NOTSUP, (*r)->code, "REST: unexpected reply %d",
-				                   (*r)->code);
-		}
-	}
-	if ((e = conn_read_reply(c, deadline, r, st)) != FTPS_OK)
-		return e;
-	if (rest_e == FTPS_OK)
-		return FTPS_OK;
-	/* REST was refused: the command, if it started, starts at 0. */
-	if ((*r)->code >= 300)
-		return rest_e;          /* refused as well: in step */
-	if ((*r)->code >= 200 || cut_started(c, x) != FTPS_OK)
-		return conn_broken(c, rest_e);
-	return rest_e;
-}
-
-/* Data connection, REST (see restart_at), command, 1xx, TLS. */
-static ftps_err start(struct ftps_conn *c, enum ftps_ctx ctx, int upload, uint64_t offset,
-                      int harmless, struct ftps_xfer **out, struct ftps_status *st,
-                      const char *verb, const char *path)
-{
-	struct sockaddr_storage to;
-	const struct ftps_reply *r;
-	struct ftps_xfer *x;
-	int lfd = -1;
-	ftps_err e;
-
-	*out = NULL;
-	if (c->state != CONN_READY)
-		return ftps_fail(st, FTPS_E_CONN, 0, "the control connection is not ready");
-	if (c->prot_p && (e = conn_ensure_session(c, st)) != FTPS_OK)
-		return e;
-	x = calloc(1, sizeof(*x));
-	if (!x)
-		return ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
-	x->c = c;
-	x->fd = -1;
-	x->upload = upload;
-	x->ctx = ctx;
-	snprintf(x->what, sizeof(x->what), "%s", verb);
-
-	if (send_ahead(c, upload, offset, harmless)) {
-		if ((e = start_ahead(c, x, offset, verb, path, &r, st)) != FTPS_OK)
-			goto fail;
-	} else {
-		if (c->cfg->active)
-			e = announce_active(c, &lfd, st);
-		else if ((e = passive_target(c, &to, st)) == FTPS_OK) {
-			x->fd = ftps_sock_connect_addr((struct sockaddr *)&to, ftps_sockaddr_len(&to),
-			                               ftps_deadline(conn_timeout(c)), st);
-			if (x->fd < 0)
-				e = FTPS_E_RETRY;   /* st says why */
-		}
-		if (e == FTPS_OK)
-			e = restart_at(c, offset, st);
-		if (e != FTPS_OK)
-			goto fail;
-		if (path)
-			e = conn_send(c, st, "%s %s", verb, path);
-		else
-			e = conn_send(c, st, "%s", verb);
-		if (e == FTPS_OK)
-			e = conn_read_reply(c, ftps_deadline(conn_timeout(c)), &r, st);
-		if (e != FTPS_OK)
-			goto fail;
-	}
-	/* Accepted, the command used the marker up. Refused, a server may
-	 * keep it: the next transfer on this connection resets it. */
-	if (r->code < 300)
-		c->rest_pending = 0;
-	if (r->code >= 300) {
-		e = conn_reply_err(r, ctx, verb, st);
-		goto fail;
-	}
-	if (r->code >= 200)
-		x->final_read = 1;   /* done before we connected (an empty listing) */
-	conn_set_state(c, CONN_XFER);
-	if (lfd >= 0) {
-		x->fd = ftps_sock_accept(lfd, &c->peer, ftps_deadline(conn_timeout(c)), st);
-		close(lfd);
-		lfd = -1;
-		if (x->fd < 0) {
-			e = explain_data_failure(x, st ? st->err : FTPS_E_RETRY, st);
-			goto fail_xfer;
-		}
-	}
-	if (c->prot_p && (e = secure_data(x, st)) != FTPS_OK) {
-		e = explain_data_failure(x, e, st);
-		goto fail_xfer;
-	}
-	*out = x;
-	return FTPS_OK;
-fail_xfer:
-	close_data(x);
-	if (c->state == CONN_XFER)
-		conn_set_state(c, CONN_READY);
-	free(x);
-	return e;
-fail:
-	if (lfd >= 0)
-		close(lfd);
-	close_data(x);
-	free(x);
-	return e;
-}
-
-ftps_err ftps_retr_start(struct ftps_conn *c, const char *path, uint64_t offset,
-                         struct ftps_xfer **out, struct ftps_status *st)
-{
-	return start(c, FTPS_CTX_RETR, 0, offset, 1, out, st, "RETR", path);
-}
-
-ftps_err ftps_stor_start(struct ftps_conn *c, const char *path, int append,
-                         struct ftps_xfer **out, struct ftps_status *st)
-{
-	return start(c, FTPS_CTX_STOR, 1, 0, 0, out, st, append ? "APPE" : "STOR", path);
-}
-
-ftps_err ftps_stor_new_start(struct ftps_conn *c, const char *path, struct ftps_xfer **out,
-                             struct ftps_status *st)
-{
-	return start(c, FTPS_CTX_STOR, 1, 0, 1, out, st, "STOR", path);
-}
-
-/* For listings (ops.c): "MLSD path" or "LIST -a path". */
-ftps_err xfer_start_listing(struct ftps_conn *c, const char *verb, const char *path,
-                            struct ftps_xfer **out, struct ftps_status *st);
-ftps_err xfer_start_listing(struct ftps_conn *c, const char *verb, const char *path,
-                            struct ftps_xfer **out, struct ftps_status *st)
-{
-	return start(c, FTPS_CTX_LIST, 0, 0, 1, out, st, verb, path);
-}
-
 ftps_err ftps_xfer_read(struct ftps_xfer *x, void *buf, size_t len, size_t *got,
                         struct ftps_status *st)
 {
-	int64_t deadline = ftps_deadline(conn_timeout(x->c));
+	int64_t deadline = ftps_deadline(xfer_timeout(x->c));
 	ftps_err e;
 
 	*got = 0;
@@ -526,14 +59,14 @@ ftps_err ftps_xfer_read(struct ftps_xfer *x, void *buf, size_t len, size_t *got,
 		}
 		if (e != FTPS_OK)
 			return e == FTPS_E_TIMEOUT ? ftps_fail(st, e, 0, "%s: no data for %d s", x->what,
-			                                       conn_timeout(x->c) / 1000) : e;
+			                                       xfer_timeout(x->c) / 1000) : e;
 		if (*got == 0)
 			x->eof_clean = clean;
 	} else {
 		ssize_t n = ftps_sock_recv(x->fd, buf, len, deadline);
 		if (n == -2)
 			return ftps_fail(st, FTPS_E_TIMEOUT, 0, "%s: no data for %d s", x->what,
-			                 conn_timeout(x->c) / 1000);
+			                 xfer_timeout(x->c) / 1000);
 		if (n < 0)
 			x->eof_reset = 1;   /* a reset: see check_stream_end */
 		else
@@ -550,7 +83,7 @@ ftps_err ftps_xfer_read(struct ftps_xfer *x, void *buf, size_t len, size_t *got,
 ftps_err ftps_xfer_write(struct ftps_xfer *x, const void *buf, size_t len,
                          struct ftps_status *st)
 {
-	int64_t deadline = ftps_deadline(conn_timeout(x->c));
+	int64_t deadline = ftps_deadline(xfer_timeout(x->c));
 	ftps_err e = FTPS_OK;
 	int rc;
 
@@ -592,7 +125,7 @@ static ftps_err read_transfer_reply(struct ftps_xfer *x, struct ftps_status *st)
 
 	if (x->final_read)
 		return FTPS_OK;
-	e = conn_read_final(x->c, ftps_deadline(conn_timeout(x->c)), &r, st);
+	e = conn_read_final(x->c, ftps_deadline(xfer_timeout(x->c)), &r, st);
 	x->final_read = 1;
 	if (e != FTPS_OK)
 		return e;
@@ -649,11 +182,11 @@ ftps_err ftps_xfer_finish(struct ftps_xfer *x, struct ftps_status *st)
 	}
 	if (x->upload) {
 		if (x->ssl)
-			e = ftps_tls_close(x->ssl, x->fd, ftps_deadline(conn_timeout(c)), st);
+			e = ftps_tls_close(x->ssl, x->fd, ftps_deadline(xfer_timeout(c)), st);
 		else
 			shutdown(x->fd, SHUT_WR);
 	}
-	close_data(x);
+	xfer_close_data(x);
 	e2 = read_transfer_reply(x, e == FTPS_OK ? st : NULL);
 	if (e == FTPS_OK)
 		e = e2;
@@ -694,7 +227,7 @@ static ftps_err read_abort_reply(struct ftps_conn *c, struct ftps_status *st)
 	 * a cut before gets the whole timeout (under load ProFTPD takes more
 	 * than a second); one that stayed silent gets ABORT_QUIET_MS; an
 	 * unknown one a few seconds. */
-	int quiet = ftps_server_knows(c->srv, FTPS_FACT_CUT_ANSWERED) ? conn_timeout(c)
+	int quiet = ftps_server_knows(c->srv, FTPS_FACT_CUT_ANSWERED) ? xfer_timeout(c)
 	            : ftps_server_knows(c->srv, FTPS_FACT_CUT_SILENT) ? ABORT_QUIET_MS
 	            : ABORT_FIRST_QUIET_MS;
 	if (!reply_arriving(c, ftps_deadline(quiet))) {
@@ -702,7 +235,7 @@ static ftps_err read_abort_reply(struct ftps_conn *c, struct ftps_status *st)
 		ftps_server_learn(c->srv, FTPS_FACT_CUT_SILENT);
 		return FTPS_OK;
 	}
-	e = conn_read_reply(c, ftps_deadline(conn_timeout(c)), &r, st);
+	e = conn_read_reply(c, ftps_deadline(xfer_timeout(c)), &r, st);
 	if (e == FTPS_OK && r->code >= 200)
 		ftps_server_learn(c->srv, FTPS_FACT_CUT_ANSWERED);
 	if (e == FTPS_OK && r->code < 200)
@@ -718,7 +251,7 @@ static ftps_err cut(struct ftps_xfer *x, struct ftps_status *st2)
 	const struct ftps_reply *r;
 	ftps_err e = FTPS_OK;
 
-	close_data(x);   /* no close_notify: the server must see a cut */
+	xfer_close_data(x);   /* no close_notify: the server must see a cut */
 	if (!x->final_read) {
 		e = read_abort_reply(c, st2);
 		x->final_read = 1;
@@ -729,7 +262,7 @@ static ftps_err cut(struct ftps_xfer *x, struct ftps_status *st2)
 		 * before the NOOP's 200. */
 		e = conn_send(c, st2, "NOOP");
 		for (int i = 0; e == FTPS_OK && i < 4; i++) {
-			e = conn_read_final(c, ftps_deadline(conn_timeout(c)), &r, st2);
+			e = conn_read_final(c, ftps_deadline(xfer_timeout(c)), &r, st2);
 			if (e == FTPS_OK && r->code == 200)
 				break;
 			if (i == 3)
@@ -744,7 +277,7 @@ static ftps_err cut(struct ftps_xfer *x, struct ftps_status *st2)
 
 /* A transfer sent ahead started (1xx) where it must not be used (REST
  * was refused): cut it before any byte is read. */
-static ftps_err cut_started(struct ftps_conn *c, struct ftps_xfer *x)
+ftps_err xfer_cut_started(struct ftps_conn *c, struct ftps_xfer *x)
 {
 	struct ftps_status st2 = { 0 };
 
