@@ -35,14 +35,14 @@ static struct ftpsfs_file *file_new(struct ftpsfs *fs, const char *path, int fla
 		return NULL;
 	f->fs = fs;
 	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->wb_cv, NULL);
 	f->spool_fd = -1;
 	f->pending_mtime = -1;
 	f->refs = 1;
 	f->writable = (flags & O_ACCMODE) != O_RDONLY;
 	snprintf(f->path, sizeof(f->path), "%s", path);
 	if (ftpsfs_remote(fs, path, f->remote, sizeof(f->remote)) != 0) {
-		pthread_mutex_destroy(&f->mu);
-		free(f);
+		file_free(f);
 		return NULL;
 	}
 	return f;
@@ -53,7 +53,11 @@ static struct ftpsfs_file *file_new(struct ftpsfs *fs, const char *path, int fla
 /* A further open of a file already open. */
 static int reopen(struct ftpsfs_file *f, int flags)
 {
-	pthread_mutex_lock(&f->mu);
+	/* Only a truncation waits for a background upload: reads go on. */
+	if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY)
+		file_lock(f);
+	else
+		pthread_mutex_lock(&f->mu);
 	if ((flags & O_ACCMODE) != O_RDONLY)
 		f->writable = 1;
 	if (f->writable && (flags & O_TRUNC) && (f->size > 0 || !f->base_known))
@@ -342,7 +346,8 @@ static ssize_t write_locked(struct ftpsfs_file *f, const char *buf, size_t len, 
 	}
 	switch (f->state) {
 	case F_NEW:
-		if (off != 0)
+		/* -o writeback: no stream, the spool file is uploaded later. */
+		if (off != 0 || f->fs->opts->writeback)
 			break;
 		if (file_spool_open(f) < 0)
 			ftps_warn("the upload of %s goes on without a spool copy: a failure loses it",
@@ -399,7 +404,7 @@ ssize_t ftpsfs_file_write(struct ftpsfs_file *f, const char *buf, size_t len, of
 
 	if (off < 0)
 		return -EINVAL;
-	pthread_mutex_lock(&f->mu);
+	file_lock(f);
 	/* The kernel places an O_APPEND write at the size it last saw, which
 	 * can be a failed upload's (the size it made up from the writes) or
 	 * another handle's. The end is where we know it to be. */
@@ -448,7 +453,7 @@ int ftpsfs_file_truncate(struct ftpsfs_file *f, off_t size)
 
 	if (size < 0)
 		return -EINVAL;
-	pthread_mutex_lock(&f->mu);
+	file_lock(f);
 	rc = file_truncate_locked(f, (uint64_t)size);
 	pthread_mutex_unlock(&f->mu);
 	return rc;
@@ -508,7 +513,32 @@ static void note_uploaded(struct ftpsfs_file *f, const struct ftps_uploaded *res
 	f->reader = NULL;
 }
 
-int file_flush_locked(struct ftpsfs_file *f)
+/* The whole spool file to the server. In the background (bg) with mu
+ * released: the file is marked busy, so nothing changes the spool file,
+ * the file's names or its state meanwhile (see file_lock). */
+static int upload_spool(struct ftpsfs_file *f, const struct pending *p,
+                        struct ftps_uploaded *res, int bg)
+{
+	char remote[FTPS_MAX_PATH];
+	int rc;
+
+	if (!bg)
+		return ftps_upload_fd(&f->fs->eng, f->remote, f->spool_fd, 0, f->size, 0, p->mode,
+		                      p->mtime, res);
+	int fd = f->spool_fd;
+	uint64_t size = f->size;
+
+	memcpy(remote, f->remote, sizeof(remote));
+	f->wb_busy = 1;
+	pthread_mutex_unlock(&f->mu);
+	rc = ftps_upload_fd(&f->fs->eng, remote, fd, 0, size, 0, p->mode, p->mtime, res);
+	pthread_mutex_lock(&f->mu);
+	f->wb_busy = 0;
+	pthread_cond_broadcast(&f->wb_cv);
+	return rc;
+}
+
+static int flush_locked(struct ftpsfs_file *f, int bg)
 {
 	struct ftps_uploaded res;
 	struct pending p = pending_now(f);
@@ -553,8 +583,7 @@ int file_flush_locked(struct ftpsfs_file *f)
 		f->state = F_SPOOL;
 		/* fall through */
 	case F_SPOOL:
-		rc = ftps_upload_fd(&f->fs->eng, f->remote, f->spool_fd, 0, f->size, 0, p.mode,
-		                      p.mtime, &res);
+		rc = upload_spool(f, &p, &res, bg);
 		if (rc == 0)
 			note_uploaded(f, &res, &p);   /* the spool stays for reads until release */
 		break;
@@ -591,7 +620,7 @@ int file_flush_locked(struct ftpsfs_file *f)
 		 * nor may the kernel keep the size it saw written. */
 		if (f->on_server)
 			ftpsfs_meta_unknown(f->fs, f->path);
-		else
+		else if (!f->fs->opts->writeback)   /* else it is still here, to retry */
 			ftpsfs_meta_removed(f->fs, f->path, 0);
 		ftpsfs_kernel_stale(f->path);
 		f->err = rc;
@@ -602,11 +631,23 @@ int file_flush_locked(struct ftpsfs_file *f)
 	return rc;
 }
 
+int file_flush_locked(struct ftpsfs_file *f)
+{
+	return flush_locked(f, 0);
+}
+
+int file_flush_background(struct ftpsfs_file *f)
+{
+	return flush_locked(f, 1);
+}
+
 int ftpsfs_file_flush(struct ftpsfs_file *f)
 {
 	int rc;
 
-	pthread_mutex_lock(&f->mu);
+	if (f->fs->opts->writeback && file_wb_flush(f) == 0)
+		return 0;
+	file_lock(f);
 	rc = file_flush_locked(f);
 	if (rc < 0 && f->state != F_SPOOL && f->state != F_APPEND) {
 		/* Reported once; nothing is left to retry. Not dirty either:
@@ -622,7 +663,7 @@ int ftpsfs_file_flush(struct ftpsfs_file *f)
 /* The last reference is gone (f is out of the list): finish and free. */
 void file_release_last(struct ftpsfs_file *f)
 {
-	pthread_mutex_lock(&f->mu);
+	file_lock(f);
 	if (f->dirty && !f->err && !f->detached)
 		file_flush_locked(f);    /* normally flush ran already */
 	if (f->up)
@@ -631,6 +672,11 @@ void file_release_last(struct ftpsfs_file *f)
 	file_spool_close(f, f->dirty && !f->detached && (f->state == F_SPOOL || f->state == F_APPEND));
 	pthread_mutex_unlock(&f->mu);
 	file_free(f);
+}
+
+int ftpsfs_file_fsync(struct ftpsfs_file *f)
+{
+	return f->fs->opts->writeback ? file_wb_fsync(f) : ftpsfs_file_flush(f);
 }
 
 void ftpsfs_file_release(struct ftpsfs_file *f)

@@ -39,8 +39,13 @@ ssize_t ftpsfs_file_read(struct ftpsfs_file *f, char *buf, size_t len, off_t off
 ssize_t ftpsfs_file_write(struct ftpsfs_file *f, const char *buf, size_t len, off_t off,
                           int append);
 int ftpsfs_file_truncate(struct ftpsfs_file *f, off_t size);
-/* Upload what is pending; the result is what close()/fsync() return. */
+/* close()'s flush: upload what is pending; the result is what close()
+ * returns. With -o writeback the upload is left to the background once
+ * the data are in the spool (see writeback.c), and close() returns 0. */
 int ftpsfs_file_flush(struct ftpsfs_file *f);
+/* fsync(): the same without writeback; with it, the error of the file's
+ * failed background upload (once), else its upload, done now. */
+int ftpsfs_file_fsync(struct ftpsfs_file *f);
 void ftpsfs_file_release(struct ftpsfs_file *f);
 
 /* Attributes of a file with changes not yet uploaded (size, the time of the

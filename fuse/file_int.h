@@ -68,6 +68,11 @@ struct ftpsfs_file {
 	int spool_named;                /* the log named spool_path as keeping changes */
 	int on_server;                  /* the server has a version under this path */
 	int kernel_stale;               /* the kernel's size is off: tell it at flush */
+	/* -o writeback (writeback.c), under mu. */
+	int wb_queued;                  /* its upload waits in the queue (which holds a ref) */
+	int wb_busy;                    /* the queue uploads it from the spool, mu released */
+	int wb_err;                     /* a background upload's -errno, for fsync */
+	pthread_cond_t wb_cv;           /* wb_busy went to 0 */
 	struct ftpsfs_file *prev, *next;
 };
 
@@ -104,7 +109,28 @@ int file_make_spool(struct ftpsfs_file *f);
 /* ---- file.c: the state machine (mu held) ---- */
 int file_truncate_locked(struct ftpsfs_file *f, uint64_t size);
 int file_flush_locked(struct ftpsfs_file *f);
+/* The same for the background upload (-o writeback): a whole-file upload
+ * from the spool runs with mu released and wb_busy set. */
+int file_flush_background(struct ftpsfs_file *f);
 /* The last reference is gone (f is out of the list): finish and free. */
 void file_release_last(struct ftpsfs_file *f);
+
+/* ---- writeback.c: -o writeback, uploads after close ----
+ * A file whose upload is left to the background stays in the list of open
+ * files (the queue holds a reference), so that opens, reads and stats of
+ * its path see the spool's version until the upload is done, and renames
+ * and unlinks find it. While the queue uploads it from the spool with mu
+ * released (wb_busy), everything that would change the file, its spool
+ * or its name waits in file_lock; reads of the spool go on. */
+/* Lock mu, and wait until no background upload of f runs. */
+void file_lock(struct ftpsfs_file *f);
+/* close()'s flush: 0 when the upload was left to the queue (or there is
+ * nothing to upload), 1 when it is to be done now (not a spooled file, or
+ * the queue stayed full for the mount's timeout). */
+int file_wb_flush(struct ftpsfs_file *f);
+/* fsync(): the error of a failed background upload, else the upload now. */
+int file_wb_fsync(struct ftpsfs_file *f);
+/* At unmount: every queued upload is tried (once more) and waited for. */
+void file_wb_drain(struct ftpsfs *fs);
 
 #endif

@@ -75,6 +75,7 @@ struct ftpsfs_file *file_take(struct ftpsfs *fs, const char *path)
 void file_free(struct ftpsfs_file *f)
 {
 	ftps_reader_free(f->reader);
+	pthread_cond_destroy(&f->wb_cv);
 	pthread_mutex_destroy(&f->mu);
 	free(f);
 }
@@ -174,9 +175,37 @@ void ftpsfs_file_fstat(struct ftpsfs_file *f, struct stat *sb)
 	pthread_mutex_unlock(&file_open_mu);
 }
 
+/* -o writeback: a file with changes whose upload runs in the background
+ * now, held and waited for (see pending_wait_done); NULL otherwise. A time
+ * or mode kept for an upload already under way would be lost. */
+static struct ftpsfs_file *pending_wait(struct ftpsfs *fs, const char *path)
+{
+	struct ftpsfs_file *f = NULL;
+
+	if (!fs->opts->writeback)
+		return NULL;
+	pthread_mutex_lock(&file_open_mu);
+	if ((f = file_find_locked(fs, path)) != NULL && f->dirty)
+		f->refs++;
+	else
+		f = NULL;
+	pthread_mutex_unlock(&file_open_mu);
+	if (f)
+		file_lock(f);
+	return f;
+}
+
+static void pending_wait_done(struct ftpsfs_file *f)
+{
+	if (!f)
+		return;
+	pthread_mutex_unlock(&f->mu);
+	file_unref(f);
+}
+
 int ftpsfs_file_set_pending_mtime(struct ftpsfs *fs, const char *path, int64_t mtime)
 {
-	struct ftpsfs_file *f;
+	struct ftpsfs_file *f, *held = pending_wait(fs, path);
 	int found = 0;
 
 	pthread_mutex_lock(&file_open_mu);
@@ -185,12 +214,13 @@ int ftpsfs_file_set_pending_mtime(struct ftpsfs *fs, const char *path, int64_t m
 		found = 1;
 	}
 	pthread_mutex_unlock(&file_open_mu);
+	pending_wait_done(held);
 	return found;
 }
 
 int ftpsfs_file_set_pending_mode(struct ftpsfs *fs, const char *path, mode_t mode)
 {
-	struct ftpsfs_file *f;
+	struct ftpsfs_file *f, *held = pending_wait(fs, path);
 	int found = 0;
 
 	pthread_mutex_lock(&file_open_mu);
@@ -200,6 +230,7 @@ int ftpsfs_file_set_pending_mode(struct ftpsfs *fs, const char *path, mode_t mod
 		found = 1;
 	}
 	pthread_mutex_unlock(&file_open_mu);
+	pending_wait_done(held);
 	return found;
 }
 
@@ -217,7 +248,7 @@ int ftpsfs_truncate_path(struct ftpsfs *fs, const char *path, off_t size)
 		f = NULL;
 	pthread_mutex_unlock(&file_open_mu);
 	if (f) {
-		pthread_mutex_lock(&f->mu);
+		file_lock(f);
 		rc = file_truncate_locked(f, (uint64_t)size);
 		pthread_mutex_unlock(&f->mu);
 		file_unref(f);
@@ -238,6 +269,9 @@ void ftpsfs_file_flush_all(struct ftpsfs *fs)
 	struct ftpsfs_file **todo = NULL, *f;
 	size_t n = 0, cap = 0;
 
+	/* -o writeback: what waits in the queue first, several at once. */
+	if (fs->opts->writeback)
+		file_wb_drain(fs);
 	/* Take them out of the list's lock first: each flush may take long. */
 	pthread_mutex_lock(&file_open_mu);
 	for (f = open_head; f; f = f->next) {
@@ -257,7 +291,7 @@ void ftpsfs_file_flush_all(struct ftpsfs *fs)
 	pthread_mutex_unlock(&file_open_mu);
 	for (size_t i = 0; i < n; i++) {
 		f = todo[i];
-		pthread_mutex_lock(&f->mu);
+		file_lock(f);
 		if (f->dirty && !f->err && !f->detached) {
 			ftps_info("unmounting: uploading %s", f->path);
 			file_flush_locked(f);
@@ -323,7 +357,7 @@ struct ftpsfs_held *ftpsfs_files_hold(struct ftpsfs *fs, const char *from, const
 	/* One order for every holder: no two can wait for each other. */
 	qsort(h->f, h->n, sizeof(h->f[0]), by_address);
 	for (size_t i = 0; i < h->n; i++)
-		pthread_mutex_lock(&h->f[i]->mu);
+		file_lock(h->f[i]);     /* a background upload of it first */
 	/* A file renamed away or detached while we waited for it is not ours
 	 * any more: let it go (after the list's lock, as unref takes it). The
 	 * ones to keep move to the front, in order; the rest to the back. */

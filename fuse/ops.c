@@ -234,7 +234,7 @@ static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 {
 	(void)path;
 	(void)datasync;
-	return ftpsfs_file_flush(fh(fi));
+	return ftpsfs_file_fsync(fh(fi));
 }
 
 static int op_release(const char *path, struct fuse_file_info *fi)

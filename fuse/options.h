@@ -77,6 +77,8 @@ struct ftpsfs_opts {
 	char *spool_dir;        /* default: $XDG_CACHE_HOME/ftpsfs, ~/.cache/ftpsfs
 	                         * or /var/tmp/ftpsfs-UID (filled in by the parser) */
 	int atomic;             /* upload to a temporary name, then rename (default 1) */
+	int writeback;          /* close() returns once the data are in the spool; the
+	                         * upload runs in the background (default 0) */
 	enum ftps_verify verify;
 	enum ftpsfs_chown chown_mode;
 	enum ftps_loglevel loglevel;

@@ -196,6 +196,11 @@ static const struct ftpsfs_opt_row rows[] = {
 	  .help = "folder for files being edited\n(default: {default})" },
 	{ ENUM("atomic=", atomic, zero_one), .def = 1,
 	  .help = "upload to a temporary name, then rename into\nplace (default: {default})" },
+	{ FLAG("writeback", writeback), .def_text = "off",
+	  .help = "close() returns once the data are spooled\n"
+	          "(default: {default}); uploads run in the background,\n"
+	          "several at once, and an upload error comes from\n"
+	          "fsync() or only the log, no longer from close()" },
 	{ ENUM("verify=", verify, verifies), .def = FTPS_VERIFY_SIZE,
 	  .help = "check each upload against the server's SIZE,\n"
 	          "and with hash its HASH/XSHA1/XMD5 (default: {default})" },

@@ -620,7 +620,7 @@ START_TEST(usage_lists_every_option)
 		"active", "active_ports=LOW-HIGH", "active_addr=", "pasv_addr", "max_conns=",
 		"timeout=", "keepalive=", "dir_cache=", "dir_cache_max=", "prefetch=",
 		"listing=auto|mlsd|list", "uid=", "gid=", "umask=", "spool_dir=", "atomic=0|1",
-		"verify=size|hash|none", "chown=refuse|ignore", "loglevel=", "_netdev",
+		"writeback", "verify=size|hash|none", "chown=refuse|ignore", "loglevel=", "_netdev",
 		"URL MOUNTPOINT", "ftpes://", "ftps://", "ftp://", NULL
 	};
 	char *text = NULL;
