@@ -1,6 +1,8 @@
 /* file_int.h - inside an open file: shared by file.c (the state machine),
- * spool.c (its spool file) and openfiles.c (the list of open files, what
- * other operations ask of them, namespace changes). Not for other files.
+ * flush.c (its upload at close, flush and fsync), spool.c (its spool
+ * file), writeback.c (-o writeback's queue of uploads after close) and
+ * openfiles.c (the list of open files, what other operations ask of them,
+ * namespace changes). Not for other files.
  *
  * States of a file opened for writing:
  *   CLEAN   the server's version, unchanged; reads stream from the server
@@ -106,7 +108,7 @@ void file_spool_name_kept(struct ftpsfs_file *f);
 /* Bring the whole file into the spool (state becomes SPOOL). */
 int file_make_spool(struct ftpsfs_file *f);
 
-/* ---- file.c: the state machine (mu held) ---- */
+/* ---- file.c, flush.c: the state machine (mu held) ---- */
 int file_truncate_locked(struct ftpsfs_file *f, uint64_t size);
 int file_flush_locked(struct ftpsfs_file *f);
 /* The same for the background upload (-o writeback): a whole-file upload
@@ -132,5 +134,9 @@ int file_wb_flush(struct ftpsfs_file *f);
 int file_wb_fsync(struct ftpsfs_file *f);
 /* At unmount: every queued upload is tried (once more) and waited for. */
 void file_wb_drain(struct ftpsfs *fs);
+
+/* file.c: an upload is given up on (its changes are not on the server):
+ * counted for the statistics. */
+void file_upload_given_up(struct ftpsfs_file *f);
 
 #endif

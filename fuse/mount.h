@@ -11,6 +11,8 @@
  *   file.c     open files: reads, writes, the spool, uploads at close,
  *              through the transfer engine (src/engine.h: streamed reads,
  *              uploads, downloads, leftovers of failed uploads)
+ *   flush.c    the upload at close, flush and fsync
+ *   writeback.c  -o writeback: uploads after close, in the background
  *   openfiles.c, spool.c  the open-file table; the local spool copy
  *   meta.c     the metadata layer: the only user of the directory cache and
  *              the exact-time cache; meta_ask.c asks the server what a
