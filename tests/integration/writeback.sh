@@ -19,6 +19,8 @@
 #  - with the STOR refused (553): close() succeeds, the log names the
 #    failure, fsync returns the error, the bytes stay in the spool folder
 #    and not on the server; the next fsync uploads them;
+#  - a file renamed while its upload is stalled lands under the new name
+#    only; one unlinked then is not on the server afterwards;
 #  - three files closed during a stalled upload, unmount at once: the
 #    unmount waits, and all three are on the server's disk.
 #
@@ -161,6 +163,29 @@ def cmd_refused(mnt, disk, log, spool):
     if not os.path.exists(disk) or slurp(disk) != data:
         fail("after the second fsync the server does not have the bytes")
 
+def cmd_rename(mnt, disk):
+    """A file renamed while its upload is stalled lands under the new name only."""
+    data = os.urandom(100000)
+    write_close(os.path.join(mnt, "r1"), data)
+    os.rename(os.path.join(mnt, "r1"), os.path.join(mnt, "r2"))
+    if slurp(os.path.join(mnt, "r2")) != data:
+        fail("after the rename the mount does not read the bytes")
+    time.sleep(2.5)
+    if os.path.exists(os.path.join(disk, "r1")):
+        fail("the old name is on the server")
+    if not os.path.exists(os.path.join(disk, "r2")) or slurp(os.path.join(disk, "r2")) != data:
+        fail("the server does not have the bytes under the new name")
+
+def cmd_unlink(mnt, disk):
+    """A file unlinked while its upload is stalled is not on the server after."""
+    write_close(os.path.join(mnt, "gone"), os.urandom(100000))
+    os.unlink(os.path.join(mnt, "gone"))
+    if os.path.exists(os.path.join(mnt, "gone")):
+        fail("the unlinked file is still in the mount")
+    time.sleep(2.5)
+    if os.path.exists(os.path.join(disk, "gone")):
+        fail("the unlinked file is on the server")
+
 def cmd_three(mnt):
     for i in range(3):
         took = write_close(os.path.join(mnt, "u%d" % i), (b"%d" % i) * 70000)
@@ -247,6 +272,11 @@ if sftp_start; then
 		sctl arm fail STOR 1 553 Refused by the test &&
 			check "upload refused: close succeeds, fsync fails, the bytes stay in the spool" \
 				py refused "$m/refused.bin" "$SFTP_ROOT/refused.bin" "$m.log" "$spool"
+		sctl arm stall STOR 2 &&
+			check "rename during a stalled upload: it lands under the new name only" \
+				py rename "$m" "$SFTP_ROOT"
+		sctl arm stall STOR 2 &&
+			check "unlink during a stalled upload: nothing lands" py unlink "$m" "$SFTP_ROOT"
 		sctl arm stall STOR 2 &&
 			check "three files closed during a stalled upload" py three "$m"
 		check "unmount at once waits for them" \
