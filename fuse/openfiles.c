@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "file_int.h"
+#include "path.h"
 #include "reader.h"
 #include "upload.h"
 
@@ -311,11 +312,8 @@ struct ftpsfs_held {
 
 static int at_or_below(const char *path, const char *prefix)
 {
-	size_t n = strlen(prefix);
-
-	if (strncmp(path, prefix, n) != 0)
-		return 0;
-	return path[n] == '\0' || path[n] == '/' || (n == 1 && prefix[0] == '/');
+	return (ftps_path_within(path, strlen(path), prefix, strlen(prefix)) &
+	        FTPS_PATH_AT_OR_BELOW) != 0;
 }
 
 static int concerns(const struct ftpsfs_file *f, struct ftpsfs *fs, const char *from,

@@ -30,6 +30,15 @@ static int refused_as_unknown(int code)
 
 /* ---- passive ---- */
 
+/* The data port of a passive reply, on the control connection's address. */
+static void set_port(struct sockaddr_storage *to, uint16_t port)
+{
+	if (to->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)to)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)to)->sin_port = htons(port);
+}
+
 static ftps_err passive_target(struct ftps_conn *c, struct sockaddr_storage *to,
                                struct ftps_status *st)
 {
@@ -80,10 +89,7 @@ static ftps_err passive_target(struct ftps_conn *c, struct sockaddr_storage *to,
 		}
 	}
 done:
-	if (to->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)to)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)to)->sin_port = htons(port);
+	set_port(to, port);
 	return FTPS_OK;
 }
 
@@ -306,10 +312,7 @@ static ftps_err start_ahead(struct ftps_conn *c, struct ftps_xfer *x, uint64_t o
 			return conn_broken(c, why != FTPS_OK ? why : FTPS_E_PROTO);
 		return why != FTPS_OK && ftps_err_class(why) != FTPS_CLASS_LOST ? FTPS_E_RETRY : why;
 	}
-	if (to.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&to)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)&to)->sin_port = htons(port);
+	set_port(&to, port);
 	x->fd = ftps_sock_connect_addr((struct sockaddr *)&to, ftps_sockaddr_len(&to), deadline, st);
 	if (x->fd < 0) {
 		/* The server may have refused the command already (no such
