@@ -88,8 +88,18 @@ static int upload_start(struct ftps_engine *eng, const char *remote, int append,
 		if (u->h.algo == FTPS_HASH_NONE)
 			ftps_debug("%s: the server offers no hash; verifying the size only", remote);
 	}
-	e = u->atomic ? ftps_stor_new_start(u->conn, u->target, &u->xfer, &st)
-	              : ftps_stor_start(u->conn, u->target, append, &u->xfer, &st);
+	/* A data connection the server could not open now (425: its passive
+	 * port in use) is asked for again on the same connection, from the
+	 * upload's budget, before the upload counts as not started. */
+	for (int pause;;) {
+		e = u->atomic ? ftps_stor_new_start(u->conn, u->target, &u->xfer, &st)
+		              : ftps_stor_start(u->conn, u->target, append, &u->xfer, &st);
+		if (e == FTPS_OK || ftps_err_class(e) != FTPS_CLASS_TRANSIENT ||
+		    !ftps_conn_usable(u->conn) || !ftps_retry_next(u->budget, ftps_now_ms(), &pause))
+			break;
+		ftps_debug("%s: %s; asking once more", remote, st.msg);
+		ftps_retry_pause(pause < 100 ? 100 : pause);
+	}
 	if (e != FTPS_OK) {
 		/* The STOR went out: the server may have made the temporary
 		 * file before the data connection failed - or, when the control

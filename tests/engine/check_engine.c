@@ -394,6 +394,25 @@ START_TEST(upload_rename_lost)
 }
 END_TEST
 
+/* The server cannot open a passive port for the moment (ProFTPD: "425
+ * EPSV: Address already in use"): a streamed upload asks again instead of
+ * failing to start. */
+START_TEST(upload_start_port_busy)
+{
+	char *data = pattern(30000, 22);
+	struct ftps_upload *u;
+	struct ftps_uploaded res;
+
+	arm("fail EPSV 1 425 EPSV: Address already in use");
+	ck_assert_int_eq(ftps_upload_start(&eng, "/busy.bin", 0, -1, &u), 0);
+	ck_assert_int_eq(ftps_upload_write(u, data, 30000), 0);
+	ck_assert_int_eq(ftps_upload_finish(u, -1, -1, &res), 0);
+	ck_server_file("busy.bin", data, 30000);
+	ck_assert_int_eq(seen("EPSV"), 2);
+	free(data);
+}
+END_TEST
+
 /* A refused upload leaves the earlier version as it was, and no temporary
  * file behind. */
 START_TEST(upload_refused_keeps_old)
@@ -829,6 +848,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(up, append_reply_lost);
 	tcase_add_test(up, append_changed_file);
 	tcase_add_test(up, upload_streamed);
+	tcase_add_test(up, upload_start_port_busy);
 	tcase_add_test(up, upload_aborted);
 	tcase_add_test(up, upload_server_gone);
 	suite_add_tcase(s, up);
