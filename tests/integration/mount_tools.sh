@@ -18,7 +18,10 @@
 #  - restic: init, backup, restore on the mount; the restore matches; then a
 #    second backup of a changed tree, forget --prune, check, restore;
 #  - borg: init (repokey), create, extract; the extract matches; then a
-#    second archive, delete of the first, compact, check, extract.
+#    second archive, delete of the first, compact, check, extract;
+#  - restic and borg again on a mount with -o writeback (vsftpd by
+#    default): the same cycles pass, unmounting leaves no spool file, and
+#    restic check passes on the server's own copy of the repository.
 # Both backup tools rename over existing files, fsync, read back what they
 # just wrote and open files O_RDWR. The daemon must exit 0 at every unmount
 # and log no warning or error.
@@ -40,6 +43,8 @@ servers=${MOUNT_TOOLS_SERVERS:-"vsftpd-explicit proftpd pureftpd"}
 # ProFTPD: no APPE, session reuse per control connection). They pass on
 # pure-ftpd too: MOUNT_TOOLS_BACKUP_SERVERS="vsftpd-explicit proftpd pureftpd".
 backup_servers=${MOUNT_TOOLS_BACKUP_SERVERS:-"vsftpd-explicit proftpd"}
+# ... and again with -o writeback (~30 s more per server).
+writeback_backup_servers=${MOUNT_TOOLS_WRITEBACK_SERVERS:-"vsftpd-explicit"}
 started=$SECONDS
 
 if [ ! -x "$FTPSFS" ]; then
@@ -184,7 +189,7 @@ make_flat2() {
 }
 
 restic_cycle() {
-	local repo=$mnt/restic log=$work/restic.log
+	local repo=$mnt/restic$repo_suffix log=$work/restic.log
 	export RESTIC_PASSWORD=ftpsfs-restic-test RESTIC_CACHE_DIR=$work/restic-cache
 	rm -rf "$work/restored" "$work/restored2"
 	make_flat2 || return 1
@@ -200,7 +205,7 @@ restic_cycle() {
 }
 
 borg_cycle() {
-	local repo=$mnt/borg log=$work/borg.log
+	local repo=$mnt/borg$repo_suffix log=$work/borg.log
 	export BORG_PASSPHRASE=ftpsfs-borg-test BORG_RELOCATED_REPO_ACCESS_IS_OK=yes \
 		BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes BORG_BASE_DIR=$work/borg-base
 	rm -rf "$work/extracted" && mkdir -p "$work/extracted" || return 1
@@ -213,6 +218,27 @@ borg_cycle() {
 		tail -20 "$log" | sed 's/^/    /' >&2; return 1; }
 	t diff -r "$work/flat" "$work/extracted/flat" >&2 &&
 		t diff -r "$work/flat2" "$work/extracted/flat2" >&2
+}
+
+# backup_cycles LABEL: restic's and borg's cycles, where installed.
+backup_cycles() {
+	if [ -n "$have_restic" ]; then
+		timed "restic init, backup, restore; backup of a change, prune, check, restore: matches$1" restic_cycle
+	else
+		echo "SKIP: $TB_NAME: restic is not installed"
+	fi
+	if [ -n "$have_borg" ]; then
+		timed "borg init, create, extract; create, delete, compact, check, extract: matches$1" borg_cycle
+	else
+		echo "SKIP: $TB_NAME: borg is not installed"
+	fi
+}
+
+# After a writeback mount is gone: the repository it wrote is whole on
+# the server's own disk (nothing was left queued).
+check_restic_on_server() {
+	RESTIC_PASSWORD=ftpsfs-restic-test t restic --no-cache -r "$TB_DATA/restic-wb" check \
+		>"$work/restic-srv.log" 2>&1 || { tail -20 "$work/restic-srv.log" >&2; return 1; }
 }
 
 timed() {
@@ -237,22 +263,33 @@ check_server() {
 		return
 	fi
 	timed "after a fresh mount, a second rsync -a transfers no file" rsync_again
+	repo_suffix=
 	case " $backup_servers " in
-	*" $TB_NAME "*)
-		if [ -n "$have_restic" ]; then
-			timed "restic init, backup, restore; backup of a change, prune, check, restore: matches" restic_cycle
-		else
-			echo "SKIP: $TB_NAME: restic is not installed"
-		fi
-		if [ -n "$have_borg" ]; then
-			timed "borg init, create, extract; create, delete, compact, check, extract: matches" borg_cycle
-		else
-			echo "SKIP: $TB_NAME: borg is not installed"
-		fi
-		;;
+	*" $TB_NAME "*) backup_cycles "" ;;
 	esac
 	check "no spool file left" [ -z "$(ls -A "$work/spool-$TB_NAME")" ]
 	check "unmount: the daemon exits 0 and logged nothing unexpected" it_umount "$mnt"
+	# The same with -o writeback: close() returns before the upload, and
+	# the tools read back, rename and fsync files whose uploads are still
+	# queued; unmounting waits for them.
+	case " $writeback_backup_servers " in
+	*" $TB_NAME "*)
+		if [ -n "$have_restic$have_borg" ]; then
+			if it_mount "$mnt" -o writeback -o spool_dir="$work/spool-$TB_NAME"; then
+				repo_suffix=-wb
+				backup_cycles " (-o writeback)"
+				check "-o writeback: unmount: the daemon exits 0 and logged nothing unexpected" \
+					it_umount "$mnt"
+				check "-o writeback: no spool file left after unmounting" \
+					[ -z "$(ls -A "$work/spool-$TB_NAME")" ]
+				[ -z "$have_restic" ] || check "-o writeback: restic check of the repository after unmounting" \
+					check_restic_on_server
+			else
+				it_fail "$TB_NAME: mount with -o writeback"
+			fi
+		fi
+		;;
+	esac
 	case $TB_NAME in vsftpd-*) exact_times ;; esac
 	echo "$TB_NAME: $((SECONDS - t0)) s"
 }
