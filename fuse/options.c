@@ -278,7 +278,7 @@ static int opts_init(struct ftpsfs_opts *o)
 	for (size_t i = 0; i < nrows; i++) {
 		const struct ftpsfs_opt_row *r = &rows[i];
 		void *field = (char *)o + r->off;
-		if (r->kind == FTPSFS_OPT_UNSIGNED || r->kind == FTPSFS_OPT_ENUM)
+		if ((r->kind == FTPSFS_OPT_UNSIGNED && !r->late) || r->kind == FTPSFS_OPT_ENUM)
 			put_num(field, r->size, r->def_num ? r->def_num() : r->def);
 		if (r->def_str) {
 			r->def_str(path, sizeof(path));
@@ -397,6 +397,10 @@ static int finish_parse(struct fuse_args *args, struct ftpsfs_opts *o,
 		ftpsfs_seterr(err, errlen, "ftpsfs: -o insecure and -o fingerprint contradict each other: give one");
 		return -1;
 	}
+	/* Write-back uploads run one per connection but one: at a distance,
+	 * many small files need more of them than a reader does. */
+	if (!o->max_conns)      /* a late default (options_table.c) */
+		o->max_conns = o->writeback ? 12 : 4;
 	/* Naming an active port range or address means active mode. */
 	if (o->active_port_lo || o->active_addr)
 		o->active = 1;

@@ -180,6 +180,8 @@ struct ftpsfs_opt_row {
 	const char *def_text;   /* {default} when the value does not say it; for a default
 	                         * known at run time, what the man page says instead */
 	const char *help;       /* the -h text, '\n' where its line breaks */
+	int late;               /* UNSIGNED: left 0 until the other options are read,
+	                         * then def, or what def_text says (finish_parse) */
 };
 
 /* Every row, in the order -h lists them; *n gets their number. */

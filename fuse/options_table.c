@@ -161,7 +161,10 @@ static const struct ftpsfs_opt_row rows[] = {
 	  .help = "address sent in EPRT/PORT (default: {default})" },
 	{ FLAG("pasv_addr", pasv_addr), .def_text = "the server's address, reply ignored",
 	  .help = "connect to the address in the 227 reply\n(default: {default})" },
-	{ NUM("max_conns=", max_conns, 10, 1, 64), .def = 4, .metavar = "N",
+	/* Picked once every option is read: 12 with writeback, whose uploads
+	 * run side by side on all connections but one. */
+	{ NUM("max_conns=", max_conns, 10, 1, 64), .def = 4, .late = 1, .metavar = "N",
+	  .def_text = "12 with writeback",
 	  .help = "connections to the server, {range} (default: {default})" },
 	{ NUM("timeout=", timeout, 10, 1, 3600), .def = 30, .metavar = "SECONDS",
 	  .expected = "{range} seconds",

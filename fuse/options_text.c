@@ -40,6 +40,8 @@ static void put_default(const struct ftpsfs_opt_row *r, int man, char *buf, size
 
 	if (man && (r->def_num || r->def_str)) {
 		put(buf, len, n, "%s", r->def_text ? r->def_text : "");
+	} else if (r->kind == FTPSFS_OPT_UNSIGNED && r->late) {
+		put(buf, len, n, "%lu, %s", r->def, r->def_text ? r->def_text : "");
 	} else if (r->kind == FTPSFS_OPT_UNSIGNED) {
 		unsigned long v = r->def_num ? r->def_num() : r->def;
 		if (r->def_text)        /* a bare uid says little: "yours, 1000" */

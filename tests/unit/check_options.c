@@ -224,6 +224,27 @@ START_TEST(other_values)
 }
 END_TEST
 
+/* -o writeback runs its uploads one per connection but one: its default
+ * pool is larger, and a max_conns given still wins, in either order. */
+START_TEST(writeback_conns)
+{
+	struct parsed p;
+
+	PARSE(&p, "-o", "writeback", "h", "/m");
+	ok(&p);
+	ck_assert_uint_eq(p.o.max_conns, 12);
+	done(&p);
+	PARSE(&p, "-o", "max_conns=3,writeback", "h", "/m");
+	ok(&p);
+	ck_assert_uint_eq(p.o.max_conns, 3);
+	done(&p);
+	PARSE(&p, "-o", "writeback", "-o", "max_conns=4", "h", "/m");
+	ok(&p);
+	ck_assert_uint_eq(p.o.max_conns, 4);
+	done(&p);
+}
+END_TEST
+
 START_TEST(later_value_wins)
 {
 	struct parsed p;
@@ -632,7 +653,7 @@ START_TEST(usage_lists_every_option)
 	fclose(f);
 	for (size_t i = 0; names[i]; i++)
 		ck_assert_msg(strstr(text, names[i]), "-h lacks %s", names[i]);
-	ck_assert(strstr(text, "max_conns=N             connections to the server, 1..64 (default: 4)"));
+	ck_assert(strstr(text, "max_conns=N             connections to the server, 1..64 (default: 4, 12 with writeback)"));
 	ck_assert(strstr(text, "timeout=SECONDS         network timeout, 1..3600 (default: 30)"));
 	ck_assert(strstr(text, "dir_cache=SECONDS       how long listings stay cached, 0 = off (default: 60)"));
 	/* every "-o" line names a default, on it or the next line */
@@ -856,7 +877,7 @@ START_TEST(rows_in_man)
 	/* run-time defaults are described, not this machine's */
 	ck_assert_msg(strstr(text, "$XDG_CACHE_HOME/ftpsfs"), "%s", text);
 	ck_assert(strstr(text, "\\fB\\-o max_conns=\\fR\\fIN\\fR\nconnections to the server, "
-	                       "1..64 (default: 4)\n"));
+	                       "1..64 (default: 4, 12 with writeback)\n"));
 	free(text);
 }
 END_TEST
@@ -1756,6 +1777,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, every_option);
 	tcase_add_test(tc, other_values);
 	tcase_add_test(tc, later_value_wins);
+	tcase_add_test(tc, writeback_conns);
 	tcase_add_test(tc, fuse_options_pass_through);
 	tcase_add_test(tc, fstab_noise);
 	tcase_add_test(tc, password_option_refused);
