@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "file_int.h"
-#include "kernel.h"
 #include "meta.h"
 #include "reader.h"
 #include "upload.h"
@@ -27,7 +26,7 @@ static void make_empty(struct ftpsfs_file *f)
 	file_view_size(f, 0);
 }
 
-static struct ftpsfs_file *file_new(struct ftpsfs *fs, const char *path, int flags)
+static struct ftpsfs_file *file_new(struct ftps_fs *fs, const char *path, int flags)
 {
 	struct ftpsfs_file *f = calloc(1, sizeof(*f));
 
@@ -41,7 +40,7 @@ static struct ftpsfs_file *file_new(struct ftpsfs *fs, const char *path, int fla
 	f->refs = 1;
 	f->writable = (flags & O_ACCMODE) != O_RDONLY;
 	snprintf(f->path, sizeof(f->path), "%s", path);
-	if (ftpsfs_remote(fs, path, f->remote, sizeof(f->remote)) != 0) {
+	if (ftps_fs_remote(fs, path, f->remote, sizeof(f->remote)) != 0) {
 		file_free(f);
 		return NULL;
 	}
@@ -68,7 +67,7 @@ static int reopen(struct ftpsfs_file *f, int flags)
 
 /* The server's size of a file its listing showed without one (an MLSD
  * entry may lack the size fact): SIZE, else unknown. */
-static int ask_size(struct ftpsfs *fs, const char *remote, uint64_t *size)
+static int ask_size(struct ftps_fs *fs, const char *remote, uint64_t *size)
 {
 	struct ftps_status st = { 0 };
 	struct ftps_conn *c;
@@ -104,7 +103,7 @@ static struct ftpsfs_file *publish(struct ftpsfs_file *f, int flags, int *reopen
 	return f;
 }
 
-int ftpsfs_file_open(struct ftpsfs *fs, const char *path, int flags, struct ftpsfs_file **out)
+int ftpsfs_file_open(struct ftps_fs *fs, const char *path, int flags, struct ftpsfs_file **out)
 {
 	struct ftps_entry e;
 	struct ftpsfs_file *f;
@@ -146,7 +145,7 @@ int ftpsfs_file_open(struct ftpsfs *fs, const char *path, int flags, struct ftps
 	return 0;
 }
 
-int ftpsfs_file_create(struct ftpsfs *fs, const char *path, mode_t mode, int flags,
+int ftpsfs_file_create(struct ftps_fs *fs, const char *path, mode_t mode, int flags,
                        struct ftpsfs_file **out)
 {
 	struct ftpsfs_file *f = file_take(fs, path);
@@ -178,7 +177,7 @@ int ftpsfs_file_create(struct ftpsfs *fs, const char *path, mode_t mode, int fla
 	f->dirty = 1;
 	f->changed = file_now();
 	f->has_mode = 1;
-	f->mode = mode & 07777 & ~fs->opts->umask;
+	f->mode = mode & 07777 & ~fs->set.umask;
 	f->base_known = 1;
 	*out = publish(f, flags, &reopened);
 	if (reopened)
@@ -305,7 +304,7 @@ static ssize_t stream_write(struct ftpsfs_file *f, const char *buf, size_t len, 
 	if (f->spool_fd >= 0 &&
 	    (!file_spool_has_room(f, len) || pwrite(f->spool_fd, buf, len, off) != (ssize_t)len)) {
 		ftps_warn("no room for a spool copy of %s in %s: the upload goes on without one, "
-		          "so a failure now loses it", f->path, f->fs->opts->spool_dir);
+		          "so a failure now loses it", f->path, f->fs->set.spool_dir);
 		if ((rc = ftps_upload_drop_source(f->up)) < 0) {
 			/* The upload failed meanwhile: the spool file keeps
 			 * what came before this write, which fails. */
@@ -347,7 +346,7 @@ static ssize_t write_locked(struct ftpsfs_file *f, const char *buf, size_t len, 
 	switch (f->state) {
 	case F_NEW:
 		/* -o writeback: no stream, the spool file is uploaded later. */
-		if (off != 0 || f->fs->opts->writeback)
+		if (off != 0 || f->fs->set.writeback)
 			break;
 		if (file_spool_open(f) < 0)
 			ftps_warn("the upload of %s goes on without a spool copy: a failure loses it",
@@ -414,7 +413,7 @@ ssize_t ftpsfs_file_write(struct ftpsfs_file *f, const char *buf, size_t len, of
 		off = (off_t)f->size;
 		/* Now, for the readers of the file, and again at flush, after
 		 * the writes that were in flight meanwhile. */
-		ftpsfs_kernel_stale(f->path);
+		ftps_fs_stale(f->fs, f->path);
 		f->kernel_stale = 1;
 	}
 	n = write_locked(f, buf, len, off);

@@ -26,13 +26,13 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
-struct ftpsfs;
+struct ftps_fs;
 struct ftpsfs_file;
 
 /* Open an existing file (flags as open(2) got them). */
-int ftpsfs_file_open(struct ftpsfs *fs, const char *path, int flags, struct ftpsfs_file **out);
+int ftpsfs_file_open(struct ftps_fs *fs, const char *path, int flags, struct ftpsfs_file **out);
 /* Create a new file (it exists on the server from the first flush on). */
-int ftpsfs_file_create(struct ftpsfs *fs, const char *path, mode_t mode, int flags,
+int ftpsfs_file_create(struct ftps_fs *fs, const char *path, mode_t mode, int flags,
                        struct ftpsfs_file **out);
 ssize_t ftpsfs_file_read(struct ftpsfs_file *f, char *buf, size_t len, off_t off);
 /* append: the handle was opened with O_APPEND (the write goes at the end). */
@@ -52,17 +52,17 @@ void ftpsfs_file_release(struct ftpsfs_file *f);
  * last change or the time to set, the mode to set), over what the cache
  * said. By path for getattr, or by handle (fgetattr, and files no longer
  * reachable by name). The path forms return 1 when such a file was found. */
-int ftpsfs_file_stat_open(struct ftpsfs *fs, const char *path, struct stat *sb);
+int ftpsfs_file_stat_open(struct ftps_fs *fs, const char *path, struct stat *sb);
 void ftpsfs_file_fstat(struct ftpsfs_file *f, struct stat *sb);
 /* The file's path in the mount now (it follows renames) into buf: 0, or
  * -ENOENT when it has none any more (detached). */
 int ftpsfs_file_path(struct ftpsfs_file *f, char *buf, size_t len);
 /* utimens/chmod of a file open with changes: kept for its upload. */
-int ftpsfs_file_set_pending_mtime(struct ftpsfs *fs, const char *path, int64_t mtime);
-int ftpsfs_file_set_pending_mode(struct ftpsfs *fs, const char *path, mode_t mode);
+int ftpsfs_file_set_pending_mtime(struct ftps_fs *fs, const char *path, int64_t mtime);
+int ftpsfs_file_set_pending_mode(struct ftps_fs *fs, const char *path, mode_t mode);
 /* truncate(2) on a path: through an open file when there is one, else by
  * fetching, truncating and uploading (size 0: an empty upload). */
-int ftpsfs_truncate_path(struct ftpsfs *fs, const char *path, off_t size);
+int ftpsfs_truncate_path(struct ftps_fs *fs, const char *path, off_t size);
 
 /* ---- namespace changes and open files ----
  * A rename or unlink first holds the open files it concerns: each is
@@ -79,7 +79,7 @@ struct ftpsfs_held;
 /* Hold the open files at or below from (below only when from is a folder
  * with open files in it) and those at exactly to (NULL: none). NULL when
  * out of memory. */
-struct ftpsfs_held *ftpsfs_files_hold(struct ftpsfs *fs, const char *from, const char *to);
+struct ftpsfs_held *ftpsfs_files_hold(struct ftps_fs *fs, const char *from, const char *to);
 /* True when a held file at exactly path exists only here (created and not
  * uploaded yet): renaming or unlinking it involves no server. */
 int ftpsfs_held_only_local(const struct ftpsfs_held *h, const char *path);
@@ -104,8 +104,8 @@ void ftpsfs_spool_report(const char *dir);
  * first (when not NULL). */
 unsigned ftpsfs_spool_kept(const char *dir, char *first, size_t firstlen);
 /* Open files with changes not yet uploaded (for the statistics). */
-unsigned ftpsfs_files_pending(struct ftpsfs *fs);
+unsigned ftpsfs_files_pending(struct ftps_fs *fs);
 /* Upload every file still pending (at unmount). */
-void ftpsfs_file_flush_all(struct ftpsfs *fs);
+void ftpsfs_file_flush_all(struct ftps_fs *fs);
 
 #endif

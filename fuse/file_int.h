@@ -35,13 +35,13 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "mount.h"
+#include "fs.h"
 #include "file.h"
 
 enum fstate { F_CLEAN, F_NEW, F_STREAM, F_APPEND, F_SPOOL };
 
 struct ftpsfs_file {
-	struct ftpsfs *fs;
+	struct ftps_fs *fs;
 	pthread_mutex_t mu;
 
 	/* The view: under open_mu (read under either lock, changed under both). */
@@ -83,9 +83,9 @@ extern pthread_mutex_t file_open_mu;
 /* ---- openfiles.c: the list of open files (file_open_mu held where said) ---- */
 void file_list_add_locked(struct ftpsfs_file *f);
 void file_list_del_locked(struct ftpsfs_file *f);
-struct ftpsfs_file *file_find_locked(struct ftpsfs *fs, const char *path);
+struct ftpsfs_file *file_find_locked(struct ftps_fs *fs, const char *path);
 /* The open file for path with one more reference; NULL if none. */
-struct ftpsfs_file *file_take(struct ftpsfs *fs, const char *path);
+struct ftpsfs_file *file_take(struct ftps_fs *fs, const char *path);
 void file_free(struct ftpsfs_file *f);
 /* Drop a reference; the last one finishes and frees the file. */
 void file_unref(struct ftpsfs_file *f);
@@ -133,7 +133,7 @@ int file_wb_flush(struct ftpsfs_file *f);
 /* fsync(): the error of a failed background upload, else the upload now. */
 int file_wb_fsync(struct ftpsfs_file *f);
 /* At unmount: every queued upload is tried (once more) and waited for. */
-void file_wb_drain(struct ftpsfs *fs);
+void file_wb_drain(struct ftps_fs *fs);
 
 /* file.c: an upload is given up on (its changes are not on the server):
  * counted for the statistics. */

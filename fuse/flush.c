@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "file_int.h"
-#include "kernel.h"
 #include "meta.h"
 #include "reader.h"
 #include "upload.h"
@@ -101,7 +100,7 @@ static int flush_locked(struct ftpsfs_file *f, int bg)
 	if (f->kernel_stale) {
 		/* Its size and pages, from appends placed elsewhere, are off. */
 		f->kernel_stale = 0;
-		ftpsfs_kernel_stale(f->path);
+		ftps_fs_stale(f->fs, f->path);
 	}
 	if (f->err)
 		return f->err;
@@ -174,9 +173,9 @@ static int flush_locked(struct ftpsfs_file *f, int bg)
 		 * nor may the kernel keep the size it saw written. */
 		if (f->on_server)
 			ftpsfs_meta_unknown(f->fs, f->path);
-		else if (!f->fs->opts->writeback)   /* else it is still here, to retry */
+		else if (!f->fs->set.writeback)   /* else it is still here, to retry */
 			ftpsfs_meta_removed(f->fs, f->path, 0);
-		ftpsfs_kernel_stale(f->path);
+		ftps_fs_stale(f->fs, f->path);
 		f->err = rc;
 		file_upload_given_up(f);
 		if (f->state == F_SPOOL || f->state == F_APPEND)
@@ -199,7 +198,7 @@ int ftpsfs_file_flush(struct ftpsfs_file *f)
 {
 	int rc;
 
-	if (f->fs->opts->writeback && file_wb_flush(f) == 0)
+	if (f->fs->set.writeback && file_wb_flush(f) == 0)
 		return 0;
 	file_lock(f);
 	rc = file_flush_locked(f);
@@ -230,5 +229,5 @@ void file_release_last(struct ftpsfs_file *f)
 
 int ftpsfs_file_fsync(struct ftpsfs_file *f)
 {
-	return f->fs->opts->writeback ? file_wb_fsync(f) : ftpsfs_file_flush(f);
+	return f->fs->set.writeback ? file_wb_fsync(f) : ftpsfs_file_flush(f);
 }

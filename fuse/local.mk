@@ -6,7 +6,7 @@ fuse_ftpsfs_SOURCES = \
 	fuse/options_table.c fuse/options_text.c \
 	fuse/password.h fuse/password.c \
 	fuse/netrc.h fuse/netrc.c \
-	fuse/mount.h fuse/mount.c \
+	fuse/mount.h \
 	fuse/meta.h fuse/meta_int.h fuse/meta.c fuse/meta_ask.c fuse/meta_ahead.c \
 	fuse/names.h fuse/names.c \
 	fuse/ops.h fuse/ops.c \

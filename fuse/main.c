@@ -46,9 +46,9 @@ static void *housekeeper(void *arg)
 		if (fs->stopping)
 			break;
 		pthread_mutex_unlock(&fs->hk_mu);
-		ftps_pool_housekeep(fs->pool, (int)fs->opts->keepalive, 600);
-		ftps_orphans_sweep(&fs->eng, 0);
-		ftps_stranded_sweep(&fs->eng, 0);
+		ftps_pool_housekeep(fs->core.pool, (int)fs->opts->keepalive, 600);
+		ftps_orphans_sweep(&fs->core.eng, 0);
+		ftps_stranded_sweep(&fs->core.eng, 0);
 		pthread_mutex_lock(&fs->hk_mu);
 	}
 	pthread_mutex_unlock(&fs->hk_mu);
@@ -56,7 +56,7 @@ static void *housekeeper(void *arg)
 }
 
 /* Log in once, so that a bad password or certificate shows now. */
-static int check_server(struct ftpsfs *fs)
+static int check_server(struct ftps_fs *fs)
 {
 	struct ftps_status st = { 0 };
 	struct ftps_conn *c;
@@ -144,7 +144,7 @@ static ftps_err check_root(struct ftps_conn *c, const char *root, struct ftps_st
 }
 
 /* The root must be a folder we can list; its listing primes the cache. */
-static int list_root(struct ftpsfs *fs)
+static int list_root(struct ftps_fs *fs)
 {
 	struct ftps_status st = { 0 };
 	struct ftps_conn *c;
@@ -214,30 +214,34 @@ int main(int argc, char **argv)
 	}
 
 	fs.opts = &o;
-	fs.cfg = &cfg;
-	fs.root = o.u.path;
-	fs.uid = o.uid;
-	fs.root_mtime = time(NULL);
-	fs.gid = o.gid;
+	ftps_fs_init(&fs.core);
+	fs.core.set = (struct ftps_fs_settings){
+		.umask = o.umask, .dir_cache = o.dir_cache, .prefetch = o.prefetch,
+		.max_conns = o.max_conns, .timeout = o.timeout, .writeback = o.writeback,
+		.spool_dir = o.spool_dir,
+	};
+	fs.core.cfg = &cfg;
+	fs.core.root = o.u.path;
+	fs.core.uid = o.uid;
+	fs.core.gid = o.gid;
+	fs.core.stale = ftpsfs_kernel_stale;
 	pthread_mutex_init(&fs.hk_mu, NULL);
-	pthread_mutex_init(&fs.mdtm_mu, NULL);
-	pthread_cond_init(&fs.mdtm_cv, NULL);
 	pthread_cond_init(&fs.hk_cv, NULL);
-	fs.pool = ftps_pool_new(&cfg, fs.tls, o.max_conns);
-	fs.dc = ftps_dircache_new(o.dir_cache, o.dir_cache_max);
+	fs.core.pool = ftps_pool_new(&cfg, fs.tls, o.max_conns);
+	fs.core.dc = ftps_dircache_new(o.dir_cache, o.dir_cache_max);
 	/* Exact times kept beyond the listings: with the caches off
 	 * (dir_cache=0) every stat asks, as promised. */
-	if (o.dir_cache > 0 && !(fs.mt = ftps_mtcache_new(o.dir_cache_max))) {
+	if (o.dir_cache > 0 && !(fs.core.mt = ftps_mtcache_new(o.dir_cache_max))) {
 		fprintf(stderr, "ftpsfs: out of memory\n");
 		goto out;
 	}
-	if (!fs.pool || !fs.dc) {
+	if (!fs.core.pool || !fs.core.dc) {
 		fprintf(stderr, "ftpsfs: out of memory\n");
 		goto out;
 	}
-	ftps_engine_init(&fs.eng, &cfg, fs.pool, o.atomic, o.verify);
+	ftps_engine_init(&fs.core.eng, &cfg, fs.core.pool, o.atomic, o.verify);
 	engine_started = 1;
-	ftps_pool_set_reclaim(fs.pool, ftps_reader_reclaim, &fs.eng);
+	ftps_pool_set_reclaim(fs.core.pool, ftps_reader_reclaim, &fs.core.eng);
 	/* libfuse checks its own options in fuse_new: before connecting, so
 	 * that a typo is reported as such and not after a login. */
 	if (fuse_parse_cmdline(&args, &fo) != 0)
@@ -249,7 +253,8 @@ int main(int argc, char **argv)
 	fuse = fuse_new(&args, &ftpsfs_ops, sizeof(ftpsfs_ops), &fs);
 	if (!fuse)
 		goto out;
-	if (make_spool_dir(o.spool_dir) != 0 || check_server(&fs) != 0 || list_root(&fs) != 0) {
+	if (make_spool_dir(o.spool_dir) != 0 || check_server(&fs.core) != 0 ||
+	    list_root(&fs.core) != 0) {
 		fuse_destroy(fuse);
 		fuse = NULL;
 		goto out;
@@ -269,7 +274,7 @@ int main(int argc, char **argv)
 		fs.housekeeper_started = 1;
 	if (ftpsfs_xattr_start(&fs) != 0)
 		ftps_warn("cannot start a thread: checksums are not kept, SIGUSR1 logs nothing");
-	if (ftpsfs_meta_ahead_start(&fs) != 0)
+	if (ftpsfs_meta_ahead_start(&fs.core) != 0)
 		ftps_warn("cannot start a thread: folders will not be listed ahead");
 	if (ftpsfs_kernel_start(fuse) != 0)
 		ftps_warn("cannot start a thread: the kernel may show the size of a failed "
@@ -313,12 +318,12 @@ unmount:
 	}
 out:
 	if (engine_started)
-		ftps_engine_destroy(&fs.eng);
+		ftps_engine_destroy(&fs.core.eng);
 	free(fo.mountpoint);
-	ftpsfs_meta_ahead_free(&fs);
-	ftps_pool_free(fs.pool);
-	ftps_dircache_free(fs.dc);
-	ftps_mtcache_free(fs.mt);
+	ftpsfs_meta_ahead_free(&fs.core);
+	ftps_pool_free(fs.core.pool);
+	ftps_dircache_free(fs.core.dc);
+	ftps_mtcache_free(fs.core.mt);
 	ftps_tls_free(fs.tls);
 	ftpsfs_opts_free(&o);
 	fuse_opt_free_args(&args);

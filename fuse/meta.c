@@ -16,7 +16,7 @@
 #include "meta_int.h"
 #include "path.h"
 
-void ftpsfs_entry_stat(const struct ftpsfs *fs, const struct ftps_entry *e, struct stat *sb)
+void ftpsfs_entry_stat(const struct ftps_fs *fs, const struct ftps_entry *e, struct stat *sb)
 {
 	mode_t perm;
 
@@ -40,7 +40,7 @@ void ftpsfs_entry_stat(const struct ftpsfs *fs, const struct ftps_entry *e, stru
 	} else {
 		perm = e->type == FTPS_FT_DIR ? 0755 : e->type == FTPS_FT_LINK ? 0777 : 0644;
 	}
-	perm &= ~fs->opts->umask;
+	perm &= ~fs->set.umask;
 	switch (e->type) {
 	case FTPS_FT_DIR:
 		sb->st_mode = S_IFDIR | perm;
@@ -71,7 +71,7 @@ void ftpsfs_entry_stat(const struct ftpsfs *fs, const struct ftps_entry *e, stru
 	sb->st_ctim = sb->st_mtim;
 }
 
-static void root_entry(struct ftpsfs *fs, struct ftps_entry *e)
+static void root_entry(struct ftps_fs *fs, struct ftps_entry *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->type = FTPS_FT_DIR;
@@ -83,7 +83,7 @@ static void root_entry(struct ftpsfs *fs, struct ftps_entry *e)
 /* ---- listings ---- */
 
 struct fetch {
-	struct ftpsfs *fs;
+	struct ftps_fs *fs;
 	const char *dir;        /* path in the mount */
 	struct ftps_dc_listing *l;
 	const char *want;       /* name to capture, or NULL */
@@ -196,7 +196,7 @@ static ftps_err list_fn(struct ftps_conn *c, void *arg, struct ftps_status *st)
 	struct fetch *f = arg;
 	char remote[FTPS_MAX_PATH];
 
-	if (ftpsfs_remote(f->fs, f->dir, remote, sizeof(remote)) != 0)
+	if (ftps_fs_remote(f->fs, f->dir, remote, sizeof(remote)) != 0)
 		return ftps_fail(st, FTPS_E_INVAL, 0, "path too long");
 	if (f->l)
 		ftps_dc_listing_free(f->l);
@@ -219,11 +219,11 @@ static int fetch_cb(void *arg, const struct ftps_entry *e)
 }
 
 /* List dir from the server into the cache; the callback sees every entry. */
-static int fetch_listing(struct ftpsfs *fs, struct fetch *f)
+static int fetch_listing(struct ftps_fs *fs, struct fetch *f)
 {
 	struct ftps_status st = { 0 };
 	double fetched = ftps_dircache_clock();
-	ftps_err e = ftpsfs_with_conn(fs, list_fn, f, 1, NULL, &st);
+	ftps_err e = ftps_fs_with_conn(fs, list_fn, f, 1, NULL, &st);
 
 	if (e != FTPS_OK) {
 		ftps_dc_listing_free(f->l);
@@ -235,12 +235,12 @@ static int fetch_listing(struct ftpsfs *fs, struct fetch *f)
 	return 0;
 }
 
-static enum ftps_dc_result cached(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
+static enum ftps_dc_result cached(struct ftps_fs *fs, const char *path, struct ftps_entry *e)
 {
 	return ftps_dircache_lookup(fs->dc, path, ftps_dircache_clock(), e);
 }
 
-int ftpsfs_lookup(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
+int ftpsfs_lookup(struct ftps_fs *fs, const char *path, struct ftps_entry *e)
 {
 	char parent[FTPS_MAX_PATH];
 	const char *name = NULL;
@@ -275,7 +275,7 @@ int ftpsfs_lookup(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
 
 /* ---- operations ---- */
 
-void ftpsfs_touch_parent(struct ftpsfs *fs, const char *path)
+void ftpsfs_touch_parent(struct ftps_fs *fs, const char *path)
 {
 	char parent[FTPS_MAX_PATH];
 	const char *name;
@@ -307,7 +307,7 @@ static int count_cb(void *arg, const struct ftps_entry *e)
 }
 
 /* A folder's entries, listed now: -1 when that fails. */
-long ftpsfs_meta_count(struct ftpsfs *fs, const char *path)
+long ftpsfs_meta_count(struct ftps_fs *fs, const char *path)
 {
 	struct fetch f;
 	unsigned n = 0;
@@ -321,7 +321,7 @@ long ftpsfs_meta_count(struct ftpsfs *fs, const char *path)
 	return fetch_listing(fs, &f) == 0 ? (long)n : -1;
 }
 
-int ftpsfs_meta_known_file(struct ftpsfs *fs, const char *path)
+int ftpsfs_meta_known_file(struct ftps_fs *fs, const char *path)
 {
 	struct ftps_entry e;
 	int file;
@@ -333,7 +333,7 @@ int ftpsfs_meta_known_file(struct ftpsfs *fs, const char *path)
 	return file;
 }
 
-void ftpsfs_meta_set(struct ftpsfs *fs, const char *path, int set_mode, unsigned mode,
+void ftpsfs_meta_set(struct ftps_fs *fs, const char *path, int set_mode, unsigned mode,
                      int set_mtime, int64_t mtime)
 {
 	struct ftps_entry e;
@@ -359,7 +359,7 @@ void ftpsfs_meta_set(struct ftpsfs *fs, const char *path, int set_mode, unsigned
 
 /* readdir: each entry as a stat, to the caller's callback. */
 struct fill {
-	struct ftpsfs *fs;
+	struct ftps_fs *fs;
 	const char *dir;        /* path in the mount */
 	ftpsfs_dirent_cb cb;
 	void *arg;
@@ -418,7 +418,7 @@ static int fill_ahead_cb(void *arg, const struct ftps_entry *e)
 	return fill_cb(arg, e);
 }
 
-int ftpsfs_meta_readdir(struct ftpsfs *fs, const char *dir, ftpsfs_dirent_cb cb, void *arg)
+int ftpsfs_meta_readdir(struct ftps_fs *fs, const char *dir, ftpsfs_dirent_cb cb, void *arg)
 {
 	struct fill fl = { fs, dir, cb, arg, NULL, 0, 0, 0 };
 	ftps_dc_entry_cb each = fs->ahead ? fill_ahead_cb : fill_cb;
@@ -443,7 +443,7 @@ int ftpsfs_meta_readdir(struct ftpsfs *fs, const char *dir, ftpsfs_dirent_cb cb,
 	return rc;
 }
 
-int ftpsfs_meta_getattr(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
+int ftpsfs_meta_getattr(struct ftps_fs *fs, const char *path, struct ftps_entry *e)
 {
 	int rc = ftpsfs_lookup(fs, path, e);
 
@@ -461,12 +461,12 @@ double ftpsfs_meta_clock(void)
 	return ftps_dircache_clock();
 }
 
-void ftpsfs_meta_learnt(struct ftpsfs *fs, const char *path, const struct ftps_entry *e)
+void ftpsfs_meta_learnt(struct ftps_fs *fs, const char *path, const struct ftps_entry *e)
 {
 	ftps_dircache_upsert(fs->dc, path, e, ftps_dircache_clock());
 }
 
-void ftpsfs_meta_uploaded(struct ftpsfs *fs, const char *path, const struct ftps_entry *e,
+void ftpsfs_meta_uploaded(struct ftps_fs *fs, const char *path, const struct ftps_entry *e,
                           int mtime_exact)
 {
 	ftps_dircache_upsert(fs->dc, path, e, ftps_dircache_clock());
@@ -479,7 +479,7 @@ void ftpsfs_meta_uploaded(struct ftpsfs *fs, const char *path, const struct ftps
 		ftps_mtcache_remove(fs->mt, path, 0);
 }
 
-void ftpsfs_meta_new_folder(struct ftpsfs *fs, const char *path, const struct ftps_entry *e,
+void ftpsfs_meta_new_folder(struct ftps_fs *fs, const char *path, const struct ftps_entry *e,
                             double before)
 {
 	/* A folder we just made is empty: its listing costs no round trip
@@ -492,7 +492,7 @@ void ftpsfs_meta_new_folder(struct ftpsfs *fs, const char *path, const struct ft
 	ftpsfs_touch_parent(fs, path);
 }
 
-void ftpsfs_meta_removed(struct ftpsfs *fs, const char *path, int folder)
+void ftpsfs_meta_removed(struct ftps_fs *fs, const char *path, int folder)
 {
 	fs->meta_changes++;
 	ftps_dircache_remove(fs->dc, path, ftps_dircache_clock());
@@ -500,7 +500,7 @@ void ftpsfs_meta_removed(struct ftpsfs *fs, const char *path, int folder)
 	ftpsfs_touch_parent(fs, path);
 }
 
-void ftpsfs_meta_renamed(struct ftpsfs *fs, const char *from, const char *to, int file)
+void ftpsfs_meta_renamed(struct ftps_fs *fs, const char *from, const char *to, int file)
 {
 	fs->meta_changes++;
 	ftps_dircache_rename(fs->dc, from, to, ftps_dircache_clock());
@@ -509,14 +509,14 @@ void ftpsfs_meta_renamed(struct ftpsfs *fs, const char *from, const char *to, in
 	ftpsfs_touch_parent(fs, to);
 }
 
-void ftpsfs_meta_unknown(struct ftpsfs *fs, const char *path)
+void ftpsfs_meta_unknown(struct ftps_fs *fs, const char *path)
 {
 	fs->meta_changes++;
 	ftps_dircache_forget(fs->dc, path, ftps_dircache_clock());
 	ftps_mtcache_remove(fs->mt, path, 0);
 }
 
-ftps_err ftpsfs_meta_list_root(struct ftpsfs *fs, struct ftps_conn *c, struct ftps_status *st)
+ftps_err ftpsfs_meta_list_root(struct ftps_fs *fs, struct ftps_conn *c, struct ftps_status *st)
 {
 	double fetched = ftps_dircache_clock();
 	struct ftps_dc_listing *l = ftps_dc_listing_new();

@@ -46,16 +46,16 @@
 #define AHEAD_SPARE_WAIT_MS 200
 #define AHEAD_PAUSE_S 30
 
-struct ftpsfs_ahead;
+struct ftps_ahead;
 
 struct ahead_worker {
-	struct ftpsfs_ahead *a;
+	struct ftps_ahead *a;
 	unsigned slot;                  /* its place in busy[] */
 	pthread_t thread;
 };
 
-struct ftpsfs_ahead {
-	struct ftpsfs *fs;
+struct ftps_ahead {
+	struct ftps_fs *fs;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;              /* queued, done or stopping */
 	/* Protected by mu: */
@@ -71,7 +71,7 @@ struct ftpsfs_ahead {
 
 /* ---- the queue (mu held) ---- */
 
-static int queued_at(const struct ftpsfs_ahead *a, const char *dir)
+static int queued_at(const struct ftps_ahead *a, const char *dir)
 {
 	for (size_t i = 0; i < a->nq; i++)
 		if (strcmp(a->queue[i], dir) == 0)
@@ -79,7 +79,7 @@ static int queued_at(const struct ftpsfs_ahead *a, const char *dir)
 	return -1;
 }
 
-static int in_flight(const struct ftpsfs_ahead *a, const char *dir)
+static int in_flight(const struct ftps_ahead *a, const char *dir)
 {
 	for (unsigned i = 0; i < AHEAD_MAX_WORKERS; i++)
 		if (a->busy[i] && strcmp(a->busy[i], dir) == 0)
@@ -87,7 +87,7 @@ static int in_flight(const struct ftpsfs_ahead *a, const char *dir)
 	return 0;
 }
 
-static void unqueue(struct ftpsfs_ahead *a, size_t i)
+static void unqueue(struct ftps_ahead *a, size_t i)
 {
 	free(a->queue[i]);
 	memmove(&a->queue[i], &a->queue[i + 1], (a->nq - i - 1) * sizeof(a->queue[0]));
@@ -107,15 +107,15 @@ static int stop_at_first(void *arg, const struct ftps_entry *e)
 }
 
 /* dir's listing is in the cache, fresh. */
-static int listing_cached(struct ftpsfs *fs, const char *dir)
+static int listing_cached(struct ftps_fs *fs, const char *dir)
 {
 	return ftps_dircache_readdir(fs->dc, dir, ftps_dircache_clock(), stop_at_first, NULL) ==
 	       FTPS_DC_HIT;
 }
 
-void meta_ahead_queue(struct ftpsfs *fs, const char *dir, char **names, size_t n)
+void meta_ahead_queue(struct ftps_fs *fs, const char *dir, char **names, size_t n)
 {
-	struct ftpsfs_ahead *a = fs->ahead;
+	struct ftps_ahead *a = fs->ahead;
 	char *add[AHEAD_QUEUE_MAX];
 	size_t nadd = 0;
 
@@ -165,9 +165,9 @@ void meta_ahead_queue(struct ftpsfs *fs, const char *dir, char **names, size_t n
 	pthread_mutex_unlock(&a->mu);
 }
 
-int meta_ahead_wait(struct ftpsfs *fs, const char *dir)
+int meta_ahead_wait(struct ftps_fs *fs, const char *dir)
 {
-	struct ftpsfs_ahead *a = fs->ahead;
+	struct ftps_ahead *a = fs->ahead;
 	struct timespec until;
 	int at, waited = 0;
 
@@ -191,7 +191,7 @@ int meta_ahead_wait(struct ftpsfs *fs, const char *dir)
 /* ---- the work ---- */
 
 /* List dir ahead on c, into the caches, then its MDTMs. */
-static ftps_err list_ahead(struct ftpsfs *fs, struct ftps_conn *c, const char *dir,
+static ftps_err list_ahead(struct ftps_fs *fs, struct ftps_conn *c, const char *dir,
                            struct ftps_status *st)
 {
 	char remote[FTPS_MAX_PATH];
@@ -203,7 +203,7 @@ static ftps_err list_ahead(struct ftpsfs *fs, struct ftps_conn *c, const char *d
 
 	if (listing_cached(fs, dir))
 		return meta_mdtm_ahead(fs, c, dir, changes, st);
-	if (ftpsfs_remote(fs, dir, remote, sizeof(remote)) != 0)
+	if (ftps_fs_remote(fs, dir, remote, sizeof(remote)) != 0)
 		return ftps_fail(st, FTPS_E_INVAL, 0, "path too long");
 	if (!(l = ftps_dc_listing_new()))
 		return ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
@@ -225,8 +225,8 @@ static ftps_err list_ahead(struct ftpsfs *fs, struct ftps_conn *c, const char *d
 static void *worker(void *arg)
 {
 	struct ahead_worker *w = arg;
-	struct ftpsfs_ahead *a = w->a;
-	struct ftpsfs *fs = a->fs;
+	struct ftps_ahead *a = w->a;
+	struct ftps_fs *fs = a->fs;
 	unsigned me = w->slot;
 
 	pthread_mutex_lock(&a->mu);
@@ -284,9 +284,9 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int meta_ahead_stopping(struct ftpsfs *fs)
+int meta_ahead_stopping(struct ftps_fs *fs)
 {
-	struct ftpsfs_ahead *a = fs->ahead;
+	struct ftps_ahead *a = fs->ahead;
 	int s = 0;
 
 	if (a) {
@@ -299,13 +299,13 @@ int meta_ahead_stopping(struct ftpsfs *fs)
 
 /* ---- start and stop ---- */
 
-int ftpsfs_meta_ahead_start(struct ftpsfs *fs)
+int ftpsfs_meta_ahead_start(struct ftps_fs *fs)
 {
-	unsigned n = fs->opts->prefetch;
-	struct ftpsfs_ahead *a;
+	unsigned n = fs->set.prefetch;
+	struct ftps_ahead *a;
 
 	/* With the listing cache off nothing listed ahead would be kept. */
-	if (n == 0 || fs->opts->dir_cache == 0 || fs->ahead)
+	if (n == 0 || fs->set.dir_cache == 0 || fs->ahead)
 		return 0;
 	if (n > AHEAD_MAX_WORKERS)
 		n = AHEAD_MAX_WORKERS;
@@ -335,9 +335,9 @@ int ftpsfs_meta_ahead_start(struct ftpsfs *fs)
 	return 0;
 }
 
-void ftpsfs_meta_ahead_stop(struct ftpsfs *fs)
+void ftpsfs_meta_ahead_stop(struct ftps_fs *fs)
 {
-	struct ftpsfs_ahead *a = fs->ahead;
+	struct ftps_ahead *a = fs->ahead;
 	unsigned n;
 
 	if (!a)
@@ -356,9 +356,9 @@ void ftpsfs_meta_ahead_stop(struct ftpsfs *fs)
 		ftps_debug("listing ahead stopped");
 }
 
-void ftpsfs_meta_ahead_free(struct ftpsfs *fs)
+void ftpsfs_meta_ahead_free(struct ftps_fs *fs)
 {
-	struct ftpsfs_ahead *a = fs->ahead;
+	struct ftps_ahead *a = fs->ahead;
 
 	if (!a)
 		return;

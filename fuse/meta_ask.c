@@ -24,7 +24,7 @@
 /* One question about one file, on a pooled connection (with_conn):
  * its exact time (MDTM) or its size (SIZE). */
 struct ask_arg {
-	struct ftpsfs *fs;
+	struct ftps_fs *fs;
 	const char *path;
 	enum { ASK_MDTM, ASK_SIZE } what;
 	int64_t mtime;
@@ -38,7 +38,7 @@ static ftps_err ask_fn(struct ftps_conn *c, void *arg, struct ftps_status *st)
 
 	if (a->what == ASK_MDTM && !ftps_conn_caps(c)->mdtm)
 		return ftps_fail(st, FTPS_E_NOTSUP, 0, "no MDTM");
-	if (ftpsfs_remote(a->fs, a->path, remote, sizeof(remote)) != 0)
+	if (ftps_fs_remote(a->fs, a->path, remote, sizeof(remote)) != 0)
 		return ftps_fail(st, FTPS_E_INVAL, 0, "path too long");
 	return a->what == ASK_MDTM ? ftps_mdtm(c, remote, &a->mtime, st)
 	                           : ftps_size(c, remote, &a->size, st);
@@ -77,7 +77,7 @@ int meta_child_path(const char *dir, const char *name, char *out, size_t len)
 #define MDTM_BATCH_AGAIN_S 5.0
 
 struct mdtm_batch {
-	struct ftpsfs *fs;
+	struct ftps_fs *fs;
 	const char *dir;
 	size_t n;
 	struct ftps_entry ent[MDTM_BATCH_MAX];   /* as listed */
@@ -99,7 +99,7 @@ static int batch_collect(void *arg, const struct ftps_entry *e)
 		return 0;
 	if (meta_child_path(b->dir, e->name, path, sizeof(path)) != 0 ||
 	    ftps_mtcache_get(b->fs->mt, path, e, &t) ||
-	    ftpsfs_remote(b->fs, path, remote, sizeof(remote)) != 0)
+	    ftps_fs_remote(b->fs, path, remote, sizeof(remote)) != 0)
 		return 0;
 	b->ent[b->n] = *e;
 	b->ent[b->n].link_target = NULL;    /* a file: none; not ours to free */
@@ -125,7 +125,7 @@ static ftps_err batch_fn(struct ftps_conn *c, void *arg, struct ftps_status *st)
 
 /* The files of dir's cached listing whose exact times are to be asked;
  * NULL when out of memory. */
-static struct mdtm_batch *batch_new(struct ftpsfs *fs, const char *dir)
+static struct mdtm_batch *batch_new(struct ftps_fs *fs, const char *dir)
 {
 	struct mdtm_batch *b = calloc(1, sizeof(*b));
 
@@ -146,7 +146,7 @@ static void batch_free(struct mdtm_batch *b)
 	free(b);
 }
 
-ftps_err meta_mdtm_ahead(struct ftpsfs *fs, struct ftps_conn *c, const char *dir,
+ftps_err meta_mdtm_ahead(struct ftps_fs *fs, struct ftps_conn *c, const char *dir,
                          unsigned long changes, struct ftps_status *st)
 {
 	struct mdtm_batch *b;
@@ -172,7 +172,7 @@ ftps_err meta_mdtm_ahead(struct ftpsfs *fs, struct ftps_conn *c, const char *dir
 
 /* The exact times of path's folder into the cache; 1 when path's is now
  * known (*mtime), 0 when it is to be asked alone. */
-static int mdtm_folder(struct ftpsfs *fs, const char *path, const struct ftps_entry *listed,
+static int mdtm_folder(struct ftps_fs *fs, const char *path, const struct ftps_entry *listed,
                        int64_t *mtime)
 {
 	char dir[FTPS_MAX_PATH];
@@ -209,7 +209,7 @@ static int mdtm_folder(struct ftpsfs *fs, const char *path, const struct ftps_en
 
 	b = batch_new(fs, dir);
 	if (b && b->n >= 2) {
-		ftps_err err = ftpsfs_with_conn(fs, batch_fn, b, 1, NULL, &st);
+		ftps_err err = ftps_fs_with_conn(fs, batch_fn, b, 1, NULL, &st);
 		if (err != FTPS_OK) {
 			ftps_debug("MDTM of %zu files in %s: %s", b->n, dir, st.msg);
 			/* As for one MDTM: a server down or hung would cost every
@@ -242,7 +242,7 @@ static int mdtm_folder(struct ftpsfs *fs, const char *path, const struct ftps_en
 	return found;
 }
 
-void meta_refine_mtime(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
+void meta_refine_mtime(struct ftps_fs *fs, const char *path, struct ftps_entry *e)
 {
 	struct ask_arg a = { fs, path, ASK_MDTM, 0, 0 };
 	struct ftps_status st = { 0 };
@@ -273,7 +273,7 @@ void meta_refine_mtime(struct ftpsfs *fs, const char *path, struct ftps_entry *e
 	}
 	if (time(NULL) < fs->mdtm_pause_until)
 		return;     /* the folder's batch just found the server unable to answer */
-	if ((err = ftpsfs_with_conn(fs, ask_fn, &a, 1, NULL, &st)) != FTPS_OK) {
+	if ((err = ftps_fs_with_conn(fs, ask_fn, &a, 1, NULL, &st)) != FTPS_OK) {
 		ftps_debug("MDTM %s: %s", path, st.msg);
 		/* A server that is down or hung would cost every stat a whole
 		 * timeout: keep the listing's time for a while instead. */
@@ -288,14 +288,14 @@ void meta_refine_mtime(struct ftpsfs *fs, const char *path, struct ftps_entry *e
 /* A listing may show a file without its size (an MLSD entry without the
  * size fact): the kernel would take it for empty and read nothing. SIZE
  * tells, once: the answer is kept in the cache with the entry. */
-void meta_refine_size(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
+void meta_refine_size(struct ftps_fs *fs, const char *path, struct ftps_entry *e)
 {
 	struct ask_arg a = { fs, path, ASK_SIZE, 0, 0 };
 	struct ftps_status st = { 0 };
 
 	if (e->type != FTPS_FT_FILE || e->has_size)
 		return;
-	if (ftpsfs_with_conn(fs, ask_fn, &a, 1, NULL, &st) != FTPS_OK) {
+	if (ftps_fs_with_conn(fs, ask_fn, &a, 1, NULL, &st) != FTPS_OK) {
 		ftps_debug("SIZE %s: %s", path, st.msg);
 		return;
 	}
@@ -306,7 +306,7 @@ void meta_refine_size(struct ftpsfs *fs, const char *path, struct ftps_entry *e)
 
 /* A copy of dir's entry e with its exact time, when the cache has it. The
  * copy shares e's link target (none: it is a file). */
-int meta_known_exact(struct ftpsfs *fs, const char *dir, const struct ftps_entry *e,
+int meta_known_exact(struct ftps_fs *fs, const char *dir, const struct ftps_entry *e,
                        struct ftps_entry *out)
 {
 	char path[FTPS_MAX_PATH];

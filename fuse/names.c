@@ -27,7 +27,7 @@
 #include "sock.h"
 
 struct path_op {
-	struct ftpsfs *fs;
+	struct ftps_fs *fs;
 	const char *path, *path2;   /* in the mount */
 	unsigned mode;
 	int64_t mtime;
@@ -44,8 +44,8 @@ struct path_op {
 
 static ftps_err path_op_remotes(struct path_op *op, char *r1, char *r2, struct ftps_status *st)
 {
-	if (ftpsfs_remote(op->fs, op->path, r1, FTPS_MAX_PATH) != 0 ||
-	    (op->path2 && ftpsfs_remote(op->fs, op->path2, r2, FTPS_MAX_PATH) != 0))
+	if (ftps_fs_remote(op->fs, op->path, r1, FTPS_MAX_PATH) != 0 ||
+	    (op->path2 && ftps_fs_remote(op->fs, op->path2, r2, FTPS_MAX_PATH) != 0))
 		return ftps_fail(st, FTPS_E_INVAL, 0, "path too long");
 	return FTPS_OK;
 }
@@ -78,7 +78,7 @@ static ftps_err settle(struct path_op *op, struct ftps_retry *budget, struct ftp
 	int pause;
 
 	for (;;) {
-		e = ftpsfs_with_conn(op->fs, settle_fn, op, 1, budget, st);
+		e = ftps_fs_with_conn(op->fs, settle_fn, op, 1, budget, st);
 		if (e == FTPS_OK || e == FTPS_E_RETRY || !ftps_err_retryable(e) ||
 		    !ftps_retry_next(budget, ftps_now_ms(), &pause))
 			return e;
@@ -90,17 +90,17 @@ static int run_path_op(struct path_op *op, const char *what)
 {
 	struct ftps_status st = { 0 };
 	struct ftps_retry budget;
-	int rc = ftpsfs_check_path(op->fs, op->path);
+	int rc = ftps_fs_check_path(op->fs, op->path);
 	ftps_err e = FTPS_OK;
 
 	if (rc == 0 && op->path2)
-		rc = ftpsfs_check_path(op->fs, op->path2);
+		rc = ftps_fs_check_path(op->fs, op->path2);
 	if (rc < 0)
 		return rc;
 	/* One budget for the operation: its tries on a fresh connection and
 	 * the looks at what a lost reply did all draw on it. */
 	ftps_retry_init(&budget, ftps_config_timeout_ms(op->fs->cfg), 1);
-	e = ftpsfs_with_conn(op->fs, path_op_fn, op, op->idempotent, &budget, &st);
+	e = ftps_fs_with_conn(op->fs, path_op_fn, op, op->idempotent, &budget, &st);
 	for (int round = 0; e != FTPS_OK && st.unsure && !op->idempotent && op->settle; round++) {
 		struct ftps_status st2 = { 0 };
 		ftps_info("%s %s: the reply was lost (%s); looking at what the server has", what,
@@ -115,7 +115,7 @@ static int run_path_op(struct path_op *op, const char *what)
 			e = e2 == FTPS_E_RETRY ? FTPS_E_IO : e2;
 			break;
 		}
-		e = ftpsfs_with_conn(op->fs, path_op_fn, op, 0, &budget, &st); /* not done: once more */
+		e = ftps_fs_with_conn(op->fs, path_op_fn, op, 0, &budget, &st); /* not done: once more */
 	}
 	return e == FTPS_OK ? 0 : ftps_err_report(e, &st, what, op->path);
 }
@@ -171,9 +171,9 @@ static ftps_err do_mkd(struct ftps_conn *c, struct path_op *op, const char *r1, 
 	return e;
 }
 
-int ftpsfs_ns_mkdir(struct ftpsfs *fs, const char *path, mode_t mode)
+int ftpsfs_ns_mkdir(struct ftps_fs *fs, const char *path, mode_t mode)
 {
-	struct path_op op = { .fs = fs, .path = path, .mode = (mode & 07777) & ~fs->opts->umask,
+	struct path_op op = { .fs = fs, .path = path, .mode = (mode & 07777) & ~fs->set.umask,
 	                      .run = do_mkd, .settle = settle_is_dir };
 	struct ftps_entry e;
 	double before = ftpsfs_meta_clock();
@@ -204,7 +204,7 @@ static ftps_err do_rmd(struct ftps_conn *c, struct path_op *op, const char *r1, 
 	return ftps_rmd(c, r1, st);
 }
 
-int ftpsfs_ns_rmdir(struct ftpsfs *fs, const char *path)
+int ftpsfs_ns_rmdir(struct ftps_fs *fs, const char *path)
 {
 	struct path_op op = { .fs = fs, .path = path, .run = do_rmd, .settle = settle_is_gone };
 	int rc = run_path_op(&op, "rmdir");
@@ -232,7 +232,7 @@ static ftps_err do_dele(struct ftps_conn *c, struct path_op *op, const char *r1,
 
 /* Unlink path, whose open files h holds: they are detached when the
  * name goes. */
-static int unlink_held(struct ftpsfs *fs, struct ftpsfs_held *h, const char *path)
+static int unlink_held(struct ftps_fs *fs, struct ftpsfs_held *h, const char *path)
 {
 	struct path_op op = { .fs = fs, .path = path, .run = do_dele, .settle = settle_is_gone };
 	int local = ftpsfs_held_only_local(h, path);
@@ -247,7 +247,7 @@ static int unlink_held(struct ftpsfs *fs, struct ftpsfs_held *h, const char *pat
 		char remote[FTPS_MAX_PATH];
 		ftpsfs_held_unlinked(h, path);
 		/* An upload of it kept for later (stranded) is not wanted now. */
-		if (ftpsfs_remote(fs, path, remote, sizeof(remote)) == 0)
+		if (ftps_fs_remote(fs, path, remote, sizeof(remote)) == 0)
 			ftps_stranded_superseded(&fs->eng, remote);
 		ftpsfs_meta_removed(fs, path, 0);
 	} else {
@@ -256,7 +256,7 @@ static int unlink_held(struct ftpsfs *fs, struct ftpsfs_held *h, const char *pat
 	return rc;
 }
 
-int ftpsfs_ns_unlink(struct ftpsfs *fs, const char *path)
+int ftpsfs_ns_unlink(struct ftps_fs *fs, const char *path)
 {
 	struct ftpsfs_held *h;
 	int rc;
@@ -342,7 +342,7 @@ static ftps_err do_rename(struct ftps_conn *c, struct path_op *op, const char *r
 	return e;
 }
 
-int ftpsfs_ns_rename(struct ftpsfs *fs, const char *from, const char *to, unsigned int flags)
+int ftpsfs_ns_rename(struct ftps_fs *fs, const char *from, const char *to, unsigned int flags)
 {
 	struct path_op op = { .fs = fs, .path = from, .path2 = to, .run = do_rename,
 	                      .settle = settle_rename,
@@ -369,8 +369,8 @@ int ftpsfs_ns_rename(struct ftpsfs *fs, const char *from, const char *to, unsign
 	rc = ftpsfs_held_only_local(h, from) ? 0 : run_path_op(&op, "rename");
 	if (rc == 0) {
 		char r1[FTPS_MAX_PATH], r2[FTPS_MAX_PATH];
-		if (ftpsfs_remote(fs, from, r1, sizeof(r1)) == 0 &&
-		    ftpsfs_remote(fs, to, r2, sizeof(r2)) == 0)
+		if (ftps_fs_remote(fs, from, r1, sizeof(r1)) == 0 &&
+		    ftps_fs_remote(fs, to, r2, sizeof(r2)) == 0)
 			ftps_leftovers_renamed(&fs->eng, r1, r2);
 		int file = ftpsfs_meta_known_file(fs, from) || ftpsfs_held_has(h, from);
 		ftpsfs_held_renamed(h, from, to);
@@ -390,7 +390,7 @@ static ftps_err do_chmod(struct ftps_conn *c, struct path_op *op, const char *r1
 	return ftps_chmod(c, r1, op->mode, st);
 }
 
-int ftpsfs_ns_chmod(struct ftpsfs *fs, const char *path, mode_t mode)
+int ftpsfs_ns_chmod(struct ftps_fs *fs, const char *path, mode_t mode)
 {
 	struct path_op op = { .fs = fs, .path = path, .mode = mode & 07777, .idempotent = 1,
 	                      .run = do_chmod };
@@ -411,7 +411,7 @@ static ftps_err do_mtime(struct ftps_conn *c, struct path_op *op, const char *r1
 	return ftps_set_mtime(c, r1, op->mtime, st);
 }
 
-int ftpsfs_ns_utimens(struct ftpsfs *fs, const char *path, const struct timespec tv[2])
+int ftpsfs_ns_utimens(struct ftps_fs *fs, const char *path, const struct timespec tv[2])
 {
 	struct path_op op = { .fs = fs, .path = path, .idempotent = 1, .run = do_mtime };
 	int rc;

@@ -1,6 +1,6 @@
 /* names.h - changes to the namespace on the server: mkdir, rmdir, unlink,
  * rename, chmod and utimens, for paths the caller checked
- * (ftpsfs_check_path). Each returns 0 or -errno and tells the metadata
+ * (ftps_fs_check_path). Each returns 0 or -errno and tells the metadata
  * layer what it learnt; open files at the paths concerned follow (file.h).
  */
 #ifndef FTPSFS_NAMES_H
@@ -8,15 +8,15 @@
 
 #include <sys/types.h>
 #include <time.h>
-#include "mount.h"
+#include "fs.h"
 
-int ftpsfs_ns_mkdir(struct ftpsfs *fs, const char *path, mode_t mode);
-int ftpsfs_ns_rmdir(struct ftpsfs *fs, const char *path);
-int ftpsfs_ns_unlink(struct ftpsfs *fs, const char *path);
+int ftpsfs_ns_mkdir(struct ftps_fs *fs, const char *path, mode_t mode);
+int ftpsfs_ns_rmdir(struct ftps_fs *fs, const char *path);
+int ftpsfs_ns_unlink(struct ftps_fs *fs, const char *path);
 /* flags: RENAME_NOREPLACE or 0 (RENAME_EXCHANGE is EINVAL). */
-int ftpsfs_ns_rename(struct ftpsfs *fs, const char *from, const char *to, unsigned int flags);
-int ftpsfs_ns_chmod(struct ftpsfs *fs, const char *path, mode_t mode);
+int ftpsfs_ns_rename(struct ftps_fs *fs, const char *from, const char *to, unsigned int flags);
+int ftpsfs_ns_chmod(struct ftps_fs *fs, const char *path, mode_t mode);
 /* tv as utimensat(2) takes it (NULL: now). */
-int ftpsfs_ns_utimens(struct ftpsfs *fs, const char *path, const struct timespec tv[2]);
+int ftpsfs_ns_utimens(struct ftps_fs *fs, const char *path, const struct timespec tv[2]);
 
 #endif

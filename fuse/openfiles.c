@@ -52,7 +52,7 @@ void file_list_del_locked(struct ftpsfs_file *f)
 	f->listed = 0;
 }
 
-struct ftpsfs_file *file_find_locked(struct ftpsfs *fs, const char *path)
+struct ftpsfs_file *file_find_locked(struct ftps_fs *fs, const char *path)
 {
 	for (struct ftpsfs_file *f = open_head; f; f = f->next)
 		if (f->fs == fs && strcmp(f->path, path) == 0)
@@ -62,7 +62,7 @@ struct ftpsfs_file *file_find_locked(struct ftpsfs *fs, const char *path)
 
 /* The open file for path with one more reference; NULL if none. Every
  * handle on a path shares one file, so each sees the others' writes. */
-struct ftpsfs_file *file_take(struct ftpsfs *fs, const char *path)
+struct ftpsfs_file *file_take(struct ftps_fs *fs, const char *path)
 {
 	struct ftpsfs_file *f;
 
@@ -127,7 +127,7 @@ static void stat_view_locked(const struct ftpsfs_file *f, struct stat *sb)
 		sb->st_mode = (sb->st_mode & ~07777u) | f->mode;
 }
 
-int ftpsfs_file_stat_open(struct ftpsfs *fs, const char *path, struct stat *sb)
+int ftpsfs_file_stat_open(struct ftps_fs *fs, const char *path, struct stat *sb)
 {
 	struct ftpsfs_file *f;
 	int found = 0;
@@ -141,7 +141,7 @@ int ftpsfs_file_stat_open(struct ftpsfs *fs, const char *path, struct stat *sb)
 	return found;
 }
 
-unsigned ftpsfs_files_pending(struct ftpsfs *fs)
+unsigned ftpsfs_files_pending(struct ftps_fs *fs)
 {
 	unsigned n = 0;
 
@@ -179,11 +179,11 @@ void ftpsfs_file_fstat(struct ftpsfs_file *f, struct stat *sb)
 /* -o writeback: a file with changes whose upload runs in the background
  * now, held and waited for (see pending_wait_done); NULL otherwise. A time
  * or mode kept for an upload already under way would be lost. */
-static struct ftpsfs_file *pending_wait(struct ftpsfs *fs, const char *path)
+static struct ftpsfs_file *pending_wait(struct ftps_fs *fs, const char *path)
 {
 	struct ftpsfs_file *f = NULL;
 
-	if (!fs->opts->writeback)
+	if (!fs->set.writeback)
 		return NULL;
 	pthread_mutex_lock(&file_open_mu);
 	if ((f = file_find_locked(fs, path)) != NULL && f->dirty)
@@ -204,7 +204,7 @@ static void pending_wait_done(struct ftpsfs_file *f)
 	file_unref(f);
 }
 
-int ftpsfs_file_set_pending_mtime(struct ftpsfs *fs, const char *path, int64_t mtime)
+int ftpsfs_file_set_pending_mtime(struct ftps_fs *fs, const char *path, int64_t mtime)
 {
 	struct ftpsfs_file *f, *held = pending_wait(fs, path);
 	int found = 0;
@@ -219,7 +219,7 @@ int ftpsfs_file_set_pending_mtime(struct ftpsfs *fs, const char *path, int64_t m
 	return found;
 }
 
-int ftpsfs_file_set_pending_mode(struct ftpsfs *fs, const char *path, mode_t mode)
+int ftpsfs_file_set_pending_mode(struct ftps_fs *fs, const char *path, mode_t mode)
 {
 	struct ftpsfs_file *f, *held = pending_wait(fs, path);
 	int found = 0;
@@ -235,7 +235,7 @@ int ftpsfs_file_set_pending_mode(struct ftpsfs *fs, const char *path, mode_t mod
 	return found;
 }
 
-int ftpsfs_truncate_path(struct ftpsfs *fs, const char *path, off_t size)
+int ftpsfs_truncate_path(struct ftps_fs *fs, const char *path, off_t size)
 {
 	struct ftpsfs_file *f;
 	int rc;
@@ -265,13 +265,13 @@ int ftpsfs_truncate_path(struct ftpsfs *fs, const char *path, off_t size)
 	return rc;
 }
 
-void ftpsfs_file_flush_all(struct ftpsfs *fs)
+void ftpsfs_file_flush_all(struct ftps_fs *fs)
 {
 	struct ftpsfs_file **todo = NULL, *f;
 	size_t n = 0, cap = 0;
 
 	/* -o writeback: what waits in the queue first, several at once. */
-	if (fs->opts->writeback)
+	if (fs->set.writeback)
 		file_wb_drain(fs);
 	/* Take them out of the list's lock first: each flush may take long. */
 	pthread_mutex_lock(&file_open_mu);
@@ -316,7 +316,7 @@ static int at_or_below(const char *path, const char *prefix)
 	        FTPS_PATH_AT_OR_BELOW) != 0;
 }
 
-static int concerns(const struct ftpsfs_file *f, struct ftpsfs *fs, const char *from,
+static int concerns(const struct ftpsfs_file *f, struct ftps_fs *fs, const char *from,
                     const char *to)
 {
 	return f->fs == fs && (at_or_below(f->path, from) || (to && strcmp(f->path, to) == 0));
@@ -330,7 +330,7 @@ static int by_address(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-struct ftpsfs_held *ftpsfs_files_hold(struct ftpsfs *fs, const char *from, const char *to)
+struct ftpsfs_held *ftpsfs_files_hold(struct ftps_fs *fs, const char *from, const char *to)
 {
 	struct ftpsfs_held *h;
 	struct ftpsfs_file *f;
@@ -450,7 +450,7 @@ void ftpsfs_held_renamed(struct ftpsfs_held *h, const char *from, const char *to
 		if (f->detached || !at_or_below(f->path, from))
 			continue;
 		if (snprintf(npath, sizeof(npath), "%s%s", to, f->path + flen) >= (int)sizeof(npath) ||
-		    ftpsfs_remote(f->fs, npath, nremote, sizeof(nremote)) != 0) {
+		    ftps_fs_remote(f->fs, npath, nremote, sizeof(nremote)) != 0) {
 			detach_locked(f);         /* no name for it any more */
 			continue;
 		}

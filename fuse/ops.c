@@ -21,14 +21,20 @@
 #include "leftovers.h"
 #include "xattr.h"
 
-static struct ftpsfs *get_fs(void)
+static struct ftpsfs *get_mount(void)
 {
 	return fuse_get_context()->private_data;
 }
 
+/* What the core's layers work on (src/fs.h). */
+static struct ftps_fs *get_fs(void)
+{
+	return &get_mount()->core;
+}
+
 static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
-	struct ftpsfs *fs = get_fs();
+	struct ftpsfs *fs = get_mount();
 	double ttl = fs->opts->dir_cache;
 
 	cfg->use_ino = 0;
@@ -81,13 +87,13 @@ static const char *handle_path(const char *path, struct fuse_file_info *fi, char
 
 static int op_getattr(const char *path, struct stat *sb, struct fuse_file_info *fi)
 {
-	struct ftpsfs *fs = get_fs();
+	struct ftps_fs *fs = get_fs();
 	struct ftps_entry e;
 	char hp[FTPS_MAX_PATH];
 	int rc;
 
 	path = handle_path(path, fi, hp, sizeof(hp));
-	rc = ftpsfs_check_path(fs, path);
+	rc = ftps_fs_check_path(fs, path);
 
 	if (rc == 0)
 		rc = ftpsfs_meta_getattr(fs, path, &e);
@@ -124,9 +130,9 @@ static int fill_cb(void *arg, const char *name, const struct stat *sb, int plus)
 /* A folder's handle holds its path (libfuse gives none to readdir). */
 static int op_opendir(const char *path, struct fuse_file_info *fi)
 {
-	struct ftpsfs *fs = get_fs();
+	struct ftps_fs *fs = get_fs();
 	struct ftps_entry e;
-	int rc = ftpsfs_check_path(fs, path);
+	int rc = ftps_fs_check_path(fs, path);
 	char *copy;
 
 	if (rc == 0 && (rc = ftpsfs_lookup(fs, path, &e)) == 0) {
@@ -152,7 +158,7 @@ static int op_releasedir(const char *path, struct fuse_file_info *fi)
 static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
                       struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
-	struct ftpsfs *fs = get_fs();
+	struct ftps_fs *fs = get_fs();
 	struct fill fl = { buf, filler };
 	int rc;
 
@@ -160,7 +166,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	(void)flags;
 	if (!path && fi && fi->fh)
 		path = (const char *)(uintptr_t)fi->fh;
-	if ((rc = ftpsfs_check_path(fs, path)) < 0)
+	if ((rc = ftps_fs_check_path(fs, path)) < 0)
 		return rc;
 	filler(buf, ".", NULL, 0, 0);
 	filler(buf, "..", NULL, 0, 0);
@@ -169,9 +175,9 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 
 static int op_readlink(const char *path, char *buf, size_t size)
 {
-	struct ftpsfs *fs = get_fs();
+	struct ftps_fs *fs = get_fs();
 	struct ftps_entry e;
-	int rc = ftpsfs_check_path(fs, path);
+	int rc = ftps_fs_check_path(fs, path);
 
 	if (rc == 0)
 		rc = ftpsfs_lookup(fs, path, &e);
@@ -189,7 +195,7 @@ static int op_readlink(const char *path, char *buf, size_t size)
 static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	struct ftpsfs_file *f;
-	int rc = ftpsfs_check_path(get_fs(), path);
+	int rc = ftps_fs_check_path(get_fs(), path);
 
 	if (rc == 0)
 		rc = ftpsfs_file_open(get_fs(), path, fi->flags, &f);
@@ -201,7 +207,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct ftpsfs_file *f;
-	int rc = ftpsfs_check_path(get_fs(), path);
+	int rc = ftps_fs_check_path(get_fs(), path);
 
 	if (rc == 0)
 		rc = ftpsfs_file_create(get_fs(), path, mode, fi->flags, &f);
@@ -250,7 +256,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 
 	if (fi)
 		return ftpsfs_file_truncate(fh(fi), size);
-	if ((rc = ftpsfs_check_path(get_fs(), path)) < 0)
+	if ((rc = ftps_fs_check_path(get_fs(), path)) < 0)
 		return rc;
 	return ftpsfs_truncate_path(get_fs(), path, size);
 }
@@ -270,73 +276,73 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 
 static int op_mkdir(const char *path, mode_t mode)
 {
-	struct ftpsfs *fs = get_fs();
-	int rc = ftpsfs_check_path(fs, path);
+	struct ftps_fs *fs = get_fs();
+	int rc = ftps_fs_check_path(fs, path);
 
 	return rc < 0 ? rc : ftpsfs_ns_mkdir(fs, path, mode);
 }
 
 static int op_rmdir(const char *path)
 {
-	struct ftpsfs *fs = get_fs();
-	int rc = ftpsfs_check_path(fs, path);
+	struct ftps_fs *fs = get_fs();
+	int rc = ftps_fs_check_path(fs, path);
 
 	return rc < 0 ? rc : ftpsfs_ns_rmdir(fs, path);
 }
 
 static int op_unlink(const char *path)
 {
-	struct ftpsfs *fs = get_fs();
-	int rc = ftpsfs_check_path(fs, path);
+	struct ftps_fs *fs = get_fs();
+	int rc = ftps_fs_check_path(fs, path);
 
 	return rc < 0 ? rc : ftpsfs_ns_unlink(fs, path);
 }
 
 static int op_rename(const char *from, const char *to, unsigned int flags)
 {
-	struct ftpsfs *fs = get_fs();
+	struct ftps_fs *fs = get_fs();
 	int rc;
 
-	if ((rc = ftpsfs_check_path(fs, from)) < 0 || (rc = ftpsfs_check_path(fs, to)) < 0)
+	if ((rc = ftps_fs_check_path(fs, from)) < 0 || (rc = ftps_fs_check_path(fs, to)) < 0)
 		return rc;
 	return ftpsfs_ns_rename(fs, from, to, flags);
 }
 
 static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
-	struct ftpsfs *fs = get_fs();
+	struct ftps_fs *fs = get_fs();
 	char hp[FTPS_MAX_PATH];
 	int rc;
 
 	path = handle_path(path, fi, hp, sizeof(hp));
 	if (!path && fi)
 		return 0;       /* a detached file: nothing of it is on the server */
-	if ((rc = ftpsfs_check_path(fs, path)) < 0)
+	if ((rc = ftps_fs_check_path(fs, path)) < 0)
 		return rc;
 	return ftpsfs_ns_chmod(fs, path, mode);
 }
 
 static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
-	struct ftpsfs *fs = get_fs();
+	struct ftps_fs *fs = get_fs();
 	char hp[FTPS_MAX_PATH];
 	int rc;
 
 	path = handle_path(path, fi, hp, sizeof(hp));
 	if (!path && fi)
 		return 0;       /* a detached file: nothing of it is on the server */
-	if ((rc = ftpsfs_check_path(fs, path)) < 0)
+	if ((rc = ftps_fs_check_path(fs, path)) < 0)
 		return rc;
 	return ftpsfs_ns_utimens(fs, path, tv);
 }
 
 static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
-	struct ftpsfs *fs = get_fs();
+	struct ftpsfs *fs = get_mount();
 
 	(void)path;
 	(void)fi;
-	if ((uid == (uid_t)-1 || uid == fs->uid) && (gid == (gid_t)-1 || gid == fs->gid))
+	if ((uid == (uid_t)-1 || uid == fs->core.uid) && (gid == (gid_t)-1 || gid == fs->core.gid))
 		return 0;
 	return fs->opts->chown_mode == FTPSFS_CHOWN_IGNORE ? 0 : -EPERM;
 }
@@ -346,7 +352,7 @@ static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
  * what POSIX names for a filesystem that does not support them. */
 static int op_symlink(const char *target, const char *path)
 {
-	int rc = ftpsfs_check_path(get_fs(), path);
+	int rc = ftps_fs_check_path(get_fs(), path);
 
 	(void)target;
 	return rc < 0 ? rc : -EPERM;
@@ -359,16 +365,16 @@ static int op_symlink(const char *target, const char *path)
  * for a broken file: the list is never refused.) */
 static int op_listxattr(const char *path, char *list, size_t size)
 {
-	struct ftpsfs *fs = get_fs();
-	int rc = ftpsfs_check_path(fs, path);
+	struct ftpsfs *fs = get_mount();
+	int rc = ftps_fs_check_path(&fs->core, path);
 
 	return rc < 0 ? rc : ftpsfs_xattr_list(fs, path, list, size);
 }
 
 static int op_getxattr(const char *path, const char *name, char *value, size_t size)
 {
-	struct ftpsfs *fs = get_fs();
-	int rc = ftpsfs_check_path(fs, path);
+	struct ftpsfs *fs = get_mount();
+	int rc = ftps_fs_check_path(&fs->core, path);
 
 	return rc < 0 ? rc : ftpsfs_xattr_get(fs, path, name, value, size);
 }
@@ -376,7 +382,7 @@ static int op_getxattr(const char *path, const char *name, char *value, size_t s
 static int op_setxattr(const char *path, const char *name, const char *value, size_t size,
                        int flags)
 {
-	int rc = ftpsfs_check_path(get_fs(), path);
+	int rc = ftps_fs_check_path(get_fs(), path);
 
 	(void)name;
 	(void)value;
@@ -387,8 +393,8 @@ static int op_setxattr(const char *path, const char *name, const char *value, si
 
 static int op_removexattr(const char *path, const char *name)
 {
-	struct ftpsfs *fs = get_fs();
-	int rc = ftpsfs_check_path(fs, path);
+	struct ftpsfs *fs = get_mount();
+	int rc = ftps_fs_check_path(&fs->core, path);
 
 	if (rc < 0)
 		return rc;
@@ -418,7 +424,7 @@ static void op_destroy(void *data)
 	/* Unmounting: nothing more listed ahead; upload whatever is still
 	 * pending, and remove what failed uploads left on the server while
 	 * it was down. */
-	struct ftpsfs *fs = data;
+	struct ftps_fs *fs = &((struct ftpsfs *)data)->core;
 
 	ftpsfs_meta_ahead_stop(fs);
 	ftpsfs_file_flush_all(fs);

@@ -32,7 +32,7 @@ int file_spool_has_room(struct ftpsfs_file *f, uint64_t need)
 int file_spool_room(struct ftpsfs_file *f, uint64_t need)
 {
 	if (!file_spool_has_room(f, need)) {
-		ftps_error("spool folder %s is nearly full: refusing %s", f->fs->opts->spool_dir,
+		ftps_error("spool folder %s is nearly full: refusing %s", f->fs->set.spool_dir,
 		           f->path);
 		return -ENOSPC;
 	}
@@ -49,7 +49,7 @@ int file_spool_max_size(struct ftpsfs_file *f, uint64_t size)
 		return 0;
 	if (size / sv.f_frsize >= (uint64_t)sv.f_blocks) {
 		ftps_warn("%s: %llu bytes is more than the spool folder's filesystem (%s) holds",
-		          f->path, (unsigned long long)size, f->fs->opts->spool_dir);
+		          f->path, (unsigned long long)size, f->fs->set.spool_dir);
 		return -EFBIG;
 	}
 	return 0;
@@ -58,7 +58,7 @@ int file_spool_max_size(struct ftpsfs_file *f, uint64_t size)
 int file_spool_open(struct ftpsfs_file *f)
 {
 	int n = snprintf(f->spool_path, sizeof(f->spool_path), "%s/ftpsfs-XXXXXX",
-	                 f->fs->opts->spool_dir);
+	                 f->fs->set.spool_dir);
 
 	if (n < 0 || (size_t)n >= sizeof(f->spool_path))
 		return -ENAMETOOLONG;
@@ -66,7 +66,7 @@ int file_spool_open(struct ftpsfs_file *f)
 	f->spool_fd = mkostemp(f->spool_path, O_CLOEXEC);
 	if (f->spool_fd < 0) {
 		int err = errno;
-		ftps_error("cannot create a spool file in %s: %s", f->fs->opts->spool_dir,
+		ftps_error("cannot create a spool file in %s: %s", f->fs->set.spool_dir,
 		           strerror(err));
 		f->spool_path[0] = '\0';
 		return -err;

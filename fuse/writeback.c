@@ -30,7 +30,6 @@
 #include <time.h>
 
 #include "file_int.h"
-#include "kernel.h"
 
 #define WB_MAX_FILES 128
 #define WB_MAX_BYTES (256ULL * 1024 * 1024)
@@ -183,9 +182,9 @@ static void *wb_thread(void *arg)
 
 /* wb.mu held: the threads, at the first upload (after the daemon went to
  * the background, which threads would not survive). */
-static void wb_start_locked(struct ftpsfs *fs)
+static void wb_start_locked(struct ftps_fs *fs)
 {
-	int want = fs->opts->max_conns > 1 ? (int)fs->opts->max_conns - 1 : 1;
+	int want = fs->set.max_conns > 1 ? (int)fs->set.max_conns - 1 : 1;
 
 	wb.started = 1;
 	if (want > WB_MAX_THREADS)
@@ -199,7 +198,7 @@ static void wb_start_locked(struct ftpsfs *fs)
 /* Room in the queue for one more file of size bytes, reserved: 1, or 0
  * when the queue cannot take it (no threads, unmounting, or full with no
  * progress for the mount's timeout). */
-static int wb_reserve(struct ftpsfs *fs, uint64_t size)
+static int wb_reserve(struct ftps_fs *fs, uint64_t size)
 {
 	unsigned long seen;
 	time_t since = time(NULL);
@@ -218,7 +217,7 @@ static int wb_reserve(struct ftpsfs *fs, uint64_t size)
 		if (wb.done != seen) {
 			seen = wb.done;
 			since = time(NULL);
-		} else if (time(NULL) - since >= (time_t)fs->opts->timeout) {
+		} else if (time(NULL) - since >= (time_t)fs->set.timeout) {
 			if (!wb.warned_full++)
 				ftps_warn("the background uploads make no progress: close() uploads "
 				          "itself until they do");
@@ -263,7 +262,7 @@ int file_wb_flush(struct ftpsfs_file *f)
 	pthread_mutex_lock(&f->mu);
 	if (f->kernel_stale) {
 		f->kernel_stale = 0;
-		ftpsfs_kernel_stale(f->path);
+		ftps_fs_stale(f->fs, f->path);
 	}
 	if (!wb_wants(f)) {
 		/* Already queued (its upload takes these changes too) or
@@ -335,7 +334,7 @@ int file_wb_fsync(struct ftpsfs_file *f)
 	return rc;
 }
 
-void file_wb_drain(struct ftpsfs *fs)
+void file_wb_drain(struct ftps_fs *fs)
 {
 	unsigned n;
 

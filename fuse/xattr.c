@@ -80,14 +80,14 @@ static ftps_err syst_fn(struct ftps_conn *c, void *arg, struct ftps_status *st)
 
 static void learn_syst(struct ftpsfs *fs)
 {
-	struct ftps_stats *s = ftps_pool_stats(fs->pool);
+	struct ftps_stats *s = ftps_pool_stats(fs->core.pool);
 	struct ftps_status st = { 0 };
 	char text[FTPS_STATS_TEXT];
 	ftps_err e;
 
 	if (ftps_stats_has_syst(s))
 		return;
-	e = ftpsfs_with_conn(fs, syst_fn, text, 1, NULL, &st);
+	e = ftps_fs_with_conn(&fs->core, syst_fn, text, 1, NULL, &st);
 	if (e == FTPS_OK)
 		ftps_stats_set_syst(s, text);
 	else if (ftps_err_class(e) == FTPS_CLASS_REFUSED)
@@ -99,8 +99,8 @@ static void learn_syst(struct ftpsfs *fs)
 /* Every statistic now; the spool is looked at only when kept is set. */
 static void stats_view(struct ftpsfs *fs, struct ftps_stats_view *v, int kept)
 {
-	ftps_pool_stats_read(fs->pool, v);
-	v->uploads_pending = ftpsfs_files_pending(fs);
+	ftps_pool_stats_read(fs->core.pool, v);
+	v->uploads_pending = ftpsfs_files_pending(&fs->core);
 	if (kept)
 		v->spool_kept = ftpsfs_spool_kept(fs->opts->spool_dir, NULL, 0);
 }
@@ -217,22 +217,22 @@ static int sum_get(struct ftpsfs *fs, const char *path, enum ftps_hash_algo algo
 	ftps_err err;
 	int rc;
 
-	if (!(ftps_stats_hash_algos(ftps_pool_stats(fs->pool)) & (1u << algo)))
+	if (!(ftps_stats_hash_algos(ftps_pool_stats(fs->core.pool)) & (1u << algo)))
 		return -ENODATA;        /* the server offers no such hash */
-	if ((rc = ftpsfs_remote(fs, path, remote, sizeof(remote))) < 0 ||
-	    (rc = ftpsfs_meta_getattr(fs, path, &e)) < 0)
+	if ((rc = ftps_fs_remote(&fs->core, path, remote, sizeof(remote))) < 0 ||
+	    (rc = ftpsfs_meta_getattr(&fs->core, path, &e)) < 0)
 		return rc;
 	rc = e.type == FTPS_FT_FILE ? 0 : -ENODATA;     /* a folder or a link has none */
 	ftps_entry_clear(&e);
 	if (rc < 0)
 		return rc;
 	/* The server has another version than the one being written here. */
-	if (ftpsfs_file_stat_open(fs, path, &sb))
+	if (ftpsfs_file_stat_open(&fs->core, path, &sb))
 		return -EBUSY;
 	if (sum_cached(fs, remote, algo, &e, a.hex))
 		return give(a.hex, strlen(a.hex), value, size, 0);
 	a.remote = remote;
-	err = ftpsfs_with_conn(fs, hash_fn, &a, 1, NULL, &st);
+	err = ftps_fs_with_conn(&fs->core, hash_fn, &a, 1, NULL, &st);
 	if (err == FTPS_E_NOTSUP)
 		return -ENODATA;
 	if (err != FTPS_OK)
@@ -280,9 +280,9 @@ int ftpsfs_xattr_list(struct ftpsfs *fs, const char *path, char *list, size_t si
 			rc = list_add(list, size, &off, FTPSFS_XATTR_STATS, name);
 		return rc < 0 ? rc : (int)off;
 	}
-	if (!ftpsfs_meta_known_file(fs, path)) {
+	if (!ftpsfs_meta_known_file(&fs->core, path)) {
 		struct ftps_entry e;
-		if ((rc = ftpsfs_meta_getattr(fs, path, &e)) < 0)
+		if ((rc = ftpsfs_meta_getattr(&fs->core, path, &e)) < 0)
 			return rc;
 		rc = e.type == FTPS_FT_FILE;
 		ftps_entry_clear(&e);
@@ -290,7 +290,7 @@ int ftpsfs_xattr_list(struct ftpsfs *fs, const char *path, char *list, size_t si
 			return 0;
 		rc = 0;
 	}
-	unsigned algos = ftps_stats_hash_algos(ftps_pool_stats(fs->pool));
+	unsigned algos = ftps_stats_hash_algos(ftps_pool_stats(fs->core.pool));
 	for (size_t i = 0; rc == 0 && i < NSUM; i++)
 		if (algos & (1u << sum_names[i].algo))
 			rc = list_add(list, size, &off, FTPSFS_XATTR_SUM, sum_names[i].name);
@@ -307,7 +307,7 @@ int ftpsfs_xattr_ours(struct ftpsfs *fs, const char *path, const char *name)
 		return 0;
 	}
 	return sum_algo(name) != FTPS_HASH_NONE && !is_root(path) &&
-	       (ftps_stats_hash_algos(ftps_pool_stats(fs->pool)) & (1u << sum_algo(name)));
+	       (ftps_stats_hash_algos(ftps_pool_stats(fs->core.pool)) & (1u << sum_algo(name)));
 }
 
 /* ---- SIGUSR1 ---- */

@@ -31,6 +31,8 @@
  *   download.c hash.c            reads, uploads with resume, verify and
  *   leftovers.c                  rename into place, whole downloads, and
  *                                what failed uploads left on the server
+ *   fs.c                         one server seen as a filesystem (fs.h): the
+ *                                caches, pool, engine and root its layers share
  */
 #ifndef FTPS_H
 #define FTPS_H

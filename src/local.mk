@@ -33,4 +33,5 @@ src_libftps_a_SOURCES = \
 	src/upload.h src/upload_int.h src/upload.c src/upload_place.c src/upload_send.c \
 	src/hash.h src/hash.c \
 	src/download.h src/download.c \
-	src/leftovers.h src/leftovers.c
+	src/leftovers.h src/leftovers.c \
+	src/fs.h src/fs.c

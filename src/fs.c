@@ -1,20 +1,34 @@
-/* mount.c - what every part of the daemon needs (see mount.h). */
+/* fs.c - what the layers over one server share (see fs.h). */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
-#include "mount.h"
+#include "fs.h"
 #include "path.h"
 #include "retry.h"
 #include "sock.h"
 
-int ftpsfs_remote(const struct ftpsfs *fs, const char *path, char *buf, size_t len)
+void ftps_fs_init(struct ftps_fs *fs)
+{
+	pthread_mutex_init(&fs->mdtm_mu, NULL);
+	pthread_cond_init(&fs->mdtm_cv, NULL);
+	fs->root_mtime = time(NULL);
+}
+
+void ftps_fs_stale(const struct ftps_fs *fs, const char *path)
+{
+	if (fs->stale)
+		fs->stale(path);
+}
+
+int ftps_fs_remote(const struct ftps_fs *fs, const char *path, char *buf, size_t len)
 {
 	if (ftps_path_join(fs->root, path, buf, len) != 0)
 		return strlen(fs->root) + strlen(path) + 1 >= len ? -ENAMETOOLONG : -EINVAL;
 	return 0;
 }
 
-int ftpsfs_check_path(const struct ftpsfs *fs, const char *path)
+int ftps_fs_check_path(const struct ftps_fs *fs, const char *path)
 {
 	char remote[FTPS_MAX_PATH];
 	const char *p = path;
@@ -30,11 +44,11 @@ int ftpsfs_check_path(const struct ftpsfs *fs, const char *path)
 		p += n;
 		p += strspn(p, "/");
 	}
-	return ftpsfs_remote(fs, path, remote, sizeof(remote));
+	return ftps_fs_remote(fs, path, remote, sizeof(remote));
 }
 
-ftps_err ftpsfs_with_conn(struct ftpsfs *fs, ftpsfs_conn_fn fn, void *arg, int idempotent,
-                          struct ftps_retry *budget, struct ftps_status *st)
+ftps_err ftps_fs_with_conn(struct ftps_fs *fs, ftps_fs_conn_fn fn, void *arg, int idempotent,
+                           struct ftps_retry *budget, struct ftps_status *st)
 {
 	struct ftps_retry own;
 	ftps_err e;
