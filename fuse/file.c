@@ -114,7 +114,7 @@ int ftpsfs_file_open(struct ftps_fs *fs, const char *path, int flags, struct ftp
 		*out = f;
 		return reopen(f, flags);
 	}
-	if ((rc = ftpsfs_lookup(fs, path, &e)) < 0)
+	if ((rc = ftps_meta_lookup(fs, path, &e)) < 0)
 		return rc;
 	if (e.type == FTPS_FT_DIR) {
 		ftps_entry_clear(&e);
@@ -170,7 +170,7 @@ int ftpsfs_file_create(struct ftps_fs *fs, const char *path, mode_t mode, int fl
 		f->state = F_CLEAN;
 		f->on_server = 1;
 		*out = publish(f, flags, &reopened);
-		ftpsfs_meta_unknown(fs, path);
+		ftps_meta_unknown(fs, path);
 		return 0;
 	}
 	f->state = F_NEW;
@@ -190,8 +190,8 @@ int ftpsfs_file_create(struct ftps_fs *fs, const char *path, mode_t mode, int fl
 	e.mtime_prec = FTPS_TP_SECOND;
 	e.has_mode = 1;
 	e.mode = f->mode;
-	ftpsfs_meta_learnt(fs, path, &e);
-	ftpsfs_touch_parent(fs, path);
+	ftps_meta_learnt(fs, path, &e);
+	ftps_meta_touch_parent(fs, path);
 	return 0;
 }
 

@@ -49,7 +49,7 @@ static void note_uploaded(struct ftpsfs_file *f, const struct ftps_uploaded *res
 		e.has_mode = 1;
 		e.mode = (uint32_t)p->mode;
 	}
-	ftpsfs_meta_uploaded(f->fs, f->path, &e, res->mtime_exact);
+	ftps_meta_uploaded(f->fs, f->path, &e, res->mtime_exact);
 	f->base = res->size;
 	f->base_known = 1;
 	f->on_server = 1;
@@ -172,9 +172,9 @@ static int flush_locked(struct ftpsfs_file *f, int bg)
 		 * the old version stays, with attributes we no longer know -
 		 * nor may the kernel keep the size it saw written. */
 		if (f->on_server)
-			ftpsfs_meta_unknown(f->fs, f->path);
+			ftps_meta_unknown(f->fs, f->path);
 		else if (!f->fs->set.writeback)   /* else it is still here, to retry */
-			ftpsfs_meta_removed(f->fs, f->path, 0);
+			ftps_meta_removed(f->fs, f->path, 0);
 		ftps_fs_stale(f->fs, f->path);
 		f->err = rc;
 		file_upload_given_up(f);

@@ -7,7 +7,6 @@ fuse_ftpsfs_SOURCES = \
 	fuse/password.h fuse/password.c \
 	fuse/netrc.h fuse/netrc.c \
 	fuse/mount.h \
-	fuse/meta.h fuse/meta_int.h fuse/meta.c fuse/meta_ask.c fuse/meta_ahead.c \
 	fuse/names.h fuse/names.c \
 	fuse/ops.h fuse/ops.c \
 	fuse/xattr.h fuse/xattr.c \

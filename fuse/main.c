@@ -156,7 +156,7 @@ static int list_root(struct ftps_fs *fs)
 	}
 	err = check_root(c, fs->root, &st);
 	if (err == FTPS_OK)
-		err = ftpsfs_meta_list_root(fs, c, &st);
+		err = ftps_meta_list_root(fs, c, &st);
 	ftps_pool_put(fs->pool, c, err);
 	if (err != FTPS_OK) {
 		fprintf(stderr, "ftpsfs: cannot list the remote folder %s: %s\n", fs->root, st.msg);
@@ -274,7 +274,7 @@ int main(int argc, char **argv)
 		fs.housekeeper_started = 1;
 	if (ftpsfs_xattr_start(&fs) != 0)
 		ftps_warn("cannot start a thread: checksums are not kept, SIGUSR1 logs nothing");
-	if (ftpsfs_meta_ahead_start(&fs.core) != 0)
+	if (ftps_meta_ahead_start(&fs.core) != 0)
 		ftps_warn("cannot start a thread: folders will not be listed ahead");
 	if (ftpsfs_kernel_start(fuse) != 0)
 		ftps_warn("cannot start a thread: the kernel may show the size of a failed "
@@ -320,7 +320,7 @@ out:
 	if (engine_started)
 		ftps_engine_destroy(&fs.core.eng);
 	free(fo.mountpoint);
-	ftpsfs_meta_ahead_free(&fs.core);
+	ftps_meta_ahead_free(&fs.core);
 	ftps_pool_free(fs.core.pool);
 	ftps_dircache_free(fs.core.dc);
 	ftps_mtcache_free(fs.core.mt);

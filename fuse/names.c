@@ -176,7 +176,7 @@ int ftpsfs_ns_mkdir(struct ftps_fs *fs, const char *path, mode_t mode)
 	struct path_op op = { .fs = fs, .path = path, .mode = (mode & 07777) & ~fs->set.umask,
 	                      .run = do_mkd, .settle = settle_is_dir };
 	struct ftps_entry e;
-	double before = ftpsfs_meta_clock();
+	double before = ftps_meta_clock();
 	int rc = run_path_op(&op, "mkdir");
 
 	if (rc == 0) {
@@ -189,9 +189,9 @@ int ftpsfs_ns_mkdir(struct ftps_fs *fs, const char *path, mode_t mode)
 		 * refused it. */
 		e.has_mode = op.mode_set;
 		e.mode = op.mode;
-		ftpsfs_meta_new_folder(fs, path, &e, before);
+		ftps_meta_new_folder(fs, path, &e, before);
 	} else {
-		ftpsfs_meta_unknown(fs, path);
+		ftps_meta_unknown(fs, path);
 	}
 	return rc;
 }
@@ -210,13 +210,13 @@ int ftpsfs_ns_rmdir(struct ftps_fs *fs, const char *path)
 	int rc = run_path_op(&op, "rmdir");
 
 	if (rc == 0) {
-		ftpsfs_meta_removed(fs, path, 1);
+		ftps_meta_removed(fs, path, 1);
 	} else if (rc == -EACCES || rc == -ENOENT) {
 		/* Many servers answer a bare 550 for a folder that is not empty
 		 * (vsftpd: "Remove directory operation failed."): a listing
 		 * that shows entries makes it the ENOTEMPTY that rm -r, rsync
 		 * and backup tools expect. */
-		if (ftpsfs_meta_count(fs, path) > 0)
+		if (ftps_meta_count(fs, path) > 0)
 			rc = -ENOTEMPTY;
 	}
 	return rc;
@@ -249,9 +249,9 @@ static int unlink_held(struct ftps_fs *fs, struct ftpsfs_held *h, const char *pa
 		/* An upload of it kept for later (stranded) is not wanted now. */
 		if (ftps_fs_remote(fs, path, remote, sizeof(remote)) == 0)
 			ftps_stranded_superseded(&fs->eng, remote);
-		ftpsfs_meta_removed(fs, path, 0);
+		ftps_meta_removed(fs, path, 0);
 	} else {
-		ftpsfs_meta_unknown(fs, path);
+		ftps_meta_unknown(fs, path);
 	}
 	return rc;
 }
@@ -354,7 +354,7 @@ int ftpsfs_ns_rename(struct ftps_fs *fs, const char *from, const char *to, unsig
 	if (flags & RENAME_EXCHANGE)
 		return -EINVAL;
 	if (flags & RENAME_NOREPLACE) {
-		rc = ftpsfs_lookup(fs, to, &e);
+		rc = ftps_meta_lookup(fs, to, &e);
 		if (rc == 0) {
 			ftps_entry_clear(&e);
 			return -EEXIST;
@@ -372,12 +372,12 @@ int ftpsfs_ns_rename(struct ftps_fs *fs, const char *from, const char *to, unsig
 		if (ftps_fs_remote(fs, from, r1, sizeof(r1)) == 0 &&
 		    ftps_fs_remote(fs, to, r2, sizeof(r2)) == 0)
 			ftps_leftovers_renamed(&fs->eng, r1, r2);
-		int file = ftpsfs_meta_known_file(fs, from) || ftpsfs_held_has(h, from);
+		int file = ftps_meta_known_file(fs, from) || ftpsfs_held_has(h, from);
 		ftpsfs_held_renamed(h, from, to);
-		ftpsfs_meta_renamed(fs, from, to, file);
+		ftps_meta_renamed(fs, from, to, file);
 	} else {
-		ftpsfs_meta_unknown(fs, from);
-		ftpsfs_meta_unknown(fs, to);
+		ftps_meta_unknown(fs, from);
+		ftps_meta_unknown(fs, to);
 	}
 	ftpsfs_files_release(h);
 	return rc;
@@ -400,7 +400,7 @@ int ftpsfs_ns_chmod(struct ftps_fs *fs, const char *path, mode_t mode)
 		return 0;
 	rc = run_path_op(&op, "chmod");
 	if (rc == 0)
-		ftpsfs_meta_set(fs, path, 1, mode, 0, 0);
+		ftps_meta_set(fs, path, 1, mode, 0, 0);
 	return rc;
 }
 
@@ -436,7 +436,7 @@ int ftpsfs_ns_utimens(struct ftps_fs *fs, const char *path, const struct timespe
 		 * modification time" for a folder): rsync -a and tar would fail
 		 * on every folder for a time that FTP cannot keep anyway. */
 		struct ftps_entry e;
-		if (ftpsfs_lookup(fs, path, &e) == 0) {
+		if (ftps_meta_lookup(fs, path, &e) == 0) {
 			int is_dir = e.type == FTPS_FT_DIR;
 			ftps_entry_clear(&e);
 			if (is_dir) {
@@ -446,6 +446,6 @@ int ftpsfs_ns_utimens(struct ftps_fs *fs, const char *path, const struct timespe
 		}
 	}
 	if (rc == 0)
-		ftpsfs_meta_set(fs, path, 0, 0, 1, op.mtime);
+		ftps_meta_set(fs, path, 0, 0, 1, op.mtime);
 	return rc;
 }

@@ -96,7 +96,7 @@ static int op_getattr(const char *path, struct stat *sb, struct fuse_file_info *
 	rc = ftps_fs_check_path(fs, path);
 
 	if (rc == 0)
-		rc = ftpsfs_meta_getattr(fs, path, &e);
+		rc = ftps_meta_getattr(fs, path, &e);
 	if (rc < 0) {
 		if (!fi)
 			return rc;
@@ -105,7 +105,7 @@ static int op_getattr(const char *path, struct stat *sb, struct fuse_file_info *
 		memset(&e, 0, sizeof(e));
 		e.type = FTPS_FT_FILE;
 	}
-	ftpsfs_entry_stat(fs, &e, sb);
+	ftps_meta_stat(fs, &e, sb);
 	ftps_entry_clear(&e);
 	if (fi)
 		ftpsfs_file_fstat(fh(fi), sb);
@@ -135,7 +135,7 @@ static int op_opendir(const char *path, struct fuse_file_info *fi)
 	int rc = ftps_fs_check_path(fs, path);
 	char *copy;
 
-	if (rc == 0 && (rc = ftpsfs_lookup(fs, path, &e)) == 0) {
+	if (rc == 0 && (rc = ftps_meta_lookup(fs, path, &e)) == 0) {
 		if (e.type != FTPS_FT_DIR)
 			rc = -ENOTDIR;
 		ftps_entry_clear(&e);
@@ -170,7 +170,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		return rc;
 	filler(buf, ".", NULL, 0, 0);
 	filler(buf, "..", NULL, 0, 0);
-	return ftpsfs_meta_readdir(fs, path, fill_cb, &fl);
+	return ftps_meta_readdir(fs, path, fill_cb, &fl);
 }
 
 static int op_readlink(const char *path, char *buf, size_t size)
@@ -180,7 +180,7 @@ static int op_readlink(const char *path, char *buf, size_t size)
 	int rc = ftps_fs_check_path(fs, path);
 
 	if (rc == 0)
-		rc = ftpsfs_lookup(fs, path, &e);
+		rc = ftps_meta_lookup(fs, path, &e);
 	if (rc < 0)
 		return rc;
 	if (e.type != FTPS_FT_LINK || !e.link_target || size == 0) {
@@ -426,7 +426,7 @@ static void op_destroy(void *data)
 	 * it was down. */
 	struct ftps_fs *fs = &((struct ftpsfs *)data)->core;
 
-	ftpsfs_meta_ahead_stop(fs);
+	ftps_meta_ahead_stop(fs);
 	ftpsfs_file_flush_all(fs);
 	ftps_stranded_sweep(&fs->eng, 1);
 	ftps_orphans_sweep(&fs->eng, 1);

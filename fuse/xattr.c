@@ -220,7 +220,7 @@ static int sum_get(struct ftpsfs *fs, const char *path, enum ftps_hash_algo algo
 	if (!(ftps_stats_hash_algos(ftps_pool_stats(fs->core.pool)) & (1u << algo)))
 		return -ENODATA;        /* the server offers no such hash */
 	if ((rc = ftps_fs_remote(&fs->core, path, remote, sizeof(remote))) < 0 ||
-	    (rc = ftpsfs_meta_getattr(&fs->core, path, &e)) < 0)
+	    (rc = ftps_meta_getattr(&fs->core, path, &e)) < 0)
 		return rc;
 	rc = e.type == FTPS_FT_FILE ? 0 : -ENODATA;     /* a folder or a link has none */
 	ftps_entry_clear(&e);
@@ -280,9 +280,9 @@ int ftpsfs_xattr_list(struct ftpsfs *fs, const char *path, char *list, size_t si
 			rc = list_add(list, size, &off, FTPSFS_XATTR_STATS, name);
 		return rc < 0 ? rc : (int)off;
 	}
-	if (!ftpsfs_meta_known_file(&fs->core, path)) {
+	if (!ftps_meta_known_file(&fs->core, path)) {
 		struct ftps_entry e;
-		if ((rc = ftpsfs_meta_getattr(&fs->core, path, &e)) < 0)
+		if ((rc = ftps_meta_getattr(&fs->core, path, &e)) < 0)
 			return rc;
 		rc = e.type == FTPS_FT_FILE;
 		ftps_entry_clear(&e);

@@ -34,4 +34,5 @@ src_libftps_a_SOURCES = \
 	src/hash.h src/hash.c \
 	src/download.h src/download.c \
 	src/leftovers.h src/leftovers.c \
-	src/fs.h src/fs.c
+	src/fs.h src/fs.c \
+	src/meta.h src/meta_int.h src/meta.c src/meta_ask.c src/meta_ahead.c

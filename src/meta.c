@@ -16,7 +16,7 @@
 #include "meta_int.h"
 #include "path.h"
 
-void ftpsfs_entry_stat(const struct ftps_fs *fs, const struct ftps_entry *e, struct stat *sb)
+void ftps_meta_stat(const struct ftps_fs *fs, const struct ftps_entry *e, struct stat *sb)
 {
 	mode_t perm;
 
@@ -183,7 +183,7 @@ static ftps_err add_link_targets(struct ftps_conn *c, const char *remote,
 	return e;
 }
 
-ftps_err ftpsfs_list_into(struct ftps_conn *c, const char *remote, struct ftps_dc_listing *l,
+ftps_err ftps_meta_list_into(struct ftps_conn *c, const char *remote, struct ftps_dc_listing *l,
                           struct ftps_status *st)
 {
 	ftps_err e = ftps_list(c, remote, ftps_dc_listing_add_cb, l, st);
@@ -203,7 +203,7 @@ static ftps_err list_fn(struct ftps_conn *c, void *arg, struct ftps_status *st)
 	f->l = ftps_dc_listing_new();
 	if (!f->l)
 		return ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
-	return ftpsfs_list_into(c, remote, f->l, st);
+	return ftps_meta_list_into(c, remote, f->l, st);
 }
 
 static int fetch_cb(void *arg, const struct ftps_entry *e)
@@ -240,7 +240,7 @@ static enum ftps_dc_result cached(struct ftps_fs *fs, const char *path, struct f
 	return ftps_dircache_lookup(fs->dc, path, ftps_dircache_clock(), e);
 }
 
-int ftpsfs_lookup(struct ftps_fs *fs, const char *path, struct ftps_entry *e)
+int ftps_meta_lookup(struct ftps_fs *fs, const char *path, struct ftps_entry *e)
 {
 	char parent[FTPS_MAX_PATH];
 	const char *name = NULL;
@@ -275,7 +275,7 @@ int ftpsfs_lookup(struct ftps_fs *fs, const char *path, struct ftps_entry *e)
 
 /* ---- operations ---- */
 
-void ftpsfs_touch_parent(struct ftps_fs *fs, const char *path)
+void ftps_meta_touch_parent(struct ftps_fs *fs, const char *path)
 {
 	char parent[FTPS_MAX_PATH];
 	const char *name;
@@ -307,7 +307,7 @@ static int count_cb(void *arg, const struct ftps_entry *e)
 }
 
 /* A folder's entries, listed now: -1 when that fails. */
-long ftpsfs_meta_count(struct ftps_fs *fs, const char *path)
+long ftps_meta_count(struct ftps_fs *fs, const char *path)
 {
 	struct fetch f;
 	unsigned n = 0;
@@ -321,7 +321,7 @@ long ftpsfs_meta_count(struct ftps_fs *fs, const char *path)
 	return fetch_listing(fs, &f) == 0 ? (long)n : -1;
 }
 
-int ftpsfs_meta_known_file(struct ftps_fs *fs, const char *path)
+int ftps_meta_known_file(struct ftps_fs *fs, const char *path)
 {
 	struct ftps_entry e;
 	int file;
@@ -333,7 +333,7 @@ int ftpsfs_meta_known_file(struct ftps_fs *fs, const char *path)
 	return file;
 }
 
-void ftpsfs_meta_set(struct ftps_fs *fs, const char *path, int set_mode, unsigned mode,
+void ftps_meta_set(struct ftps_fs *fs, const char *path, int set_mode, unsigned mode,
                      int set_mtime, int64_t mtime)
 {
 	struct ftps_entry e;
@@ -361,7 +361,7 @@ void ftpsfs_meta_set(struct ftps_fs *fs, const char *path, int set_mode, unsigne
 struct fill {
 	struct ftps_fs *fs;
 	const char *dir;        /* path in the mount */
-	ftpsfs_dirent_cb cb;
+	ftps_dirent_cb cb;
 	void *arg;
 	char **sub;             /* its subfolders' names, for listing ahead */
 	size_t nsub, subcap;
@@ -386,7 +386,7 @@ static int fill_cb(void *arg, const struct ftps_entry *e)
 		e = &exact;
 		coarse = 0;
 	}
-	ftpsfs_entry_stat(fl->fs, e, &sb);
+	ftps_meta_stat(fl->fs, e, &sb);
 	return fl->cb(fl->arg, e->name, &sb, !(coarse || nosize));
 }
 
@@ -418,7 +418,7 @@ static int fill_ahead_cb(void *arg, const struct ftps_entry *e)
 	return fill_cb(arg, e);
 }
 
-int ftpsfs_meta_readdir(struct ftps_fs *fs, const char *dir, ftpsfs_dirent_cb cb, void *arg)
+int ftps_meta_readdir(struct ftps_fs *fs, const char *dir, ftps_dirent_cb cb, void *arg)
 {
 	struct fill fl = { fs, dir, cb, arg, NULL, 0, 0, 0 };
 	ftps_dc_entry_cb each = fs->ahead ? fill_ahead_cb : fill_cb;
@@ -443,9 +443,9 @@ int ftpsfs_meta_readdir(struct ftps_fs *fs, const char *dir, ftpsfs_dirent_cb cb
 	return rc;
 }
 
-int ftpsfs_meta_getattr(struct ftps_fs *fs, const char *path, struct ftps_entry *e)
+int ftps_meta_getattr(struct ftps_fs *fs, const char *path, struct ftps_entry *e)
 {
-	int rc = ftpsfs_lookup(fs, path, e);
+	int rc = ftps_meta_lookup(fs, path, e);
 
 	if (rc == 0) {
 		meta_refine_size(fs, path, e);
@@ -456,21 +456,21 @@ int ftpsfs_meta_getattr(struct ftps_fs *fs, const char *path, struct ftps_entry 
 
 /* ---- what our own operations learnt: the only writers of the caches ---- */
 
-double ftpsfs_meta_clock(void)
+double ftps_meta_clock(void)
 {
 	return ftps_dircache_clock();
 }
 
-void ftpsfs_meta_learnt(struct ftps_fs *fs, const char *path, const struct ftps_entry *e)
+void ftps_meta_learnt(struct ftps_fs *fs, const char *path, const struct ftps_entry *e)
 {
 	ftps_dircache_upsert(fs->dc, path, e, ftps_dircache_clock());
 }
 
-void ftpsfs_meta_uploaded(struct ftps_fs *fs, const char *path, const struct ftps_entry *e,
+void ftps_meta_uploaded(struct ftps_fs *fs, const char *path, const struct ftps_entry *e,
                           int mtime_exact)
 {
 	ftps_dircache_upsert(fs->dc, path, e, ftps_dircache_clock());
-	ftpsfs_touch_parent(fs, path);
+	ftps_meta_touch_parent(fs, path);
 	/* Once a listing shows the file to the minute only, its exact time
 	 * is still known: no MDTM for what we wrote (rsync, cp -p). */
 	if (mtime_exact)
@@ -479,7 +479,7 @@ void ftpsfs_meta_uploaded(struct ftps_fs *fs, const char *path, const struct ftp
 		ftps_mtcache_remove(fs->mt, path, 0);
 }
 
-void ftpsfs_meta_new_folder(struct ftps_fs *fs, const char *path, const struct ftps_entry *e,
+void ftps_meta_new_folder(struct ftps_fs *fs, const char *path, const struct ftps_entry *e,
                             double before)
 {
 	/* A folder we just made is empty: its listing costs no round trip
@@ -489,34 +489,34 @@ void ftpsfs_meta_new_folder(struct ftps_fs *fs, const char *path, const struct f
 	if (empty)
 		ftps_dircache_put_listing(fs->dc, path, empty, before, NULL, NULL);
 	ftps_dircache_upsert(fs->dc, path, e, ftps_dircache_clock());
-	ftpsfs_touch_parent(fs, path);
+	ftps_meta_touch_parent(fs, path);
 }
 
-void ftpsfs_meta_removed(struct ftps_fs *fs, const char *path, int folder)
+void ftps_meta_removed(struct ftps_fs *fs, const char *path, int folder)
 {
 	fs->meta_changes++;
 	ftps_dircache_remove(fs->dc, path, ftps_dircache_clock());
 	ftps_mtcache_remove(fs->mt, path, folder);
-	ftpsfs_touch_parent(fs, path);
+	ftps_meta_touch_parent(fs, path);
 }
 
-void ftpsfs_meta_renamed(struct ftps_fs *fs, const char *from, const char *to, int file)
+void ftps_meta_renamed(struct ftps_fs *fs, const char *from, const char *to, int file)
 {
 	fs->meta_changes++;
 	ftps_dircache_rename(fs->dc, from, to, ftps_dircache_clock());
 	ftps_mtcache_rename(fs->mt, from, to, !file);
-	ftpsfs_touch_parent(fs, from);
-	ftpsfs_touch_parent(fs, to);
+	ftps_meta_touch_parent(fs, from);
+	ftps_meta_touch_parent(fs, to);
 }
 
-void ftpsfs_meta_unknown(struct ftps_fs *fs, const char *path)
+void ftps_meta_unknown(struct ftps_fs *fs, const char *path)
 {
 	fs->meta_changes++;
 	ftps_dircache_forget(fs->dc, path, ftps_dircache_clock());
 	ftps_mtcache_remove(fs->mt, path, 0);
 }
 
-ftps_err ftpsfs_meta_list_root(struct ftps_fs *fs, struct ftps_conn *c, struct ftps_status *st)
+ftps_err ftps_meta_list_root(struct ftps_fs *fs, struct ftps_conn *c, struct ftps_status *st)
 {
 	double fetched = ftps_dircache_clock();
 	struct ftps_dc_listing *l = ftps_dc_listing_new();
@@ -524,7 +524,7 @@ ftps_err ftpsfs_meta_list_root(struct ftps_fs *fs, struct ftps_conn *c, struct f
 
 	if (!l)
 		return ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
-	if ((err = ftpsfs_list_into(c, fs->root, l, st)) != FTPS_OK) {
+	if ((err = ftps_meta_list_into(c, fs->root, l, st)) != FTPS_OK) {
 		ftps_dc_listing_free(l);
 		return err;
 	}

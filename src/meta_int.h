@@ -2,8 +2,8 @@
  * attributes, what our operations change) and meta_ask.c (what is asked
  * of the server beyond a listing). Not for other files.
  */
-#ifndef FTPSFS_META_INT_H
-#define FTPSFS_META_INT_H
+#ifndef FTPS_META_INT_H
+#define FTPS_META_INT_H
 
 #include "meta.h"
 

@@ -30,7 +30,7 @@
  *  - A program that wants a folder being listed ahead waits for that
  *    listing (bounded) instead of asking for it a second time; one that
  *    wants a folder still in the queue takes it out and lists it itself.
- *  - Unmount (ftpsfs_meta_ahead_stop) drops the queue and waits for the
+ *  - Unmount (ftps_meta_ahead_stop) drops the queue and waits for the
  *    folders in flight, which are bounded by the network timeout; their
  *    MDTMs are skipped.
  */
@@ -207,7 +207,7 @@ static ftps_err list_ahead(struct ftps_fs *fs, struct ftps_conn *c, const char *
 		return ftps_fail(st, FTPS_E_INVAL, 0, "path too long");
 	if (!(l = ftps_dc_listing_new()))
 		return ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
-	if ((e = ftpsfs_list_into(c, remote, l, st)) != FTPS_OK) {
+	if ((e = ftps_meta_list_into(c, remote, l, st)) != FTPS_OK) {
 		ftps_dc_listing_free(l);
 		return e;
 	}
@@ -299,7 +299,7 @@ int meta_ahead_stopping(struct ftps_fs *fs)
 
 /* ---- start and stop ---- */
 
-int ftpsfs_meta_ahead_start(struct ftps_fs *fs)
+int ftps_meta_ahead_start(struct ftps_fs *fs)
 {
 	unsigned n = fs->set.prefetch;
 	struct ftps_ahead *a;
@@ -335,7 +335,7 @@ int ftpsfs_meta_ahead_start(struct ftps_fs *fs)
 	return 0;
 }
 
-void ftpsfs_meta_ahead_stop(struct ftps_fs *fs)
+void ftps_meta_ahead_stop(struct ftps_fs *fs)
 {
 	struct ftps_ahead *a = fs->ahead;
 	unsigned n;
@@ -356,13 +356,13 @@ void ftpsfs_meta_ahead_stop(struct ftps_fs *fs)
 		ftps_debug("listing ahead stopped");
 }
 
-void ftpsfs_meta_ahead_free(struct ftps_fs *fs)
+void ftps_meta_ahead_free(struct ftps_fs *fs)
 {
 	struct ftps_ahead *a = fs->ahead;
 
 	if (!a)
 		return;
-	ftpsfs_meta_ahead_stop(fs);
+	ftps_meta_ahead_stop(fs);
 	fs->ahead = NULL;
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->cv);
