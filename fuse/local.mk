@@ -11,8 +11,6 @@ fuse_ftpsfs_SOURCES = \
 	fuse/ops.h fuse/ops.c \
 	fuse/xattr.h fuse/xattr.c \
 	fuse/kernel.h fuse/kernel.c \
-	fuse/file.h fuse/file_int.h fuse/file.c \
-	fuse/flush.c fuse/openfiles.c fuse/spool.c fuse/writeback.c \
 	fuse/probe.h fuse/probe.c \
 	fuse/main.c
 fuse_ftpsfs_LDADD = src/libftps.a $(FUSE_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)

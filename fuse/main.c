@@ -280,7 +280,7 @@ int main(int argc, char **argv)
 		ftps_warn("cannot start a thread: the kernel may show the size of a failed "
 		          "upload until its attributes time out");
 	ftps_info("mounted %s on %s", o.url, fo.mountpoint);
-	ftpsfs_spool_report(o.spool_dir);
+	ftps_spool_report(o.spool_dir);
 
 	if (fo.singlethread) {
 		rc = fuse_loop(fuse) == 0 ? 0 : 1;

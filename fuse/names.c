@@ -232,20 +232,20 @@ static ftps_err do_dele(struct ftps_conn *c, struct path_op *op, const char *r1,
 
 /* Unlink path, whose open files h holds: they are detached when the
  * name goes. */
-static int unlink_held(struct ftps_fs *fs, struct ftpsfs_held *h, const char *path)
+static int unlink_held(struct ftps_fs *fs, struct ftps_held *h, const char *path)
 {
 	struct path_op op = { .fs = fs, .path = path, .run = do_dele, .settle = settle_is_gone };
-	int local = ftpsfs_held_only_local(h, path);
+	int local = ftps_held_only_local(h, path);
 	int rc;
 
-	ftpsfs_held_keep_content(h, path);
+	ftps_held_keep_content(h, path);
 	rc = run_path_op(&op, "unlink");
 
 	if (rc == -ENOENT && local)
 		rc = 0;         /* it existed here only: created, not uploaded yet */
 	if (rc == 0) {
 		char remote[FTPS_MAX_PATH];
-		ftpsfs_held_unlinked(h, path);
+		ftps_held_unlinked(h, path);
 		/* An upload of it kept for later (stranded) is not wanted now. */
 		if (ftps_fs_remote(fs, path, remote, sizeof(remote)) == 0)
 			ftps_stranded_superseded(&fs->eng, remote);
@@ -258,15 +258,15 @@ static int unlink_held(struct ftps_fs *fs, struct ftpsfs_held *h, const char *pa
 
 int ftpsfs_ns_unlink(struct ftps_fs *fs, const char *path)
 {
-	struct ftpsfs_held *h;
+	struct ftps_held *h;
 	int rc;
 
 	/* An open file at path waits for no upload meanwhile, and is
 	 * detached when the name goes: its close uploads nothing. */
-	if (!(h = ftpsfs_files_hold(fs, path, NULL)))
+	if (!(h = ftps_files_hold(fs, path, NULL)))
 		return -ENOMEM;
 	rc = unlink_held(fs, h, path);
-	ftpsfs_files_release(h);
+	ftps_files_release(h);
 	return rc;
 }
 
@@ -347,7 +347,7 @@ int ftpsfs_ns_rename(struct ftps_fs *fs, const char *from, const char *to, unsig
 	struct path_op op = { .fs = fs, .path = from, .path2 = to, .run = do_rename,
 	                      .settle = settle_rename,
 	                      .noreplace = (flags & RENAME_NOREPLACE) != 0 };
-	struct ftpsfs_held *h;
+	struct ftps_held *h;
 	struct ftps_entry e;
 	int rc;
 
@@ -362,24 +362,24 @@ int ftpsfs_ns_rename(struct ftps_fs *fs, const char *from, const char *to, unsig
 	}
 	/* The open files concerned wait for no upload meanwhile, then follow:
 	 * those at from move to to, one at to is detached (replaced). */
-	if (!(h = ftpsfs_files_hold(fs, from, to)))
+	if (!(h = ftps_files_hold(fs, from, to)))
 		return -ENOMEM;
 	/* A file created here and not uploaded yet exists only here: it is
 	 * renamed here, and its upload lands under the new name. */
-	rc = ftpsfs_held_only_local(h, from) ? 0 : run_path_op(&op, "rename");
+	rc = ftps_held_only_local(h, from) ? 0 : run_path_op(&op, "rename");
 	if (rc == 0) {
 		char r1[FTPS_MAX_PATH], r2[FTPS_MAX_PATH];
 		if (ftps_fs_remote(fs, from, r1, sizeof(r1)) == 0 &&
 		    ftps_fs_remote(fs, to, r2, sizeof(r2)) == 0)
 			ftps_leftovers_renamed(&fs->eng, r1, r2);
-		int file = ftps_meta_known_file(fs, from) || ftpsfs_held_has(h, from);
-		ftpsfs_held_renamed(h, from, to);
+		int file = ftps_meta_known_file(fs, from) || ftps_held_has(h, from);
+		ftps_held_renamed(h, from, to);
 		ftps_meta_renamed(fs, from, to, file);
 	} else {
 		ftps_meta_unknown(fs, from);
 		ftps_meta_unknown(fs, to);
 	}
-	ftpsfs_files_release(h);
+	ftps_files_release(h);
 	return rc;
 }
 
@@ -396,7 +396,7 @@ int ftpsfs_ns_chmod(struct ftps_fs *fs, const char *path, mode_t mode)
 	                      .run = do_chmod };
 	int rc;
 
-	if (ftpsfs_file_set_pending_mode(fs, path, mode))
+	if (ftps_file_set_pending_mode(fs, path, mode))
 		return 0;
 	rc = run_path_op(&op, "chmod");
 	if (rc == 0)
@@ -422,7 +422,7 @@ int ftpsfs_ns_utimens(struct ftps_fs *fs, const char *path, const struct timespe
 		return 0;
 	else
 		op.mtime = tv[1].tv_sec;
-	if (ftpsfs_file_set_pending_mtime(fs, path, op.mtime))
+	if (ftps_file_set_pending_mtime(fs, path, op.mtime))
 		return 0;
 	rc = run_path_op(&op, "utimens");
 	if (rc == -ENOTSUP) {

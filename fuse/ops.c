@@ -69,9 +69,9 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	return fs;
 }
 
-static struct ftpsfs_file *fh(const struct fuse_file_info *fi)
+static struct ftps_file *fh(const struct fuse_file_info *fi)
 {
-	return (struct ftpsfs_file *)(uintptr_t)fi->fh;
+	return (struct ftps_file *)(uintptr_t)fi->fh;
 }
 
 /* The path an operation on a handle is about: libfuse gives none
@@ -82,7 +82,7 @@ static const char *handle_path(const char *path, struct fuse_file_info *fi, char
 {
 	if (path || !fi || !fi->fh)
 		return path;
-	return ftpsfs_file_path(fh(fi), buf, len) == 0 ? buf : NULL;
+	return ftps_file_path(fh(fi), buf, len) == 0 ? buf : NULL;
 }
 
 static int op_getattr(const char *path, struct stat *sb, struct fuse_file_info *fi)
@@ -108,9 +108,9 @@ static int op_getattr(const char *path, struct stat *sb, struct fuse_file_info *
 	ftps_meta_stat(fs, &e, sb);
 	ftps_entry_clear(&e);
 	if (fi)
-		ftpsfs_file_fstat(fh(fi), sb);
+		ftps_file_fstat(fh(fi), sb);
 	else if (e.type == FTPS_FT_FILE)
-		ftpsfs_file_stat_open(fs, path, sb);   /* changes not yet uploaded */
+		ftps_file_stat_open(fs, path, sb);   /* changes not yet uploaded */
 	return 0;
 }
 
@@ -194,11 +194,11 @@ static int op_readlink(const char *path, char *buf, size_t size)
 
 static int op_open(const char *path, struct fuse_file_info *fi)
 {
-	struct ftpsfs_file *f;
+	struct ftps_file *f;
 	int rc = ftps_fs_check_path(get_fs(), path);
 
 	if (rc == 0)
-		rc = ftpsfs_file_open(get_fs(), path, fi->flags, &f);
+		rc = ftps_file_open(get_fs(), path, fi->flags, &f);
 	if (rc == 0)
 		fi->fh = (uint64_t)(uintptr_t)f;
 	return rc;
@@ -206,11 +206,11 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 
 static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
-	struct ftpsfs_file *f;
+	struct ftps_file *f;
 	int rc = ftps_fs_check_path(get_fs(), path);
 
 	if (rc == 0)
-		rc = ftpsfs_file_create(get_fs(), path, mode, fi->flags, &f);
+		rc = ftps_file_create(get_fs(), path, mode, fi->flags, &f);
 	if (rc == 0)
 		fi->fh = (uint64_t)(uintptr_t)f;
 	return rc;
@@ -220,33 +220,33 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
                    struct fuse_file_info *fi)
 {
 	(void)path;
-	return (int)ftpsfs_file_read(fh(fi), buf, size, off);
+	return (int)ftps_file_read(fh(fi), buf, size, off);
 }
 
 static int op_write(const char *path, const char *buf, size_t size, off_t off,
                     struct fuse_file_info *fi)
 {
 	(void)path;
-	return (int)ftpsfs_file_write(fh(fi), buf, size, off, (fi->flags & O_APPEND) != 0);
+	return (int)ftps_file_write(fh(fi), buf, size, off, (fi->flags & O_APPEND) != 0);
 }
 
 static int op_flush(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
-	return ftpsfs_file_flush(fh(fi));
+	return ftps_file_flush(fh(fi));
 }
 
 static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 {
 	(void)path;
 	(void)datasync;
-	return ftpsfs_file_fsync(fh(fi));
+	return ftps_file_fsync(fh(fi));
 }
 
 static int op_release(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
-	ftpsfs_file_release(fh(fi));
+	ftps_file_release(fh(fi));
 	return 0;
 }
 
@@ -255,10 +255,10 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	int rc;
 
 	if (fi)
-		return ftpsfs_file_truncate(fh(fi), size);
+		return ftps_file_truncate(fh(fi), size);
 	if ((rc = ftps_fs_check_path(get_fs(), path)) < 0)
 		return rc;
-	return ftpsfs_truncate_path(get_fs(), path, size);
+	return ftps_file_truncate_path(get_fs(), path, size);
 }
 
 /* ---- the namespace ----
@@ -427,7 +427,7 @@ static void op_destroy(void *data)
 	struct ftps_fs *fs = &((struct ftpsfs *)data)->core;
 
 	ftps_meta_ahead_stop(fs);
-	ftpsfs_file_flush_all(fs);
+	ftps_file_flush_all(fs);
 	ftps_stranded_sweep(&fs->eng, 1);
 	ftps_orphans_sweep(&fs->eng, 1);
 }

@@ -100,9 +100,9 @@ static void learn_syst(struct ftpsfs *fs)
 static void stats_view(struct ftpsfs *fs, struct ftps_stats_view *v, int kept)
 {
 	ftps_pool_stats_read(fs->core.pool, v);
-	v->uploads_pending = ftpsfs_files_pending(&fs->core);
+	v->uploads_pending = ftps_files_pending(&fs->core);
 	if (kept)
-		v->spool_kept = ftpsfs_spool_kept(fs->opts->spool_dir, NULL, 0);
+		v->spool_kept = ftps_spool_kept(fs->opts->spool_dir, NULL, 0);
 }
 
 static int stats_get(struct ftpsfs *fs, const char *stat, char *value, size_t size)
@@ -227,7 +227,7 @@ static int sum_get(struct ftpsfs *fs, const char *path, enum ftps_hash_algo algo
 	if (rc < 0)
 		return rc;
 	/* The server has another version than the one being written here. */
-	if (ftpsfs_file_stat_open(&fs->core, path, &sb))
+	if (ftps_file_stat_open(&fs->core, path, &sb))
 		return -EBUSY;
 	if (sum_cached(fs, remote, algo, &e, a.hex))
 		return give(a.hex, strlen(a.hex), value, size, 0);

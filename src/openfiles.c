@@ -19,7 +19,7 @@
 #include "upload.h"
 
 pthread_mutex_t file_open_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct ftpsfs_file *open_head;
+static struct ftps_file *open_head;
 
 int64_t file_now(void)
 {
@@ -28,7 +28,7 @@ int64_t file_now(void)
 
 /* ---- the list of open files (file_open_mu held) ---- */
 
-void file_list_add_locked(struct ftpsfs_file *f)
+void file_list_add_locked(struct ftps_file *f)
 {
 	f->listed = 1;
 	f->prev = NULL;
@@ -38,7 +38,7 @@ void file_list_add_locked(struct ftpsfs_file *f)
 	open_head = f;
 }
 
-void file_list_del_locked(struct ftpsfs_file *f)
+void file_list_del_locked(struct ftps_file *f)
 {
 	if (!f->listed)
 		return;
@@ -52,9 +52,9 @@ void file_list_del_locked(struct ftpsfs_file *f)
 	f->listed = 0;
 }
 
-struct ftpsfs_file *file_find_locked(struct ftps_fs *fs, const char *path)
+struct ftps_file *file_find_locked(struct ftps_fs *fs, const char *path)
 {
-	for (struct ftpsfs_file *f = open_head; f; f = f->next)
+	for (struct ftps_file *f = open_head; f; f = f->next)
 		if (f->fs == fs && strcmp(f->path, path) == 0)
 			return f;
 	return NULL;
@@ -62,9 +62,9 @@ struct ftpsfs_file *file_find_locked(struct ftps_fs *fs, const char *path)
 
 /* The open file for path with one more reference; NULL if none. Every
  * handle on a path shares one file, so each sees the others' writes. */
-struct ftpsfs_file *file_take(struct ftps_fs *fs, const char *path)
+struct ftps_file *file_take(struct ftps_fs *fs, const char *path)
 {
-	struct ftpsfs_file *f;
+	struct ftps_file *f;
 
 	pthread_mutex_lock(&file_open_mu);
 	if ((f = file_find_locked(fs, path)) != NULL)
@@ -73,7 +73,7 @@ struct ftpsfs_file *file_take(struct ftps_fs *fs, const char *path)
 	return f;
 }
 
-void file_free(struct ftpsfs_file *f)
+void file_free(struct ftps_file *f)
 {
 	ftps_reader_free(f->reader);
 	pthread_cond_destroy(&f->wb_cv);
@@ -82,7 +82,7 @@ void file_free(struct ftpsfs_file *f)
 }
 
 /* Drop a reference that is not a handle's (a holder's, a by-path job's). */
-void file_unref(struct ftpsfs_file *f)
+void file_unref(struct ftps_file *f)
 {
 	pthread_mutex_lock(&file_open_mu);
 	int last = --f->refs <= 0;
@@ -96,7 +96,7 @@ void file_unref(struct ftpsfs_file *f)
 /* ---- the view ---- */
 
 /* mu held: the user-visible size and dirtiness changed. */
-void file_view_set(struct ftpsfs_file *f, uint64_t size, int dirty)
+void file_view_set(struct ftps_file *f, uint64_t size, int dirty)
 {
 	pthread_mutex_lock(&file_open_mu);
 	f->size = size;
@@ -106,7 +106,7 @@ void file_view_set(struct ftpsfs_file *f, uint64_t size, int dirty)
 	pthread_mutex_unlock(&file_open_mu);
 }
 
-void file_view_size(struct ftpsfs_file *f, uint64_t size)
+void file_view_size(struct ftps_file *f, uint64_t size)
 {
 	file_view_set(f, size, 1);
 }
@@ -114,7 +114,7 @@ void file_view_size(struct ftpsfs_file *f, uint64_t size)
 
 /* ---- by path, for other operations ---- */
 
-static void stat_view_locked(const struct ftpsfs_file *f, struct stat *sb)
+static void stat_view_locked(const struct ftps_file *f, struct stat *sb)
 {
 	sb->st_size = (off_t)f->size;
 	sb->st_blocks = (sb->st_size + 511) / 512;
@@ -127,9 +127,9 @@ static void stat_view_locked(const struct ftpsfs_file *f, struct stat *sb)
 		sb->st_mode = (sb->st_mode & ~07777u) | f->mode;
 }
 
-int ftpsfs_file_stat_open(struct ftps_fs *fs, const char *path, struct stat *sb)
+int ftps_file_stat_open(struct ftps_fs *fs, const char *path, struct stat *sb)
 {
-	struct ftpsfs_file *f;
+	struct ftps_file *f;
 	int found = 0;
 
 	pthread_mutex_lock(&file_open_mu);
@@ -141,19 +141,19 @@ int ftpsfs_file_stat_open(struct ftps_fs *fs, const char *path, struct stat *sb)
 	return found;
 }
 
-unsigned ftpsfs_files_pending(struct ftps_fs *fs)
+unsigned ftps_files_pending(struct ftps_fs *fs)
 {
 	unsigned n = 0;
 
 	pthread_mutex_lock(&file_open_mu);
-	for (const struct ftpsfs_file *f = open_head; f; f = f->next)
+	for (const struct ftps_file *f = open_head; f; f = f->next)
 		if (f->fs == fs && f->dirty && !f->detached)
 			n++;
 	pthread_mutex_unlock(&file_open_mu);
 	return n;
 }
 
-int ftpsfs_file_path(struct ftpsfs_file *f, char *buf, size_t len)
+int ftps_file_path(struct ftps_file *f, char *buf, size_t len)
 {
 	int rc = -ENOENT;
 
@@ -166,7 +166,7 @@ int ftpsfs_file_path(struct ftpsfs_file *f, char *buf, size_t len)
 	return rc;
 }
 
-void ftpsfs_file_fstat(struct ftpsfs_file *f, struct stat *sb)
+void ftps_file_fstat(struct ftps_file *f, struct stat *sb)
 {
 	pthread_mutex_lock(&file_open_mu);
 	if (f->dirty || f->detached)
@@ -179,9 +179,9 @@ void ftpsfs_file_fstat(struct ftpsfs_file *f, struct stat *sb)
 /* -o writeback: a file with changes whose upload runs in the background
  * now, held and waited for (see pending_wait_done); NULL otherwise. A time
  * or mode kept for an upload already under way would be lost. */
-static struct ftpsfs_file *pending_wait(struct ftps_fs *fs, const char *path)
+static struct ftps_file *pending_wait(struct ftps_fs *fs, const char *path)
 {
-	struct ftpsfs_file *f = NULL;
+	struct ftps_file *f = NULL;
 
 	if (!fs->set.writeback)
 		return NULL;
@@ -196,7 +196,7 @@ static struct ftpsfs_file *pending_wait(struct ftps_fs *fs, const char *path)
 	return f;
 }
 
-static void pending_wait_done(struct ftpsfs_file *f)
+static void pending_wait_done(struct ftps_file *f)
 {
 	if (!f)
 		return;
@@ -204,9 +204,9 @@ static void pending_wait_done(struct ftpsfs_file *f)
 	file_unref(f);
 }
 
-int ftpsfs_file_set_pending_mtime(struct ftps_fs *fs, const char *path, int64_t mtime)
+int ftps_file_set_pending_mtime(struct ftps_fs *fs, const char *path, int64_t mtime)
 {
-	struct ftpsfs_file *f, *held = pending_wait(fs, path);
+	struct ftps_file *f, *held = pending_wait(fs, path);
 	int found = 0;
 
 	pthread_mutex_lock(&file_open_mu);
@@ -219,9 +219,9 @@ int ftpsfs_file_set_pending_mtime(struct ftps_fs *fs, const char *path, int64_t 
 	return found;
 }
 
-int ftpsfs_file_set_pending_mode(struct ftps_fs *fs, const char *path, mode_t mode)
+int ftps_file_set_pending_mode(struct ftps_fs *fs, const char *path, mode_t mode)
 {
-	struct ftpsfs_file *f, *held = pending_wait(fs, path);
+	struct ftps_file *f, *held = pending_wait(fs, path);
 	int found = 0;
 
 	pthread_mutex_lock(&file_open_mu);
@@ -235,9 +235,9 @@ int ftpsfs_file_set_pending_mode(struct ftps_fs *fs, const char *path, mode_t mo
 	return found;
 }
 
-int ftpsfs_truncate_path(struct ftps_fs *fs, const char *path, off_t size)
+int ftps_file_truncate_path(struct ftps_fs *fs, const char *path, off_t size)
 {
-	struct ftpsfs_file *f;
+	struct ftps_file *f;
 	int rc;
 
 	if (size < 0)
@@ -256,18 +256,18 @@ int ftpsfs_truncate_path(struct ftps_fs *fs, const char *path, off_t size)
 		return rc;
 	}
 	/* No open file with changes: a file of our own for the job. */
-	if ((rc = ftpsfs_file_open(fs, path, O_WRONLY | (size == 0 ? O_TRUNC : 0), &f)) < 0)
+	if ((rc = ftps_file_open(fs, path, O_WRONLY | (size == 0 ? O_TRUNC : 0), &f)) < 0)
 		return rc;
-	rc = ftpsfs_file_truncate(f, size);
+	rc = ftps_file_truncate(f, size);
 	if (rc == 0)
-		rc = ftpsfs_file_flush(f);
-	ftpsfs_file_release(f);
+		rc = ftps_file_flush(f);
+	ftps_file_release(f);
 	return rc;
 }
 
-void ftpsfs_file_flush_all(struct ftps_fs *fs)
+void ftps_file_flush_all(struct ftps_fs *fs)
 {
-	struct ftpsfs_file **todo = NULL, *f;
+	struct ftps_file **todo = NULL, *f;
 	size_t n = 0, cap = 0;
 
 	/* -o writeback: what waits in the queue first, several at once. */
@@ -280,7 +280,7 @@ void ftpsfs_file_flush_all(struct ftps_fs *fs)
 			continue;
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
-			struct ftpsfs_file **t = realloc(todo, ncap * sizeof(*t));
+			struct ftps_file **t = realloc(todo, ncap * sizeof(*t));
 			if (!t)
 				break;
 			todo = t;
@@ -305,9 +305,9 @@ void ftpsfs_file_flush_all(struct ftps_fs *fs)
 
 /* ---- namespace changes ---- */
 
-struct ftpsfs_held {
+struct ftps_held {
 	size_t n;
-	struct ftpsfs_file *f[];
+	struct ftps_file *f[];
 };
 
 static int at_or_below(const char *path, const char *prefix)
@@ -316,7 +316,7 @@ static int at_or_below(const char *path, const char *prefix)
 	        FTPS_PATH_AT_OR_BELOW) != 0;
 }
 
-static int concerns(const struct ftpsfs_file *f, struct ftps_fs *fs, const char *from,
+static int concerns(const struct ftps_file *f, struct ftps_fs *fs, const char *from,
                     const char *to)
 {
 	return f->fs == fs && (at_or_below(f->path, from) || (to && strcmp(f->path, to) == 0));
@@ -324,16 +324,16 @@ static int concerns(const struct ftpsfs_file *f, struct ftps_fs *fs, const char 
 
 static int by_address(const void *a, const void *b)
 {
-	uintptr_t x = (uintptr_t)*(struct ftpsfs_file *const *)a;
-	uintptr_t y = (uintptr_t)*(struct ftpsfs_file *const *)b;
+	uintptr_t x = (uintptr_t)*(struct ftps_file *const *)a;
+	uintptr_t y = (uintptr_t)*(struct ftps_file *const *)b;
 
 	return x < y ? -1 : x > y;
 }
 
-struct ftpsfs_held *ftpsfs_files_hold(struct ftps_fs *fs, const char *from, const char *to)
+struct ftps_held *ftps_files_hold(struct ftps_fs *fs, const char *from, const char *to)
 {
-	struct ftpsfs_held *h;
-	struct ftpsfs_file *f;
+	struct ftps_held *h;
+	struct ftps_file *f;
 	size_t n = 0, k = 0;
 
 	pthread_mutex_lock(&file_open_mu);
@@ -377,7 +377,7 @@ struct ftpsfs_held *ftpsfs_files_hold(struct ftps_fs *fs, const char *from, cons
 	return h;
 }
 
-int ftpsfs_held_has(const struct ftpsfs_held *h, const char *path)
+int ftps_held_has(const struct ftps_held *h, const char *path)
 {
 	for (size_t i = 0; h && i < h->n; i++)
 		if (strcmp(h->f[i]->path, path) == 0)
@@ -385,7 +385,7 @@ int ftpsfs_held_has(const struct ftpsfs_held *h, const char *path)
 	return 0;
 }
 
-int ftpsfs_held_only_local(const struct ftpsfs_held *h, const char *path)
+int ftps_held_only_local(const struct ftps_held *h, const char *path)
 {
 	for (size_t i = 0; h && i < h->n; i++)
 		if (strcmp(h->f[i]->path, path) == 0 && !h->f[i]->on_server)
@@ -396,7 +396,7 @@ int ftpsfs_held_only_local(const struct ftpsfs_held *h, const char *path)
 /* mu held: the file is gone from the namespace. Its upload (if one runs)
  * is cancelled and its temporary file removed; a stream keeps its bytes
  * in the spool copy for the file's descriptors. */
-static void detach_locked(struct ftpsfs_file *f)
+static void detach_locked(struct ftps_file *f)
 {
 	if (f->up) {
 		ftps_upload_abort(f->up);
@@ -413,10 +413,10 @@ static void detach_locked(struct ftpsfs_file *f)
 	           f->path);
 }
 
-void ftpsfs_held_keep_content(struct ftpsfs_held *h, const char *path)
+void ftps_held_keep_content(struct ftps_held *h, const char *path)
 {
 	for (size_t i = 0; h && i < h->n; i++) {
-		struct ftpsfs_file *f = h->f[i];
+		struct ftps_file *f = h->f[i];
 		if (strcmp(f->path, path) != 0 || !f->writable ||
 		    (f->state != F_CLEAN && f->state != F_APPEND))
 			continue;
@@ -426,14 +426,14 @@ void ftpsfs_held_keep_content(struct ftpsfs_held *h, const char *path)
 	}
 }
 
-void ftpsfs_held_unlinked(struct ftpsfs_held *h, const char *path)
+void ftps_held_unlinked(struct ftps_held *h, const char *path)
 {
 	for (size_t i = 0; h && i < h->n; i++)
 		if (strcmp(h->f[i]->path, path) == 0)
 			detach_locked(h->f[i]);
 }
 
-void ftpsfs_held_renamed(struct ftpsfs_held *h, const char *from, const char *to)
+void ftps_held_renamed(struct ftps_held *h, const char *from, const char *to)
 {
 	size_t flen = strlen(from);
 
@@ -444,7 +444,7 @@ void ftpsfs_held_renamed(struct ftpsfs_held *h, const char *from, const char *to
 		if (strcmp(h->f[i]->path, to) == 0)
 			detach_locked(h->f[i]);
 	for (size_t i = 0; i < h->n; i++) {
-		struct ftpsfs_file *f = h->f[i];
+		struct ftps_file *f = h->f[i];
 		char npath[FTPS_MAX_PATH], nremote[FTPS_MAX_PATH];
 
 		if (f->detached || !at_or_below(f->path, from))
@@ -465,7 +465,7 @@ void ftpsfs_held_renamed(struct ftpsfs_held *h, const char *from, const char *to
 	}
 }
 
-void ftpsfs_files_release(struct ftpsfs_held *h)
+void ftps_files_release(struct ftps_held *h)
 {
 	if (!h)
 		return;

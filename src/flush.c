@@ -21,7 +21,7 @@ struct pending {
 	int64_t mtime;          /* -1: none */
 };
 
-static struct pending pending_now(struct ftpsfs_file *f)
+static struct pending pending_now(struct ftps_file *f)
 {
 	struct pending p;
 
@@ -32,7 +32,7 @@ static struct pending pending_now(struct ftpsfs_file *f)
 	return p;
 }
 
-static void note_uploaded(struct ftpsfs_file *f, const struct ftps_uploaded *res,
+static void note_uploaded(struct ftps_file *f, const struct ftps_uploaded *res,
                           const struct pending *p)
 {
 	struct ftps_entry e;
@@ -69,7 +69,7 @@ static void note_uploaded(struct ftpsfs_file *f, const struct ftps_uploaded *res
 /* The whole spool file to the server. In the background (bg) with mu
  * released: the file is marked busy, so nothing changes the spool file,
  * the file's names or its state meanwhile (see file_lock). */
-static int upload_spool(struct ftpsfs_file *f, const struct pending *p,
+static int upload_spool(struct ftps_file *f, const struct pending *p,
                         struct ftps_uploaded *res, int bg)
 {
 	char remote[FTPS_MAX_PATH];
@@ -91,7 +91,7 @@ static int upload_spool(struct ftpsfs_file *f, const struct pending *p,
 	return rc;
 }
 
-static int flush_locked(struct ftpsfs_file *f, int bg)
+static int flush_locked(struct ftps_file *f, int bg)
 {
 	struct ftps_uploaded res;
 	struct pending p = pending_now(f);
@@ -184,17 +184,17 @@ static int flush_locked(struct ftpsfs_file *f, int bg)
 	return rc;
 }
 
-int file_flush_locked(struct ftpsfs_file *f)
+int file_flush_locked(struct ftps_file *f)
 {
 	return flush_locked(f, 0);
 }
 
-int file_flush_background(struct ftpsfs_file *f)
+int file_flush_background(struct ftps_file *f)
 {
 	return flush_locked(f, 1);
 }
 
-int ftpsfs_file_flush(struct ftpsfs_file *f)
+int ftps_file_flush(struct ftps_file *f)
 {
 	int rc;
 
@@ -214,7 +214,7 @@ int ftpsfs_file_flush(struct ftpsfs_file *f)
 }
 
 /* The last reference is gone (f is out of the list): finish and free. */
-void file_release_last(struct ftpsfs_file *f)
+void file_release_last(struct ftps_file *f)
 {
 	file_lock(f);
 	if (f->dirty && !f->err && !f->detached)
@@ -227,7 +227,7 @@ void file_release_last(struct ftpsfs_file *f)
 	file_free(f);
 }
 
-int ftpsfs_file_fsync(struct ftpsfs_file *f)
+int ftps_file_fsync(struct ftps_file *f)
 {
-	return f->fs->set.writeback ? file_wb_fsync(f) : ftpsfs_file_flush(f);
+	return f->fs->set.writeback ? file_wb_fsync(f) : ftps_file_flush(f);
 }

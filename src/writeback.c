@@ -3,7 +3,7 @@
  *
  * Safe in the spool means written there in full (every write went into
  * the spool file before it returned), not fsync'ed to the spool's disk:
- * the daemon dying keeps the file (the next mount's ftpsfs_spool_report
+ * the daemon dying keeps the file (the next mount's ftps_spool_report
  * names it), the machine dying may not. fsync() on the file is what
  * waits for the server.
  *
@@ -39,7 +39,7 @@
 
 struct wb_item {
 	struct wb_item *next;
-	struct ftpsfs_file *f;          /* holds a reference */
+	struct ftps_file *f;          /* holds a reference */
 	uint64_t bytes;                 /* counted against WB_MAX_BYTES */
 	time_t at;                      /* not before then (a retry) */
 	int tries;
@@ -62,7 +62,7 @@ static struct {
 } wb = { .mu = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER,
 	 .room = PTHREAD_COND_INITIALIZER };
 
-void file_lock(struct ftpsfs_file *f)
+void file_lock(struct ftps_file *f)
 {
 	pthread_mutex_lock(&f->mu);
 	while (f->wb_busy)
@@ -71,7 +71,7 @@ void file_lock(struct ftpsfs_file *f)
 
 /* Upload f once. 1 when its entry is done with (uploaded, nothing left to
  * upload, or last: the final try failed too), 0 to try again later. */
-static int wb_upload(struct ftpsfs_file *f, int last, int *rcp)
+static int wb_upload(struct ftps_file *f, int last, int *rcp)
 {
 	int rc = 0, done;
 
@@ -246,13 +246,13 @@ static void wb_unreserve(uint64_t size)
 
 /* mu held: whether f's changes can wait for the background. (A file
  * being uploaded in the background is queued.) */
-static int wb_wants(const struct ftpsfs_file *f)
+static int wb_wants(const struct ftps_file *f)
 {
 	return f->dirty && !f->detached && !f->err && !f->wb_queued &&
 	       (f->state == F_NEW || f->state == F_SPOOL || f->state == F_APPEND);
 }
 
-int file_wb_flush(struct ftpsfs_file *f)
+int file_wb_flush(struct ftps_file *f)
 {
 	struct wb_item *it;
 	uint64_t size;
@@ -309,7 +309,7 @@ int file_wb_flush(struct ftpsfs_file *f)
 	return 0;
 }
 
-int file_wb_fsync(struct ftpsfs_file *f)
+int file_wb_fsync(struct ftps_file *f)
 {
 	int rc;
 
@@ -325,7 +325,7 @@ int file_wb_fsync(struct ftpsfs_file *f)
 	if (rc < 0) {
 		/* Said now. A spooled file stays dirty: the queue, or the next
 		 * close or fsync, uploads it again. Nothing else is left to
-		 * retry (as ftpsfs_file_flush). */
+		 * retry (as ftps_file_flush). */
 		f->err = 0;
 		if (f->state != F_SPOOL && f->state != F_APPEND)
 			file_view_set(f, f->size, 0);

@@ -28,8 +28,8 @@
  * The view fields are read under either lock and changed under both (mu
  * first, then file_open_mu); the rest of a file is under mu.
  */
-#ifndef FTPSFS_FILE_INT_H
-#define FTPSFS_FILE_INT_H
+#ifndef FTPS_FILE_INT_H
+#define FTPS_FILE_INT_H
 
 #include <limits.h>
 #include <pthread.h>
@@ -40,7 +40,7 @@
 
 enum fstate { F_CLEAN, F_NEW, F_STREAM, F_APPEND, F_SPOOL };
 
-struct ftpsfs_file {
+struct ftps_file {
 	struct ftps_fs *fs;
 	pthread_mutex_t mu;
 
@@ -75,47 +75,47 @@ struct ftpsfs_file {
 	int wb_busy;                    /* the queue uploads it from the spool, mu released */
 	int wb_err;                     /* a background upload's -errno, for fsync */
 	pthread_cond_t wb_cv;           /* wb_busy went to 0 */
-	struct ftpsfs_file *prev, *next;
+	struct ftps_file *prev, *next;
 };
 
 extern pthread_mutex_t file_open_mu;
 
 /* ---- openfiles.c: the list of open files (file_open_mu held where said) ---- */
-void file_list_add_locked(struct ftpsfs_file *f);
-void file_list_del_locked(struct ftpsfs_file *f);
-struct ftpsfs_file *file_find_locked(struct ftps_fs *fs, const char *path);
+void file_list_add_locked(struct ftps_file *f);
+void file_list_del_locked(struct ftps_file *f);
+struct ftps_file *file_find_locked(struct ftps_fs *fs, const char *path);
 /* The open file for path with one more reference; NULL if none. */
-struct ftpsfs_file *file_take(struct ftps_fs *fs, const char *path);
-void file_free(struct ftpsfs_file *f);
+struct ftps_file *file_take(struct ftps_fs *fs, const char *path);
+void file_free(struct ftps_file *f);
 /* Drop a reference; the last one finishes and frees the file. */
-void file_unref(struct ftpsfs_file *f);
+void file_unref(struct ftps_file *f);
 int64_t file_now(void);
 /* mu held: the user-visible size and dirtiness changed (the view). */
-void file_view_set(struct ftpsfs_file *f, uint64_t size, int dirty);
-void file_view_size(struct ftpsfs_file *f, uint64_t size);
+void file_view_set(struct ftps_file *f, uint64_t size, int dirty);
+void file_view_size(struct ftps_file *f, uint64_t size);
 
 /* ---- spool.c: the spool file of an open file (mu held) ---- */
-int file_spool_has_room(struct ftpsfs_file *f, uint64_t need);
+int file_spool_has_room(struct ftps_file *f, uint64_t need);
 /* 0, or -ENOSPC with a log line. */
-int file_spool_room(struct ftpsfs_file *f, uint64_t need);
+int file_spool_room(struct ftps_file *f, uint64_t need);
 /* 0, or -EFBIG for a size the spool's filesystem could never hold. */
-int file_spool_max_size(struct ftpsfs_file *f, uint64_t size);
-int file_spool_open(struct ftpsfs_file *f);
+int file_spool_max_size(struct ftps_file *f, uint64_t size);
+int file_spool_open(struct ftps_file *f);
 /* Close it; keep the file (and say so, once) or remove it. */
-void file_spool_close(struct ftpsfs_file *f, int keep);
+void file_spool_close(struct ftps_file *f, int keep);
 /* A failed upload leaves the spool file for the user: say where, once. */
-void file_spool_name_kept(struct ftpsfs_file *f);
+void file_spool_name_kept(struct ftps_file *f);
 /* Bring the whole file into the spool (state becomes SPOOL). */
-int file_make_spool(struct ftpsfs_file *f);
+int file_make_spool(struct ftps_file *f);
 
 /* ---- file.c, flush.c: the state machine (mu held) ---- */
-int file_truncate_locked(struct ftpsfs_file *f, uint64_t size);
-int file_flush_locked(struct ftpsfs_file *f);
+int file_truncate_locked(struct ftps_file *f, uint64_t size);
+int file_flush_locked(struct ftps_file *f);
 /* The same for the background upload (-o writeback): a whole-file upload
  * from the spool runs with mu released and wb_busy set. */
-int file_flush_background(struct ftpsfs_file *f);
+int file_flush_background(struct ftps_file *f);
 /* The last reference is gone (f is out of the list): finish and free. */
-void file_release_last(struct ftpsfs_file *f);
+void file_release_last(struct ftps_file *f);
 
 /* ---- writeback.c: -o writeback, uploads after close ----
  * A file whose upload is left to the background stays in the list of open
@@ -125,18 +125,18 @@ void file_release_last(struct ftpsfs_file *f);
  * released (wb_busy), everything that would change the file, its spool
  * or its name waits in file_lock; reads of the spool go on. */
 /* Lock mu, and wait until no background upload of f runs. */
-void file_lock(struct ftpsfs_file *f);
+void file_lock(struct ftps_file *f);
 /* close()'s flush: 0 when the upload was left to the queue (or there is
  * nothing to upload), 1 when it is to be done now (not a spooled file, or
  * the queue stayed full for the mount's timeout). */
-int file_wb_flush(struct ftpsfs_file *f);
+int file_wb_flush(struct ftps_file *f);
 /* fsync(): the error of a failed background upload, else the upload now. */
-int file_wb_fsync(struct ftpsfs_file *f);
+int file_wb_fsync(struct ftps_file *f);
 /* At unmount: every queued upload is tried (once more) and waited for. */
 void file_wb_drain(struct ftps_fs *fs);
 
 /* file.c: an upload is given up on (its changes are not on the server):
  * counted for the statistics. */
-void file_upload_given_up(struct ftpsfs_file *f);
+void file_upload_given_up(struct ftps_file *f);
 
 #endif

@@ -19,50 +19,50 @@
  * Spool files are removed once uploaded. A file whose upload failed keeps
  * its spool file, and the log names it, so nothing written is lost.
  */
-#ifndef FTPSFS_FILE_H
-#define FTPSFS_FILE_H
+#ifndef FTPS_FILE_H
+#define FTPS_FILE_H
 
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/stat.h>
 
 struct ftps_fs;
-struct ftpsfs_file;
+struct ftps_file;
 
 /* Open an existing file (flags as open(2) got them). */
-int ftpsfs_file_open(struct ftps_fs *fs, const char *path, int flags, struct ftpsfs_file **out);
+int ftps_file_open(struct ftps_fs *fs, const char *path, int flags, struct ftps_file **out);
 /* Create a new file (it exists on the server from the first flush on). */
-int ftpsfs_file_create(struct ftps_fs *fs, const char *path, mode_t mode, int flags,
-                       struct ftpsfs_file **out);
-ssize_t ftpsfs_file_read(struct ftpsfs_file *f, char *buf, size_t len, off_t off);
+int ftps_file_create(struct ftps_fs *fs, const char *path, mode_t mode, int flags,
+                       struct ftps_file **out);
+ssize_t ftps_file_read(struct ftps_file *f, char *buf, size_t len, off_t off);
 /* append: the handle was opened with O_APPEND (the write goes at the end). */
-ssize_t ftpsfs_file_write(struct ftpsfs_file *f, const char *buf, size_t len, off_t off,
+ssize_t ftps_file_write(struct ftps_file *f, const char *buf, size_t len, off_t off,
                           int append);
-int ftpsfs_file_truncate(struct ftpsfs_file *f, off_t size);
+int ftps_file_truncate(struct ftps_file *f, off_t size);
 /* close()'s flush: upload what is pending; the result is what close()
  * returns. With -o writeback the upload is left to the background once
  * the data are in the spool (see writeback.c), and close() returns 0. */
-int ftpsfs_file_flush(struct ftpsfs_file *f);
+int ftps_file_flush(struct ftps_file *f);
 /* fsync(): the same without writeback; with it, the error of the file's
  * failed background upload (once), else its upload, done now. */
-int ftpsfs_file_fsync(struct ftpsfs_file *f);
-void ftpsfs_file_release(struct ftpsfs_file *f);
+int ftps_file_fsync(struct ftps_file *f);
+void ftps_file_release(struct ftps_file *f);
 
 /* Attributes of a file with changes not yet uploaded (size, the time of the
  * last change or the time to set, the mode to set), over what the cache
  * said. By path for getattr, or by handle (fgetattr, and files no longer
  * reachable by name). The path forms return 1 when such a file was found. */
-int ftpsfs_file_stat_open(struct ftps_fs *fs, const char *path, struct stat *sb);
-void ftpsfs_file_fstat(struct ftpsfs_file *f, struct stat *sb);
+int ftps_file_stat_open(struct ftps_fs *fs, const char *path, struct stat *sb);
+void ftps_file_fstat(struct ftps_file *f, struct stat *sb);
 /* The file's path in the mount now (it follows renames) into buf: 0, or
  * -ENOENT when it has none any more (detached). */
-int ftpsfs_file_path(struct ftpsfs_file *f, char *buf, size_t len);
+int ftps_file_path(struct ftps_file *f, char *buf, size_t len);
 /* utimens/chmod of a file open with changes: kept for its upload. */
-int ftpsfs_file_set_pending_mtime(struct ftps_fs *fs, const char *path, int64_t mtime);
-int ftpsfs_file_set_pending_mode(struct ftps_fs *fs, const char *path, mode_t mode);
+int ftps_file_set_pending_mtime(struct ftps_fs *fs, const char *path, int64_t mtime);
+int ftps_file_set_pending_mode(struct ftps_fs *fs, const char *path, mode_t mode);
 /* truncate(2) on a path: through an open file when there is one, else by
  * fetching, truncating and uploading (size 0: an empty upload). */
-int ftpsfs_truncate_path(struct ftps_fs *fs, const char *path, off_t size);
+int ftps_file_truncate_path(struct ftps_fs *fs, const char *path, off_t size);
 
 /* ---- namespace changes and open files ----
  * A rename or unlink first holds the open files it concerns: each is
@@ -75,37 +75,37 @@ int ftpsfs_truncate_path(struct ftps_fs *fs, const char *path, off_t size);
  *    never uploaded, and creating the name again makes a new file.
  * Files are locked in address order, so two holders cannot deadlock, and
  * only the files concerned wait: others go on. */
-struct ftpsfs_held;
+struct ftps_held;
 /* Hold the open files at or below from (below only when from is a folder
  * with open files in it) and those at exactly to (NULL: none). NULL when
  * out of memory. */
-struct ftpsfs_held *ftpsfs_files_hold(struct ftps_fs *fs, const char *from, const char *to);
+struct ftps_held *ftps_files_hold(struct ftps_fs *fs, const char *from, const char *to);
 /* True when a held file at exactly path exists only here (created and not
  * uploaded yet): renaming or unlinking it involves no server. */
-int ftpsfs_held_only_local(const struct ftpsfs_held *h, const char *path);
+int ftps_held_only_local(const struct ftps_held *h, const char *path);
 /* True when a held file is at exactly path. */
-int ftpsfs_held_has(const struct ftpsfs_held *h, const char *path);
+int ftps_held_has(const struct ftps_held *h, const char *path);
 /* The rename from -> to succeeded: files at to are detached, files at or
  * below from follow. */
-void ftpsfs_held_renamed(struct ftpsfs_held *h, const char *from, const char *to);
+void ftps_held_renamed(struct ftps_held *h, const char *from, const char *to);
 /* Before path is unlinked: a held file at it that is open for writing
  * and whose bytes are (partly) on the server gets them into its spool, so
  * that its descriptors can still read and write it once detached. */
-void ftpsfs_held_keep_content(struct ftpsfs_held *h, const char *path);
+void ftps_held_keep_content(struct ftps_held *h, const char *path);
 /* path was unlinked: the files held at it are detached. */
-void ftpsfs_held_unlinked(struct ftpsfs_held *h, const char *path);
+void ftps_held_unlinked(struct ftps_held *h, const char *path);
 
-void ftpsfs_files_release(struct ftpsfs_held *h);
+void ftps_files_release(struct ftps_held *h);
 
 /* Say in the log which files in the spool folder keep changes that an
  * earlier upload could not save (files no running mount holds). */
-void ftpsfs_spool_report(const char *dir);
+void ftps_spool_report(const char *dir);
 /* How many such files the spool folder keeps; the first one's path into
  * first (when not NULL). */
-unsigned ftpsfs_spool_kept(const char *dir, char *first, size_t firstlen);
+unsigned ftps_spool_kept(const char *dir, char *first, size_t firstlen);
 /* Open files with changes not yet uploaded (for the statistics). */
-unsigned ftpsfs_files_pending(struct ftps_fs *fs);
+unsigned ftps_files_pending(struct ftps_fs *fs);
 /* Upload every file still pending (at unmount). */
-void ftpsfs_file_flush_all(struct ftps_fs *fs);
+void ftps_file_flush_all(struct ftps_fs *fs);
 
 #endif

@@ -17,7 +17,7 @@
 #include "upload.h"
 
 /* Truncated to 0: whatever was pending is dropped, a new upload follows. */
-static void make_empty(struct ftpsfs_file *f)
+static void make_empty(struct ftps_file *f)
 {
 	ftps_upload_abort(f->up);
 	f->up = NULL;
@@ -26,9 +26,9 @@ static void make_empty(struct ftpsfs_file *f)
 	file_view_size(f, 0);
 }
 
-static struct ftpsfs_file *file_new(struct ftps_fs *fs, const char *path, int flags)
+static struct ftps_file *file_new(struct ftps_fs *fs, const char *path, int flags)
 {
-	struct ftpsfs_file *f = calloc(1, sizeof(*f));
+	struct ftps_file *f = calloc(1, sizeof(*f));
 
 	if (!f)
 		return NULL;
@@ -50,7 +50,7 @@ static struct ftpsfs_file *file_new(struct ftps_fs *fs, const char *path, int fl
 /* ---- opening ---- */
 
 /* A further open of a file already open. */
-static int reopen(struct ftpsfs_file *f, int flags)
+static int reopen(struct ftps_file *f, int flags)
 {
 	/* Only a truncation waits for a background upload: reads go on. */
 	if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY)
@@ -84,9 +84,9 @@ static int ask_size(struct ftps_fs *fs, const char *remote, uint64_t *size)
 
 /* Put f in the list, unless another open of the same path won the race:
  * then that one is used and f is freed. */
-static struct ftpsfs_file *publish(struct ftpsfs_file *f, int flags, int *reopened)
+static struct ftps_file *publish(struct ftps_file *f, int flags, int *reopened)
 {
-	struct ftpsfs_file *other;
+	struct ftps_file *other;
 
 	pthread_mutex_lock(&file_open_mu);
 	if ((other = file_find_locked(f->fs, f->path)) != NULL) {
@@ -103,10 +103,10 @@ static struct ftpsfs_file *publish(struct ftpsfs_file *f, int flags, int *reopen
 	return f;
 }
 
-int ftpsfs_file_open(struct ftps_fs *fs, const char *path, int flags, struct ftpsfs_file **out)
+int ftps_file_open(struct ftps_fs *fs, const char *path, int flags, struct ftps_file **out)
 {
 	struct ftps_entry e;
-	struct ftpsfs_file *f;
+	struct ftps_file *f;
 	int rc, reopened;
 
 	*out = NULL;
@@ -145,10 +145,10 @@ int ftpsfs_file_open(struct ftps_fs *fs, const char *path, int flags, struct ftp
 	return 0;
 }
 
-int ftpsfs_file_create(struct ftps_fs *fs, const char *path, mode_t mode, int flags,
-                       struct ftpsfs_file **out)
+int ftps_file_create(struct ftps_fs *fs, const char *path, mode_t mode, int flags,
+                       struct ftps_file **out)
 {
-	struct ftpsfs_file *f = file_take(fs, path);
+	struct ftps_file *f = file_take(fs, path);
 	struct ftps_entry e;
 	int reopened;
 
@@ -197,7 +197,7 @@ int ftpsfs_file_create(struct ftps_fs *fs, const char *path, mode_t mode, int fl
 
 /* ---- reading ---- */
 
-ssize_t ftpsfs_file_read(struct ftpsfs_file *f, char *buf, size_t len, off_t off)
+ssize_t ftps_file_read(struct ftps_file *f, char *buf, size_t len, off_t off)
 {
 	ssize_t n;
 	int rc;
@@ -241,7 +241,7 @@ ssize_t ftpsfs_file_read(struct ftpsfs_file *f, char *buf, size_t len, off_t off
 
 /* ---- writing ---- */
 
-static ssize_t spool_write(struct ftpsfs_file *f, const char *buf, size_t len, off_t off)
+static ssize_t spool_write(struct ftps_file *f, const char *buf, size_t len, off_t off)
 {
 	ssize_t n;
 	int rc;
@@ -259,7 +259,7 @@ static ssize_t spool_write(struct ftpsfs_file *f, const char *buf, size_t len, o
 }
 
 /* An upload is given up on: its changes are not on the server. */
-void file_upload_given_up(struct ftpsfs_file *f)
+void file_upload_given_up(struct ftps_file *f)
 {
 	ftps_stats_add(ftps_pool_stats(f->fs->pool), FTPS_CTR_UPLOADS_FAILED, 1);
 }
@@ -268,7 +268,7 @@ void file_upload_given_up(struct ftpsfs_file *f)
  * written. With the spool copy the file carries on as a spooled one: a
  * network failure is retried at close, any other is reported and the copy
  * kept. Without it the written data are gone: the write fails. */
-static ssize_t stream_failed(struct ftpsfs_file *f, int rc, size_t len)
+static ssize_t stream_failed(struct ftps_file *f, int rc, size_t len)
 {
 	ftps_upload_abort(f->up);
 	f->up = NULL;
@@ -297,7 +297,7 @@ static ssize_t stream_failed(struct ftpsfs_file *f, int rc, size_t len)
  * then queued for the upload's sender. Without room for the copy it is
  * given up: the stream goes on unprotected, sent from here (the upload
  * has no sender once its source is dropped). */
-static ssize_t stream_write(struct ftpsfs_file *f, const char *buf, size_t len, off_t off)
+static ssize_t stream_write(struct ftps_file *f, const char *buf, size_t len, off_t off)
 {
 	int rc;
 
@@ -321,7 +321,7 @@ static ssize_t stream_write(struct ftpsfs_file *f, const char *buf, size_t len, 
 	return (ssize_t)len;
 }
 
-static ssize_t write_locked(struct ftpsfs_file *f, const char *buf, size_t len, off_t off)
+static ssize_t write_locked(struct ftps_file *f, const char *buf, size_t len, off_t off)
 {
 	int rc;
 
@@ -396,7 +396,7 @@ static ssize_t write_locked(struct ftpsfs_file *f, const char *buf, size_t len, 
 	return spool_write(f, buf, len, off);
 }
 
-ssize_t ftpsfs_file_write(struct ftpsfs_file *f, const char *buf, size_t len, off_t off,
+ssize_t ftps_file_write(struct ftps_file *f, const char *buf, size_t len, off_t off,
                           int append)
 {
 	ssize_t n;
@@ -421,7 +421,7 @@ ssize_t ftpsfs_file_write(struct ftpsfs_file *f, const char *buf, size_t len, of
 	return n;
 }
 
-int file_truncate_locked(struct ftpsfs_file *f, uint64_t size)
+int file_truncate_locked(struct ftps_file *f, uint64_t size)
 {
 	int rc;
 
@@ -446,7 +446,7 @@ int file_truncate_locked(struct ftpsfs_file *f, uint64_t size)
 	return 0;
 }
 
-int ftpsfs_file_truncate(struct ftpsfs_file *f, off_t size)
+int ftps_file_truncate(struct ftps_file *f, off_t size)
 {
 	int rc;
 
@@ -458,7 +458,7 @@ int ftpsfs_file_truncate(struct ftpsfs_file *f, off_t size)
 	return rc;
 }
 
-void ftpsfs_file_release(struct ftpsfs_file *f)
+void ftps_file_release(struct ftps_file *f)
 {
 	if (f)
 		file_unref(f);

@@ -20,7 +20,7 @@
 
 #define SPOOL_RESERVE (64ULL * 1024 * 1024)  /* left free on the spool's disk */
 
-int file_spool_has_room(struct ftpsfs_file *f, uint64_t need)
+int file_spool_has_room(struct ftps_file *f, uint64_t need)
 {
 	struct statvfs sv;
 
@@ -29,7 +29,7 @@ int file_spool_has_room(struct ftpsfs_file *f, uint64_t need)
 	return (uint64_t)sv.f_bavail * sv.f_frsize >= need + SPOOL_RESERVE;
 }
 
-int file_spool_room(struct ftpsfs_file *f, uint64_t need)
+int file_spool_room(struct ftps_file *f, uint64_t need)
 {
 	if (!file_spool_has_room(f, need)) {
 		ftps_error("spool folder %s is nearly full: refusing %s", f->fs->set.spool_dir,
@@ -41,7 +41,7 @@ int file_spool_room(struct ftpsfs_file *f, uint64_t need)
 
 /* A size the spool's filesystem could never hold is EFBIG, not ENOSPC:
  * no amount of cleaning up makes room for it. */
-int file_spool_max_size(struct ftpsfs_file *f, uint64_t size)
+int file_spool_max_size(struct ftps_file *f, uint64_t size)
 {
 	struct statvfs sv;
 
@@ -55,7 +55,7 @@ int file_spool_max_size(struct ftpsfs_file *f, uint64_t size)
 	return 0;
 }
 
-int file_spool_open(struct ftpsfs_file *f)
+int file_spool_open(struct ftps_file *f)
 {
 	int n = snprintf(f->spool_path, sizeof(f->spool_path), "%s/ftpsfs-XXXXXX",
 	                 f->fs->set.spool_dir);
@@ -71,13 +71,13 @@ int file_spool_open(struct ftpsfs_file *f)
 		f->spool_path[0] = '\0';
 		return -err;
 	}
-	/* Held while in use: ftpsfs_spool_report (of this or another mount
+	/* Held while in use: ftps_spool_report (of this or another mount
 	 * sharing the folder) tells kept files from files being written. */
 	flock(f->spool_fd, LOCK_EX | LOCK_NB);
 	return 0;
 }
 
-unsigned ftpsfs_spool_kept(const char *dir, char *first, size_t firstlen)
+unsigned ftps_spool_kept(const char *dir, char *first, size_t firstlen)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -108,10 +108,10 @@ unsigned ftpsfs_spool_kept(const char *dir, char *first, size_t firstlen)
 	return n;
 }
 
-void ftpsfs_spool_report(const char *dir)
+void ftps_spool_report(const char *dir)
 {
 	char first[PATH_MAX];
-	unsigned n = ftpsfs_spool_kept(dir, first, sizeof(first));
+	unsigned n = ftps_spool_kept(dir, first, sizeof(first));
 
 	if (n > 0)
 		ftps_warn("the spool folder %s keeps %u file%s with changes that could not be "
@@ -119,7 +119,7 @@ void ftpsfs_spool_report(const char *dir)
 		          n == 1 ? "" : "s", first, n > 1 ? ", ..." : "");
 }
 
-void file_spool_close(struct ftpsfs_file *f, int keep)
+void file_spool_close(struct ftps_file *f, int keep)
 {
 	if (f->spool_fd < 0)
 		return;
@@ -134,7 +134,7 @@ void file_spool_close(struct ftpsfs_file *f, int keep)
 /* A failed upload leaves the spool file for the user: say where, once,
  * and what it holds (an append's holds only the appended bytes, at their
  * offsets: the server's version is before them). */
-void file_spool_name_kept(struct ftpsfs_file *f)
+void file_spool_name_kept(struct ftps_file *f)
 {
 	if (f->spool_fd < 0 || f->spool_named)
 		return;
@@ -151,7 +151,7 @@ void file_spool_name_kept(struct ftpsfs_file *f)
 /* Bring the whole file into the spool (state becomes SPOOL). A download
  * that comes back short of the known size never becomes the base of an
  * edit (ftps_download_fd checks). */
-int file_make_spool(struct ftpsfs_file *f)
+int file_make_spool(struct ftps_file *f)
 {
 	int64_t n;
 	int rc;
