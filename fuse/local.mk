@@ -7,7 +7,6 @@ fuse_ftpsfs_SOURCES = \
 	fuse/password.h fuse/password.c \
 	fuse/netrc.h fuse/netrc.c \
 	fuse/mount.h \
-	fuse/names.h fuse/names.c \
 	fuse/ops.h fuse/ops.c \
 	fuse/xattr.h fuse/xattr.c \
 	fuse/kernel.h fuse/kernel.c \

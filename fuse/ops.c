@@ -279,7 +279,7 @@ static int op_mkdir(const char *path, mode_t mode)
 	struct ftps_fs *fs = get_fs();
 	int rc = ftps_fs_check_path(fs, path);
 
-	return rc < 0 ? rc : ftpsfs_ns_mkdir(fs, path, mode);
+	return rc < 0 ? rc : ftps_ns_mkdir(fs, path, mode);
 }
 
 static int op_rmdir(const char *path)
@@ -287,7 +287,7 @@ static int op_rmdir(const char *path)
 	struct ftps_fs *fs = get_fs();
 	int rc = ftps_fs_check_path(fs, path);
 
-	return rc < 0 ? rc : ftpsfs_ns_rmdir(fs, path);
+	return rc < 0 ? rc : ftps_ns_rmdir(fs, path);
 }
 
 static int op_unlink(const char *path)
@@ -295,7 +295,7 @@ static int op_unlink(const char *path)
 	struct ftps_fs *fs = get_fs();
 	int rc = ftps_fs_check_path(fs, path);
 
-	return rc < 0 ? rc : ftpsfs_ns_unlink(fs, path);
+	return rc < 0 ? rc : ftps_ns_unlink(fs, path);
 }
 
 static int op_rename(const char *from, const char *to, unsigned int flags)
@@ -305,7 +305,7 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 
 	if ((rc = ftps_fs_check_path(fs, from)) < 0 || (rc = ftps_fs_check_path(fs, to)) < 0)
 		return rc;
-	return ftpsfs_ns_rename(fs, from, to, flags);
+	return ftps_ns_rename(fs, from, to, flags);
 }
 
 static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
@@ -319,7 +319,7 @@ static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 		return 0;       /* a detached file: nothing of it is on the server */
 	if ((rc = ftps_fs_check_path(fs, path)) < 0)
 		return rc;
-	return ftpsfs_ns_chmod(fs, path, mode);
+	return ftps_ns_chmod(fs, path, mode);
 }
 
 static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
@@ -333,7 +333,7 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
 		return 0;       /* a detached file: nothing of it is on the server */
 	if ((rc = ftps_fs_check_path(fs, path)) < 0)
 		return rc;
-	return ftpsfs_ns_utimens(fs, path, tv);
+	return ftps_ns_utimens(fs, path, tv);
 }
 
 static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)

@@ -171,7 +171,7 @@ static ftps_err do_mkd(struct ftps_conn *c, struct path_op *op, const char *r1, 
 	return e;
 }
 
-int ftpsfs_ns_mkdir(struct ftps_fs *fs, const char *path, mode_t mode)
+int ftps_ns_mkdir(struct ftps_fs *fs, const char *path, mode_t mode)
 {
 	struct path_op op = { .fs = fs, .path = path, .mode = (mode & 07777) & ~fs->set.umask,
 	                      .run = do_mkd, .settle = settle_is_dir };
@@ -204,7 +204,7 @@ static ftps_err do_rmd(struct ftps_conn *c, struct path_op *op, const char *r1, 
 	return ftps_rmd(c, r1, st);
 }
 
-int ftpsfs_ns_rmdir(struct ftps_fs *fs, const char *path)
+int ftps_ns_rmdir(struct ftps_fs *fs, const char *path)
 {
 	struct path_op op = { .fs = fs, .path = path, .run = do_rmd, .settle = settle_is_gone };
 	int rc = run_path_op(&op, "rmdir");
@@ -256,7 +256,7 @@ static int unlink_held(struct ftps_fs *fs, struct ftps_held *h, const char *path
 	return rc;
 }
 
-int ftpsfs_ns_unlink(struct ftps_fs *fs, const char *path)
+int ftps_ns_unlink(struct ftps_fs *fs, const char *path)
 {
 	struct ftps_held *h;
 	int rc;
@@ -342,7 +342,7 @@ static ftps_err do_rename(struct ftps_conn *c, struct path_op *op, const char *r
 	return e;
 }
 
-int ftpsfs_ns_rename(struct ftps_fs *fs, const char *from, const char *to, unsigned int flags)
+int ftps_ns_rename(struct ftps_fs *fs, const char *from, const char *to, unsigned int flags)
 {
 	struct path_op op = { .fs = fs, .path = from, .path2 = to, .run = do_rename,
 	                      .settle = settle_rename,
@@ -390,7 +390,7 @@ static ftps_err do_chmod(struct ftps_conn *c, struct path_op *op, const char *r1
 	return ftps_chmod(c, r1, op->mode, st);
 }
 
-int ftpsfs_ns_chmod(struct ftps_fs *fs, const char *path, mode_t mode)
+int ftps_ns_chmod(struct ftps_fs *fs, const char *path, mode_t mode)
 {
 	struct path_op op = { .fs = fs, .path = path, .mode = mode & 07777, .idempotent = 1,
 	                      .run = do_chmod };
@@ -411,7 +411,7 @@ static ftps_err do_mtime(struct ftps_conn *c, struct path_op *op, const char *r1
 	return ftps_set_mtime(c, r1, op->mtime, st);
 }
 
-int ftpsfs_ns_utimens(struct ftps_fs *fs, const char *path, const struct timespec tv[2])
+int ftps_ns_utimens(struct ftps_fs *fs, const char *path, const struct timespec tv[2])
 {
 	struct path_op op = { .fs = fs, .path = path, .idempotent = 1, .run = do_mtime };
 	int rc;
