@@ -307,7 +307,7 @@ static int read_netrc_file(const char *path, int explicit, char **text, size_t *
 static int password_from_netrc(struct ftpsfs_opts *o, char *err, size_t errlen)
 {
 	char path[FTPS_MAX_PATH];
-	struct ftpsfs_netrc_entry e;
+	struct ftps_netrc_entry e;
 	char *text = NULL;
 	size_t len = 0;
 	int loose = 0, rc;
@@ -323,7 +323,7 @@ static int password_from_netrc(struct ftpsfs_opts *o, char *err, size_t errlen)
 	rc = read_netrc_file(path, o->netrc != NULL, &text, &len, &loose, err, errlen);
 	if (rc <= 0)
 		return rc;
-	rc = ftpsfs_netrc_find(text, len, o->u.host, o->user, &e, err, errlen);
+	rc = ftps_netrc_find(text, len, o->u.host, o->user, &e, err, errlen);
 	explicit_bzero(text, len);
 	free(text);
 	if (rc < 0) {
@@ -349,12 +349,12 @@ static int password_from_netrc(struct ftpsfs_opts *o, char *err, size_t errlen)
 		 * is not used. */
 		ftpsfs_seterr(err, errlen, "ftpsfs: netrc file %s holds a password but is readable by others "
 		              "or not owned by you: chown it to yourself and chmod 600 it", path);
-		ftpsfs_netrc_entry_clear(&e);
+		ftps_netrc_entry_clear(&e);
 		return -1;
 	}
 	if (e.password)
 		rc = take_password(o, e.password, err, errlen) == 0 ? 1 : -1;
-	ftpsfs_netrc_entry_clear(&e);
+	ftps_netrc_entry_clear(&e);
 	return rc;
 }
 

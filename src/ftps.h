@@ -11,6 +11,7 @@
  *                                their classes, backoff with a deadline;
  *   config.c                     the configuration's defaults
  *   path.c url.c addr.c          remote paths, URLs, EPSV/PASV/EPRT/PORT
+ *   netrc.c                      a login in .netrc text (pure parser)
  *   reply.c replies.c feat.c     a reply's lines; what SIZE, MDTM, MLST,
  *                                HASH and FEAT replies say (pure parsers)
  *   listing.c list_*.c           MLSD/MLST, Unix and DOS LIST lines, times

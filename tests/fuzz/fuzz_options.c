@@ -8,7 +8,7 @@
  * options_text.c, and needs ftps_config_init from src/conn.c, hence the
  * rest of the core:
  *
- * fuzz-sources: fuse/options.c fuse/options_table.c fuse/options_text.c fuse/netrc.c src/conn.c src/cmd.c src/config.c src/server.c src/tls.c src/sock.c src/xfer.c src/xfer_open.c src/ops.c src/pool.c src/dircache.c src/dircache_set.c src/dircache_table.c src/dircache_update.c src/pathtab.c src/replies.c src/stats.c
+ * fuzz-sources: fuse/options.c fuse/options_table.c fuse/options_text.c src/netrc.c src/conn.c src/cmd.c src/config.c src/server.c src/tls.c src/sock.c src/xfer.c src/xfer_open.c src/ops.c src/pool.c src/dircache.c src/dircache_set.c src/dircache_table.c src/dircache_update.c src/pathtab.c src/replies.c src/stats.c
  * fuzz-pkg: fuse3 openssl
  */
 #include <stddef.h>
@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct ftpsfs_opts o;
 	struct ftps_config cfg;
-	struct ftpsfs_netrc_entry e;
+	struct ftps_netrc_entry e;
 	char err[512];
 	char *text;
 	size_t start = 0;
@@ -46,10 +46,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 
-	if (ftpsfs_netrc_find(text, size, "h", NULL, &e, err, sizeof(err)) == 1)
-		ftpsfs_netrc_entry_clear(&e);
-	if (ftpsfs_netrc_find(text, size, "ftp.example.org", "alice", &e, err, sizeof(err)) == 1)
-		ftpsfs_netrc_entry_clear(&e);
+	if (ftps_netrc_find(text, size, "h", NULL, &e, err, sizeof(err)) == 1)
+		ftps_netrc_entry_clear(&e);
+	if (ftps_netrc_find(text, size, "ftp.example.org", "alice", &e, err, sizeof(err)) == 1)
+		ftps_netrc_entry_clear(&e);
 
 	if (fuse_opt_add_arg(&args, "ftpsfs") != 0)
 		goto out;

@@ -1028,14 +1028,14 @@ END_TEST
 
 struct nr {
 	int rc;
-	struct ftpsfs_netrc_entry e;
+	struct ftps_netrc_entry e;
 	char err[128];
 };
 
 static void nfind(struct nr *r, const char *text, const char *host, const char *user)
 {
 	memset(r, 0, sizeof(*r));
-	r->rc = ftpsfs_netrc_find(text, strlen(text), host, user, &r->e, r->err, sizeof(r->err));
+	r->rc = ftps_netrc_find(text, strlen(text), host, user, &r->e, r->err, sizeof(r->err));
 }
 
 static void nexpect(const char *text, const char *host, const char *user, const char *login,
@@ -1058,7 +1058,7 @@ static void nexpect(const char *text, const char *host, const char *user, const 
 	else
 		ck_assert_ptr_null(r.e.account);
 	ck_assert_int_eq(r.e.is_default, is_default);
-	ftpsfs_netrc_entry_clear(&r.e);
+	ftps_netrc_entry_clear(&r.e);
 	ck_assert_ptr_null(r.e.password);
 }
 
@@ -1089,13 +1089,13 @@ START_TEST(netrc_basic)
 	nnone("   \n\t\n", "h", NULL);
 	struct nr r;
 	memset(&r, 0, sizeof(r));
-	ck_assert_int_eq(ftpsfs_netrc_find(t, strlen(t), NULL, NULL, &r.e, NULL, 0), 0);
-	ck_assert_int_eq(ftpsfs_netrc_find(NULL, 0, "h", NULL, &r.e, NULL, 0), 0);
+	ck_assert_int_eq(ftps_netrc_find(t, strlen(t), NULL, NULL, &r.e, NULL, 0), 0);
+	ck_assert_int_eq(ftps_netrc_find(NULL, 0, "h", NULL, &r.e, NULL, 0), 0);
 	/* only the first len bytes count */
-	ck_assert_int_eq(ftpsfs_netrc_find(t, 23, "ftp.example.org", NULL, &r.e, NULL, 0), 1);
+	ck_assert_int_eq(ftps_netrc_find(t, 23, "ftp.example.org", NULL, &r.e, NULL, 0), 1);
 	ck_assert_ptr_null(r.e.login);
-	ftpsfs_netrc_entry_clear(&r.e);
-	ftpsfs_netrc_entry_clear(NULL);
+	ftps_netrc_entry_clear(&r.e);
+	ftps_netrc_entry_clear(NULL);
 }
 END_TEST
 
@@ -1173,7 +1173,7 @@ END_TEST
 
 START_TEST(netrc_limits)
 {
-	size_t n = FTPSFS_NETRC_MAX_TOKEN + 100;
+	size_t n = FTPS_NETRC_MAX_TOKEN + 100;
 	char *t = malloc(n + 64);
 	struct nr r;
 
@@ -1188,16 +1188,16 @@ START_TEST(netrc_limits)
 	ck_assert_str_eq(r.err, "netrc line 1: token too long");
 	ck_assert_ptr_null(r.e.password);
 	/* exactly the limit is fine */
-	t[off + FTPSFS_NETRC_MAX_TOKEN] = '\0';
+	t[off + FTPS_NETRC_MAX_TOKEN] = '\0';
 	nfind(&r, t, "h", NULL);
 	ck_assert_int_eq(r.rc, 1);
-	ck_assert_uint_eq(strlen(r.e.password), FTPSFS_NETRC_MAX_TOKEN);
-	ftpsfs_netrc_entry_clear(&r.e);
+	ck_assert_uint_eq(strlen(r.e.password), FTPS_NETRC_MAX_TOKEN);
+	ftps_netrc_entry_clear(&r.e);
 	/* the line number counts */
 	nfind(&r, "\n\n\nmachine h password \"\n\nxx", "h", NULL);
 	ck_assert_int_eq(r.rc, 1);
 	ck_assert_str_eq(r.e.password, "\n\nxx");
-	ftpsfs_netrc_entry_clear(&r.e);
+	ftps_netrc_entry_clear(&r.e);
 	free(t);
 }
 END_TEST
@@ -1401,7 +1401,7 @@ START_TEST(password_netrc)
 	done(&p);
 
 	/* a broken netrc names the file and line, not the token */
-	char big[FTPSFS_NETRC_MAX_TOKEN + 64];
+	char big[FTPS_NETRC_MAX_TOKEN + 64];
 	memset(big, 'Q', sizeof(big));
 	memcpy(big, "machine ftp.example.org password ", 33);
 	big[sizeof(big) - 1] = '\0';

@@ -62,7 +62,7 @@ tests_unit_check_stats_SOURCES = tests/unit/check_stats.c
 tests_unit_check_stats_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_stats_LDADD = $(UNIT_LDADD)
 tests_unit_check_options_SOURCES = tests/unit/check_options.c fuse/options.c \
-	fuse/options_table.c fuse/options_text.c fuse/password.c fuse/netrc.c
+	fuse/options_table.c fuse/options_text.c fuse/password.c
 tests_unit_check_options_CFLAGS = $(UNIT_CFLAGS) $(FUSE_CFLAGS) -I$(top_srcdir)/fuse
 tests_unit_check_options_LDADD = $(UNIT_LDADD) $(FUSE_LIBS)
 endif

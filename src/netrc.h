@@ -15,17 +15,17 @@
  * inside quotes or not. A '#' at the start of an unquoted token comments out
  * the rest of the line. Unknown tokens are skipped.
  */
-#ifndef FTPSFS_NETRC_H
-#define FTPSFS_NETRC_H
+#ifndef FTPS_NETRC_H
+#define FTPS_NETRC_H
 
 #include <stddef.h>
 
-#define FTPSFS_NETRC_MAX_TOKEN 4096   /* bytes in one token, after unquoting */
+#define FTPS_NETRC_MAX_TOKEN 4096   /* bytes in one token, after unquoting */
 
-struct ftpsfs_netrc_entry {
+struct ftps_netrc_entry {
 	int is_default;         /* came from the "default" entry */
 	char *login;            /* malloc'd; NULL when the entry has none */
-	char *password;         /* malloc'd, wiped by ftpsfs_netrc_entry_clear */
+	char *password;         /* malloc'd, wiped by ftps_netrc_entry_clear */
 	char *account;          /* malloc'd; NULL when absent */
 };
 
@@ -33,13 +33,13 @@ struct ftpsfs_netrc_entry {
  * applies only if it has no login or its login equals user; the first
  * applicable machine entry wins, else the first applicable default entry.
  * Returns 1 and fills *out (owned by the caller), 0 when nothing applies,
- * -1 on a token longer than FTPSFS_NETRC_MAX_TOKEN or out of memory (with
+ * -1 on a token longer than FTPS_NETRC_MAX_TOKEN or out of memory (with
  * a one-line reason in err; the reason never quotes a password). */
-int ftpsfs_netrc_find(const char *text, size_t len, const char *host,
-                      const char *user, struct ftpsfs_netrc_entry *out,
+int ftps_netrc_find(const char *text, size_t len, const char *host,
+                      const char *user, struct ftps_netrc_entry *out,
                       char *err, size_t errlen);
 
 /* Wipe and free what an entry holds; the entry itself is the caller's. */
-void ftpsfs_netrc_entry_clear(struct ftpsfs_netrc_entry *e);
+void ftps_netrc_entry_clear(struct ftps_netrc_entry *e);
 
 #endif

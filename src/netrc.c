@@ -95,7 +95,7 @@ static enum tok_result next_token(struct cursor *c, char *buf, size_t cap,
 	return TOK_OK;
 }
 
-void ftpsfs_netrc_entry_clear(struct ftpsfs_netrc_entry *e)
+void ftps_netrc_entry_clear(struct ftps_netrc_entry *e)
 {
 	if (!e)
 		return;
@@ -115,13 +115,13 @@ void ftpsfs_netrc_entry_clear(struct ftpsfs_netrc_entry *e)
 struct pending {
 	int open;               /* inside a machine or default entry */
 	int host_match;         /* machine NAME equals the host (or default) */
-	struct ftpsfs_netrc_entry e;
+	struct ftps_netrc_entry e;
 };
 
 struct search {
 	const char *host, *user;
 	int have_machine, have_default;
-	struct ftpsfs_netrc_entry machine, deflt;
+	struct ftps_netrc_entry machine, deflt;
 };
 
 static int applies(const struct search *s, const struct pending *pe)
@@ -147,7 +147,7 @@ static void close_entry(struct search *s, struct pending *pe)
 			memset(&pe->e, 0, sizeof(pe->e));
 		}
 	}
-	ftpsfs_netrc_entry_clear(&pe->e);
+	ftps_netrc_entry_clear(&pe->e);
 	pe->open = 0;
 	pe->host_match = 0;
 }
@@ -172,14 +172,14 @@ static void set_err(char *err, size_t errlen, const char *msg, unsigned line)
 		snprintf(err, errlen, "netrc line %u: %s", line, msg);
 }
 
-int ftpsfs_netrc_find(const char *text, size_t len, const char *host,
-                      const char *user, struct ftpsfs_netrc_entry *out,
+int ftps_netrc_find(const char *text, size_t len, const char *host,
+                      const char *user, struct ftps_netrc_entry *out,
                       char *err, size_t errlen)
 {
 	struct cursor c;
 	struct search s = { .host = host, .user = user };
 	struct pending pe = { 0 };
-	char tok[FTPSFS_NETRC_MAX_TOKEN + 1];
+	char tok[FTPS_NETRC_MAX_TOKEN + 1];
 	int quoted = 0, rc = 0;
 	enum tok_result tr;
 
@@ -252,9 +252,9 @@ int ftpsfs_netrc_find(const char *text, size_t len, const char *host,
 		rc = 1;
 	}
 out:
-	ftpsfs_netrc_entry_clear(&pe.e);
-	ftpsfs_netrc_entry_clear(&s.machine);
-	ftpsfs_netrc_entry_clear(&s.deflt);
+	ftps_netrc_entry_clear(&pe.e);
+	ftps_netrc_entry_clear(&s.machine);
+	ftps_netrc_entry_clear(&s.deflt);
 	explicit_bzero(tok, sizeof(tok));
 	return rc;
 }
