@@ -125,24 +125,6 @@ fail:
 	return -1;
 }
 
-/* vsftpd answers LIST of a path that does not exist with an empty listing:
- * only CWD tells that the root is a folder. Every path sent is absolute,
- * so the connection's working folder does not matter afterwards. */
-static ftps_err check_root(struct ftps_conn *c, const char *root, struct ftps_status *st)
-{
-	const struct ftps_reply *r;
-	ftps_err e;
-
-	if (strcmp(root, "/") == 0)
-		return FTPS_OK;
-	if ((e = ftps_command(c, &r, st, "CWD %s", root)) != FTPS_OK)
-		return e;
-	if (r->code / 100 != 2)
-		return ftps_fail(st, FTPS_E_NOENT, r->code, "%.*s", (int)strcspn(r->text, "\n"),
-		                 r->text);
-	return FTPS_OK;
-}
-
 /* The root must be a folder we can list; its listing primes the cache. */
 static int list_root(struct ftps_fs *fs)
 {
@@ -154,9 +136,7 @@ static int list_root(struct ftps_fs *fs)
 		fprintf(stderr, "ftpsfs: %s\n", st.msg);
 		return -1;
 	}
-	err = check_root(c, fs->root, &st);
-	if (err == FTPS_OK)
-		err = ftps_meta_list_root(fs, c, &st);
+	err = ftps_meta_list_root(fs, c, &st);
 	ftps_pool_put(fs->pool, c, err);
 	if (err != FTPS_OK) {
 		fprintf(stderr, "ftpsfs: cannot list the remote folder %s: %s\n", fs->root, st.msg);

@@ -4,25 +4,19 @@
  * in here.
  *
  * Layout of fuse/ (who may use whom, top to bottom; no arrow goes up):
- *   ops.c      the FUSE operations table: maps each call onto one of below
+ *   main.c     start-up: options, password, the first login, the mount,
+ *              the housekeeper; fills struct ftps_fs from the options
+ *   ops.c      the FUSE operations table: checks each path, then maps the
+ *              call onto the core (src/meta.h, src/file.h, src/names.h)
  *   xattr.c    extended attributes: the statistics on the root, checksums
  *              on files; the statistics in the log on SIGUSR1
- *   names.c    namespace changes (mkdir, rmdir, unlink, rename, chmod,
- *              utimens): found out, never repeated blindly, after a lost reply
- *   file.c     open files: reads, writes, the spool, uploads at close,
- *              through the transfer engine (src/engine.h: streamed reads,
- *              uploads, downloads, leftovers of failed uploads)
- *   flush.c    the upload at close, flush and fsync
- *   writeback.c  -o writeback: uploads after close, in the background
- *   openfiles.c, spool.c  the open-file table; the local spool copy
- *   meta.c     the metadata layer: the only user of the directory cache and
- *              the exact-time cache; meta_ask.c asks the server what a
- *              listing did not tell (MDTM a folder at a time, SIZE);
- *              meta_ahead.c lists subfolders ahead (-o prefetch)
- *   kernel.c   tells the kernel what it caches is stale (its own thread)
- *   (src/fs.h) the mount as the core sees it: caches, pool, engine, root
- *   options*.c, password.c, netrc.c, probe.c, main.c   the command line
- *              and start-up
+ *   kernel.c   tells the kernel what it caches is stale (its own thread;
+ *              the core calls it through struct ftps_fs's stale hook)
+ *   probe.c    --probe: what the server offers, then exit
+ *   options.c options_table.c options_text.c   the command line
+ *   password.c the password: stdin, a file, .netrc (src/netrc.c), a prompt
+ * Everything below these - the metadata layer, open files, namespace
+ * changes, the transfer engine, the protocol - is in src/ (map: src/ftps.h).
  */
 #ifndef FTPSFS_MOUNT_H
 #define FTPSFS_MOUNT_H

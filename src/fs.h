@@ -58,8 +58,8 @@ struct ftps_fs {
 	struct ftps_engine eng;
 
 	/* What the kernel caches about path (in the mount) is stale: its
-	 * size after a failed upload. Called without locks that matter to
-	 * the caller's request; NULL: nobody to tell. */
+	 * size after a failed upload. It must not block (it is called with
+	 * an open file's lock held); NULL: nobody to tell. */
 	void (*stale)(const char *path);
 };
 

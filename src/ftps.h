@@ -33,7 +33,17 @@
  *   leftovers.c                  rename into place, whole downloads, and
  *                                what failed uploads left on the server
  *   fs.c                         one server seen as a filesystem (fs.h): the
- *                                caches, pool, engine and root its layers share
+ *                                caches, pool, engine and root shared by:
+ *   meta.c meta_ask.c            the metadata layer (meta.h), the only user
+ *   meta_ahead.c                 of the two caches; MDTM and SIZE beyond a
+ *                                listing; folders listed ahead
+ *   file.c flush.c spool.c       open files (file.h): reads, writes, the
+ *   openfiles.c writeback.c      spool, the upload at close, uploads after
+ *                                close (-o writeback), the open-file table
+ *   names.c                      namespace changes (names.h): mkdir, rmdir,
+ *                                unlink, rename, chmod, utimens
+ * The daemon (fuse/) sits on top and maps FUSE calls onto fs.h, meta.h,
+ * file.h and names.h; nothing in src/ includes a FUSE header.
  */
 #ifndef FTPS_H
 #define FTPS_H

@@ -516,6 +516,24 @@ void ftps_meta_unknown(struct ftps_fs *fs, const char *path)
 	ftps_mtcache_remove(fs->mt, path, 0);
 }
 
+/* vsftpd answers LIST of a path that does not exist with an empty listing:
+ * only CWD tells that the root is a folder. Every path sent is absolute,
+ * so the connection's working folder does not matter afterwards. */
+static ftps_err check_root(struct ftps_conn *c, const char *root, struct ftps_status *st)
+{
+	const struct ftps_reply *r;
+	ftps_err e;
+
+	if (strcmp(root, "/") == 0)
+		return FTPS_OK;
+	if ((e = ftps_command(c, &r, st, "CWD %s", root)) != FTPS_OK)
+		return e;
+	if (r->code / 100 != 2)
+		return ftps_fail(st, FTPS_E_NOENT, r->code, "%.*s", (int)strcspn(r->text, "\n"),
+		                 r->text);
+	return FTPS_OK;
+}
+
 ftps_err ftps_meta_list_root(struct ftps_fs *fs, struct ftps_conn *c, struct ftps_status *st)
 {
 	double fetched = ftps_dircache_clock();
@@ -524,7 +542,8 @@ ftps_err ftps_meta_list_root(struct ftps_fs *fs, struct ftps_conn *c, struct ftp
 
 	if (!l)
 		return ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
-	if ((err = ftps_meta_list_into(c, fs->root, l, st)) != FTPS_OK) {
+	if ((err = check_root(c, fs->root, st)) != FTPS_OK ||
+	    (err = ftps_meta_list_into(c, fs->root, l, st)) != FTPS_OK) {
 		ftps_dc_listing_free(l);
 		return err;
 	}

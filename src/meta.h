@@ -21,7 +21,8 @@ void ftps_meta_stat(const struct ftps_fs *fs, const struct ftps_entry *e, struct
 ftps_err ftps_meta_list_into(struct ftps_conn *c, const char *remote, struct ftps_dc_listing *l,
                           struct ftps_status *st);
 
-/* List the mount's root on c into the cache (at mount time). */
+/* List the mount's root on c into the cache (at mount time); it must be a
+ * folder (CWD tells, where a listing of nothing may not). */
 ftps_err ftps_meta_list_root(struct ftps_fs *fs, struct ftps_conn *c, struct ftps_status *st);
 
 /* What is at path: 0 and *e filled (release with ftps_entry_clear), or
