@@ -16,6 +16,10 @@ AM_DISTCHECK_CONFIGURE_FLAGS = FTPSFS_TEST_SERVERS='$(abs_top_builddir)/tests/se
 
 EXTRA_DIST += tests/lsan.supp
 
+# The include graph keeps its layers (scripts/layers).
+TESTS += tests/layers.sh
+EXTRA_DIST += tests/layers.sh scripts/layers
+
 # What the tests leave for a look after a failure: the tests' scratch
 # folders and their test-bed server folders (configurations, logs, data).
 # Those of `tb start` (cli) and of scripts/demo stay: their servers may run.
