@@ -146,7 +146,7 @@ int ftps_file_open(struct ftps_fs *fs, const char *path, int flags, struct ftps_
 }
 
 int ftps_file_create(struct ftps_fs *fs, const char *path, mode_t mode, int flags,
-                       struct ftps_file **out)
+                     struct ftps_file **out)
 {
 	struct ftps_file *f = file_take(fs, path);
 	struct ftps_entry e;
@@ -397,7 +397,7 @@ static ssize_t write_locked(struct ftps_file *f, const char *buf, size_t len, of
 }
 
 ssize_t ftps_file_write(struct ftps_file *f, const char *buf, size_t len, off_t off,
-                          int append)
+                        int append)
 {
 	ssize_t n;
 

@@ -33,11 +33,11 @@ struct ftps_file;
 int ftps_file_open(struct ftps_fs *fs, const char *path, int flags, struct ftps_file **out);
 /* Create a new file (it exists on the server from the first flush on). */
 int ftps_file_create(struct ftps_fs *fs, const char *path, mode_t mode, int flags,
-                       struct ftps_file **out);
+                     struct ftps_file **out);
 ssize_t ftps_file_read(struct ftps_file *f, char *buf, size_t len, off_t off);
 /* append: the handle was opened with O_APPEND (the write goes at the end). */
 ssize_t ftps_file_write(struct ftps_file *f, const char *buf, size_t len, off_t off,
-                          int append);
+                        int append);
 int ftps_file_truncate(struct ftps_file *f, off_t size);
 /* close()'s flush: upload what is pending; the result is what close()
  * returns. With -o writeback the upload is left to the background once

@@ -184,7 +184,7 @@ static ftps_err add_link_targets(struct ftps_conn *c, const char *remote,
 }
 
 ftps_err ftps_meta_list_into(struct ftps_conn *c, const char *remote, struct ftps_dc_listing *l,
-                          struct ftps_status *st)
+                             struct ftps_status *st)
 {
 	ftps_err e = ftps_list(c, remote, ftps_dc_listing_add_cb, l, st);
 
@@ -334,7 +334,7 @@ int ftps_meta_known_file(struct ftps_fs *fs, const char *path)
 }
 
 void ftps_meta_set(struct ftps_fs *fs, const char *path, int set_mode, unsigned mode,
-                     int set_mtime, int64_t mtime)
+                   int set_mtime, int64_t mtime)
 {
 	struct ftps_entry e;
 
@@ -467,7 +467,7 @@ void ftps_meta_learnt(struct ftps_fs *fs, const char *path, const struct ftps_en
 }
 
 void ftps_meta_uploaded(struct ftps_fs *fs, const char *path, const struct ftps_entry *e,
-                          int mtime_exact)
+                        int mtime_exact)
 {
 	ftps_dircache_upsert(fs->dc, path, e, ftps_dircache_clock());
 	ftps_meta_touch_parent(fs, path);
@@ -480,7 +480,7 @@ void ftps_meta_uploaded(struct ftps_fs *fs, const char *path, const struct ftps_
 }
 
 void ftps_meta_new_folder(struct ftps_fs *fs, const char *path, const struct ftps_entry *e,
-                            double before)
+                          double before)
 {
 	/* A folder we just made is empty: its listing costs no round trip
 	 * (cp -r, tar and rsync fill many new folders). */

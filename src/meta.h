@@ -19,7 +19,7 @@ void ftps_meta_stat(const struct ftps_fs *fs, const struct ftps_entry *e, struct
 /* List remote folder into l for the cache: ftps_list, then LIST for the
  * targets of symlinks that MLSD showed without one. */
 ftps_err ftps_meta_list_into(struct ftps_conn *c, const char *remote, struct ftps_dc_listing *l,
-                          struct ftps_status *st);
+                             struct ftps_status *st);
 
 /* List the mount's root on c into the cache (at mount time); it must be a
  * folder (CWD tells, where a listing of nothing may not). */
@@ -60,10 +60,10 @@ void ftps_meta_learnt(struct ftps_fs *fs, const char *path, const struct ftps_en
 /* We uploaded path: its attributes; mtime_exact says e->mtime is the
  * server's, to the second, so no MDTM will be needed for it. */
 void ftps_meta_uploaded(struct ftps_fs *fs, const char *path, const struct ftps_entry *e,
-                          int mtime_exact);
+                        int mtime_exact);
 /* We made the folder path (empty; its listing was requested at before). */
 void ftps_meta_new_folder(struct ftps_fs *fs, const char *path, const struct ftps_entry *e,
-                            double before);
+                          double before);
 /* path is gone (with everything below it when folder). */
 void ftps_meta_removed(struct ftps_fs *fs, const char *path, int folder);
 /* from was renamed to to (file: it is known not to be a folder). */
@@ -72,7 +72,7 @@ void ftps_meta_renamed(struct ftps_fs *fs, const char *from, const char *to, int
 void ftps_meta_unknown(struct ftps_fs *fs, const char *path);
 /* We set path's mode and/or time. */
 void ftps_meta_set(struct ftps_fs *fs, const char *path, int set_mode, unsigned mode,
-                     int set_mtime, int64_t mtime);
+                   int set_mtime, int64_t mtime);
 /* The parent folder of path gained or lost an entry: its time moves on
  * the mount as it does on the server. */
 void ftps_meta_touch_parent(struct ftps_fs *fs, const char *path);

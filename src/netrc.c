@@ -173,7 +173,7 @@ static void set_err(char *err, size_t errlen, const char *msg, unsigned line)
 }
 
 int ftps_netrc_find(const char *text, size_t len, const char *host,
-                      const char *user, struct ftps_netrc_entry *out,
+                    const char *user, struct ftps_netrc_entry *out,
                       char *err, size_t errlen)
 {
 	struct cursor c;

@@ -36,7 +36,7 @@ struct ftps_netrc_entry {
  * -1 on a token longer than FTPS_NETRC_MAX_TOKEN or out of memory (with
  * a one-line reason in err; the reason never quotes a password). */
 int ftps_netrc_find(const char *text, size_t len, const char *host,
-                      const char *user, struct ftps_netrc_entry *out,
+                    const char *user, struct ftps_netrc_entry *out,
                       char *err, size_t errlen);
 
 /* Wipe and free what an entry holds; the entry itself is the caller's. */
