@@ -176,22 +176,31 @@ void ftps_file_fstat(struct ftps_file *f, struct stat *sb)
 	pthread_mutex_unlock(&file_open_mu);
 }
 
-/* -o writeback: a file with changes whose upload runs in the background
- * now, held and waited for (see pending_wait_done); NULL otherwise. A time
- * or mode kept for an upload already under way would be lost. */
-static struct ftps_file *pending_wait(struct ftps_fs *fs, const char *path)
+/* The open file at path with changes not yet uploaded, with one more
+ * reference; NULL if none. */
+static struct ftps_file *take_dirty(struct ftps_fs *fs, const char *path)
 {
-	struct ftps_file *f = NULL;
+	struct ftps_file *f;
 
-	if (!fs->set.writeback)
-		return NULL;
 	pthread_mutex_lock(&file_open_mu);
 	if ((f = file_find_locked(fs, path)) != NULL && f->dirty)
 		f->refs++;
 	else
 		f = NULL;
 	pthread_mutex_unlock(&file_open_mu);
-	if (f)
+	return f;
+}
+
+/* -o writeback: a file with changes whose upload runs in the background
+ * now, held and waited for (see pending_wait_done); NULL otherwise. A time
+ * or mode kept for an upload already under way would be lost. */
+static struct ftps_file *pending_wait(struct ftps_fs *fs, const char *path)
+{
+	struct ftps_file *f;
+
+	if (!fs->set.writeback)
+		return NULL;
+	if ((f = take_dirty(fs, path)) != NULL)
 		file_lock(f);
 	return f;
 }
@@ -242,13 +251,7 @@ int ftps_file_truncate_path(struct ftps_fs *fs, const char *path, off_t size)
 
 	if (size < 0)
 		return -EINVAL;
-	pthread_mutex_lock(&file_open_mu);
-	if ((f = file_find_locked(fs, path)) != NULL && f->dirty)
-		f->refs++;
-	else
-		f = NULL;
-	pthread_mutex_unlock(&file_open_mu);
-	if (f) {
+	if ((f = take_dirty(fs, path)) != NULL) {
 		file_lock(f);
 		rc = file_truncate_locked(f, (uint64_t)size);
 		pthread_mutex_unlock(&f->mu);
