@@ -97,6 +97,8 @@ static int op_getattr(const char *path, struct stat *sb, struct fuse_file_info *
 
 	if (rc == 0)
 		rc = ftps_meta_getattr(fs, path, &e);
+	if (rc == -ENOENT && !fi && ftps_file_stat_pending(fs, path, sb))
+		return 0;       /* new, its upload not landed, its folder listed since */
 	if (rc < 0) {
 		if (!fi)
 			return rc;
@@ -170,7 +172,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		return rc;
 	filler(buf, ".", NULL, 0, 0);
 	filler(buf, "..", NULL, 0, 0);
-	return ftps_meta_readdir(fs, path, fill_cb, &fl);
+	return ftps_files_readdir(fs, path, fill_cb, &fl);
 }
 
 static int op_readlink(const char *path, char *buf, size_t size)

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/stat.h>
+#include "meta.h"
 
 struct ftps_fs;
 struct ftps_file;
@@ -53,6 +54,14 @@ void ftps_file_release(struct ftps_file *f);
  * said. By path for getattr, or by handle (fgetattr, and files no longer
  * reachable by name). The path forms return 1 when such a file was found. */
 int ftps_file_stat_open(struct ftps_fs *fs, const char *path, struct stat *sb);
+/* The whole stat of such a file that the metadata layer does not know (a
+ * new file whose upload has not landed, after its folder was listed
+ * again): 1 and sb filled, or 0 when there is none at path. */
+int ftps_file_stat_pending(struct ftps_fs *fs, const char *path, struct stat *sb);
+/* readdir over the metadata layer (ftps_meta_readdir), with the files that
+ * have changes not yet uploaded shown as they are on the mount: their
+ * size, time and mode, and those new files the listing lacks. */
+int ftps_files_readdir(struct ftps_fs *fs, const char *dir, ftps_dirent_cb cb, void *arg);
 void ftps_file_fstat(struct ftps_file *f, struct stat *sb);
 /* The file's path in the mount now (it follows renames) into buf: 0, or
  * -ENOENT when it has none any more (detached). */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "file_int.h"
+#include "meta.h"
 #include "path.h"
 #include "reader.h"
 #include "upload.h"
@@ -139,6 +140,108 @@ int ftps_file_stat_open(struct ftps_fs *fs, const char *path, struct stat *sb)
 	}
 	pthread_mutex_unlock(&file_open_mu);
 	return found;
+}
+
+int ftps_file_stat_pending(struct ftps_fs *fs, const char *path, struct stat *sb)
+{
+	struct ftps_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = FTPS_FT_FILE;
+	ftps_meta_stat(fs, &e, sb);
+	return ftps_file_stat_open(fs, path, sb);
+}
+
+/* ---- a folder's listing with the files whose changes are not uploaded ---- */
+
+#define DIRTY_MAX 512           /* per folder listed; more are seen by stat only */
+
+struct dirty {
+	char name[FTPS_MAX_NAME + 1];
+	struct stat view;       /* size, time and mode only (stat_view_locked) */
+	int seen;
+};
+
+struct dirty_readdir {
+	ftps_dirent_cb cb;
+	void *arg;
+	struct dirty *d;
+	size_t n;
+};
+
+static void view_over(struct stat *sb, const struct stat *v)
+{
+	sb->st_size = v->st_size;
+	sb->st_blocks = v->st_blocks;
+	if (v->st_mtim.tv_sec) {
+		sb->st_mtim = v->st_mtim;
+		sb->st_ctim = v->st_ctim;
+	}
+	if (v->st_mode)
+		sb->st_mode = (sb->st_mode & ~07777u) | (v->st_mode & 07777u);
+}
+
+static int dirty_cb(void *arg, const char *name, const struct stat *sb, int plus)
+{
+	struct dirty_readdir *r = arg;
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->d[i].seen || strcmp(r->d[i].name, name) != 0 || !S_ISREG(sb->st_mode))
+			continue;
+		struct stat v = *sb;
+		r->d[i].seen = 1;
+		view_over(&v, &r->d[i].view);
+		return r->cb(r->arg, name, &v, plus);
+	}
+	return r->cb(r->arg, name, sb, plus);
+}
+
+/* The open files directly in dir with changes not yet uploaded. */
+static size_t dirty_in(struct ftps_fs *fs, const char *dir, struct dirty *d, size_t max)
+{
+	size_t n = 0, dlen = strlen(dir);
+
+	pthread_mutex_lock(&file_open_mu);
+	for (const struct ftps_file *f = open_head; f && n < max; f = f->next) {
+		const char *name = f->path + dlen + (dlen > 1);
+		if (f->fs != fs || !f->dirty || f->detached || strncmp(f->path, dir, dlen) != 0 ||
+		    (dlen > 1 && f->path[dlen] != '/') || !*name || strchr(name, '/') ||
+		    strlen(name) > FTPS_MAX_NAME)
+			continue;
+		memset(&d[n], 0, sizeof(d[n]));      /* 0: the listing's time, mode */
+		strcpy(d[n].name, name);
+		stat_view_locked(f, &d[n].view);
+		n++;
+	}
+	pthread_mutex_unlock(&file_open_mu);
+	return n;
+}
+
+int ftps_files_readdir(struct ftps_fs *fs, const char *dir, ftps_dirent_cb cb, void *arg)
+{
+	struct dirty_readdir r = { cb, arg, NULL, 0 };
+	int rc;
+
+	if (ftps_files_pending(fs) == 0)
+		return ftps_meta_readdir(fs, dir, cb, arg);
+	if (!(r.d = calloc(DIRTY_MAX, sizeof(*r.d))))
+		return -ENOMEM;
+	r.n = dirty_in(fs, dir, r.d, DIRTY_MAX);
+	rc = ftps_meta_readdir(fs, dir, dirty_cb, &r);
+	/* Those the listing lacks: new files whose uploads have not landed
+	 * (a listing newer than what the cache remembers of our changes). */
+	for (size_t i = 0; rc == 0 && i < r.n; i++) {
+		char path[FTPS_MAX_PATH];
+		struct stat sb;
+		if (r.d[i].seen ||
+		    snprintf(path, sizeof(path), "%s/%s", dir[1] ? dir : "", r.d[i].name) >=
+		    (int)sizeof(path) || !ftps_file_stat_pending(fs, path, &sb))
+			continue;
+		if (cb(arg, r.d[i].name, &sb, 1))
+			break;
+	}
+	free(r.d);
+	return rc;
 }
 
 unsigned ftps_files_pending(struct ftps_fs *fs)

@@ -22,7 +22,11 @@
 #  - a file renamed while its upload is stalled lands under the new name
 #    only; one unlinked then is not on the server afterwards;
 #  - three files closed during a stalled upload, unmount at once: the
-#    unmount waits, and all three are on the server's disk.
+#    unmount waits, and all three are on the server's disk;
+#  - with -o dir_cache=1, a file whose upload's reply is stalled 15 s stays
+#    in ls and stat (its size) when its folder is listed again after 11 s
+#    (longer than the cache keeps our own changes), and is on the server
+#    after fsync.
 #
 # Exit 0 all passed, 1 a check failed, 77 nothing could run here.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -186,6 +190,30 @@ def cmd_unlink(mnt, disk):
     if os.path.exists(os.path.join(disk, "gone")):
         fail("the unlinked file is on the server")
 
+def cmd_relist(mnt, disk):
+    """A pending file stays in ls and stat when its folder is listed again."""
+    data = os.urandom(200000)
+    os.mkdir(os.path.join(mnt, "rl"))
+    write_close(os.path.join(mnt, "rl", "pend.bin"), data)
+    # dir_cache=1: the next ls lists the folder again; and what the cache
+    # remembers of our own changes (10 s at least) has expired by then.
+    time.sleep(11.5)
+    names = os.listdir(os.path.join(mnt, "rl"))
+    if os.path.exists(os.path.join(disk, "rl", "pend.bin")):
+        fail("the server has the file already: the upload was not pending")
+    if "pend.bin" not in names:
+        fail("ls of the folder listed again lacks the pending file: %r" % names)
+    st = os.stat(os.path.join(mnt, "rl", "pend.bin"))
+    if st.st_size != len(data):
+        fail("stat after the new listing says %d bytes, want %d" % (st.st_size, len(data)))
+    fd = os.open(os.path.join(mnt, "rl", "pend.bin"), os.O_RDONLY)
+    os.fsync(fd)
+    os.close(fd)
+    if slurp(os.path.join(disk, "rl", "pend.bin")) != data:
+        fail("after fsync the server does not have the bytes")
+    if "pend.bin" not in os.listdir(os.path.join(mnt, "rl")):
+        fail("after the upload ls lacks the file")
+
 def cmd_three(mnt):
     for i in range(3):
         took = write_close(os.path.join(mnt, "u%d" % i), (b"%d" % i) * 70000)
@@ -290,6 +318,17 @@ if sftp_start; then
 		check "mounted the scripted server" false
 	fi
 	[ "$it_nfail" -eq 0 ] || { sed 's/^/    /' "$m.log" | tail -30; tail -30 "$work/sftp.log"; }
+	# Listings expire at once: a pending file must survive its folder
+	# being listed again before its upload lands.
+	m=$work/m-sftp2
+	if smount "$m" -o writeback -o dir_cache=1 -o timeout=30 -o spool_dir="$spool"; then
+		sctl arm stall STOR 15 &&
+			check "a pending file stays in ls and stat when its folder is listed again" \
+				py relist "$m" "$SFTP_ROOT"
+		check "unmount (relist mount)" it_umount "$m" 'plaintext|/rl/pend\.bin|\.pend\.bin\.ftpsfs-'
+	else
+		check "mounted the scripted server again" false
+	fi
 	sftp_stop
 else
 	check "scriptftp started" false
