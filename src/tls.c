@@ -16,12 +16,14 @@
 
 static int store_index = -1;   /* SSL ex_data: the control connection's store, on its own SSL */
 static int data_index = -1;    /* SSL ex_data: the same store, on its data connections' SSLs */
+static int hrr_index = -1;     /* SSL ex_data: non-NULL once a HelloRetryRequest came */
 static pthread_once_t index_once = PTHREAD_ONCE_INIT;
 
 static void make_index(void)
 {
 	store_index = SSL_get_ex_new_index(0, "ftps session store", NULL, NULL, NULL);
 	data_index = SSL_get_ex_new_index(0, "ftps session store (data)", NULL, NULL, NULL);
+	hrr_index = SSL_get_ex_new_index(0, "ftps hello retry", NULL, NULL, NULL);
 }
 
 const char *ftps_tls_errstr(char *buf, size_t buflen)
@@ -158,6 +160,70 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
 	return 1;           /* we keep the reference */
 }
 
+/* ---- the key exchange group ---- */
+
+/* OpenSSL 3's default groups for a client, in its order. */
+static const int default_groups[] = {
+	NID_X25519, NID_X9_62_prime256v1, NID_X448, NID_secp521r1, NID_secp384r1,
+	NID_ffdhe2048, NID_ffdhe3072, NID_ffdhe4096, NID_ffdhe6144, NID_ffdhe8192,
+};
+#define N_DEFAULT_GROUPS (sizeof(default_groups) / sizeof(default_groups[0]))
+
+/* The random of a ServerHello that is a HelloRetryRequest (RFC 8446, 4.1.3). */
+static const unsigned char hrr_random[32] = {
+	0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+	0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
+};
+
+/* Marks an SSL that received a HelloRetryRequest (hrr_index, ex_data). */
+static void msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
+                   SSL *ssl, void *arg)
+{
+	const unsigned char *m = buf;
+
+	(void)version;
+	(void)arg;
+	/* type (1), length (3), legacy_version (2), random (32) */
+	if (!write_p && content_type == SSL3_RT_HANDSHAKE && len >= 38 &&
+	    m[0] == SSL3_MT_SERVER_HELLO && memcmp(m + 6, hrr_random, 32) == 0)
+		SSL_set_ex_data(ssl, hrr_index, (void *)1);
+}
+
+/* Offer nid first (its key share goes in the ClientHello), then the
+ * defaults. Only for a group the server chose: the defaults otherwise. */
+static void offer_group_first(SSL *ssl, int nid)
+{
+	int nids[N_DEFAULT_GROUPS + 1];
+	size_t n = 0;
+
+	if (nid <= 0)
+		return;
+	nids[n++] = nid;
+	for (size_t i = 0; i < N_DEFAULT_GROUPS; i++)
+		if (default_groups[i] != nid)
+			nids[n++] = default_groups[i];
+	if (SSL_set1_groups(ssl, nids, n) != 1)
+		ERR_clear_error();
+}
+
+/* After a TLS 1.3 handshake that took a HelloRetryRequest: the group the
+ * server chose is offered first from now on (see struct ftps_tls). */
+static void learn_group(struct ftps_tls *t, SSL *ssl, const char *what)
+{
+	int got;
+	const char *name;
+
+	if (!SSL_get_ex_data(ssl, hrr_index) || SSL_version(ssl) != TLS1_3_VERSION)
+		return;
+	got = SSL_get_negotiated_group(ssl);
+	name = got > 0 ? OBJ_nid2sn(got) : NULL;
+	if (!name)
+		return;
+	ftps_debug("TLS handshake on the %s connection: the server asked for a key share "
+	           "for %s (one round trip more)%s", what, name,
+	           atomic_exchange(&t->kx_group, got) == got ? "" : "; offering it first from now on");
+}
+
 /* ---- the context ---- */
 
 ftps_err ftps_tls_new(const struct ftps_config *cfg, struct ftps_tls **out,
@@ -192,6 +258,7 @@ ftps_err ftps_tls_new(const struct ftps_config *cfg, struct ftps_tls **out,
 	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_CLIENT |
 	                                       SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(t->ctx, new_session_cb);
+	SSL_CTX_set_msg_callback(t->ctx, msg_cb);
 	/* Verification is decided after the handshake (see check_peer) so that
 	 * a failure can say what the certificate is. */
 	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
@@ -250,6 +317,7 @@ SSL *ftps_tls_new_ssl(struct ftps_tls *t, int fd, const char *host,
 		return NULL;
 	}
 	SSL_set_ex_data(ssl, is_data ? data_index : store_index, store);
+	offer_group_first(ssl, atomic_load(&t->kx_group));
 	if (resume) {
 		/* Offer a copy: a TLS 1.3 resumption overwrites secrets in the
 		 * SSL_SESSION it was given, so the stored one (and any later
@@ -420,8 +488,10 @@ ftps_err ftps_tls_handshake(struct ftps_tls *t, SSL *ssl, int fd, const char *ho
 		ERR_clear_error();
 		errno = 0;
 		rc = SSL_connect(ssl);
-		if (rc == 1)
+		if (rc == 1) {
+			learn_group(t, ssl, what);
 			return check_peer(t, ssl, host, what, st);
+		}
 		e = wait_for(ssl, fd, rc, deadline, doing, st);
 		if (e != FTPS_OK)
 			return e == FTPS_E_CONN ? ftps_fail(st, FTPS_E_TLS, 0, "%s", st ? st->msg : doing) : e;

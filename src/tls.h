@@ -15,6 +15,7 @@
 #ifndef FTPS_TLS_H
 #define FTPS_TLS_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <openssl/ssl.h>
@@ -23,6 +24,12 @@
 struct ftps_tls {
 	SSL_CTX *ctx;
 	const struct ftps_config *cfg;
+	/* The key exchange group the server chose in a TLS 1.3 handshake
+	 * (an OpenSSL NID, 0 until known): offered first from then on, so
+	 * that our key share is the one it wants. A server that takes only
+	 * P-256 (vsftpd, pure-ftpd) otherwise answers every ClientHello with
+	 * a HelloRetryRequest: one round trip more for every connection. */
+	_Atomic int kx_group;
 };
 
 #define FTPS_SESSION_SLOTS 4
