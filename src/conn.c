@@ -216,17 +216,72 @@ static ftps_err login(struct ftps_conn *c, int64_t deadline, struct ftps_status 
 	                                    r->code);
 }
 
-static ftps_err setup_session(struct ftps_conn *c, int64_t deadline, struct ftps_status *st)
+/* After FEAT's reply has come, the rest of a group sent ahead with it is
+ * waited for this long at least (and 4 times as long as FEAT took): the
+ * server answers each of them at once, so silence means it threw them
+ * away. A slow server taken for one only costs the pipelining. */
+#define SETUP_REST_MIN_MS 1000
+
+/* FEAT, PBSZ 0 and PROT P (TLS), TYPE I: in one write, unless the server
+ * is known to lose commands sent ahead; the first connection of a mount
+ * thereby learns whether it takes them (transfers then send EPSV, REST
+ * and RETR together from the first read on). A group whose later replies
+ * do not come teaches FTPS_FACT_NO_PIPELINING and fails (*lost set): the
+ * connection is out of step; conn_open_shared opens another one, one
+ * command at a time. OPTS UTF8 ON follows when FEAT
+ * lists UTF8. */
+static ftps_err setup_session(struct ftps_conn *c, int ahead, int *lost, int64_t deadline,
+                              struct ftps_status *st)
 {
+	const char *lines[4];
 	const struct ftps_reply *r;
 	char brief[256];
+	size_t n = 0;
+	int64_t sent_ms = ftps_now_ms(), wait_until = deadline;
 	ftps_err e;
 
-	if ((e = conn_send(c, st, "FEAT")) != FTPS_OK ||
-	    (e = conn_read_final(c, deadline, &r, st)) != FTPS_OK)
+	lines[n++] = "FEAT";
+	if (c->ssl) {
+		lines[n++] = "PBSZ 0";
+		lines[n++] = "PROT P";
+	}
+	lines[n++] = "TYPE I";
+	if (ahead && (e = conn_send_lines(c, st, n, lines)) != FTPS_OK)
 		return e;
-	ftps_feat_parse(r, &c->caps);
-	c->feat_text = strdup(r->code == 211 ? r->text : "");
+	for (size_t i = 0; i < n; i++) {
+		if (!ahead && (e = conn_send(c, st, "%s", lines[i])) != FTPS_OK)
+			return e;
+		e = conn_read_final(c, wait_until, &r, st);
+		if (e != FTPS_OK) {
+			if (ahead && i > 0 && (e == FTPS_E_TIMEOUT || e == FTPS_E_PROTO)) {
+				ftps_server_learn(c->srv, FTPS_FACT_NO_PIPELINING);
+				*lost = 1;
+				return conn_broken(c, FTPS_E_TIMEOUT);
+			}
+			return e;
+		}
+		if (ahead && i == 0) {
+			int64_t took = ftps_now_ms() - sent_ms;
+			int64_t rest = took * 4 > SETUP_REST_MIN_MS ? took * 4 : SETUP_REST_MIN_MS;
+			wait_until = ftps_now_ms() + rest < deadline ? ftps_now_ms() + rest : deadline;
+		}
+		if (strcmp(lines[i], "FEAT") == 0) {
+			ftps_feat_parse(r, &c->caps);
+			c->feat_text = strdup(r->code == 211 ? r->text : "");
+		} else if (strcmp(lines[i], "PROT P") == 0) {
+			if (r->code != 200)
+				return ftps_fail(st, FTPS_E_TLS, r->code,
+				                 "the server refuses PROT P (%d %s): data would go in clear",
+				                 r->code, ftps_reply_brief(r, brief, sizeof(brief)));
+			c->prot_p = 1;
+		} else if (strcmp(lines[i], "TYPE I") == 0 && r->code != 200) {
+			return ftps_fail(st, FTPS_E_PROTO, r->code,
+			                 "the server refuses binary mode (TYPE I): %d %s",
+			                 r->code, ftps_reply_brief(r, brief, sizeof(brief)));
+		}
+	}
+	if (ahead && n >= 2)
+		ftps_server_learn(c->srv, FTPS_FACT_PIPELINING_OK);
 	switch (c->cfg->listing) {
 	case FTPS_LISTMODE_MLSD: c->use_mlsd = 1; break;
 	case FTPS_LISTMODE_LIST: c->use_mlsd = 0; break;
@@ -237,25 +292,6 @@ static ftps_err setup_session(struct ftps_conn *c, int64_t deadline, struct ftps
 		    (e = conn_read_final(c, deadline, &r, st)) != FTPS_OK)
 			return e;
 	}
-	if (c->ssl) {
-		if ((e = conn_send(c, st, "PBSZ 0")) != FTPS_OK ||
-		    (e = conn_read_final(c, deadline, &r, st)) != FTPS_OK)
-			return e;
-		if ((e = conn_send(c, st, "PROT P")) != FTPS_OK ||
-		    (e = conn_read_final(c, deadline, &r, st)) != FTPS_OK)
-			return e;
-		if (r->code != 200)
-			return ftps_fail(st, FTPS_E_TLS, r->code,
-			                 "the server refuses PROT P (%d %s): data would go in clear",
-			                 r->code, ftps_reply_brief(r, brief, sizeof(brief)));
-		c->prot_p = 1;
-	}
-	if ((e = conn_send(c, st, "TYPE I")) != FTPS_OK ||
-	    (e = conn_read_final(c, deadline, &r, st)) != FTPS_OK)
-		return e;
-	if (r->code != 200)
-		return ftps_fail(st, FTPS_E_PROTO, r->code, "the server refuses binary mode (TYPE I): %d %s",
-		                 r->code, ftps_reply_brief(r, brief, sizeof(brief)));
 	return FTPS_OK;
 }
 
@@ -265,9 +301,9 @@ ftps_err ftps_conn_open(const struct ftps_config *cfg, struct ftps_tls *tls,
 	return conn_open_shared(cfg, tls, NULL, out, st);
 }
 
-ftps_err conn_open_shared(const struct ftps_config *cfg, struct ftps_tls *tls,
-                          struct ftps_server *srv, struct ftps_conn **out,
-                          struct ftps_status *st)
+static ftps_err open_once(const struct ftps_config *cfg, struct ftps_tls *tls,
+                          struct ftps_server *srv, int ahead, int *lost,
+                          struct ftps_conn **out, struct ftps_status *st)
 {
 	int64_t deadline = ftps_deadline(ftps_config_connect_timeout_ms(cfg));
 	struct ftps_conn *c;
@@ -302,7 +338,8 @@ ftps_err conn_open_shared(const struct ftps_config *cfg, struct ftps_tls *tls,
 		goto fail;
 	if (cfg->security == FTPS_SEC_EXPLICIT && (e = auth_tls(c, auth_sent, deadline, st)) != FTPS_OK)
 		goto fail;
-	if ((e = login(c, deadline, st)) != FTPS_OK || (e = setup_session(c, deadline, st)) != FTPS_OK)
+	if ((e = login(c, deadline, st)) != FTPS_OK || (e = setup_session(c, ahead && !ftps_server_knows(c->srv, FTPS_FACT_NO_PIPELINING),
+	                                                lost, deadline, st)) != FTPS_OK)
 		goto fail;
 	conn_set_state(c, CONN_READY);
 	c->last_used_ms = ftps_now_ms();
@@ -313,6 +350,20 @@ ftps_err conn_open_shared(const struct ftps_config *cfg, struct ftps_tls *tls,
 fail:
 	ftps_conn_abandon(c);
 	return e ? e : FTPS_E_IO;
+}
+
+ftps_err conn_open_shared(const struct ftps_config *cfg, struct ftps_tls *tls,
+                          struct ftps_server *srv, struct ftps_conn **out,
+                          struct ftps_status *st)
+{
+	int lost = 0;
+	ftps_err e = open_once(cfg, tls, srv, 1, &lost, out, st);
+
+	/* The session set-up sent ahead was lost (see setup_session): once
+	 * more, one command at a time. */
+	if (e != FTPS_OK && lost)
+		e = open_once(cfg, tls, srv, 0, &lost, out, st);
+	return e;
 }
 
 ftps_err conn_ensure_session(struct ftps_conn *c, struct ftps_status *st)
