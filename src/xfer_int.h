@@ -15,6 +15,7 @@ struct ftps_xfer {
 	int eof_clean;          /* the stream ended with TLS close_notify */
 	int eof_reset;          /* the stream ended with a reset */
 	int final_read;         /* the transfer's final reply is already consumed */
+	int offered;            /* a session to resume was offered (ssl set) */
 	enum ftps_ctx ctx;
 	uint64_t bytes;
 	char what[48];          /* "RETR", "STOR", ... for messages */

@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <openssl/err.h>
 
 #include "xfer_int.h"
 #include "sock.h"
@@ -158,14 +159,38 @@ done:
 
 /* ---- TLS on the data connection ---- */
 
-static ftps_err secure_data(struct ftps_xfer *x, struct ftps_status *st)
+static SSL *data_ssl(struct ftps_xfer *x, struct ftps_status *st)
 {
 	struct ftps_conn *c = x->c;
 	SSL_SESSION *resume = ftps_sessions_pick(&c->sessions);
+
+	x->offered = resume != NULL;
+	return ftps_tls_new_ssl(c->tls, x->fd, c->cfg->host, &c->sessions, 1, resume, st);
+}
+
+/* A passive data connection's ClientHello goes out as soon as it is
+ * connected, before the command's replies are read: the server finds it
+ * waiting once it has accepted the connection and sent its 1xx, and
+ * answers at once - half a round trip earlier than a ClientHello sent
+ * after the 1xx. Nothing can wait for the other: a server sends its 1xx
+ * without waiting for the client's side of the handshake (clients start
+ * it only after the 1xx). Best effort: secure_data finishes the handshake
+ * and reports its failure; a command refused drops the connection unused. */
+static void hello_early(struct ftps_xfer *x)
+{
+	if (!x->c->prot_p || x->fd < 0 || x->ssl || !(x->ssl = data_ssl(x, NULL)))
+		return;
+	ERR_clear_error();
+	(void)SSL_connect(x->ssl);      /* writes the ClientHello; wants to read */
+	ERR_clear_error();
+}
+
+static ftps_err secure_data(struct ftps_xfer *x, struct ftps_status *st)
+{
+	struct ftps_conn *c = x->c;
 	ftps_err e;
 
-	x->ssl = ftps_tls_new_ssl(c->tls, x->fd, c->cfg->host, &c->sessions, 1, resume, st);
-	if (!x->ssl)
+	if (!x->ssl && !(x->ssl = data_ssl(x, st)))
 		return st ? st->err : FTPS_E_TLS;
 	e = ftps_tls_handshake(c->tls, x->ssl, x->fd, c->cfg->host,
 	                       ftps_deadline(xfer_timeout(c)), "data", st);
@@ -180,7 +205,7 @@ static ftps_err secure_data(struct ftps_xfer *x, struct ftps_status *st)
 		           "(%s)", x->what, SSL_get_version(x->ssl));
 	} else {
 		ftps_debug("%s: data connection did NOT resume a TLS session (%s)", x->what,
-		           resume ? "offered, refused by the server" : "none to offer");
+		           x->offered ? "offered, refused by the server" : "none to offer");
 	}
 	return FTPS_OK;
 }
@@ -327,6 +352,7 @@ static ftps_err start_ahead(struct ftps_conn *c, struct ftps_xfer *x, uint64_t o
 			return conn_reply_err(*r, x->ctx, verb, st);
 		return conn_broken(c, why);
 	}
+	hello_early(x);
 	if (rest) {
 		if ((e = conn_read_final(c, deadline, r, st)) != FTPS_OK)
 			return e;
@@ -387,6 +413,7 @@ static ftps_err start(struct ftps_conn *c, enum ftps_ctx ctx, int upload, uint64
 			                               ftps_deadline(xfer_timeout(c)), st);
 			if (x->fd < 0)
 				e = FTPS_E_RETRY;   /* st says why */
+			hello_early(x);
 		}
 		if (e == FTPS_OK)
 			e = restart_at(c, offset, st);
