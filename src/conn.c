@@ -395,6 +395,7 @@ void ftps_conn_abandon(struct ftps_conn *c)
 		SSL_free(c->ssl);
 	if (c->fd >= 0)
 		close(c->fd);
+	xfer_drop_prepared(c);
 	ftps_sessions_clear(&c->sessions);
 	ftps_server_destroy(&c->own_srv);
 	free(c->feat_text);

@@ -44,6 +44,9 @@ struct ftps_conn {
 	                                 * the server would apply it to the next one */
 	int prot_p;                     /* data connections use TLS */
 	int session_sought;                /* looked for a TLS session once already */
+	int has_prep;                   /* a data connection prepared ahead (see */
+	int prep_fd;                    /* xfer_open.c): connecting or connected
+	                                 * to the port of an EPSV answered already */
 
 	char greeting[256];
 	int64_t last_used_ms;
@@ -78,6 +81,16 @@ ftps_err conn_read_final(struct ftps_conn *c, int64_t deadline,
 /* Turn a final reply into an error code for the context, filling st. */
 ftps_err conn_reply_err(const struct ftps_reply *r, enum ftps_ctx ctx, const char *what,
                         struct ftps_status *st);
+/* ---- xfer_open.c: a data connection prepared ahead ---- */
+
+/* Whether EPSV may go out ahead of the next transfer on c (passive mode,
+ * a server that takes commands sent ahead and EPSV, none prepared yet). */
+int xfer_can_prepare(const struct ftps_conn *c);
+/* The port of an EPSV reply sent ahead: start connecting to it. */
+void xfer_prepared_port(struct ftps_conn *c, uint16_t port);
+/* Close a prepared data connection (if any). */
+void xfer_drop_prepared(struct ftps_conn *c);
+
 /* Make sure a resumable TLS session has arrived (TLS 1.3 tickets come
  * after the handshake); reads the connection with a NOOP if needed. */
 ftps_err conn_ensure_session(struct ftps_conn *c, struct ftps_status *st);

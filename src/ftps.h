@@ -295,6 +295,12 @@ ftps_err ftps_stor_start(struct ftps_conn *c, const char *path, int append,
 ftps_err ftps_stor_new_start(struct ftps_conn *c, const char *path, struct ftps_xfer **out,
                              struct ftps_status *st);
 
+/* When c is idle and the next transfer on it may go out with EPSV: send
+ * EPSV now and connect its data connection, so that the next transfer
+ * sends only its command (one round trip less). Nothing when it may not;
+ * a refused EPSV changes nothing. Fails only when c does. */
+ftps_err ftps_data_prepare(struct ftps_conn *c, struct ftps_status *st);
+
 /* Read up to len bytes; *got = 0 means end of file (then call finish).
  * Waits at most the config's timeout. */
 ftps_err ftps_xfer_read(struct ftps_xfer *x, void *buf, size_t len, size_t *got,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "addr.h"
 #include "conn.h"
 #include "path.h"
 #include "replies.h"
@@ -18,12 +19,12 @@ struct step {
 	int ok1, ok2;               /* the codes that mean success */
 	enum ftps_ctx ctx;
 	const char *what;
-	enum { ST_PLAIN, ST_SIZE, ST_MDTM } kind;
+	enum { ST_PLAIN, ST_SIZE, ST_MDTM, ST_EPSV } kind;
 	int got;                    /* its reply came */
 	int code;
 	ftps_err e;                 /* the reply's verdict */
 	struct ftps_status st;      /* and its reason */
-	uint64_t size;              /* ST_SIZE */
+	uint64_t size;              /* ST_SIZE; ST_EPSV: the port */
 	int64_t mtime;              /* ST_MDTM */
 };
 
@@ -45,6 +46,12 @@ static void step_reply(void *arg, size_t i, const struct ftps_reply *r)
 		s->e = ftps_fail(&s->st, FTPS_E_PROTO, r->code, "unusable SIZE reply");
 	if (s->kind == ST_MDTM && ftps_parse_mdtm_reply(r->text, r->len, &s->mtime) != 0)
 		s->e = ftps_fail(&s->st, FTPS_E_PROTO, r->code, "unusable MDTM reply");
+	if (s->kind == ST_EPSV) {
+		uint16_t port = 0;
+		if (ftps_parse_epsv(r->text, &port) != 0)
+			s->e = ftps_fail(&s->st, FTPS_E_PROTO, r->code, "unusable EPSV reply");
+		s->size = port;
+	}
 }
 
 /* Send the n steps together. FTPS_OK when every reply came (each step's
@@ -83,8 +90,9 @@ static ftps_err step_result(const struct step *s, struct ftps_status *st)
 ftps_err ftps_size_chmod(struct ftps_conn *c, const char *path, int mode, uint64_t *size,
                          int *mode_set, struct ftps_status *st)
 {
-	struct step s[2];
+	struct step s[3];
 	char arg[FTPS_MAX_PATH + 8];
+	size_t n = 1, epsv = 0;
 	ftps_err e;
 
 	*mode_set = 0;
@@ -92,10 +100,22 @@ ftps_err ftps_size_chmod(struct ftps_conn *c, const char *path, int mode, uint64
 		return ftps_fail(st, FTPS_E_INVAL, 0, "refusing a path with CR, LF or an unusable length");
 	step_set(&s[0], 213, 213, FTPS_CTX_RETR, "SIZE", "SIZE", path);
 	s[0].kind = ST_SIZE;
-	snprintf(arg, sizeof(arg), "%04o %s", (unsigned)mode & 07777, path);
-	step_set(&s[1], 200, 250, FTPS_CTX_GENERIC, "SITE CHMOD", "SITE CHMOD", arg);
-	if ((e = run_steps(c, s, mode >= 0 ? 2 : 1, st)) != FTPS_OK)
+	if (mode >= 0) {
+		snprintf(arg, sizeof(arg), "%04o %s", (unsigned)mode & 07777, path);
+		step_set(&s[n++], 200, 250, FTPS_CTX_GENERIC, "SITE CHMOD", "SITE CHMOD", arg);
+	}
+	/* The next upload's EPSV rides along (see xfer_open.c): its data
+	 * connection gets ready while the rename goes on. */
+	if (xfer_can_prepare(c)) {
+		epsv = n;
+		step_set(&s[n], 229, 229, FTPS_CTX_DATA, "EPSV", "EPSV", "");
+		s[n].line[4] = '\0';
+		s[n++].kind = ST_EPSV;
+	}
+	if ((e = run_steps(c, s, n, st)) != FTPS_OK)
 		return e;
+	if (epsv && s[epsv].e == FTPS_OK)
+		xfer_prepared_port(c, (uint16_t)s[epsv].size);
 	*mode_set = mode >= 0 && s[1].e == FTPS_OK;
 	*size = s[0].size;
 	return step_result(&s[0], st);

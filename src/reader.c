@@ -99,6 +99,10 @@ static void *drain_thread(void *arg)
 	struct drain *d = arg;
 	ftps_err e = ftps_xfer_abort(d->xfer, NULL);
 
+	/* Idle now: the next read's data connection gets ready on it. */
+	if (e == FTPS_OK)
+		e = ftps_data_prepare(d->conn, NULL);
+
 	ftps_pool_put(d->pool, d->conn, e);
 	free(d);
 	pthread_mutex_lock(&drain_mu);

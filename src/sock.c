@@ -146,6 +146,70 @@ static int set_nonblock(int fd)
 	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+static void connect_failed(const struct sockaddr_storage *ss, int soerr, struct ftps_status *st)
+{
+	char name[80];
+
+	ftps_sockaddr_str(ss, 1, name, sizeof(name));
+	ftps_fail(st, soerr == ECONNREFUSED ? FTPS_E_REFUSED :
+	              (soerr == ENETUNREACH || soerr == EHOSTUNREACH) ? FTPS_E_REFUSED :
+	              FTPS_E_IO, 0,
+	          "cannot connect to %s: %s", name, strerror(soerr));
+}
+
+int ftps_sock_connect_begin(const struct sockaddr *sa, socklen_t salen, struct ftps_status *st)
+{
+	int fd, one = 1, soerr;
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, sa, salen < sizeof(ss) ? salen : sizeof(ss));
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || set_nonblock(fd) < 0) {
+		ftps_fail(st, FTPS_E_IO, 0, "socket: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, sa, salen) == 0 || errno == EINPROGRESS)
+		return fd;
+	soerr = errno;
+	close(fd);
+	connect_failed(&ss, soerr, st);
+	return -1;
+}
+
+int ftps_sock_connect_end(int fd, int64_t deadline, struct ftps_status *st)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	int soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	memset(&ss, 0, sizeof(ss));
+	if (getpeername(fd, (struct sockaddr *)&ss, &sslen) == 0)
+		return 0;       /* connected already */
+	switch (ftps_sock_wait(fd, POLLOUT, deadline)) {
+	case 0:
+		close(fd);
+		ftps_fail(st, FTPS_E_TIMEOUT, 0, "connecting a data connection timed out");
+		return -1;
+	case -1:
+		soerr = errno;
+		break;
+	default:
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+			soerr = errno;
+	}
+	if (soerr == 0)
+		return 0;
+	close(fd);
+	ftps_fail(st, soerr == ECONNREFUSED ? FTPS_E_REFUSED : FTPS_E_IO, 0,
+	          "cannot connect a data connection: %s", strerror(soerr));
+	return -1;
+}
+
 int ftps_sock_connect_addr(const struct sockaddr *sa, socklen_t salen,
                            int64_t deadline, struct ftps_status *st)
 {

@@ -39,6 +39,12 @@ int ftps_sock_connect_host(const char *host, uint16_t port, int64_t deadline,
 int ftps_sock_connect_addr(const struct sockaddr *sa, socklen_t salen,
                            int64_t deadline, struct ftps_status *st);
 
+/* Start connecting to one address without waiting: the fd (connecting)
+ * or -1 (st filled). ftps_sock_connect_end waits for it: 0 connected, -1
+ * failed (the fd closed, st filled). */
+int ftps_sock_connect_begin(const struct sockaddr *sa, socklen_t salen, struct ftps_status *st);
+int ftps_sock_connect_end(int fd, int64_t deadline, struct ftps_status *st);
+
 /* Listen on the local address like (its port ignored), on a port in
  * lo..hi (0,0 = any). Returns the fd and the bound address in bound. */
 int ftps_sock_listen(const struct sockaddr_storage *like, uint16_t lo, uint16_t hi,

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <openssl/err.h>
 
@@ -281,6 +282,84 @@ static int send_ahead(const struct ftps_conn *c, int upload, uint64_t offset, in
 	       !ftps_server_knows(c->srv, FTPS_FACT_NO_EPSV);
 }
 
+/* ---- a data connection prepared ahead ----
+ *
+ * EPSV may go out ahead of the transfer it is for, in a group of commands
+ * sent anyway (the size check after an upload) or when a connection has
+ * nothing else to do (after a cancelled read): its data connection is
+ * then connected, or connecting, when the next transfer on that control
+ * connection comes, which sends only its REST and command - a round trip
+ * less. The port stays the server's until a transfer command or another
+ * EPSV, PASV or PORT uses it up, whatever comes in between. A prepared
+ * connection found closed, or refused by the server (425), is dropped and
+ * the transfer set up afresh; only transfers that may go out with EPSV
+ * (send_ahead) use one, so the command harms nothing either way. The TLS
+ * session it resumes is still its own control connection's. */
+
+int xfer_can_prepare(const struct ftps_conn *c)
+{
+	return !c->has_prep && c->state == CONN_READY && send_ahead(c, 0, 0, 1);
+}
+
+void xfer_drop_prepared(struct ftps_conn *c)
+{
+	if (!c->has_prep)
+		return;
+	close(c->prep_fd);
+	c->has_prep = 0;
+	c->prep_fd = -1;
+}
+
+void xfer_prepared_port(struct ftps_conn *c, uint16_t port)
+{
+	struct sockaddr_storage to = c->peer;
+	int fd;
+
+	xfer_drop_prepared(c);
+	set_port(&to, port);
+	fd = ftps_sock_connect_begin((struct sockaddr *)&to, ftps_sockaddr_len(&to), NULL);
+	if (fd < 0)
+		return;
+	c->prep_fd = fd;
+	c->has_prep = 1;
+}
+
+ftps_err ftps_data_prepare(struct ftps_conn *c, struct ftps_status *st)
+{
+	const struct ftps_reply *r;
+	uint16_t port;
+	ftps_err e;
+
+	if (!xfer_can_prepare(c))
+		return FTPS_OK;
+	if ((e = ftps_command(c, &r, st, "EPSV")) != FTPS_OK)
+		return e;
+	if (r->code == 229 && ftps_parse_epsv(r->text, &port) == 0)
+		xfer_prepared_port(c, port);
+	return FTPS_OK;
+}
+
+/* The prepared data connection, connected, for x; -1 when there is none
+ * or it is no good (closed by the server while it waited). */
+static int take_prepared(struct ftps_conn *c, int64_t deadline)
+{
+	int fd = c->prep_fd;
+
+	if (!c->has_prep)
+		return -1;
+	c->has_prep = 0;
+	c->prep_fd = -1;
+	if (ftps_sock_connect_end(fd, deadline, NULL) != 0)
+		return -1;              /* closed by connect_end */
+	/* The server never speaks first: anything to read is its close. */
+	if (ftps_sock_wait(fd, POLLIN, ftps_now_ms()) != 0) {
+		ftps_debug("the data connection prepared ahead was closed by the server");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* Read the n replies still due after a failure in a group sent ahead; the
  * last, the transfer command's, must be a refusal (no transfer started)
  * for the connection to be in step. 0 in step, -1 not. */
@@ -311,21 +390,27 @@ static ftps_err start_ahead(struct ftps_conn *c, struct ftps_xfer *x, uint64_t o
 	const char *lines[3];
 	int n = 0;
 	uint16_t port = 0;
+	int prepared = (x->fd = take_prepared(c, deadline)) >= 0;
 	ftps_err e, rest_e = FTPS_OK;
 
 	if (snprintf(cmd, sizeof(cmd), "%s%s%s", verb, path ? " " : "", path ? path : "") >=
 	    (int)sizeof(cmd))
 		return ftps_fail(st, FTPS_E_INVAL, 0, "path too long");
 	snprintf(mark, sizeof(mark), "REST %llu", (unsigned long long)offset);
-	lines[n++] = "EPSV";
+	if (prepared)
+		hello_early(x);
+	else
+		lines[n++] = "EPSV";
 	if (rest)
 		lines[n++] = mark;
 	lines[n++] = cmd;
 	e = conn_send_lines(c, st, (size_t)n, lines);
-	if (e == FTPS_OK)
+	if (e == FTPS_OK && !prepared)
 		e = conn_read_final(c, deadline, r, st);
 	if (e != FTPS_OK)
 		return e;
+	if (prepared)
+		goto connected;
 	if ((*r)->code != 229 || ftps_parse_epsv((*r)->text, &port) != 0) {
 		/* The command went out without a data connection to use: its
 		 * refusal keeps us in step. A marker REST set stays pending. */
@@ -353,6 +438,7 @@ static ftps_err start_ahead(struct ftps_conn *c, struct ftps_xfer *x, uint64_t o
 		return conn_broken(c, why);
 	}
 	hello_early(x);
+connected:
 	if (rest) {
 		if ((e = conn_read_final(c, deadline, r, st)) != FTPS_OK)
 			return e;
@@ -367,6 +453,14 @@ static ftps_err start_ahead(struct ftps_conn *c, struct ftps_xfer *x, uint64_t o
 	}
 	if ((e = conn_read_reply(c, deadline, r, st)) != FTPS_OK)
 		return e;
+	if (prepared && rest_e == FTPS_OK && (*r)->code == 425) {
+		/* The server no longer had the prepared port: in step (the
+		 * command was refused), set up afresh. */
+		ftps_debug("%s: the data connection prepared ahead was refused (%d); asking again",
+		           verb, (*r)->code);
+		xfer_close_data(x);
+		return start_ahead(c, x, offset, verb, path, r, st);
+	}
 	if (rest_e == FTPS_OK)
 		return FTPS_OK;
 	/* REST was refused: the command, if it started, starts at 0. */
@@ -406,6 +500,7 @@ static ftps_err start(struct ftps_conn *c, enum ftps_ctx ctx, int upload, uint64
 		if ((e = start_ahead(c, x, offset, verb, path, &r, st)) != FTPS_OK)
 			goto fail;
 	} else {
+		xfer_drop_prepared(c);      /* its port would be taken over */
 		if (c->cfg->active)
 			e = announce_active(c, &lfd, st);
 		else if ((e = passive_target(c, &to, st)) == FTPS_OK) {
