@@ -303,9 +303,13 @@ START_TEST(upload_commands_pipelined)
 	ck_assert_int_eq(seen("SIZE"), 2);
 	ck_assert_int_eq(seen("MDTM"), 1);
 	ck_assert_int_eq(seen("MFMT"), 1);
-	/* once the server has shown it answers commands sent ahead, EPSV goes
-	 * out with the STOR to the temporary name */
-	ck_assert_int_eq(log_count("read ahead: EPSV"), 1);
+	/* once the server has shown it takes EPSV, the next upload's EPSV
+	 * rides along with the size check: p2's STOR went out on that data
+	 * connection, without an EPSV of its own (p1's first EPSV went alone:
+	 * nothing was known yet). */
+	ck_assert_int_eq(seen("EPSV"), 3);
+	ck_assert_int_eq(log_count("read ahead: EPSV"), 0);
+	ck_assert_int_eq(log_count("read ahead: SITE"), 2);
 	{
 		struct stat sb;
 		char p[300];
@@ -331,15 +335,25 @@ START_TEST(epsv_ahead_fails)
 	struct ftps_reader *r;
 
 	ck_assert_int_eq(ftps_upload_fd(&eng, "/e1", fd, 0, 6000, 0, -1, -1, &res), 0);
+	/* a read to the end uses up the data connection e1 prepared (and
+	 * prepares none: nothing was cancelled) */
+	r = ftps_reader_new(&eng, "/e1", 6000);
+	ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), 0), 6000);
+	ftps_reader_free(r);
 	arm("fail EPSV 1 425 Cannot open a passive port.");
 	ck_assert_int_eq(ftps_upload_fd(&eng, "/e2", fd, 0, 6000, 0, -1, -1, &res), 0);
 	ck_server_file("e2", data, 6000);
-	ck_assert_int_ge(log_count("read ahead: EPSV"), 2);
+	ck_assert_int_ge(log_count("read ahead: EPSV"), 1);
+	r = ftps_reader_new(&eng, "/e2", 6000);
+	ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), 0), 6000);
+	ck_assert(memcmp(buf, data, 6000) == 0);
+	ftps_reader_free(r);
 	arm("fail EPSV 1 425 Cannot open a passive port.");
 	r = ftps_reader_new(&eng, "/e2", 6000);
 	ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), 0), 6000);
 	ck_assert(memcmp(buf, data, 6000) == 0);
 	ftps_reader_free(r);
+	ck_assert_int_ge(log_count("read ahead: EPSV"), 2);
 	ck_assert_int_eq(count_names(".ftpsfs-"), 0);
 	/* a file that is not there: refused before any data connection */
 	r = ftps_reader_new(&eng, "/nothing", -1);
@@ -408,7 +422,64 @@ START_TEST(upload_start_port_busy)
 	ck_assert_int_eq(ftps_upload_write(u, data, 30000), 0);
 	ck_assert_int_eq(ftps_upload_finish(u, -1, -1, &res), 0);
 	ck_server_file("busy.bin", data, 30000);
-	ck_assert_int_eq(seen("EPSV"), 2);
+	ck_assert_int_eq(seen("EPSV"), 3);  /* refused, again, the next upload's */
+	free(data);
+}
+END_TEST
+
+/* How many times the rule named name fired (the server's stats). */
+static int fired(const char *name)
+{
+	char reply[4096], key[64];
+	const char *p;
+
+	ck_assert_int_eq(ctl("stats", reply, sizeof(reply)), 0);
+	snprintf(key, sizeof(key), " fired_%s=", name);
+	p = strstr(reply, key);
+	return p ? atoi(p + strlen(key)) : 0;
+}
+
+/* Data connections prepared ahead: a cancelled read leaves EPSV answered
+ * and its data connection open, so the next read on that connection sends
+ * only REST and RETR; an upload's size check takes the next upload's EPSV
+ * along. A port the server expired meanwhile - closed before the command
+ * came, or refused with 425 - is set up afresh, and every byte is right. */
+START_TEST(prepared_data_conns)
+{
+	static const uint64_t offs[] = { 0, 5500000, 8192, 5200000, 1000000, 5900000, 12288,
+	                                 4600000, 200000, 6000000 };
+	size_t len = 6300000;
+	char *data = pattern(len, 23);
+	int fd = local_file(data, len);
+	struct ftps_uploaded res;
+	struct ftps_reader *r;
+	char buf[4096];
+
+	ck_assert_int_eq(ftps_upload_fd(&eng, "/big", fd, 0, len, 0, -1, -1, &res), 0);
+	r = ftps_reader_new(&eng, "/big", (int64_t)len);
+	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		if (i == 4)
+			arm("expire-passive RETR 1");
+		if (i == 7)
+			arm("expire-passive REST 1");
+		ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), (off_t)offs[i]), 4096);
+		ck_assert(memcmp(buf, data + offs[i], 4096) == 0);
+	}
+	ftps_reader_free(r);
+	ftps_reader_drains_wait();
+	ck_assert_int_eq(fired("expire-passive"), 2);
+	/* some RETRs went out on a prepared data connection: without an EPSV
+	 * in front of them */
+	ck_assert_int_lt(log_count("read ahead: EPSV"), seen("RETR"));
+	/* an upload whose prepared port has expired */
+	ck_assert_int_eq(ftps_upload_fd(&eng, "/p1", fd, 0, 5000, 0, -1, -1, &res), 0);
+	arm("expire-passive STOR 1");
+	ck_assert_int_eq(ftps_upload_fd(&eng, "/p2", fd, 0, 7000, 0, -1, -1, &res), 0);
+	ck_server_file("p1", data, 5000);
+	ck_server_file("p2", data, 7000);
+	ck_assert_int_eq(fired("expire-passive"), 3);
+	ck_assert_int_eq(count_names(".ftpsfs-"), 0);
+	close(fd);
 	free(data);
 }
 END_TEST
@@ -849,6 +920,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(up, append_changed_file);
 	tcase_add_test(up, upload_streamed);
 	tcase_add_test(up, upload_start_port_busy);
+	tcase_add_test(up, prepared_data_conns);
 	tcase_add_test(up, upload_aborted);
 	tcase_add_test(up, upload_server_gone);
 	suite_add_tcase(s, up);

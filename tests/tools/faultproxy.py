@@ -16,8 +16,11 @@ connection or several; each gets one reply line, "ok ..." or "err ...":
   ping                    ok pong
   stats                   ok key=value ... (connections seen, open, bytes,
                           cuts, resets, truncations, lost_replies,
-                          periodic_resets, bytes_discarded, state, and the
-                          settings delay_ms, rate, reset_every)
+                          periodic_resets, bytes_discarded, client_hellos
+                          and hello_retries (TLS ClientHellos at the start of
+                          data connections, and the connections that sent a
+                          second one, answering a HelloRetryRequest), state,
+                          and the settings delay_ms, rate, reset_every)
   cut-data-after N        the first data connection to carry N more bytes
                           server -> client (counted from now for open ones)
                           is reset (RST both ways) right after byte N
@@ -101,6 +104,7 @@ import sys
 import time
 
 CHUNK = 256 * 1024
+HELLO_SCAN = 8192        # bytes of a data connection searched for ClientHellos
 CONNECT_TIMEOUT = 5.0
 MAX_CONNS = 512
 CTRL_LINE_MAX = 256
@@ -175,6 +179,8 @@ class Conn:
         self.server_closed = False  # ... and the server has closed since
         self.last_io = 0.0
         self.timer = None         # the idle watch of a truncated connection
+        self.hello = b""          # data: the first bytes client -> server
+        self.hellos = 0           # ... and the TLS ClientHellos in them
 
     def wake(self):
         for p in self.pipes:
@@ -245,6 +251,8 @@ class Pipe:
             now = loop.time()
             if conn.dead:
                 return
+            if d == C2S and conn.kind == "data" and data:
+                st.count_hellos(conn, data)
             if d == S2C and conn.lose_pending:
                 st.lose_fire(conn, "%d bytes of reply dropped" % len(data) if data
                              else "the server closed")
@@ -410,7 +418,8 @@ class State:
         self.stats = {"conns": 0, "ctrl": 0, "data": 0, "cuts": 0, "resets": 0,
                       "connect_failed": 0, "bytes_s2c": 0, "bytes_c2s": 0,
                       "stalls": 0, "downs": 0, "truncations": 0, "lost_replies": 0,
-                      "periodic_resets": 0, "bytes_discarded": 0}
+                      "periodic_resets": 0, "bytes_discarded": 0, "client_hellos": 0,
+                      "hello_retries": 0}
         self.done = asyncio.Event()
 
     # ---- faults ----
@@ -692,6 +701,22 @@ class State:
         p = Pipe(self, conn, src, dst, d)
         conn.pipes.append(p)
         await p.run()
+
+    def count_hellos(self, conn, data):
+        """TLS ClientHellos at the start of a data connection (the first
+        HELLO_SCAN bytes): a second one answers a HelloRetryRequest."""
+        if len(conn.hello) >= HELLO_SCAN:
+            return
+        conn.hello += data[:HELLO_SCAN - len(conn.hello)]
+        b, pos, n = conn.hello, 0, 0
+        while pos + 6 <= len(b) and b[pos] in (20, 22):    # ChangeCipherSpec, Handshake
+            n += b[pos] == 22 and b[pos + 5] == 1
+            pos += 5 + int.from_bytes(b[pos + 3:pos + 5], "big")
+        if n > conn.hellos:
+            self.stats["client_hellos"] += n - conn.hellos
+            if conn.hellos < 2 <= n:
+                self.stats["hello_retries"] += 1
+            conn.hellos = n
 
     def stats_line(self):
         s = dict(self.stats)

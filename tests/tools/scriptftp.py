@@ -72,6 +72,11 @@ disarms itself when it fires.
                           instead of the final reply.
   drop-before CMD [N]     the Nth CMD resets the control connection before
                           anything is done.
+  expire-passive CMD [N]  before the Nth CMD is carried out, the passive
+                          port of its connection is closed, with a data
+                          connection waiting on it (reset): a server that
+                          expires an unused port. A transfer command then
+                          answers 425.
   fail CMD N CODE [TEXT]  the Nth CMD is answered "CODE TEXT" and not carried
                           out (a pending RNFR, REST or passive set-up is
                           dropped with it).
@@ -131,7 +136,7 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 PERSISTENT = ("rnto-no-overwrite", "rnto-other-dir-refused", "mlsd-no-size", "no-size-cmd",
               "no-pipelining")
-ONE_SHOT = ("drop-after", "drop-before", "fail", "truncate-retr", "stall")
+ONE_SHOT = ("drop-after", "drop-before", "fail", "truncate-retr", "stall", "expire-passive")
 PRE_LOGIN = {"USER", "PASS", "ACCT", "QUIT", "FEAT", "SYST", "OPTS", "AUTH", "PBSZ", "PROT",
              "NOOP", "HELP"}
 # Commands that leave a pending REST in place.
@@ -253,7 +258,7 @@ class Rule:
         if self.persistent:
             if argv:
                 raise ValueError("%s takes no argument" % self.name)
-        elif self.name in ("drop-after", "drop-before"):
+        elif self.name in ("drop-after", "drop-before", "expire-passive"):
             self.verb = verb(0)
             self.n = count(1)
             if len(argv) > 2:
@@ -648,6 +653,10 @@ class Session:
             self.reset("drop-before %s" % verb)
         if verb != "ABOR":
             self.aborted = False
+        if "expire-passive" in kinds:
+            self.log("expire-passive %s: passive port %s" %
+                     (verb, "closed" if self.passive is not None else "(none)"))
+            self.close_passive()
         if "fail" in kinds:
             fail = [r for r in due if r.name == "fail"][0]
             for r in due:
