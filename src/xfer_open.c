@@ -397,10 +397,12 @@ static ftps_err start_ahead(struct ftps_conn *c, struct ftps_xfer *x, uint64_t o
 	    (int)sizeof(cmd))
 		return ftps_fail(st, FTPS_E_INVAL, 0, "path too long");
 	snprintf(mark, sizeof(mark), "REST %llu", (unsigned long long)offset);
-	if (prepared)
+	if (prepared) {
+		ftps_debug("%s: on the data connection prepared ahead", verb);
 		hello_early(x);
-	else
+	} else {
 		lines[n++] = "EPSV";
+	}
 	if (rest)
 		lines[n++] = mark;
 	lines[n++] = cmd;

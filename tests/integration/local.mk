@@ -17,6 +17,7 @@ INTEGRATION_TESTS = \
 	tests/integration/pipelining.sh \
 	tests/integration/xattrs.sh \
 	tests/integration/prefetch.sh \
+	tests/integration/round_trips.sh \
 	tests/integration/writeback.sh \
 	tests/integration/valgrind_session.sh
 TESTS += $(INTEGRATION_TESTS)

@@ -1,0 +1,188 @@
+#!/bin/bash
+# tests/integration/round_trips.sh - the ways round trips are saved on a far
+# server give the same bytes as ever (issue 12).
+#
+# Through the fault proxy with 10 ms each way (20 ms round trip), on
+# vsftpd, ProFTPD and pure-ftpd:
+#   - random 4 KiB reads (and their neighbours) are byte-identical to the
+#     server's file, and some went out on a data connection prepared
+#     ahead (EPSV answered after the previous read was cancelled);
+#   - no data connection needed a second ClientHello: the key exchange
+#     group a server asks for (P-256 on vsftpd and pure-ftpd) is offered
+#     first once known (the proxy counts the ClientHellos);
+#   - `cp -r` of small files lands byte for byte (their EPSV rides along
+#     with the size check of the file before);
+#   - the same random reads while the proxy resets every connection once a
+#     second are still byte-identical.
+# On the scripted server (plain FTP): random reads, and uploads, whose
+# prepared passive port the server expired before the command came, or
+# refused with 425, are set up afresh and come out right.
+#
+# Exit 0 all passed, 1 a check failed, 77 nothing could run here.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir/build}"
+# shellcheck source=tests/testbed/testbed.sh
+. "$top_srcdir/tests/testbed/testbed.sh"
+# shellcheck source=tests/integration/lib.sh
+. "$top_srcdir/tests/integration/lib.sh"
+
+export LC_ALL=C.UTF-8
+servers=${ROUND_TRIPS_SERVERS:-"vsftpd-explicit proftpd pureftpd"}
+
+if [ ! -x "$FTPSFS" ]; then
+	echo "SKIP: $FTPSFS is not built"
+	exit 77
+fi
+if [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null || ! command -v python3 >/dev/null; then
+	echo "SKIP: needs /dev/fuse, fusermount3 and python3"
+	exit 77
+fi
+mkdir -p "$top_builddir/tests/tmp" || exit 99
+work=$(mktemp -d "$top_builddir/tests/tmp/round_trips.XXXXXX") || exit 99
+sftp_pid=
+# shellcheck source=tests/integration/scripted.sh
+. "$top_srcdir/tests/integration/scripted.sh"
+# shellcheck source=tests/integration/proxy.sh
+. "$top_srcdir/tests/integration/proxy.sh"
+mkdir -m 700 "$work/spool"
+export IT_MOUNT_OPTS="-o spool_dir=$work/spool"
+
+round_trips_cleanup() {
+	local m
+	for m in "${!it__pids[@]}"; do
+		it__cleanup "$m"
+	done
+	sftp_stop
+	proxy_stop
+	rm -rf --one-file-system "$work"
+}
+tb_at_exit round_trips_cleanup
+
+# rand_reads MOUNTED-FILE SERVER-FILE N SEED: N random 4 KiB reads, each
+# followed by the one after it, compared with the server's copy; prints
+# how many differed (or an error), true when none did.
+rand_reads() {
+	timeout 300 python3 - "$@" <<'PY'
+import os, random, sys
+mnt, src, n, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+fd = os.open(mnt, os.O_RDONLY)
+with open(src, "rb") as f:
+    want = f.read()
+rnd = random.Random(seed)
+bad = 0
+for _ in range(n):
+    off = rnd.randrange(0, len(want) - 8192) // 4096 * 4096
+    for o in (off, off + 4096):
+        if os.pread(fd, 4096, o) != want[o:o + 4096]:
+            bad += 1
+os.close(fd)
+print(bad)
+sys.exit(1 if bad else 0)
+PY
+}
+
+# no_retries HELLOS RETRIES: ClientHellos were counted, none a second one
+no_retries() { [ "${1:-0}" -ge 20 ] && [ "${2:-1}" -eq 0 ]; }
+
+# same_tree A B: every file of A is in B with the same bytes
+same_tree() {
+	local f
+	for f in "$1"/*; do
+		cmp -s "$f" "$2/${f##*/}" || return 1
+	done
+}
+
+mkdir -p "$work/small"
+for i in $(seq -w 1 12); do head -c $((4096 + 10#$i * 37)) /dev/urandom >"$work/small/f$i"; done
+
+ran=0
+if proxy_available; then
+	for s in $servers; do
+		it_start "$s" || continue
+		ran=1
+		head -c $((12 * 1048576)) /dev/urandom >"$TB_DATA/r.bin"
+		chown -R "$TB_USER" "$TB_DATA"
+		if ! proxy_start --delay-ms 10; then
+			check "the delaying proxy started" false
+			tb_stop "$s"
+			continue
+		fi
+		m=$work/m-$s
+		if pmount "$m" -o loglevel=debug; then
+			check "30 random reads and their neighbours at 20 ms: byte-identical" \
+				rand_reads "$m/r.bin" "$TB_DATA/r.bin" 30 1
+			n=$(grep -c 'RETR: on the data connection prepared ahead' "$m.log")
+			check "... $n of them on a data connection prepared ahead" [ "$n" -ge 5 ]
+			cp -r "$work/small" "$m/small"
+			check "cp -r of 12 small files: on the server byte for byte" \
+				same_tree "$work/small" "$TB_DATA/small"
+			n=$(grep -c 'STOR: on the data connection prepared ahead' "$m.log")
+			check "... $n of them on a data connection prepared ahead" [ "$n" -ge 5 ]
+			hellos=$(fp_stat client_hellos)
+			retries=$(fp_stat hello_retries)
+			check "no data connection needed a second ClientHello ($retries of $hellos)" \
+				no_retries "$hellos" "$retries"
+			it_umount "$m" 'debug:' || check "unmounted cleanly" false
+		else
+			check "mounted through the proxy" false
+		fi
+		# Every connection reset once a second, while reading at random.
+		m=$work/mr-$s
+		if pmount "$m" -o loglevel=debug; then
+			fp reset-every 1
+			check "30 random reads while every connection is reset each second: byte-identical" \
+				rand_reads "$m/r.bin" "$TB_DATA/r.bin" 30 2
+			fp reset-every 0
+			check "... the proxy did reset them ($(fp_stat periodic_resets) rounds)" \
+				[ "$(fp_stat periodic_resets)" -ge 1 ]
+			it_umount "$m" '.' || check "unmounted (after the resets)" false
+		else
+			check "mounted through the proxy" false
+		fi
+		proxy_stop
+		tb_stop "$s"
+	done
+else
+	echo "SKIP: cannot bind 127.0.0.2 for the proxy"
+fi
+
+# ---------------------------------------------------------------------------
+# The scripted server: prepared ports that the server expired
+
+TB_NAME=scriptftp
+if sftp_start --feat mdtm,size,rest,utf8; then
+	ran=1
+	head -c $((9 * 1048576)) /dev/urandom >"$SFTP_ROOT/r.bin"
+	m=$work/m-sftp
+	if smount "$m" -o loglevel=debug; then
+		rand_reads "$m/r.bin" "$SFTP_ROOT/r.bin" 4 3 >/dev/null
+		sctl arm "expire-passive RETR 2"
+		sctl arm "expire-passive REST 3"
+		sctl arm "expire-passive NOOP 1"
+		check "random reads whose prepared port the server expired: byte-identical" \
+			rand_reads "$m/r.bin" "$SFTP_ROOT/r.bin" 20 4
+		sctl stats
+		n=$(sed -n 's/.*fired_expire-passive=\([0-9]*\).*/\1/p' <<<"$it_ctl_reply")
+		check "... it expired them (${n:-0} times)" [ "${n:-0}" -ge 2 ]
+		cp -r "$work/small" "$m/small1"
+		sctl arm "expire-passive STOR 3"
+		sctl arm "fail STOR 6 425 Cannot open data connection."
+		cp -r "$work/small" "$m/small2"
+		check "uploads whose prepared port was expired or refused (425): byte for byte" \
+			same_tree "$work/small" "$SFTP_ROOT/small2"
+		n=$(grep -c 'data connection prepared ahead was refused\|prepared ahead was closed' "$m.log")
+		check "... and set up afresh ($n times)" [ "$n" -ge 2 ]
+		it_umount "$m" 'plaintext|debug:' || check "unmounted" false
+	else
+		check "mounted the scripted server" false
+	fi
+	sftp_stop
+else
+	check "scriptftp started" false
+fi
+
+[ "$ran" = 1 ] || exit 77
+it_summary
