@@ -14,7 +14,8 @@
 #     with the size check of the file before);
 #   - the same random reads while the proxy resets every connection once a
 #     second are still byte-identical.
-# On the scripted server (plain FTP): random reads, and uploads, whose
+# On the scripted server (plain FTP): the session set-up (FEAT, TYPE I)
+# goes out in one write; random reads, and uploads, whose
 # prepared passive port the server expired before the command came, or
 # refused with 425, are set up afresh and come out right.
 #
@@ -158,6 +159,8 @@ if sftp_start --feat mdtm,size,rest,utf8; then
 	head -c $((9 * 1048576)) /dev/urandom >"$SFTP_ROOT/r.bin"
 	m=$work/m-sftp
 	if smount "$m" -o loglevel=debug; then
+		check "the session set-up went out in one write (FEAT had others behind it)" \
+			grep -q 'read ahead: FEAT' "$work/sftp.log"
 		rand_reads "$m/r.bin" "$SFTP_ROOT/r.bin" 4 3 >/dev/null
 		sctl arm "expire-passive RETR 2"
 		sctl arm "expire-passive REST 3"
