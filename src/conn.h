@@ -88,6 +88,9 @@ ftps_err conn_reply_err(const struct ftps_reply *r, enum ftps_ctx ctx, const cha
 int xfer_can_prepare(const struct ftps_conn *c);
 /* The port of an EPSV reply sent ahead: start connecting to it. */
 void xfer_prepared_port(struct ftps_conn *c, uint16_t port);
+/* An EPSV (sent ahead) answered code: a refusal as unknown teaches
+ * FTPS_FACT_NO_EPSV, as it does when EPSV goes alone. */
+void xfer_epsv_refused(struct ftps_conn *c, int code);
 /* Close a prepared data connection (if any). */
 void xfer_drop_prepared(struct ftps_conn *c);
 

@@ -116,6 +116,8 @@ ftps_err ftps_size_chmod(struct ftps_conn *c, const char *path, int mode, uint64
 		return e;
 	if (epsv && s[epsv].e == FTPS_OK)
 		xfer_prepared_port(c, (uint16_t)s[epsv].size);
+	else if (epsv && s[epsv].got)
+		xfer_epsv_refused(c, s[epsv].code);
 	*mode_set = mode >= 0 && s[1].e == FTPS_OK;
 	*size = s[0].size;
 	return step_result(&s[0], st);

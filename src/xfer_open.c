@@ -296,6 +296,14 @@ static int send_ahead(const struct ftps_conn *c, int upload, uint64_t offset, in
  * (send_ahead) use one, so the command harms nothing either way. The TLS
  * session it resumes is still its own control connection's. */
 
+void xfer_epsv_refused(struct ftps_conn *c, int code)
+{
+	if (code == 229 || !refused_as_unknown(code))
+		return;
+	ftps_debug("EPSV refused (%d); using PASV", code);
+	ftps_server_learn(c->srv, FTPS_FACT_NO_EPSV);
+}
+
 int xfer_can_prepare(const struct ftps_conn *c)
 {
 	return !c->has_prep && c->state == CONN_READY && send_ahead(c, 0, 0, 1);
@@ -336,6 +344,8 @@ ftps_err ftps_data_prepare(struct ftps_conn *c, struct ftps_status *st)
 		return e;
 	if (r->code == 229 && ftps_parse_epsv(r->text, &port) == 0)
 		xfer_prepared_port(c, port);
+	else
+		xfer_epsv_refused(c, r->code);
 	return FTPS_OK;
 }
 
@@ -419,6 +429,7 @@ static ftps_err start_ahead(struct ftps_conn *c, struct ftps_xfer *x, uint64_t o
 		ftps_err why = (*r)->code == 229
 		               ? ftps_fail(st, FTPS_E_PROTO, 229, "unusable EPSV reply")
 		               : conn_reply_err(*r, FTPS_CTX_DATA, "EPSV", st);
+		xfer_epsv_refused(c, (*r)->code);
 		c->rest_pending |= rest;
 		if (drain_group(c, n - 1, deadline) != 0)
 			return conn_broken(c, why != FTPS_OK ? why : FTPS_E_PROTO);
