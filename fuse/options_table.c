@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 #include "options.h"
 #include "options_int.h"
+#include "segplan.h"
 
 /* ---- the odd values ---- */
 
@@ -44,6 +45,18 @@ static int parse_fingerprint(struct ftpsfs_opts *o, const char *s)
 	if (ftps_parse_fingerprint(s, o->fingerprint) != 0)
 		return -1;
 	o->has_fingerprint = 1;
+	return 0;
+}
+
+/* -o segments=N: kept by the reader (segplan.h), which it concerns alone. */
+static int parse_segments(struct ftpsfs_opts *o, const char *s)
+{
+	unsigned long n;
+
+	(void)o;
+	if (ftpsfs_parse_uint(s, 10, 0, FTPS_SEG_MAX, &n) != 0)
+		return -1;
+	ftps_seg_set_max((unsigned)n);
 	return 0;
 }
 
@@ -182,6 +195,10 @@ static const struct ftpsfs_opt_row rows[] = {
 	  .expected = "{range} folders, 0 = off",
 	  .help = "list the subfolders of a folder read ahead, N at\n"
 	          "once, on spare connections; 0 = off (default: {default})" },
+	{ CUSTOM("segments=", parse_segments), .metavar = "N", .def_text = "4",
+	  .expected = "0 to 16, 0 = off",
+	  .help = "a slow sequential read of a big file reads ahead\n"
+	          "on up to N spare connections; 0 = off (default: {default})" },
 	{ ENUM("listing=", listing, listings), .def = FTPS_LISTMODE_AUTO,
 	  .help = "listing command (default: {default}, MLSD when offered)" },
 	/* (uid_t)-1 means "no change" to the kernel: never a real owner */

@@ -31,6 +31,7 @@ src_libftps_a_SOURCES = \
 	src/pool.c \
 	src/engine.h src/engine.c \
 	src/reader.h src/reader.c \
+	src/reader_seg.h src/reader_seg.c src/segplan.h src/segplan.c \
 	src/upload.h src/upload_int.h src/upload.c src/upload_place.c src/upload_send.c \
 	src/hash.h src/hash.c \
 	src/download.h src/download.c \

@@ -14,6 +14,7 @@
 
 #include "engine.h"
 #include "reader.h"
+#include "reader_seg.h"
 #include "sock.h"
 #include "retry.h"
 
@@ -47,6 +48,7 @@ struct ftps_reader {
 	_Atomic int64_t last_use_ms;   /* also read by the reclaim hook */
 	int64_t fail_until_ms;     /* reads fail with fail_rc until then */
 	int fail_rc;
+	struct ftps_seg *seg;      /* ranges read ahead (reader_seg.h), or NULL */
 
 	struct ftps_reader *prev, *next;  /* the registry, under reg_mu */
 };
@@ -118,6 +120,7 @@ void ftps_reader_drains_wait(void)
 	while (drains > 0)
 		pthread_cond_wait(&drain_cv, &drain_mu);
 	pthread_mutex_unlock(&drain_mu);
+	ftps_seg_workers_wait();
 }
 
 static void abort_in_background(struct ftps_pool *pool, struct ftps_conn *c, struct ftps_xfer *x)
@@ -201,14 +204,12 @@ int ftps_reader_reclaim(void *arg)
 	return 1;
 }
 
-static ftps_err start_stream(struct ftps_reader *r, uint64_t off, struct ftps_status *st)
+/* A stream at off, the window kept. */
+static ftps_err open_stream(struct ftps_reader *r, uint64_t off, struct ftps_status *st)
 {
 	ftps_err e;
 
 	stop_stream(r);
-	r->win_off = off;
-	r->win_len = 0;
-	r->eof = 0;
 	if ((e = ftps_pool_get(r->eng->pool, FTPS_USE_XFER, &r->conn, st)) != FTPS_OK)
 		return e;
 	e = ftps_retr_start(r->conn, r->remote, off, &r->xfer, st);
@@ -219,6 +220,44 @@ static ftps_err start_stream(struct ftps_reader *r, uint64_t off, struct ftps_st
 	}
 	reg_add(r);
 	return FTPS_OK;
+}
+
+/* A new window at off, its stream started. */
+static ftps_err start_stream(struct ftps_reader *r, uint64_t off, struct ftps_status *st)
+{
+	ftps_seg_reset(r->seg, off);
+	stop_stream(r);
+	r->win_off = off;
+	r->win_len = 0;
+	r->eof = 0;
+	return open_stream(r, off, st);
+}
+
+/* Segmented (reader_seg.h): take the next bytes from the ranges read
+ * ahead, passing our own stream by; else our own stream fetches them, up
+ * to the next range. 1 when taken, 0 when the stream is to read *room
+ * bytes, -1 with *err set. */
+static int pull_ahead(struct ftps_reader *r, size_t *room, struct ftps_status *st,
+                      ftps_err *err)
+{
+	uint64_t next = r->win_off + r->win_len;
+	size_t got = 0;
+	int t = ftps_seg_take(r->seg, next, r->buf + r->win_len, *room, &got, err, st);
+
+	if (t > 0) {
+		stop_stream(r);
+		r->win_len += got;
+		r->eof = r->size >= 0 && next + got >= (uint64_t)r->size;
+		return 1;
+	}
+	if (t < 0 || (!r->xfer && (*err = open_stream(r, next, st)) != FTPS_OK))
+		return -1;
+	if ((*room = ftps_seg_limit(r->seg, next, *room)) == 0) {
+		*err = ftps_fail(st, FTPS_E_IO, 0, "%s: nothing to read at %llu", r->remote,
+		                 (unsigned long long)next);
+		return -1;
+	}
+	return 0;
 }
 
 /* Make room for at least want more bytes at the end of the window,
@@ -283,9 +322,11 @@ static int pull(struct ftps_reader *r, uint64_t keep_from, struct ftps_status *s
 
 	if (rc < 0)
 		return rc;
-	*err = ftps_xfer_read(r->xfer, r->buf + r->win_len,
-	                      r->cap - r->win_len < READER_CHUNK ? r->cap - r->win_len : READER_CHUNK,
-	                      &got, st);
+	size_t room = r->cap - r->win_len < READER_CHUNK ? r->cap - r->win_len : READER_CHUNK;
+	if (ftps_seg_active(r->seg) && (rc = pull_ahead(r, &room, st, err)) != 0)
+		return rc > 0 ? 0 : -1;
+	*err = ftps_seg_stream_read(r->seg, r->xfer, r->win_off + r->win_len,
+	                            r->buf + r->win_len, room, &got, st);
 	if (*err != FTPS_OK)
 		return -1;
 	if (got == 0) {
@@ -321,6 +362,7 @@ struct ftps_reader *ftps_reader_new(struct ftps_engine *eng, const char *remote,
 	r->eng = eng;
 	r->size = size;
 	r->refs = 1;
+	r->seg = ftps_seg_new(eng, remote, size);
 	pthread_mutex_init(&r->mu, NULL);
 	return r;
 }
@@ -352,7 +394,7 @@ static ssize_t read_locked(struct ftps_reader *r, char *buf, size_t len, uint64_
 			return 0;
 		}
 
-		if (!(r->xfer && off >= r->win_off && off <= win_end + READER_AHEAD_SKIP)) {
+		if (!((r->xfer || ftps_seg_active(r->seg)) && off >= r->win_off && off <= win_end + READER_AHEAD_SKIP)) {
 			/* No stream, or a real jump: (re)start at off. */
 			if ((e = start_stream(r, off, &st)) != FTPS_OK)
 				goto fail;
@@ -363,6 +405,7 @@ static ssize_t read_locked(struct ftps_reader *r, char *buf, size_t len, uint64_
 		if (e == FTPS_OK)
 			return -ENOMEM;
 fail:
+		ftps_seg_reset(r->seg, off);
 		stop_stream(r);
 		r->win_len = 0;
 		r->eof = 0;
@@ -419,6 +462,7 @@ void ftps_reader_free(struct ftps_reader *r)
 	if (!r || __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	pthread_mutex_lock(&r->mu);
+	ftps_seg_free(r->seg);
 	stop_stream(r);
 	pthread_mutex_unlock(&r->mu);
 	pthread_mutex_destroy(&r->mu);

@@ -40,6 +40,8 @@
 # sets it), TB_VERBOSE=1. Works in shells with or without set -euo pipefail.
 # TB_VSFTPD_EXTRA / TB_PROFTPD_EXTRA: lines appended to that server's
 # configuration (e.g. TB_VSFTPD_EXTRA=max_per_ip=2).
+# TB_PUREFTPD_EXTRA: arguments added to pure-ftpd's command line (split
+# at blanks; e.g. TB_PUREFTPD_EXTRA='-T 19532:19532' caps each session).
 
 TB_USER=ftpsfs-test
 # A throwaway account that only exists for the local test servers.
@@ -371,6 +373,11 @@ tb__conf_pureftpd() {
 		-S "$host,$tb__port" -l "puredb:$dir/pureftpd.pdb" -E -A -H
 		-Y 3 -2 "$dir/server-full.pem" -p "$tb__pasv_min:$tb__pasv_max"
 		-u 1 -U 133:022 -O "clf:$dir/xfer.log" -g "$dir/pure-ftpd.pid")
+	if [ -n "${TB_PUREFTPD_EXTRA:-}" ]; then
+		local extra
+		read -ra extra <<<"$TB_PUREFTPD_EXTRA"
+		tb__cmd+=("${extra[@]}")
+	fi
 }
 
 # ---------------------------------------------------------------------------
