@@ -14,6 +14,7 @@ UNIT_TESTS = \
 	tests/unit/check_mtcache \
 	tests/unit/check_retry \
 	tests/unit/check_stats \
+	tests/unit/check_segplan \
 	tests/unit/check_options
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -61,6 +62,9 @@ tests_unit_check_retry_LDADD = $(UNIT_LDADD)
 tests_unit_check_stats_SOURCES = tests/unit/check_stats.c
 tests_unit_check_stats_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_stats_LDADD = $(UNIT_LDADD)
+tests_unit_check_segplan_SOURCES = tests/unit/check_segplan.c
+tests_unit_check_segplan_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_segplan_LDADD = $(UNIT_LDADD)
 tests_unit_check_options_SOURCES = tests/unit/check_options.c fuse/options.c \
 	fuse/options_table.c fuse/options_text.c fuse/password.c
 tests_unit_check_options_CFLAGS = $(UNIT_CFLAGS) $(FUSE_CFLAGS) -I$(top_srcdir)/fuse
