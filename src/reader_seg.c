@@ -197,8 +197,11 @@ static ftps_err read_range(struct seg_run *run, int i, struct ftps_xfer *x, uint
 }
 
 /* Fetch slot i's range on *cp, resuming a cut. *cp may be replaced by
- * another spare connection, or become NULL. */
-static ftps_err fetch(struct seg_run *run, int i, struct ftps_conn **cp)
+ * another spare connection, or become NULL. The size is checked after the
+ * range on its connection; where that connection did not survive the
+ * range's end (ProFTPD's mod_tls drops the session when a capped transfer
+ * is cut), *unchecked says so and the next range checks it first. */
+static ftps_err fetch(struct seg_run *run, int i, struct ftps_conn **cp, int *unchecked)
 {
 	struct ftps_status st = { 0 };
 	uint64_t start;
@@ -210,6 +213,9 @@ static ftps_err fetch(struct seg_run *run, int i, struct ftps_conn **cp)
 	len = run->plan.slot[i].len;
 	have = run->plan.slot[i].filled;
 	pthread_mutex_unlock(&run->mu);
+	if (*unchecked && (e = check_size(run, *cp, &st)) != FTPS_OK)
+		return e;
+	*unchecked = 1;
 	for (int tries = 0; tries <= SEG_RESUMES; tries++) {
 		struct ftps_xfer *x = NULL;
 		if (tries > 0 && (ftps_err_conn_broken(e) || !ftps_conn_usable(*cp))) {
@@ -221,14 +227,19 @@ static ftps_err fetch(struct seg_run *run, int i, struct ftps_conn **cp)
 		e = ftps_retr_start(*cp, run->remote, start + have, &x, &st);
 		if (e == FTPS_OK)
 			e = read_range(run, i, x, start, len, &have, &st);
+		/* Every byte is there: only the connection was lost at the end. */
+		if (have == len && ftps_err_retryable(e))
+			e = FTPS_OK;
 		/* A short range is a cut only while the file keeps its size. */
 		if ((e == FTPS_OK || e == FTPS_E_RETRY || e == FTPS_E_IO) && ftps_conn_usable(*cp)) {
 			ftps_err s = check_size(run, *cp, NULL);
-			if (s != FTPS_OK && e == FTPS_OK)
+			if (s == FTPS_OK)
+				*unchecked = 0;
+			else if (e == FTPS_OK)
 				e = s;
 		}
-		if (e == FTPS_OK || e == FTPS_E_CANCELED || __atomic_load_n(&run->changed, __ATOMIC_ACQUIRE) ||
-		    !ftps_err_retryable(e))
+		if (e == FTPS_OK || e == FTPS_E_CANCELED ||
+		    __atomic_load_n(&run->changed, __ATOMIC_ACQUIRE) || !ftps_err_retryable(e))
 			break;
 		ftps_debug("%s: a range read ahead was cut at %llu (%s): resuming", run->remote,
 		           (unsigned long long)(start + have), st.msg);
@@ -242,6 +253,7 @@ static ftps_err fetch(struct seg_run *run, int i, struct ftps_conn **cp)
 static void *worker(void *arg)
 {
 	struct seg_run *run = arg;
+	int unchecked = 1;      /* the size is checked before the first range */
 
 	for (;;) {
 		int i = -1;
@@ -273,7 +285,7 @@ static void *worker(void *arg)
 			pthread_mutex_unlock(&run->mu);
 			break;
 		}
-		ftps_err e = fetch(run, i, &c);
+		ftps_err e = fetch(run, i, &c, &unchecked);
 		if (c)
 			ftps_pool_put(run->pool, c, e == FTPS_E_CANCELED ? FTPS_OK : e);
 		pthread_mutex_lock(&run->mu);
