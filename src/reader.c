@@ -442,6 +442,8 @@ ssize_t ftps_reader_read(struct ftps_reader *r, char *buf, size_t len, off_t off
 		n = 0;
 	else if (r->last_use_ms < r->fail_until_ms)
 		n = r->fail_rc;     /* logged once, by the read that failed */
+	else if (ftps_seg_changed(r->seg))
+		n = -EIO;           /* logged once, when it was found */
 	else {
 		if (r->size >= 0 && (uint64_t)off + len > (uint64_t)r->size)
 			len = (size_t)((uint64_t)r->size - (uint64_t)off);

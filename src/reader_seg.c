@@ -63,6 +63,7 @@ struct ftps_seg {
 	uint64_t probe_bytes;
 	int64_t probe_us;          /* time spent waiting for those bytes */
 	int probe_done;
+	int changed;               /* a run found the file changed: for good */
 };
 
 /* Workers alive, for unmounting (ftps_seg_workers_wait). */
@@ -434,6 +435,11 @@ ftps_err ftps_seg_stream_read(struct ftps_seg *s, struct ftps_xfer *x, uint64_t 
 	return e;
 }
 
+int ftps_seg_changed(const struct ftps_seg *s)
+{
+	return s && s->changed;
+}
+
 int ftps_seg_active(const struct ftps_seg *s)
 {
 	return s && s->run;
@@ -455,6 +461,7 @@ int ftps_seg_take(struct ftps_seg *s, uint64_t off, void *dst, size_t len, size_
 		if (run->changed) {
 			uint64_t now_size = run->changed_size;
 			pthread_mutex_unlock(&run->mu);
+			s->changed = 1;
 			*err = ftps_fail(st, FTPS_E_IO, 0, "%s changed on the server during the read "
 			                 "(%llu bytes now, %llu when listed)", s->remote,
 			                 (unsigned long long)now_size, (unsigned long long)s->size);

@@ -46,6 +46,11 @@ void ftps_seg_reset(struct ftps_seg *s, uint64_t off);
  * for the decision to segment. */
 ftps_err ftps_seg_stream_read(struct ftps_seg *s, struct ftps_xfer *x, uint64_t at,
                               void *buf, size_t len, size_t *got, struct ftps_status *st);
+/* A run found the file changed on the server: every later read of this
+ * open file fails (EIO), or the kernel, asking again for the pages whose
+ * readahead failed, would get them from the new version after the old
+ * one's. */
+int ftps_seg_changed(const struct ftps_seg *s);
 /* Ranges are being read ahead (off is before the end of the file). */
 int ftps_seg_active(const struct ftps_seg *s);
 /* Take bytes at off from the ranges: 1 with *got > 0, 0 when no range

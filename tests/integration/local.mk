@@ -19,6 +19,7 @@ INTEGRATION_TESTS = \
 	tests/integration/prefetch.sh \
 	tests/integration/round_trips.sh \
 	tests/integration/writeback.sh \
+	tests/integration/segments.sh \
 	tests/integration/valgrind_session.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/proxy.sh \
