@@ -113,8 +113,8 @@ static void run_unref(struct seg_run *run)
 static void mark_changed(struct seg_run *run, uint64_t now_size)
 {
 	if (!run->changed) {
-		run->changed = 1;
 		run->changed_size = now_size;
+		__atomic_store_n(&run->changed, 1, __ATOMIC_RELEASE);
 	}
 	pthread_cond_broadcast(&run->cv);
 }
