@@ -220,6 +220,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ftps_engine_init(&fs.core.eng, &cfg, fs.core.pool, o.atomic, o.verify);
+	fs.core.eng.segments = o.segments;
 	engine_started = 1;
 	ftps_pool_set_reclaim(fs.core.pool, ftps_reader_reclaim, &fs.core.eng);
 	/* libfuse checks its own options in fuse_new: before connecting, so

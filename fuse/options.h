@@ -70,6 +70,7 @@ struct ftpsfs_opts {
 	unsigned dir_cache_max; /* entries */
 	unsigned keepalive;     /* seconds, 0 = off */
 	unsigned prefetch;      /* folders listed ahead at once, 0 = off */
+	unsigned segments;      /* ranges one slow sequential read fetches at once */
 	enum ftps_listing_mode listing;
 	uid_t uid;              /* owner shown for every file (default: ours) */
 	gid_t gid;

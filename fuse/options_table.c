@@ -48,17 +48,6 @@ static int parse_fingerprint(struct ftpsfs_opts *o, const char *s)
 	return 0;
 }
 
-/* -o segments=N: kept by the reader (segplan.h), which it concerns alone. */
-static int parse_segments(struct ftpsfs_opts *o, const char *s)
-{
-	unsigned long n;
-
-	(void)o;
-	if (ftpsfs_parse_uint(s, 10, 0, FTPS_SEG_MAX, &n) != 0)
-		return -1;
-	ftps_seg_set_max((unsigned)n);
-	return 0;
-}
 
 /* At most 255 bytes, no control characters: it ends up in a USER command. */
 static int login_name_ok(const char *s)
@@ -195,8 +184,8 @@ static const struct ftpsfs_opt_row rows[] = {
 	  .expected = "{range} folders, 0 = off",
 	  .help = "list the subfolders of a folder read ahead, N at\n"
 	          "once, on spare connections; 0 = off (default: {default})" },
-	{ CUSTOM("segments=", parse_segments), .metavar = "N", .def_text = "4",
-	  .expected = "0 to 16, 0 = off",
+	{ NUM("segments=", segments, 10, 0, FTPS_SEG_MAX), .def = FTPS_SEG_DEFAULT, .metavar = "N",
+	  .expected = "{range}, 0 = off",
 	  .help = "a slow sequential read of a big file reads ahead\n"
 	          "on up to N spare connections; 0 = off (default: {default})" },
 	{ ENUM("listing=", listing, listings), .def = FTPS_LISTMODE_AUTO,

@@ -4,6 +4,7 @@
 #include "engine.h"
 #include "leftovers.h"
 #include "reader.h"
+#include "segplan.h"
 
 void ftps_engine_init(struct ftps_engine *eng, const struct ftps_config *cfg,
                       struct ftps_pool *pool, int atomic, enum ftps_verify verify)
@@ -13,6 +14,7 @@ void ftps_engine_init(struct ftps_engine *eng, const struct ftps_config *cfg,
 	eng->pool = pool;
 	eng->atomic = atomic;
 	eng->verify = verify;
+	eng->segments = FTPS_SEG_DEFAULT;
 	pthread_mutex_init(&eng->lo.mu, NULL);
 }
 

@@ -53,6 +53,8 @@ struct ftps_engine {
 	struct ftps_pool *pool;
 	int atomic;                     /* uploads go to a temporary name first */
 	enum ftps_verify verify;
+	unsigned segments;              /* -o segments: ranges a slow sequential read
+	                                 * fetches at once; 0, 1: off (reader_seg.c) */
 	struct ftps_leftovers lo;
 };
 

@@ -341,7 +341,7 @@ static void spawn_locked(struct ftps_seg *s, struct seg_run *run)
 
 struct ftps_seg *ftps_seg_new(struct ftps_engine *eng, const char *remote, int64_t size)
 {
-	unsigned max = ftps_seg_get_max();
+	unsigned max = eng->segments > FTPS_SEG_MAX ? FTPS_SEG_MAX : eng->segments;
 	struct ftps_seg *s;
 
 	if (max < 2 || size < 0 || (uint64_t)size < SEG_PROBE + SEG_MIN_LEFT)

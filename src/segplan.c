@@ -3,18 +3,6 @@
 
 #include "segplan.h"
 
-static _Atomic unsigned seg_max = FTPS_SEG_DEFAULT;
-
-void ftps_seg_set_max(unsigned n)
-{
-	seg_max = n > FTPS_SEG_MAX ? FTPS_SEG_MAX : n;
-}
-
-unsigned ftps_seg_get_max(void)
-{
-	return seg_max;
-}
-
 void ftps_segplan_init(struct ftps_segplan *p, uint64_t size, size_t range_len,
                        unsigned nslots, uint64_t from)
 {

@@ -68,11 +68,9 @@ unsigned ftps_segplan_release(struct ftps_segplan *p, uint64_t off);
 /* Slots in use (not FREE). */
 unsigned ftps_segplan_busy(const struct ftps_segplan *p);
 
-/* -o segments=N: the most connections one sequential read uses at once
- * (0 and 1: off). Set once, before the mount serves anything. */
+/* -o segments=N (the engine's segments): the most connections one
+ * sequential read uses at once (0 and 1: off). */
 #define FTPS_SEG_DEFAULT 4
 #define FTPS_SEG_MAX 16
-void ftps_seg_set_max(unsigned n);
-unsigned ftps_seg_get_max(void);
 
 #endif

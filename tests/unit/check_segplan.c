@@ -157,12 +157,6 @@ START_TEST(edges)
 	ftps_segplan_init(&p, 3, 0, 4, 0);
 	ck_assert_int_eq(ftps_segplan_claim(&p), 0);
 	ck_assert_uint_eq(p.slot[0].len, 1);
-	/* the knob: capped */
-	ftps_seg_set_max(1000);
-	ck_assert_uint_eq(ftps_seg_get_max(), FTPS_SEG_MAX);
-	ftps_seg_set_max(0);
-	ck_assert_uint_eq(ftps_seg_get_max(), 0);
-	ftps_seg_set_max(FTPS_SEG_DEFAULT);
 }
 END_TEST
 
