@@ -242,6 +242,40 @@ ftps_err conn_read_reply(struct ftps_conn *c, int64_t deadline,
 	return conn_broken(c, ftps_fail(st, FTPS_E_PROTO, 0, "reply never ended"));
 }
 
+ftps_err conn_read_stream(struct ftps_conn *c, int64_t deadline,
+                          int (*feed)(void *arg, const char *buf, size_t len, size_t *used),
+                          void *arg, const char **why, struct ftps_status *st)
+{
+	/* Bounded by the deadline (checked before every read) and by what
+	 * feed accepts: it fails a reply that grows past its bounds. */
+	for (;;) {
+		if (c->rpos < c->rlen) {
+			size_t used = 0;
+			int rc = feed(arg, c->rbuf + c->rpos, c->rlen - c->rpos, &used);
+			c->rpos += used;
+			if (rc == FTPS_REPLY_DONE) {
+				c->last_used_ms = ftps_now_ms();
+				return FTPS_OK;
+			}
+			if (rc == FTPS_REPLY_ERROR)
+				return conn_broken(c, ftps_fail(st, FTPS_E_PROTO, 0, "malformed reply: %s",
+				                                 why && *why ? *why : "?"));
+			continue;
+		}
+		if (ftps_now_ms() > deadline)
+			return conn_broken(c, ftps_fail(st, FTPS_E_TIMEOUT, 0,
+			                                "a reply took longer than its time limit"));
+		ftps_err e = raw_fill(c, deadline, st);
+		if (e != FTPS_OK)
+			return conn_broken(c, e);
+	}
+}
+
+int conn_input_buffered(const struct ftps_conn *c)
+{
+	return c->rpos < c->rlen || (c->ssl && SSL_pending(c->ssl) > 0);
+}
+
 ftps_err conn_read_final(struct ftps_conn *c, int64_t deadline,
                          const struct ftps_reply **out, struct ftps_status *st)
 {

@@ -78,6 +78,16 @@ ftps_err conn_read_reply(struct ftps_conn *c, int64_t deadline,
 /* Read replies until a final (2xx-5xx) one. */
 ftps_err conn_read_final(struct ftps_conn *c, int64_t deadline,
                          const struct ftps_reply **out, struct ftps_status *st);
+/* Read one reply through feed (an incremental parser's feed: returns
+ * FTPS_REPLY_MORE, _DONE or _ERROR and says how many bytes it used), for
+ * replies too big to keep whole (a STAT listing). The bytes after the
+ * reply stay buffered. On _ERROR the connection is broken and *why (the
+ * parser's message, if why is not NULL) goes into st. */
+ftps_err conn_read_stream(struct ftps_conn *c, int64_t deadline,
+                          int (*feed)(void *arg, const char *buf, size_t len, size_t *used),
+                          void *arg, const char **why, struct ftps_status *st);
+/* Bytes from the server already read and not yet used. */
+int conn_input_buffered(const struct ftps_conn *c);
 /* Turn a final reply into an error code for the context, filling st. */
 ftps_err conn_reply_err(const struct ftps_reply *r, enum ftps_ctx ctx, const char *what,
                         struct ftps_status *st);
@@ -97,5 +107,20 @@ void xfer_drop_prepared(struct ftps_conn *c);
 /* Make sure a resumable TLS session has arrived (TLS 1.3 tickets come
  * after the handshake); reads the connection with a NOOP if needed. */
 ftps_err conn_ensure_session(struct ftps_conn *c, struct ftps_status *st);
+
+/* ---- ops.c, ops_stat.c: listings ---- */
+
+/* LIST (mlsd 0) or MLSD of path over a data connection, into cb. */
+ftps_err ops_list_with(struct ftps_conn *c, int mlsd, const char *path,
+                       ftps_entry_cb cb, void *arg, struct ftps_status *st);
+/* Whether path may be listed with STAT: no glob character, blank,
+ * control character or leading '-' (ops_stat.c says why). */
+int ops_stat_path_ok(const char *path);
+/* Whether this folder is to be listed with STAT on this connection. */
+int ops_stat_wanted(const struct ftps_conn *c, const char *path);
+/* List path with STAT into cb. FTPS_E_NOTSUP: nothing was passed to cb
+ * and the connection is fine: list it with LIST. */
+ftps_err ops_list_stat(struct ftps_conn *c, const char *path, ftps_entry_cb cb, void *arg,
+                       struct ftps_status *st);
 
 #endif

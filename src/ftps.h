@@ -90,6 +90,8 @@ struct ftps_config {
 	int use_pasv_addr;           /* connect to the 227 reply's address, not the control peer */
 
 	enum ftps_listing_mode listing;
+	int stat_list;               /* list folders with STAT where safe (1; the
+	                              * environment's FTPSFS_STAT_LIST=0 sets 0) */
 	int timeout_ms;              /* every network wait (default 30000) */
 	int connect_timeout_ms;      /* TCP connect + TLS handshake + login (default = timeout_ms) */
 };
@@ -124,6 +126,8 @@ enum ftps_fact {
 	FTPS_FACT_NO_PIPELINING,        /* commands sent ahead of replies went wrong */
 	FTPS_FACT_PIPELINING_OK,        /* ... were answered in order (a group of 2+) */
 	FTPS_FACT_EPSV_OK,              /* EPSV answered 229 */
+	FTPS_FACT_STAT_LIST_OK,         /* STAT listed a folder as LIST did */
+	FTPS_FACT_NO_STAT_LIST,         /* STAT refused, or not a listing like LIST's */
 	FTPS_FACT_COUNT
 };
 

@@ -27,7 +27,8 @@ src_libftps_a_SOURCES = \
 	src/stats.h src/stats.c \
 	src/conn.h src/conn.c src/cmd.c \
 	src/xfer_int.h src/xfer.c src/xfer_open.c \
-	src/ops.c src/ops_batch.c \
+	src/ops.c src/ops_batch.c src/ops_stat.c \
+	src/stat_list.h src/stat_list.c \
 	src/pool.c \
 	src/engine.h src/engine.c \
 	src/reader.h src/reader.c \

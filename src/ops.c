@@ -379,8 +379,8 @@ ftps_err ftps_syst(struct ftps_conn *c, char *out, size_t outlen, struct ftps_st
 	return FTPS_OK;
 }
 
-static ftps_err list_with(struct ftps_conn *c, int mlsd, const char *path,
-                          ftps_entry_cb cb, void *arg, struct ftps_status *st)
+ftps_err ops_list_with(struct ftps_conn *c, int mlsd, const char *path,
+                       ftps_entry_cb cb, void *arg, struct ftps_status *st)
 {
 	struct ftps_listing_parser *lp;
 	struct ftps_xfer *x;
@@ -438,11 +438,18 @@ static ftps_err list_with(struct ftps_conn *c, int mlsd, const char *path,
 ftps_err ftps_list(struct ftps_conn *c, const char *path, ftps_entry_cb cb,
                    void *arg, struct ftps_status *st)
 {
-	return list_with(c, c->use_mlsd, path, cb, arg, st);
+	/* STAT on the control connection where it is safe (ops_stat.c),
+	 * else LIST or MLSD over a data connection. */
+	if (ops_stat_wanted(c, path)) {
+		ftps_err e = ops_list_stat(c, path, cb, arg, st);
+		if (e != FTPS_E_NOTSUP)
+			return e;
+	}
+	return ops_list_with(c, c->use_mlsd, path, cb, arg, st);
 }
 
 ftps_err ftps_list_unix(struct ftps_conn *c, const char *path, ftps_entry_cb cb,
                         void *arg, struct ftps_status *st)
 {
-	return list_with(c, 0, path, cb, arg, st);
+	return ops_list_with(c, 0, path, cb, arg, st);
 }

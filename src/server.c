@@ -21,6 +21,10 @@ static const struct {
 	                              "one at a time from now on", 1 },
 	[FTPS_FACT_PIPELINING_OK] = { "it answers commands sent ahead of their replies", 0 },
 	[FTPS_FACT_EPSV_OK] = { "it takes EPSV", 0 },
+	[FTPS_FACT_STAT_LIST_OK] = { "STAT lists a folder as LIST does: folders are listed "
+	                             "on the control connection", 0 },
+	[FTPS_FACT_NO_STAT_LIST] = { "STAT gives no usable listing: folders are listed over "
+	                             "data connections", 0 },
 	[FTPS_FACT_DATA_CLOSE_NOTIFY] = { "it ends data connections with TLS close_notify: one "
 	                                  "that ends without it was cut short", 0 },
 };
@@ -28,6 +32,7 @@ static const struct {
 void ftps_server_init(struct ftps_server *s)
 {
 	atomic_init(&s->facts, 0u);
+	atomic_init(&s->stat_checked, 0u);
 	ftps_stats_init(&s->stats);
 }
 

@@ -25,6 +25,9 @@
 
 struct ftps_server {
 	_Atomic unsigned facts;         /* 1 << enum ftps_fact */
+	/* The most entries a STAT listing had that was checked against LIST
+	 * and agreed (ops_stat.c): a bigger one is checked again. */
+	_Atomic unsigned stat_checked;
 	struct ftps_stats stats;        /* what its connections did (stats.h) */
 };
 

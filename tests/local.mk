@@ -37,6 +37,7 @@ EXTRA_DIST += scripts/fuzz \
 	tests/fuzz/fuzz_options.c \
 	tests/fuzz/fuzz_replies.c \
 	tests/fuzz/fuzz_reply.c \
+	tests/fuzz/fuzz_stat_list.c \
 	tests/fuzz/fuzz_url.c \
 	tests/fuzz/corpus
 

@@ -28,7 +28,8 @@ FTP. Every file operation really happens under --root:
   "Directory not empty"), SIZE, MDTM path (213 YYYYMMDDHHMMSS, UTC),
   MDTM YYYYMMDDHHMMSS[.fff] path (sets the time, like vsftpd),
   MFMT YYYYMMDDHHMMSS[.fff] path, SITE CHMOD MODE path, NOOP, ABOR, STAT (211,
-  one line), HELP, ALLO, QUIT; PORT, EPRT, AUTH, PBSZ, PROT: 502; anything
+  one line; STAT [-a] path: the LIST lines in "213-Status follows:" ...
+  "213 End of status", as vsftpd), HELP, ALLO, QUIT; PORT, EPRT, AUTH, PBSZ, PROT: 502; anything
   else: 500. A feature left out of --feat is neither listed by FEAT nor
   served (MLSD/MLST, MDTM, MFMT, SIZE, REST answer 500; OPTS UTF8 ON 501).
   Paths are absolute or relative to the current folder; one that leaves
@@ -60,6 +61,12 @@ disarms itself when it fires.
   no-size-cmd             persistent: SIZE answers "502 Command not
                           implemented." (FEAT still announces SIZE; leave size
                           out of --feat for a server that does not.)
+  stat-refused            persistent: STAT with a path answers "502 Command
+                          not implemented." (STAT alone still answers).
+  stat-status-only        persistent: STAT with a path answers the one-line
+                          status, as STAT alone does (no listing).
+  stat-truncate N         persistent: STAT with a path gives at most N lines
+                          of the listing (and still ends as usual).
   no-pipelining           persistent: commands that arrive ahead of the
                           reply to the one before are thrown away unread
                           (servers that flush their input after each
@@ -135,7 +142,7 @@ FEATURES = ("mlst", "mdtm", "mfmt", "size", "rest", "utf8")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 PERSISTENT = ("rnto-no-overwrite", "rnto-other-dir-refused", "mlsd-no-size", "no-size-cmd",
-              "no-pipelining")
+              "no-pipelining", "stat-refused", "stat-status-only", "stat-truncate")
 ONE_SHOT = ("drop-after", "drop-before", "fail", "truncate-retr", "stall", "expire-passive")
 PRE_LOGIN = {"USER", "PASS", "ACCT", "QUIT", "FEAT", "SYST", "OPTS", "AUTH", "PBSZ", "PROT",
              "NOOP", "HELP"}
@@ -255,7 +262,13 @@ class Rule:
                 raise ValueError("%s: N is 1..10^9" % self.name)
             return v
 
-        if self.persistent:
+        if self.name == "stat-truncate":
+            if len(argv) != 1:
+                raise ValueError("stat-truncate N")
+            self.n = int(argv[0])
+            if not 0 <= self.n <= 10 ** 9:
+                raise ValueError("stat-truncate: N is 0..10^9")
+        elif self.persistent:
             if argv:
                 raise ValueError("%s takes no argument" % self.name)
         elif self.name in ("drop-after", "drop-before", "expire-passive"):
@@ -294,6 +307,8 @@ class Rule:
             return "%s:%s:%d" % (self.name, self.verb, self.n)
         if self.name == "truncate-retr":
             return "%s:%d" % (self.name, self.bytes)
+        if self.name == "stat-truncate":
+            return "%s:%d" % (self.name, self.n)
         return self.name
 
 
@@ -800,6 +815,20 @@ class Session:
         return 202, "ALLO command ignored."
 
     async def cmd_STAT(self, arg):
+        srv = self.srv
+        if arg.strip() and srv.has("stat-refused"):
+            srv.persistent_fires("stat-refused", self.id)
+            return 502, "Command not implemented."
+        if arg.strip() and not srv.has("stat-status-only"):
+            lines = self.listing("LIST", arg).decode("utf-8", "surrogateescape").split("\r\n")
+            lines = [l for l in lines if l]
+            for r in srv.rules:
+                if r.name == "stat-truncate" and len(lines) > r.n:
+                    srv.persistent_fires("stat-truncate", self.id)
+                    lines = lines[:r.n]
+            return 213, ["Status follows:"] + lines + ["End of status"]
+        if arg.strip():
+            srv.persistent_fires("stat-status-only", self.id)
         return 211, "FTP server status: logged in as %s, folder %s" % (self.user, self.cwd)
 
     async def cmd_QUIT(self, arg):

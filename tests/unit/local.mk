@@ -15,6 +15,7 @@ UNIT_TESTS = \
 	tests/unit/check_retry \
 	tests/unit/check_stats \
 	tests/unit/check_segplan \
+	tests/unit/check_stat_list \
 	tests/unit/check_options
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -56,6 +57,9 @@ tests_unit_check_dircache_LDADD = $(UNIT_LDADD)
 tests_unit_check_mtcache_SOURCES = tests/unit/check_mtcache.c
 tests_unit_check_mtcache_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_mtcache_LDADD = $(UNIT_LDADD)
+tests_unit_check_stat_list_SOURCES = tests/unit/check_stat_list.c
+tests_unit_check_stat_list_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_stat_list_LDADD = $(UNIT_LDADD)
 tests_unit_check_retry_SOURCES = tests/unit/check_retry.c
 tests_unit_check_retry_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_retry_LDADD = $(UNIT_LDADD)
