@@ -14,6 +14,8 @@
  *  - The path. vsftpd and pure-ftpd read STAT's argument as a pattern,
  *    pure-ftpd splits it at blanks: a path with a glob character, a blank,
  *    a control character or a leading '-' is listed with LIST.
+ *  - The reply. A folder's "STAT -a" shows its "."; without one the
+ *    path is a file (or nothing) and LIST says what it is.
  *  - The server. Until it is known, a STAT listing is checked against
  *    LIST of the same folder (and LIST's entries are the ones used): the
  *    same entries learn FTPS_FACT_STAT_LIST_OK, others (a server whose
@@ -256,6 +258,14 @@ ftps_err ops_list_stat(struct ftps_conn *c, const char *path, ftps_entry_cb cb, 
 	if (sr->over) {
 		ftps_debug("STAT listing of %s: over %d lines or %d bytes, listing it with LIST",
 		           path, FTPS_MAX_REPLY_LINES, FTPS_MAX_REPLY_BYTES);
+		goto out;
+	}
+	if (!sr->has_dot) {
+		/* A file's line, or nothing: not a folder's listing. LIST
+		 * says what this path is; a server whose STAT never shows the
+		 * "." of a folder (the first one it lists) is not asked again. */
+		if (sr->lines > 0 && !ftps_server_knows(c->srv, FTPS_FACT_STAT_LIST_OK))
+			ftps_server_learn(c->srv, FTPS_FACT_NO_STAT_LIST);
 		goto out;
 	}
 	ftps_stat_reply_entries(sr, time(NULL), NULL, NULL, &n, &skipped);

@@ -54,6 +54,8 @@ static void keep(struct ftps_stat_reply *p, const char *s, size_t len)
 		p->over = 1;
 		return;
 	}
+	if (len >= 2 && s[0] == 'd' && s[len - 2] == ' ' && s[len - 1] == '.')
+		p->has_dot = 1;
 	memcpy(p->body + p->bodylen, s, len);
 	p->bodylen += len;
 	p->body[p->bodylen++] = '\n';

@@ -21,6 +21,10 @@
  * status" would end the reply early. A server that ends its first line
  * with CRLF and a later one with a bare LF is showing such a name:
  * bare_lf says so, and the caller must treat the connection as out of step.
+ *
+ * "STAT -a" of a folder shows its "." on all three; of a file, the file's
+ * line; of nothing, nothing (vsftpd) or 450 (ProFTPD). has_dot tells a
+ * folder's listing from the others.
  */
 #ifndef FTPS_STAT_LIST_H
 #define FTPS_STAT_LIST_H
@@ -39,6 +43,7 @@ struct ftps_stat_reply {
 	int crlf;               /* the first line ended with CRLF */
 	int bare_lf;            /* ... and a later one with LF alone */
 	int over;               /* the body went over the bounds: not kept */
+	int has_dot;            /* a kept line is a folder's "." ("d... .") */
 	size_t lines;           /* body lines seen (kept or not) */
 	size_t kept;            /* body lines kept */
 	uint64_t bytes;         /* bytes of the whole reply so far */

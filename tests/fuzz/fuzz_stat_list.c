@@ -59,7 +59,7 @@ static uint64_t run(const uint8_t *data, size_t size, size_t step)
 	}
 	h = mix(h, &off, sizeof(off));
 	h = mix(h, &rc, sizeof(rc));
-	int flags[] = { p.code, p.multiline, p.done, p.crlf, p.bare_lf, p.over };
+	int flags[] = { p.code, p.multiline, p.done, p.crlf, p.bare_lf, p.over, p.has_dot };
 	h = mix(h, flags, sizeof(flags));
 	return mix(h, p.body, p.bodylen);
 }

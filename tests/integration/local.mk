@@ -18,6 +18,7 @@ INTEGRATION_TESTS = \
 	tests/integration/xattrs.sh \
 	tests/integration/prefetch.sh \
 	tests/integration/round_trips.sh \
+	tests/integration/stat_list.sh \
 	tests/integration/writeback.sh \
 	tests/integration/segments.sh \
 	tests/integration/valgrind_session.sh

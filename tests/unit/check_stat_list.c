@@ -118,7 +118,7 @@ START_TEST(vsftpd_sample)
 	ck_assert_int_eq(r.rc, FTPS_REPLY_DONE);
 	ck_assert_uint_eq(r.consumed, strlen(vsftpd));
 	ck_assert_int_eq(r.p->code, 213);
-	ck_assert(r.p->multiline && r.p->crlf && !r.p->bare_lf && !r.p->over);
+	ck_assert(r.p->multiline && r.p->crlf && !r.p->bare_lf && !r.p->over && r.p->has_dot);
 	ck_assert_uint_eq(r.p->lines, 11);
 	ck_assert_str_eq(r.names, expect_names);
 	ck_assert_uint_eq(r.entries, 9);
@@ -147,6 +147,7 @@ START_TEST(proftpd_sample)
 	ck_assert_int_eq(r.rc, FTPS_REPLY_DONE);
 	ck_assert_uint_eq(r.consumed, strlen(in));
 	ck_assert_int_eq(r.p->code, 212);
+	ck_assert(r.p->has_dot);
 	ck_assert_str_eq(r.names, expect_names);
 	free(r.p);
 }
@@ -190,6 +191,29 @@ START_TEST(only_own_code_ends)
 	ck_assert_uint_eq(r.p->lines, 5);
 	ck_assert_str_eq(r.names, "212 End of status|");
 	free(r.p);
+}
+END_TEST
+
+/* STAT of a file: its own line, no "."; a folder named "x ." is no ".". */
+START_TEST(file_not_folder)
+{
+	static const char *const in[] = {
+		"213-Status of /t1/a b:\r\n"
+		" -rw-r--r--   1 ftpsfs-test root            3 Nov 28 03:34 /t1/a b\r\n"
+		"213 End of status\r\n",
+		"213-Status follows:\r\n"
+		"-rw-r--r--    1 999      0               3 Nov 28 03:29 a .\r\n"
+		"213 End of status\r\n",
+		"213-Status follows:\r\n213 End of status\r\n",
+	};
+
+	for (size_t i = 0; i < 3; i++) {
+		struct run r;
+		feed3(in[i], strlen(in[i]), &r);
+		ck_assert_int_eq(r.rc, FTPS_REPLY_DONE);
+		ck_assert_msg(!r.p->has_dot, "case %zu", i);
+		free(r.p);
+	}
 }
 END_TEST
 
@@ -375,6 +399,7 @@ static Suite *suite(void)
 	tcase_add_test(t, proftpd_sample);
 	tcase_add_test(t, pureftpd_sample);
 	tcase_add_test(t, only_own_code_ends);
+	tcase_add_test(t, file_not_folder);
 	tcase_add_test(t, bare_code_ends);
 	tcase_add_test(t, name_with_line_end);
 	tcase_add_test(t, lf_only_server);
