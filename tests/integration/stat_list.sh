@@ -200,7 +200,11 @@ sftp_case() {
 	compare_on_off "$label" smount "$SFTP_ROOT/st"
 	sftp_stop
 }
-stat_of() { sed -n "s/.* $1=\\([0-9]*\\).*/\\1/p" <<<"$sftp_stats"; }
+stat_of() {
+	local v
+	v=$(sed -n "s/.* $1=\\([0-9]*\\).*/\\1/p" <<<"$sftp_stats")
+	echo "${v:-0}"
+}
 
 if sftp_case sftp; then
 	check "scripted: STAT was checked against LIST and used" grep -q "$LEARNT_OK" "$work/on-sftp.log"
