@@ -3,7 +3,7 @@
 #
 # When a program reads a folder, the mount lists its subfolders (and asks
 # their MDTMs) ahead, on spare connections. Checked:
-#   - on the scripted server: after `ls` of a folder, the subfolders' LISTs
+#   - on the scripted server: after `ls` of a folder, the subfolders' listings
 #     and their files' MDTMs reach the server before the program asks for
 #     them, and none is asked again when it does;
 #   - a speculative listing that the server refuses, or whose connection
@@ -111,8 +111,9 @@ if sftp_start --feat mdtm,size,rest,utf8; then
 	m=$work/m-sftp
 	if smount "$m" -o loglevel=debug -o prefetch=4; then
 		ls "$m/top" >/dev/null
+		# (with STAT, as the scripted server offers it: src/ops_stat.c)
 		check "ls of a folder: its $NSUB subfolders are listed ahead" \
-			wait_for 100 at_least "$work/sftp.log" '> LIST .*/top/s[0-9]+$' $NSUB
+			wait_for 100 at_least "$work/sftp.log" '> (LIST|STAT) .*/top/s[0-9]+$' $NSUB
 		check "... and their files' MDTMs asked ahead" \
 			wait_for 100 at_least "$work/sftp.log" '> MDTM /top/s[0-9]+/f' $((NSUB * 5))
 		check "... all of them, in the daemon's log" \
@@ -122,7 +123,7 @@ if sftp_start --feat mdtm,size,rest,utf8; then
 		sctl mark "done"
 		after=$(sed -n '/mark: the program reads the subfolders/,$p' "$work/sftp.log")
 		check "the program's ls -lR then asks the server nothing (no LIST, no MDTM)" \
-			eval '! grep -qE "> (LIST|MLSD|MDTM|EPSV)" <<<"$after"'
+			eval '! grep -qE "> (LIST|MLSD|STAT|MDTM|EPSV)" <<<"$after"'
 		check "... and every time is right, to the second" times_match "$m/top" "$SFTP_ROOT/top"
 		it_umount "$m" 'plaintext|debug:' || check "unmounted" false
 	else
@@ -131,7 +132,10 @@ if sftp_start --feat mdtm,size,rest,utf8; then
 
 	# A speculative listing refused, then one whose connection is dropped:
 	# nothing visible changes. (The top folder's LIST is the first after
-	# arming; the second is a subfolder's, listed ahead.)
+	# arming; the second is a subfolder's, listed ahead.) Folders listed
+	# over data connections here, as the rules aim at LIST: STAT's own
+	# faults are stat_list.sh's.
+	export FTPSFS_STAT_LIST=0
 	for rule in "fail LIST 2 550 Permission denied" "drop-before LIST 2"; do
 		m=$work/m-sftp-fail
 		rm -f "$m.log"
@@ -154,6 +158,7 @@ if sftp_start --feat mdtm,size,rest,utf8; then
 			check "mounted" false
 		fi
 	done
+	unset FTPSFS_STAT_LIST
 	sftp_stop
 else
 	check "scriptftp started" false
