@@ -21,8 +21,8 @@
  *    same entries learn FTPS_FACT_STAT_LIST_OK, others (a server whose
  *    STAT gives its status instead, or leaves entries out)
  *    FTPS_FACT_NO_STAT_LIST, for good. An empty folder proves nothing and
- *    is checked again next time. A refusal (500, 501, 502, 504) is learnt
- *    too, as is a one-line answer (a status, not a listing).
+ *    is checked again next time. A refusal (5xx) is learnt too, as is
+ *    a one-line answer (a status, not a listing).
  *  - Size. A listing bigger than any checked so far (64 entries or more)
  *    is checked again, so a server that cuts long STAT output short is
  *    found on the first folder it cuts. One over the reply bounds of
@@ -245,12 +245,14 @@ ftps_err ops_list_stat(struct ftps_conn *c, const char *path, ftps_entry_cb cb, 
 	if ((e = stat_read(c, path, sr, st)) != FTPS_OK)
 		goto out;
 	e = FTPS_E_NOTSUP;      /* from here on: LIST instead, on this connection */
-	if (sr->code == 500 || sr->code == 501 || sr->code == 502 || sr->code == 504) {
+	/* A refusal is the server's for good (none of the three refuses a
+	 * folder it has); 450 (ProFTPD: no such folder) is this folder's. */
+	if (sr->code / 100 == 5) {
 		ftps_server_learn(c->srv, FTPS_FACT_NO_STAT_LIST);
 		goto out;
 	}
 	if (sr->code / 100 != 2)
-		goto out;       /* 450 and the like: this folder, not STAT */
+		goto out;
 	if (!sr->multiline) {
 		ftps_server_learn(c->srv, FTPS_FACT_NO_STAT_LIST);
 		goto out;
