@@ -6,9 +6,15 @@
  * ms against 137-205 ms on vsftpd, ProFTPD and pure-ftpd).
  *
  * Where: only where the listing would be LIST anyway (vsftpd, or
- * -o listing=list). Instead of MLSD it would cost more than it saves: its
- * lines give minutes at best, so every file would need an MDTM for its
- * time to the second, and names lose what MLSD keeps exact.
+ * -o listing=list), not instead of MLSD. STAT's lines give minutes at
+ * best, so every file then needs an MDTM for its time to the second.
+ * Measured with scripts/bench (ls -lR of 10,000 entries, cold, medians
+ * of 3) on ProFTPD: at 20 ms STAT with MDTMs took 3.82 s against MLSD's
+ * 4.65 s, but on loopback 1.74 s against 1.12 s, and it sends the server
+ * 10,000 MDTMs where MLSD needs none, with names taken from LIST's
+ * columns instead of MLSD's exact facts. On vsftpd (LIST only) STAT took
+ * the same ls -lR from 6.31 s to 3.35 s at 20 ms (1.12 s against 1.15 s
+ * on loopback).
  *
  * Safety, in the order it is decided:
  *  - The path. vsftpd and pure-ftpd read STAT's argument as a pattern,
