@@ -246,8 +246,10 @@ ftps_err conn_read_stream(struct ftps_conn *c, int64_t deadline,
                           int (*feed)(void *arg, const char *buf, size_t len, size_t *used),
                           void *arg, const char **why, struct ftps_status *st)
 {
-	/* Bounded by the deadline (checked before every read) and by what
-	 * feed accepts: it fails a reply that grows past its bounds. */
+	/* Bounded by the deadline (checked before every read), by the
+	 * timeout for each read (a server that stops answering is given up
+	 * as soon as for any other reply) and by what feed accepts: it fails
+	 * a reply that grows past its bounds. */
 	for (;;) {
 		if (c->rpos < c->rlen) {
 			size_t used = 0;
@@ -265,7 +267,8 @@ ftps_err conn_read_stream(struct ftps_conn *c, int64_t deadline,
 		if (ftps_now_ms() > deadline)
 			return conn_broken(c, ftps_fail(st, FTPS_E_TIMEOUT, 0,
 			                                "a reply took longer than its time limit"));
-		ftps_err e = raw_fill(c, deadline, st);
+		int64_t until = ftps_deadline(timeout_ms(c));
+		ftps_err e = raw_fill(c, until < deadline ? until : deadline, st);
 		if (e != FTPS_OK)
 			return conn_broken(c, e);
 	}

@@ -80,8 +80,9 @@ ftps_err conn_read_final(struct ftps_conn *c, int64_t deadline,
                          const struct ftps_reply **out, struct ftps_status *st);
 /* Read one reply through feed (an incremental parser's feed: returns
  * FTPS_REPLY_MORE, _DONE or _ERROR and says how many bytes it used), for
- * replies too big to keep whole (a STAT listing). The bytes after the
- * reply stay buffered. On _ERROR the connection is broken and *why (the
+ * replies too big to keep whole (a STAT listing); each read waits up to
+ * the timeout, the whole reply until deadline. The bytes after the reply
+ * stay buffered. On _ERROR the connection is broken and *why (the
  * parser's message, if why is not NULL) goes into st. */
 ftps_err conn_read_stream(struct ftps_conn *c, int64_t deadline,
                           int (*feed)(void *arg, const char *buf, size_t len, size_t *used),

@@ -115,12 +115,14 @@ static ftps_err stat_read(struct ftps_conn *c, const char *path, struct ftps_sta
 	 * really ended: its answer must come next, and nothing after it. */
 	if (!ahead && !(sr->multiline && sr->code / 100 == 2))
 		return FTPS_OK;
+	if (!ahead && conn_input_buffered(c))
+		return out_of_step(c, path, "more came after the reply", st);
 	if (!ahead && (e = conn_send(c, st, "NOOP")) != FTPS_OK)
 		return e;
-	if (conn_input_buffered(c) && !ahead)
-		return out_of_step(c, path, "more came after the reply", st);
+	/* (the rest of a listing read as a reply is malformed) */
 	if ((e = conn_read_final(c, ftps_deadline(tmo), &r, st)) != FTPS_OK)
-		return e;
+		return e == FTPS_E_PROTO ? out_of_step(c, path, "the reply went on after its end", st)
+		                         : e;
 	if (r->code != 200 || conn_input_buffered(c))
 		return out_of_step(c, path, "the reply did not end where it seemed to", st);
 	return FTPS_OK;

@@ -14,8 +14,9 @@
 #     and when it refuses STAT, answers it with a status line, or cuts its
 #     listing short: each of those is learnt once, and the folders are
 #     listed with LIST from then on;
-#   - vsftpd sending a name with a line end in it, which would end the STAT
-#     reply early: caught, the listing comes from LIST, STAT is used no more.
+#   - vsftpd sending a name with a line end (LF, or CR LF) in it, which
+#     would end the STAT reply early: caught, the listing comes from LIST,
+#     STAT is used no more.
 #
 # Exit 0 all passed, 1 a check failed, 77 nothing could run here.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -177,6 +178,24 @@ for s in $servers; do
 			ls -la "$m/st" >/dev/null
 			check "... and the mount still works" [ -s "$m/st/y" ]
 			it_umount "$m" 'STAT listing of /st/nl|debug:' || check "unmounted" false
+		else
+			check "mounted" false
+		fi
+		# The same with CR LF in the name: every line ends alike, and only
+		# the NOOP behind the STAT shows where the reply really ended.
+		rm -rf "$TB_DATA/st"
+		mkdir -p "$TB_DATA/st/cr"
+		printf x >"$TB_DATA/st/cr/"$'cr\r\n213 End of status'
+		echo z >"$TB_DATA/st/cr/zz"
+		chown -R "$TB_USER:" "$TB_DATA/st"
+		m=$work/cr
+		if it_mount "$m" -o loglevel=debug; then
+			ls -la "$m/st" >/dev/null
+			names_of "$m/st/cr" >"$work/cr.names"
+			check "a name with CR LF in it: caught" grep -q 'STAT listing of /st/cr: ' "$m.log"
+			check "... STAT is given up once" [ "$(grep -c "$LEARNT_NO" "$m.log")" = 1 ]
+			check "... the folder still lists, from LIST" grep -qx zz "$work/cr.names"
+			it_umount "$m" 'STAT listing of /st/cr|debug:' || check "unmounted" false
 		else
 			check "mounted" false
 		fi
