@@ -15,6 +15,7 @@
  *   reply.c replies.c feat.c     a reply's lines; what SIZE, MDTM, MLST,
  *                                HASH and FEAT replies say (pure parsers)
  *   listing.c list_*.c           MLSD/MLST, Unix and DOS LIST lines, times
+ *   stat_list.c                  a folder's listing in a STAT reply
  *   pathtab.c                    the caches' table of paths, in use order
  *   dircache*.c mtcache.c        the listing cache and the exact-time cache
  *   sock.c tls.c                 sockets and TLS, with deadlines
@@ -27,6 +28,7 @@
  *                                the command, sent ahead when the server
  *                                allows); running and ending it
  *   ops.c ops_batch.c            the FTP verbs, alone and pipelined
+ *   ops_stat.c                   folders listed with STAT, and when not
  *   pool.c                       the connection pool
  *   engine.c reader.c upload*.c  the transfer engine (engine.h): streamed
  *   download.c hash.c            reads, uploads with resume, verify and
