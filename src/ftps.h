@@ -18,15 +18,17 @@
  *   stat_list.c                  a folder's listing in a STAT reply
  *   pathtab.c                    the caches' table of paths, in use order
  *   dircache*.c mtcache.c        the listing cache and the exact-time cache
- *   sock.c tls.c                 sockets and TLS, with deadlines
+ *   sock.c tls.c tls_peer.c      sockets and TLS, with deadlines; trusting
+ *                                the server's certificate
  *   server.c stats.c             what is learnt about the server, and
  *                                what its connections did (counters)
  *   cmd.c                        a connection's state, commands and
  *                                replies, pipelined batches
  *   conn.c                       a control connection's life
- *   xfer_open.c xfer.c           opening a transfer (data connection, REST,
- *                                the command, sent ahead when the server
- *                                allows); running and ending it
+ *   xfer_open.c xfer_prepare.c   opening a transfer (data connection, REST,
+ *   xfer.c                       the command, sent ahead when the server
+ *                                allows; a data connection prepared while
+ *                                idle); running and ending it
  *   ops.c ops_batch.c            the FTP verbs, alone and pipelined
  *   ops_stat.c                   folders listed with STAT, and when not
  *   pool.c                       the connection pool

@@ -22,11 +22,11 @@ src_libftps_a_SOURCES = \
 	src/dircache_set.c src/dircache_table.c src/dircache_update.c \
 	src/mtcache.h src/mtcache.c \
 	src/sock.h src/sock.c \
-	src/tls.h src/tls.c \
+	src/tls.h src/tls.c src/tls_peer.c \
 	src/server.h src/server.c \
 	src/stats.h src/stats.c \
 	src/conn.h src/conn.c src/cmd.c \
-	src/xfer_int.h src/xfer.c src/xfer_open.c \
+	src/xfer_int.h src/xfer.c src/xfer_open.c src/xfer_prepare.c \
 	src/ops.c src/ops_batch.c src/ops_stat.c \
 	src/stat_list.h src/stat_list.c \
 	src/pool.c \

@@ -82,6 +82,11 @@ ftps_err ftps_tls_close(SSL *ssl, int fd, int64_t deadline, struct ftps_status *
 
 /* "SHA256:AB:CD:..." of a certificate. */
 void ftps_tls_fingerprint_str(X509 *cert, char *buf, size_t buflen);
+/* After a handshake (tls_peer.c): whether to trust the peer of ssl, the
+ * host asked for, on the "control" or "data" (what) connection; FTPS_E_CERT
+ * with a message that says what to do. */
+ftps_err ftps_tls_check_peer(struct ftps_tls *t, SSL *ssl, const char *host,
+                             const char *what, struct ftps_status *st);
 
 /* The OpenSSL error queue as one line (and cleared). */
 const char *ftps_tls_errstr(char *buf, size_t buflen);

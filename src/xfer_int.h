@@ -30,4 +30,16 @@ void xfer_close_data(struct ftps_xfer *x);
  * refused): cut it before one byte is read and get back in step. */
 ftps_err xfer_cut_started(struct ftps_conn *c, struct ftps_xfer *x);
 
+/* xfer_open.c: a reply code that says the server does not know the
+ * command (EPSV, EPRT); the port of a passive reply on the control
+ * connection's address; whether a transfer's set-up may be sent ahead of
+ * its replies (see there). */
+int xfer_refused_as_unknown(int code);
+struct sockaddr_storage;
+void xfer_set_port(struct sockaddr_storage *to, uint16_t port);
+int xfer_send_ahead(const struct ftps_conn *c, int upload, uint64_t offset, int harmless);
+/* xfer_prepare.c: the data connection prepared ahead, connected; -1 when
+ * there is none or it is no good (closed by the server while it waited). */
+int xfer_take_prepared(struct ftps_conn *c, int64_t deadline);
+
 #endif

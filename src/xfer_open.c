@@ -8,7 +8,7 @@
  * sent, its 1xx reply read, and only then does the TLS handshake start,
  * resuming the control connection's own session (see tls.h). Once a
  * server has shown it takes commands sent ahead, EPSV, REST and the
- * command go out in one write (see send_ahead).
+ * command go out in one write (see xfer_send_ahead).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,7 +25,7 @@
 #include "sock.h"
 #include "addr.h"
 
-static int refused_as_unknown(int code)
+int xfer_refused_as_unknown(int code)
 {
 	return code == 500 || code == 501 || code == 502 || code == 504 || code == 522;
 }
@@ -33,7 +33,7 @@ static int refused_as_unknown(int code)
 /* ---- passive ---- */
 
 /* The data port of a passive reply, on the control connection's address. */
-static void set_port(struct sockaddr_storage *to, uint16_t port)
+void xfer_set_port(struct sockaddr_storage *to, uint16_t port)
 {
 	if (to->ss_family == AF_INET6)
 		((struct sockaddr_in6 *)to)->sin6_port = htons(port);
@@ -59,7 +59,7 @@ static ftps_err passive_target(struct ftps_conn *c, struct sockaddr_storage *to,
 			ftps_server_learn(c->srv, FTPS_FACT_EPSV_OK);
 			goto done;
 		}
-		if (!refused_as_unknown(r->code))
+		if (!xfer_refused_as_unknown(r->code))
 			return conn_reply_err(r, FTPS_CTX_DATA, "EPSV", st);
 		ftps_debug("EPSV refused (%d); using PASV", r->code);
 		ftps_server_learn(c->srv, FTPS_FACT_NO_EPSV);
@@ -91,7 +91,7 @@ static ftps_err passive_target(struct ftps_conn *c, struct sockaddr_storage *to,
 		}
 	}
 done:
-	set_port(to, port);
+	xfer_set_port(to, port);
 	return FTPS_OK;
 }
 
@@ -135,7 +135,7 @@ static ftps_err announce_active(struct ftps_conn *c, int *lfd_out, struct ftps_s
 		}
 		if (r->code == 200)
 			goto done;
-		if (!refused_as_unknown(r->code) || announce.ss_family != AF_INET) {
+		if (!xfer_refused_as_unknown(r->code) || announce.ss_family != AF_INET) {
 			close(lfd);
 			return conn_reply_err(r, FTPS_CTX_DATA, "EPRT", st);
 		}
@@ -272,7 +272,7 @@ static ftps_err restart_at(struct ftps_conn *c, uint64_t offset, struct ftps_sta
  * truncate a file. A read or listing takes its REST along (a refused REST
  * is caught before any byte is used); a store never does: it goes ahead
  * only when no marker is pending. */
-static int send_ahead(const struct ftps_conn *c, int upload, uint64_t offset, int harmless)
+int xfer_send_ahead(const struct ftps_conn *c, int upload, uint64_t offset, int harmless)
 {
 	return harmless && !c->cfg->active &&
 	       (!upload || (offset == 0 && !c->rest_pending)) &&
@@ -280,94 +280,6 @@ static int send_ahead(const struct ftps_conn *c, int upload, uint64_t offset, in
 	       ftps_server_knows(c->srv, FTPS_FACT_PIPELINING_OK) &&
 	       !ftps_server_knows(c->srv, FTPS_FACT_NO_PIPELINING) &&
 	       !ftps_server_knows(c->srv, FTPS_FACT_NO_EPSV);
-}
-
-/* ---- a data connection prepared ahead ----
- *
- * EPSV may go out ahead of the transfer it is for, in a group of commands
- * sent anyway (the size check after an upload) or when a connection has
- * nothing else to do (after a cancelled read): its data connection is
- * then connected, or connecting, when the next transfer on that control
- * connection comes, which sends only its REST and command - a round trip
- * less. The port stays the server's until a transfer command or another
- * EPSV, PASV or PORT uses it up, whatever comes in between. A prepared
- * connection found closed, or refused by the server (425), is dropped and
- * the transfer set up afresh; only transfers that may go out with EPSV
- * (send_ahead) use one, so the command harms nothing either way. The TLS
- * session it resumes is still its own control connection's. */
-
-void xfer_epsv_refused(struct ftps_conn *c, int code)
-{
-	if (code == 229 || !refused_as_unknown(code))
-		return;
-	ftps_debug("EPSV refused (%d); using PASV", code);
-	ftps_server_learn(c->srv, FTPS_FACT_NO_EPSV);
-}
-
-int xfer_can_prepare(const struct ftps_conn *c)
-{
-	return !c->has_prep && c->state == CONN_READY && send_ahead(c, 0, 0, 1);
-}
-
-void xfer_drop_prepared(struct ftps_conn *c)
-{
-	if (!c->has_prep)
-		return;
-	close(c->prep_fd);
-	c->has_prep = 0;
-	c->prep_fd = -1;
-}
-
-void xfer_prepared_port(struct ftps_conn *c, uint16_t port)
-{
-	struct sockaddr_storage to = c->peer;
-	int fd;
-
-	xfer_drop_prepared(c);
-	set_port(&to, port);
-	fd = ftps_sock_connect_begin((struct sockaddr *)&to, ftps_sockaddr_len(&to), NULL);
-	if (fd < 0)
-		return;
-	c->prep_fd = fd;
-	c->has_prep = 1;
-}
-
-ftps_err ftps_data_prepare(struct ftps_conn *c, struct ftps_status *st)
-{
-	const struct ftps_reply *r;
-	uint16_t port;
-	ftps_err e;
-
-	if (!xfer_can_prepare(c))
-		return FTPS_OK;
-	if ((e = ftps_command(c, &r, st, "EPSV")) != FTPS_OK)
-		return e;
-	if (r->code == 229 && ftps_parse_epsv(r->text, &port) == 0)
-		xfer_prepared_port(c, port);
-	else
-		xfer_epsv_refused(c, r->code);
-	return FTPS_OK;
-}
-
-/* The prepared data connection, connected, for x; -1 when there is none
- * or it is no good (closed by the server while it waited). */
-static int take_prepared(struct ftps_conn *c, int64_t deadline)
-{
-	int fd = c->prep_fd;
-
-	if (!c->has_prep)
-		return -1;
-	c->has_prep = 0;
-	c->prep_fd = -1;
-	if (ftps_sock_connect_end(fd, deadline, NULL) != 0)
-		return -1;              /* closed by connect_end */
-	/* The server never speaks first: anything to read is its close. */
-	if (ftps_sock_wait(fd, POLLIN, ftps_now_ms()) != 0) {
-		ftps_debug("the data connection prepared ahead was closed by the server");
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 /* Read the n replies still due after a failure in a group sent ahead; the
@@ -400,7 +312,7 @@ static ftps_err start_ahead(struct ftps_conn *c, struct ftps_xfer *x, uint64_t o
 	const char *lines[3];
 	int n = 0;
 	uint16_t port = 0;
-	int prepared = (x->fd = take_prepared(c, deadline)) >= 0;
+	int prepared = (x->fd = xfer_take_prepared(c, deadline)) >= 0;
 	ftps_err e, rest_e = FTPS_OK;
 
 	if (snprintf(cmd, sizeof(cmd), "%s%s%s", verb, path ? " " : "", path ? path : "") >=
@@ -435,7 +347,7 @@ static ftps_err start_ahead(struct ftps_conn *c, struct ftps_xfer *x, uint64_t o
 			return conn_broken(c, why != FTPS_OK ? why : FTPS_E_PROTO);
 		return why != FTPS_OK && ftps_err_class(why) != FTPS_CLASS_LOST ? FTPS_E_RETRY : why;
 	}
-	set_port(&to, port);
+	xfer_set_port(&to, port);
 	x->fd = ftps_sock_connect_addr((struct sockaddr *)&to, ftps_sockaddr_len(&to), deadline, st);
 	if (x->fd < 0) {
 		/* The server may have refused the command already (no such
@@ -509,7 +421,7 @@ static ftps_err start(struct ftps_conn *c, enum ftps_ctx ctx, int upload, uint64
 	x->ctx = ctx;
 	snprintf(x->what, sizeof(x->what), "%s", verb);
 
-	if (send_ahead(c, upload, offset, harmless)) {
+	if (xfer_send_ahead(c, upload, offset, harmless)) {
 		if ((e = start_ahead(c, x, offset, verb, path, &r, st)) != FTPS_OK)
 			goto fail;
 	} else {
