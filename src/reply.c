@@ -36,9 +36,7 @@ static int is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* The reply code at the start of a line, or -1 when the line does not
- * start with three digits whose first is 1..5. */
-static int line_code(const char *s, size_t len)
+int ftps_reply_line_code(const char *s, size_t len)
 {
 	if (len < 3 || !is_digit(s[0]) || !is_digit(s[1]) || !is_digit(s[2]))
 		return -1;
@@ -81,7 +79,7 @@ static int end_line(struct ftps_reply_parser *p)
 
 	if (!p->multiline) {
 		/* First line: "CODE", "CODE text" or "CODE-text". */
-		code = line_code(s, len);
+		code = ftps_reply_line_code(s, len);
 		if (code < 0)
 			return fail(p, "reply does not start with a 3-digit code");
 		if (len > 3 && s[3] != ' ' && s[3] != '-')
@@ -101,7 +99,7 @@ static int end_line(struct ftps_reply_parser *p)
 	 * line's code ends it; everything else is text. */
 	if (append_line(p, s, len) != FTPS_REPLY_MORE)
 		return FTPS_REPLY_ERROR;
-	if (line_code(s, len) == p->reply.code && (len == 3 || s[3] == ' ')) {
+	if (ftps_reply_line_code(s, len) == p->reply.code && (len == 3 || s[3] == ' ')) {
 		p->done = 1;
 		return FTPS_REPLY_DONE;
 	}

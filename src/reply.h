@@ -43,6 +43,10 @@ struct ftps_reply_parser {
 	const char *errmsg;     /* static text when FTPS_REPLY_ERROR */
 };
 
+/* The reply code at the start of a line, or -1 when the line does not
+ * start with three digits whose first is 1..5 (RFC 959's rule, also for
+ * the STAT reader, stat_list.c). */
+int ftps_reply_line_code(const char *s, size_t len);
 void ftps_reply_parser_init(struct ftps_reply_parser *p);
 
 /* Consume bytes from buf. *consumed receives how many were used (all of

@@ -180,33 +180,42 @@ int ftps_sock_connect_begin(const struct sockaddr *sa, socklen_t salen, struct f
 	return -1;
 }
 
+/* Wait for fd's connect to end: 0 connected, 1 timed out, -1 failed with
+ * the reason in *soerr. */
+static int connect_wait(int fd, int64_t deadline, int *soerr)
+{
+	socklen_t len = sizeof(*soerr);
+
+	*soerr = 0;
+	switch (ftps_sock_wait(fd, POLLOUT, deadline)) {
+	case 0:
+		return 1;
+	case -1:
+		*soerr = errno;
+		return -1;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, soerr, &len) < 0)
+		*soerr = errno;
+	return *soerr ? -1 : 0;
+}
+
 int ftps_sock_connect_end(int fd, int64_t deadline, struct ftps_status *st)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
-	int soerr = 0;
-	socklen_t len = sizeof(soerr);
+	int soerr, rc;
 
 	memset(&ss, 0, sizeof(ss));
 	if (getpeername(fd, (struct sockaddr *)&ss, &sslen) == 0)
 		return 0;       /* connected already */
-	switch (ftps_sock_wait(fd, POLLOUT, deadline)) {
-	case 0:
-		close(fd);
-		ftps_fail(st, FTPS_E_TIMEOUT, 0, "connecting a data connection timed out");
-		return -1;
-	case -1:
-		soerr = errno;
-		break;
-	default:
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
-			soerr = errno;
-	}
-	if (soerr == 0)
+	if ((rc = connect_wait(fd, deadline, &soerr)) == 0)
 		return 0;
 	close(fd);
-	ftps_fail(st, soerr == ECONNREFUSED ? FTPS_E_REFUSED : FTPS_E_IO, 0,
-	          "cannot connect a data connection: %s", strerror(soerr));
+	if (rc > 0)
+		ftps_fail(st, FTPS_E_TIMEOUT, 0, "connecting a data connection timed out");
+	else
+		ftps_fail(st, soerr == ECONNREFUSED ? FTPS_E_REFUSED : FTPS_E_IO, 0,
+		          "cannot connect a data connection: %s", strerror(soerr));
 	return -1;
 }
 
@@ -214,47 +223,20 @@ int ftps_sock_connect_addr(const struct sockaddr *sa, socklen_t salen,
                            int64_t deadline, struct ftps_status *st)
 {
 	char name[80];
-	int fd, one = 1, soerr = 0;
-	socklen_t len = sizeof(soerr);
 	struct sockaddr_storage ss;
+	int fd = ftps_sock_connect_begin(sa, salen, st), soerr, rc;
 
+	if (fd < 0 || (rc = connect_wait(fd, deadline, &soerr)) == 0)
+		return fd;
+	close(fd);
 	memset(&ss, 0, sizeof(ss));
 	memcpy(&ss, sa, salen < sizeof(ss) ? salen : sizeof(ss));
+	if (rc < 0) {
+		connect_failed(&ss, soerr, st);
+		return -1;
+	}
 	ftps_sockaddr_str(&ss, 1, name, sizeof(name));
-
-	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || set_nonblock(fd) < 0) {
-		ftps_fail(st, FTPS_E_IO, 0, "socket: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, sa, salen) == 0)
-		return fd;
-	if (errno != EINPROGRESS) {
-		soerr = errno;
-		goto fail;
-	}
-	switch (ftps_sock_wait(fd, POLLOUT, deadline)) {
-	case 0:
-		close(fd);
-		ftps_fail(st, FTPS_E_TIMEOUT, 0, "connecting to %s timed out", name);
-		return -1;
-	case -1:
-		soerr = errno;
-		goto fail;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
-		soerr = errno;
-	if (soerr == 0)
-		return fd;
-fail:
-	close(fd);
-	ftps_fail(st, soerr == ECONNREFUSED ? FTPS_E_REFUSED :
-	              (soerr == ENETUNREACH || soerr == EHOSTUNREACH) ? FTPS_E_REFUSED :
-	              FTPS_E_IO, 0,
-	          "cannot connect to %s: %s", name, strerror(soerr));
+	ftps_fail(st, FTPS_E_TIMEOUT, 0, "connecting to %s timed out", name);
 	return -1;
 }
 

@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "reply.h"
 #include "stat_list.h"
 
 void ftps_stat_reply_init(struct ftps_stat_reply *p)
@@ -22,20 +23,6 @@ static int fail(struct ftps_stat_reply *p, const char *msg)
 {
 	p->errmsg = msg;
 	return FTPS_REPLY_ERROR;
-}
-
-static int is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* The reply code a line starts with, or -1 (as reply.c decides it). */
-static int line_code(const char *s, size_t len)
-{
-	if (len < 3 || !is_digit(s[0]) || !is_digit(s[1]) || !is_digit(s[2]) ||
-	    s[0] < '1' || s[0] > '5')
-		return -1;
-	return (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
 }
 
 /* Keep one body line, or mark the body over its bounds. */
@@ -76,7 +63,7 @@ static int end_line(struct ftps_stat_reply *p)
 	p->linelen = 0;
 	p->overlong = 0;
 	if (p->code == 0) {
-		int code = overlong ? -1 : line_code(s, len);
+		int code = overlong ? -1 : ftps_reply_line_code(s, len);
 		if (code < 0)
 			return fail(p, "the reply does not start with a 3-digit code");
 		if (len > 3 && s[3] != ' ' && s[3] != '-')
@@ -92,7 +79,7 @@ static int end_line(struct ftps_stat_reply *p)
 	}
 	if (p->crlf && !cr)
 		p->bare_lf = 1;
-	if (!overlong && line_code(s, len) == p->code && (len == 3 || s[3] == ' ')) {
+	if (!overlong && ftps_reply_line_code(s, len) == p->code && (len == 3 || s[3] == ' ')) {
 		p->done = 1;
 		return FTPS_REPLY_DONE;
 	}
