@@ -182,14 +182,14 @@ static int compare_cb(void *arg, struct ftps_entry *e)
 	char *key = entry_key(e);
 
 	k->listed++;
-	if (key) {
+	if (key && k->n > 0) {  /* k->keys is NULL when STAT gave nothing */
 		char **hit = bsearch(&key, k->keys, k->n, sizeof(*k->keys), key_cmp);
 		if (hit && !k->seen[hit - k->keys]) {
 			k->seen[hit - k->keys] = 1;
 			k->matched++;
 		}
-		free(key);
 	}
+	free(key);
 	return k->cb ? k->cb(k->arg, e) : 0;
 }
 
@@ -215,7 +215,8 @@ static ftps_err check_with_list(struct ftps_conn *c, const char *path,
 		e = ftps_fail(st, FTPS_E_NOMEM, 0, "out of memory");
 		goto out;
 	}
-	qsort(k.keys, k.n, sizeof(*k.keys), key_cmp);
+	if (k.n > 1)    /* no keys: k.keys is NULL, which qsort must not see */
+		qsort(k.keys, k.n, sizeof(*k.keys), key_cmp);
 	e = ops_list_with(c, 0, path, compare_cb, &k, st);
 	if (e != FTPS_OK || (k.listed == 0 && k.n == 0))
 		goto out;       /* an empty folder proves nothing */
