@@ -495,6 +495,18 @@ int ftps_err_retryable(ftps_err err)
 	return c == FTPS_CLASS_TRANSIENT || c == FTPS_CLASS_LOST || c == FTPS_CLASS_DOWN;
 }
 
+int ftps_err_network(ftps_err err)
+{
+	enum ftps_class c = ftps_err_class(err);
+
+	return c == FTPS_CLASS_TRANSIENT || c == FTPS_CLASS_LOST;
+}
+
+int ftps_errno_retryable(int neg_errno)
+{
+	return neg_errno == -EIO || neg_errno == -ETIMEDOUT;
+}
+
 int ftps_err_report(ftps_err e, const struct ftps_status *st, const char *op, const char *path)
 {
 	int err = e == FTPS_E_REFUSED ? EIO : ftps_err_errno(e);

@@ -275,7 +275,7 @@ static ssize_t stream_failed(struct ftps_file *f, int rc, size_t len)
 	if (f->spool_fd >= 0) {
 		f->state = F_SPOOL;
 		file_view_size(f, f->size + len);
-		if (ftps_upload_retryable(rc)) {
+		if (ftps_errno_retryable(rc)) {
 			ftps_warn("upload of %s failed while writing (%s); the rest is spooled and "
 			          "uploaded at close", f->path, strerror(-rc));
 			return (ssize_t)len;
@@ -356,7 +356,7 @@ static ssize_t write_locked(struct ftps_file *f, const char *buf, size_t len, of
 			 * there and uploaded (with retries) at close; without
 			 * one, this write and the close fail, and nothing of the
 			 * file reaches the server. */
-			if (f->spool_fd >= 0 && ftps_upload_retryable(rc)) {
+			if (f->spool_fd >= 0 && ftps_errno_retryable(rc)) {
 				ftps_warn("upload of %s could not start (%s); it is spooled and uploaded "
 				          "at close", f->path, strerror(-rc));
 				f->state = F_SPOOL;

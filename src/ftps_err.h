@@ -113,5 +113,13 @@ enum ftps_class {
 enum ftps_class ftps_err_class(ftps_err err);
 /* TRANSIENT, LOST or DOWN: another try may succeed. */
 int ftps_err_retryable(ftps_err err);
+/* TRANSIENT or LOST: the network failed while the server was there, so a
+ * stream is resumed at once (a server that is DOWN is waited for). */
+int ftps_err_network(ftps_err err);
+/* The same question for a result already turned into -errno (the upload
+ * and flush paths): -EIO or -ETIMEDOUT, what ftps_err_errno gives every
+ * TRANSIENT and LOST code and a refused connection. EIO also stands for
+ * a failed verify (FTPS_E_IO), which is worth another upload too. */
+int ftps_errno_retryable(int neg_errno);
 
 #endif

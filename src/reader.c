@@ -412,16 +412,14 @@ fail:
 		/* A stream that broke is resumed (at once the first time); a
 		 * server that refuses connections is not waited for here: the
 		 * program gets EIO at once (the mount recovers by itself). */
-		int net = ftps_err_class(e) == FTPS_CLASS_LOST ||
-		          ftps_err_class(e) == FTPS_CLASS_TRANSIENT;
-		if (net && ftps_retry_next(&retry, ftps_now_ms(), &pause)) {
+		if (ftps_err_network(e) && ftps_retry_next(&retry, ftps_now_ms(), &pause)) {
 			ftps_stats_add(ftps_pool_stats(r->eng->pool), FTPS_CTR_RETRIES, 1);
 			ftps_info("%s: %s; resuming at offset %llu", r->remote, st.msg,
 			          (unsigned long long)off);
 			ftps_retry_pause(pause);
 			continue;
 		}
-		if (!net)
+		if (!ftps_err_network(e))
 			return ftps_err_report(e, &st, "read", r->remote);
 		r->fail_rc = ftps_err_report(e, &st, "read", r->remote);
 		r->fail_until_ms = ftps_now_ms() + READER_FAIL_HOLD_MS;

@@ -134,16 +134,6 @@ int ftps_upload_start(struct ftps_engine *eng, const char *remote, int append, i
 	return upload_start(eng, remote, append, src_fd, NULL, out);
 }
 
-/* Failures worth resuming after: the network (a transient data
- * connection failure or a lost connection), not a refusal, and not a
- * server that is down (the retries at close wait for that one). */
-static int upload_transient(ftps_err e)
-{
-	enum ftps_class c = ftps_err_class(e);
-
-	return c == FTPS_CLASS_TRANSIENT || c == FTPS_CLASS_LOST;
-}
-
 /* Read len bytes at the source's offset off into buf. */
 ftps_err upload_source_read(struct ftps_upload *u, char *buf, size_t len, uint64_t off,
                            struct ftps_status *st)
@@ -202,7 +192,7 @@ static ftps_err resume(struct ftps_upload *u, uint64_t end, int at_end, struct f
 			break;
 		}
 		e = ftps_stor_start(u->conn, u->target, off > 0 || u->append, &u->xfer, st);
-		if (e != FTPS_OK && !upload_transient(e) && off > 0 && !u->append) {
+		if (e != FTPS_OK && !ftps_err_network(e) && off > 0 && !u->append) {
 			/* APPE refused (ProFTPD without AllowStoreRestart): the
 			 * source has every byte, so send them all again. */
 			ftps_info("%s: the server refuses to append (%s); sending it again from the start",
@@ -216,7 +206,7 @@ static ftps_err resume(struct ftps_upload *u, uint64_t end, int at_end, struct f
 				e = ftps_xfer_write(u->xfer, buf, n, st);
 			off += n;
 		}
-		if (e == FTPS_OK || !upload_transient(e))
+		if (e == FTPS_OK || !ftps_err_network(e))
 			break;
 	}
 	free(buf);
@@ -236,7 +226,7 @@ ftps_err upload_send_chunk(struct ftps_upload *u, const void *buf, size_t len, u
 {
 	ftps_err e = ftps_xfer_write(u->xfer, buf, len, st);
 
-	if (upload_transient(e) && u->src_fd >= 0) {
+	if (ftps_err_network(e) && u->src_fd >= 0) {
 		e = resume(u, at + len, 0, st);
 		if (e == FTPS_OK)
 			ftps_retry_reset(u->budget);    /* flowing again: a later cut starts afresh */
@@ -288,7 +278,7 @@ static ftps_err complete(struct ftps_upload *u, struct ftps_status *st)
 
 	u->xfer = NULL;
 	/* Bounded by the upload's budget: each resume draws on it. */
-	while (u->src_fd >= 0 && upload_transient(e)) {
+	while (u->src_fd >= 0 && ftps_err_network(e)) {
 		if ((e = resume(u, u->sent, 1, st)) != FTPS_OK || !u->xfer)
 			break;      /* failed, or all of it was there */
 		e = ftps_xfer_finish(u->xfer, st);
@@ -349,14 +339,6 @@ out:
 	upload_release_conn(u, e);
 	upload_free(u);
 	return rc;
-}
-
-/* The errno values ftps_err_errno gives the retryable classes (and a
- * failed verify): EIO and ETIMEDOUT. Refusals come as EACCES, ENOENT,
- * ENOSPC, ...; local failures as ENOMEM or ECANCELED. */
-int ftps_upload_retryable(int rc)
-{
-	return rc == -EIO || rc == -ETIMEDOUT;
 }
 
 /* The server's size of remote now, on a short connection: 0, or -1. */
@@ -441,7 +423,7 @@ int ftps_upload_fd(struct ftps_engine *eng, const char *remote, int fd, uint64_t
 		/* The server is back: remove what failed tries left on it. */
 		if (rc == 0)
 			ftps_orphans_sweep(eng, 1);
-		if (rc == 0 || !ftps_upload_retryable(rc) ||
+		if (rc == 0 || !ftps_errno_retryable(rc) ||
 		    !ftps_retry_next(&retry, ftps_now_ms(), &pause))
 			break;
 		ftps_stats_add(ftps_pool_stats(eng->pool), FTPS_CTR_RETRIES, 1);

@@ -65,8 +65,4 @@ int ftps_upload_fd(struct ftps_engine *eng, const char *remote, int fd, uint64_t
                      uint64_t size, int append, int mode, int64_t mtime,
                      struct ftps_uploaded *res);
 
-/* True for an upload's -errno that a later try may not meet again (the
- * network, the server going away), as opposed to a refusal. */
-int ftps_upload_retryable(int rc);
-
 #endif

@@ -102,6 +102,17 @@ START_TEST(error_classes)
 		 * caller would keep using a broken connection */
 		if (c == FTPS_CLASS_LOST)
 			ck_assert(ftps_err_conn_broken(t[i].e));
+		ck_assert_int_eq(ftps_err_network(t[i].e),
+		                 c == FTPS_CLASS_TRANSIENT || c == FTPS_CLASS_LOST);
+		/* Seen through errno (uploads, close): the network's failures
+		 * stay worth another try, and no refusal with an errno of its
+		 * own (ENOENT, EACCES, ENOSPC, ...) or local failure becomes one. */
+		int no = -ftps_err_errno(t[i].e);
+		if (ftps_err_network(t[i].e) || t[i].e == FTPS_E_REFUSED)
+			ck_assert_msg(ftps_errno_retryable(no), "%s", ftps_strerror(t[i].e));
+		if ((c == FTPS_CLASS_REFUSED && no != -EIO) || c == FTPS_CLASS_LOCAL ||
+		    c == FTPS_CLASS_OK)
+			ck_assert_msg(!ftps_errno_retryable(no), "%s", ftps_strerror(t[i].e));
 	}
 	ck_assert_int_eq(ftps_err_class(FTPS_E_MAX), FTPS_CLASS_REFUSED);
 }
