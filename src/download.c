@@ -55,14 +55,21 @@ static ftps_err download_once(struct ftps_engine *eng, const char *remote, int f
 			if (e == FTPS_E_RETRY && expect >= 0 && *off == (uint64_t)expect &&
 			    ftps_conn_usable(c))
 				e = FTPS_OK;
-			/* A stream that ends short of the listed size: cut short,
-			 * or the file shrank on the server (SIZE says which). */
+			/* A stream that ends short of the listed size: cut short
+			 * (the server still has the listed size: go on from here),
+			 * the file shrank (it has what came), or it is being
+			 * rewritten (another size: reading on would mix two
+			 * versions). SIZE says which. */
 			if (e == FTPS_OK && expect >= 0 && *off < (uint64_t)expect) {
 				uint64_t now_size = 0;
 				e = ftps_size(c, remote, &now_size, st);
-				if (e == FTPS_OK && now_size != *off)
+				if (e == FTPS_OK && now_size == (uint64_t)expect)
 					e = ftps_fail(st, FTPS_E_RETRY, 0, "the data ended after %llu of "
 					              "%lld bytes", (unsigned long long)*off, (long long)expect);
+				else if (e == FTPS_OK && now_size != *off)
+					e = ftps_fail(st, FTPS_E_IO, 0, "%s changed on the server during the "
+					              "download (%llu bytes now, %lld when listed)", remote,
+					              (unsigned long long)now_size, (long long)expect);
 			}
 			break;
 		}

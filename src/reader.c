@@ -294,8 +294,11 @@ static int make_room(struct ftps_reader *r, size_t want, uint64_t keep_from)
 /* The stream ended at end, before the size the listing showed. Either the
  * transfer was cut short (a middlebox that closes the data connection
  * cleanly makes a cut look like an end, and the server still says 226) or
- * the file shrank on the server since it was listed: SIZE tells which. A
- * short file is never taken for the whole. */
+ * the file changed on the server since it was listed: SIZE tells which.
+ * A short file is never taken for the whole, and a file of yet another
+ * size (being rewritten in place) is not read on from where the old one
+ * stopped: that would hand the program the start of one version and the
+ * rest of another. */
 static ftps_err short_stream(struct ftps_reader *r, uint64_t end, struct ftps_status *st)
 {
 	uint64_t now_size = 0;
@@ -307,6 +310,10 @@ static ftps_err short_stream(struct ftps_reader *r, uint64_t end, struct ftps_st
 		r->size = (int64_t)end;
 		return FTPS_OK;
 	}
+	if (e == FTPS_OK && r->size >= 0 && now_size != (uint64_t)r->size)
+		return ftps_fail(st, FTPS_E_IO, 0, "%s changed on the server during the read "
+		                 "(%llu bytes now, %lld when listed)", r->remote,
+		                 (unsigned long long)now_size, (long long)r->size);
 	if (e != FTPS_OK && ftps_err_conn_broken(e))
 		return e;
 	return ftps_fail(st, FTPS_E_RETRY, 0, "the data of %s ended after %llu of %lld bytes",
