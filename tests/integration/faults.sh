@@ -76,37 +76,21 @@ T="timeout 120"          # bound for every command on the mount
 MiB=$((1024 * 1024))
 t_start=$SECONDS
 
-if [ ! -x "$FTPSFS" ]; then
-	echo "SKIP: $FTPSFS is not built"
-	exit 77
-fi
+it_setup faults
 if ! python3 -c 'import socket; socket.socket().bind(("127.0.0.2", 0))' 2>/dev/null; then
 	echo "SKIP: cannot bind 127.0.0.2 (the proxy's address)"
 	exit 77
 fi
-mkdir -p "$top_builddir/tests/tmp" || exit 99
-work=$(mktemp -d "$top_builddir/tests/tmp/faults.XXXXXX") || exit 99
 mkdir -p "$work/src"      # local copies of every file, to compare with
 helper_pids=()
 
-# Unmount first, then stop the proxy and helpers, then remove our files
-# (never across a mount).
-faults_cleanup() {
-	local m p
-	for m in "${!it__pids[@]}"; do
-		it__cleanup "$m"
-	done
+# Run at exit by lib.sh, after every unmount and before the proxy stops.
+it_teardown() {
+	local p
 	for p in "${helper_pids[@]}"; do
 		kill "$p" 2>/dev/null
 	done
-	proxy_stop
-	if [ -n "${FAULTS_KEEP:-}" ]; then
-		echo "faults: kept $work" >&2
-	else
-		rm -rf --one-file-system "$work"
-	fi
 }
-tb_at_exit faults_cleanup
 
 # ---------------------------------------------------------------------------
 # The proxy (proxy.sh: proxy_start, fp, fp_stat, pmount, proxy_stop)

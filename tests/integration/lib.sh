@@ -2,6 +2,8 @@
 # results, running ftps-cli and mounting ftpsfs for real.
 #
 #   . "$top_srcdir/tests/integration/lib.sh"    (after testbed.sh)
+#   it_setup NAME [spool]                       skip unless FUSE is here; $work,
+#                                               removed at exit after unmounting
 #   it_mount "$mnt" [extra ftpsfs options...]   mounts the current TB_* server
 #                                               (and $IT_MOUNT_OPTS, when set)
 #   it_umount "$mnt"                            unmounts, expects exit 0
@@ -47,6 +49,48 @@ it_show_logs() {
 	sed 's/^/    /' "$2" | tail -40
 	echo "--- server logs ($1)"
 	tb_show_logs "$1" | tail -40
+}
+
+# it_setup NAME [spool]: the start the mounting tests share. Skips (exit
+# 77) unless ftpsfs is built and /dev/fuse, fusermount3 and python3 are
+# here; makes $work, a fresh folder under tests/tmp, and with "spool"
+# $work/spool, the spool of every mount (through IT_MOUNT_OPTS). At exit:
+# every mount is unmounted first, then the test's it_teardown runs (when
+# it defines one), the scripted server and the fault proxy stop (when
+# their scripts were sourced), and $work goes, unless IT_KEEP or
+# NAME_KEEP (e.g. FAULTS_KEEP) is set.
+it_setup() {
+	it__name=$1
+	if [ ! -x "$FTPSFS" ]; then
+		echo "SKIP: $FTPSFS is not built"
+		exit 77
+	fi
+	if [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null || ! command -v python3 >/dev/null; then
+		echo "SKIP: needs /dev/fuse, fusermount3 and python3"
+		exit 77
+	fi
+	mkdir -p "$top_builddir/tests/tmp" || exit 99
+	work=$(mktemp -d "$top_builddir/tests/tmp/$it__name.XXXXXX") || exit 99
+	if [ "${2:-}" = spool ]; then
+		mkdir -m 700 "$work/spool" || exit 99
+		export IT_MOUNT_OPTS="-o spool_dir=$work/spool"
+	fi
+	tb_at_exit it__teardown
+}
+
+it__teardown() {
+	local m keep=${it__name^^}_KEEP
+	for m in "${!it__pids[@]}"; do
+		it__cleanup "$m"
+	done
+	if declare -F it_teardown >/dev/null; then it_teardown; fi
+	if declare -F sftp_stop >/dev/null; then sftp_stop; fi
+	if declare -F proxy_stop >/dev/null; then proxy_stop; fi
+	if [ -n "${IT_KEEP:-}${!keep:-}" ]; then
+		echo "$it__name: kept $work" >&2
+	else
+		rm -rf --one-file-system "$work"
+	fi
 }
 
 # check "description" cmd args...: runs the command, PASS when it succeeds.

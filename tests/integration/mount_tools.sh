@@ -47,21 +47,13 @@ backup_servers=${MOUNT_TOOLS_BACKUP_SERVERS:-"vsftpd-explicit proftpd"}
 writeback_backup_servers=${MOUNT_TOOLS_WRITEBACK_SERVERS:-"vsftpd-explicit"}
 started=$SECONDS
 
-if [ ! -x "$FTPSFS" ]; then
-	echo "SKIP: $FTPSFS is not built"
-	exit 77
-fi
 for tool in fusermount3 python3 rsync tar diff; do
 	command -v "$tool" >/dev/null || { echo "SKIP: $tool is missing"; exit 77; }
 done
-[ -e /dev/fuse ] || { echo "SKIP: no /dev/fuse"; exit 77; }
 have_restic=; command -v restic >/dev/null && have_restic=1
 have_borg=; command -v borg >/dev/null && have_borg=1
 
-mkdir -p "$top_builddir/tests/tmp" || exit 99
-work=$(mktemp -d "$top_builddir/tests/tmp/mount_tools.XXXXXX") || exit 99
-# --one-file-system: never remove through a mount left behind.
-tb_at_exit 'rm -rf --one-file-system "$work"'
+it_setup mount_tools
 
 # Every timed step goes through this, so a hung mount cannot hang the test.
 t() { timeout 300 "$@"; }

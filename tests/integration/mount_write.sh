@@ -42,19 +42,7 @@ set -u
 servers=${MOUNT_WRITE_SERVERS:-"vsftpd-explicit proftpd pureftpd"}
 started=$SECONDS
 
-if [ ! -x "$FTPSFS" ]; then
-	echo "SKIP: $FTPSFS is not built"
-	exit 77
-fi
-if [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null || ! command -v python3 >/dev/null; then
-	echo "SKIP: needs /dev/fuse, fusermount3 and python3"
-	exit 77
-fi
-
-mkdir -p "$top_builddir/tests/tmp" || exit 99
-work=$(mktemp -d "$top_builddir/tests/tmp/mount_write.XXXXXX") || exit 99
-# --one-file-system: never remove through a mount left behind.
-tb_at_exit 'rm -rf --one-file-system "$work"'
+it_setup mount_write
 
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
 same_sha() { [ -f "$1" ] && [ -f "$2" ] && [ "$(sha "$1")" = "$(sha "$2")" ]; }

@@ -29,31 +29,9 @@ export LC_ALL=C.UTF-8
 servers=${PIPELINING_SERVERS:-"vsftpd-explicit proftpd pureftpd"}
 NFILES=60
 
-if [ ! -x "$FTPSFS" ]; then
-	echo "SKIP: $FTPSFS is not built"
-	exit 77
-fi
-if [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null || ! command -v python3 >/dev/null; then
-	echo "SKIP: needs /dev/fuse, fusermount3 and python3"
-	exit 77
-fi
-mkdir -p "$top_builddir/tests/tmp" || exit 99
-work=$(mktemp -d "$top_builddir/tests/tmp/pipelining.XXXXXX") || exit 99
-sftp_pid=
+it_setup pipelining spool
 # shellcheck source=tests/integration/scripted.sh
 . "$top_srcdir/tests/integration/scripted.sh"
-mkdir -m 700 "$work/spool"
-export IT_MOUNT_OPTS="-o spool_dir=$work/spool"
-
-pipelining_cleanup() {
-	local m
-	for m in "${!it__pids[@]}"; do
-		it__cleanup "$m"
-	done
-	sftp_stop
-	rm -rf --one-file-system "$work"
-}
-tb_at_exit pipelining_cleanup
 
 # make_files DIR [OWNER]: NFILES files, each with its own time to the
 # second, days old (recent enough for LIST to show minutes, old enough

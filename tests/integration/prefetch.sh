@@ -30,34 +30,11 @@ set -u
 export LC_ALL=C.UTF-8
 servers=${PREFETCH_SERVERS:-"vsftpd-explicit proftpd pureftpd"}
 
-if [ ! -x "$FTPSFS" ]; then
-	echo "SKIP: $FTPSFS is not built"
-	exit 77
-fi
-if [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null || ! command -v python3 >/dev/null; then
-	echo "SKIP: needs /dev/fuse, fusermount3 and python3"
-	exit 77
-fi
-mkdir -p "$top_builddir/tests/tmp" || exit 99
-work=$(mktemp -d "$top_builddir/tests/tmp/prefetch.XXXXXX") || exit 99
-sftp_pid=
+it_setup prefetch spool
 # shellcheck source=tests/integration/scripted.sh
 . "$top_srcdir/tests/integration/scripted.sh"
 # shellcheck source=tests/integration/proxy.sh
 . "$top_srcdir/tests/integration/proxy.sh"
-mkdir -m 700 "$work/spool"
-export IT_MOUNT_OPTS="-o spool_dir=$work/spool"
-
-prefetch_cleanup() {
-	local m
-	for m in "${!it__pids[@]}"; do
-		it__cleanup "$m"
-	done
-	sftp_stop
-	proxy_stop
-	rm -rf --one-file-system "$work"
-}
-tb_at_exit prefetch_cleanup
 
 # make_tree DIR NSUB NFILES [OWNER]: DIR/sNN/fMM, files days old, each
 # with its own second (LIST shows minutes), folders too

@@ -57,37 +57,10 @@ cases=${SAFETY_CASES:-"names modes posix rename scripted learnt short readers lo
 MiB=$((1024 * 1024))
 t_start=$SECONDS
 
-if [ ! -x "$FTPSFS" ]; then
-	echo "SKIP: $FTPSFS is not built"
-	exit 77
-fi
-if [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null || ! command -v python3 >/dev/null; then
-	echo "SKIP: needs /dev/fuse, fusermount3 and python3"
-	exit 77
-fi
-mkdir -p "$top_builddir/tests/tmp" || exit 99
-work=$(mktemp -d "$top_builddir/tests/tmp/safety.XXXXXX") || exit 99
+# Every mount keeps its spool in $work/spool: no other run's kept files show.
+it_setup safety spool
 # shellcheck source=tests/integration/proxy.sh
 . "$top_srcdir/tests/integration/proxy.sh"
-sftp_pid=
-# Every mount keeps its spool here: no other run's kept files show.
-mkdir -m 700 "$work/spool"
-export IT_MOUNT_OPTS="-o spool_dir=$work/spool"
-
-safety_cleanup() {
-	local m
-	for m in "${!it__pids[@]}"; do
-		it__cleanup "$m"
-	done
-	proxy_stop
-	sftp_stop
-	if [ -n "${SAFETY_KEEP:-}" ]; then
-		echo "safety: kept $work" >&2
-	else
-		rm -rf --one-file-system "$work"
-	fi
-}
-tb_at_exit safety_cleanup
 
 note() { echo "INFO: $*"; }
 sha() { sha256sum <"$1" | cut -d' ' -f1; }

@@ -11,6 +11,7 @@
 
 
 SFTP=$top_srcdir/tests/tools/scriptftp.py
+sftp_pid=
 
 # sftp_start [scriptftp options...]: sets SFTP_URL, SFTP_ROOT, SFTP_CTL
 sftp_start() {

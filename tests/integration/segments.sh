@@ -38,25 +38,7 @@ MiB=$((1024 * 1024))
 # the changes and faults below land in the middle of the read.
 RATE=10000000
 
-if [ ! -x "$FTPSFS" ]; then
-	echo "SKIP: $FTPSFS is not built"
-	exit 77
-fi
-mkdir -p "$top_builddir/tests/tmp" || exit 99
-work=$(mktemp -d "$top_builddir/tests/tmp/segments.XXXXXX") || exit 99
-seg_cleanup() {
-	local m
-	for m in "${!it__pids[@]}"; do
-		it__cleanup "$m"
-	done
-	proxy_stop
-	if [ -n "${SEGMENTS_KEEP:-}" ]; then
-		echo "segments: kept $work" >&2
-	else
-		rm -rf --one-file-system "$work"
-	fi
-}
-tb_at_exit seg_cleanup
+it_setup segments
 # shellcheck source=tests/integration/proxy.sh
 . "$top_srcdir/tests/integration/proxy.sh"
 

@@ -32,31 +32,9 @@ set -u
 export LC_ALL=C.UTF-8
 servers=${STAT_LIST_SERVERS:-"vsftpd-explicit proftpd pureftpd"}
 
-if [ ! -x "$FTPSFS" ]; then
-	echo "SKIP: $FTPSFS is not built"
-	exit 77
-fi
-if [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null || ! command -v python3 >/dev/null; then
-	echo "SKIP: needs /dev/fuse, fusermount3 and python3"
-	exit 77
-fi
-mkdir -p "$top_builddir/tests/tmp" || exit 99
-work=$(mktemp -d "$top_builddir/tests/tmp/stat_list.XXXXXX") || exit 99
-sftp_pid=
+it_setup stat_list spool
 # shellcheck source=tests/integration/scripted.sh
 . "$top_srcdir/tests/integration/scripted.sh"
-mkdir -m 700 "$work/spool"
-export IT_MOUNT_OPTS="-o spool_dir=$work/spool"
-
-stat_cleanup() {
-	local m
-	for m in "${!it__pids[@]}"; do
-		it__cleanup "$m"
-	done
-	sftp_stop
-	rm -rf --one-file-system "$work"
-}
-tb_at_exit stat_cleanup
 
 LEARNT_OK='learnt about the server: STAT lists a folder as LIST does'
 LEARNT_NO='learnt about the server: STAT gives no usable listing'

@@ -43,29 +43,9 @@ export LC_ALL=C.UTF-8
 servers=${WRITEBACK_SERVERS-"vsftpd-explicit proftpd pureftpd"}
 started=$SECONDS
 
-if [ ! -x "$FTPSFS" ]; then
-	echo "SKIP: $FTPSFS is not built"
-	exit 77
-fi
-if [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null || ! command -v python3 >/dev/null; then
-	echo "SKIP: needs /dev/fuse, fusermount3 and python3"
-	exit 77
-fi
-mkdir -p "$top_builddir/tests/tmp" || exit 99
-work=$(mktemp -d "$top_builddir/tests/tmp/writeback.XXXXXX") || exit 99
-sftp_pid=
+it_setup writeback
 # shellcheck source=tests/integration/scripted.sh
 . "$top_srcdir/tests/integration/scripted.sh"
-
-writeback_cleanup() {
-	local m
-	for m in "${!it__pids[@]}"; do
-		it__cleanup "$m"
-	done
-	sftp_stop
-	rm -rf --one-file-system "$work"
-}
-tb_at_exit writeback_cleanup
 
 # tree_sums DIR: "SHA-256  relative path" of every file below DIR, sorted
 tree_sums() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0r sha256sum); }

@@ -40,18 +40,11 @@ export LC_ALL=C.UTF-8
 servers=${XATTRS_SERVERS:-"proftpd vsftpd-explicit"}
 T="timeout 120"     # bound for every command on the mount
 
-if [ ! -x "$FTPSFS" ]; then
-	echo "SKIP: $FTPSFS is not built"
-	exit 77
-fi
 for tool in fusermount3 python3 sha256sum sha1sum md5sum sha512sum; do
 	command -v "$tool" >/dev/null || { echo "SKIP: $tool is missing"; exit 77; }
 done
-[ -e /dev/fuse ] || { echo "SKIP: no /dev/fuse"; exit 77; }
 
-mkdir -p "$top_builddir/tests/tmp" || exit 99
-work=$(mktemp -d "$top_builddir/tests/tmp/xattrs.XXXXXX") || exit 99
-tb_at_exit 'rm -rf --one-file-system "$work"'
+it_setup xattrs
 
 cat >"$work/x.py" <<'EOF'
 import calendar, errno, os, sys, time, zlib
