@@ -9,7 +9,8 @@
  *   ops.c      the FUSE operations table: checks each path, then maps the
  *              call onto the core (src/meta.h, src/file.h, src/names.h)
  *   xattr.c    extended attributes: the statistics on the root, checksums
- *              on files; the statistics in the log on SIGUSR1
+ *              on files (both from src/sums.h); the statistics in the log
+ *              on SIGUSR1
  *   kernel.c   tells the kernel what it caches is stale (its own thread;
  *              the core calls it through struct ftps_fs's stale hook)
  *   probe.c    --probe: what the server offers, then exit

@@ -46,8 +46,10 @@
  *                                close (-o writeback), the open-file table
  *   names.c                      namespace changes (names.h): mkdir, rmdir,
  *                                unlink, rename, chmod, utimens
+ *   sums.c                       checksums kept per file version, a mount's
+ *                                statistics at one moment (sums.h)
  * The daemon (fuse/) sits on top and maps FUSE calls onto fs.h, meta.h,
- * file.h and names.h; nothing in src/ includes a FUSE header.
+ * file.h, names.h and sums.h; nothing in src/ includes a FUSE header.
  */
 #ifndef FTPS_H
 #define FTPS_H

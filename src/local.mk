@@ -41,4 +41,5 @@ src_libftps_a_SOURCES = \
 	src/meta.h src/meta_int.h src/meta.c src/meta_ask.c src/meta_ahead.c \
 	src/file.h src/file_int.h src/file.c src/flush.c src/openfiles.c src/spool.c \
 	src/writeback.c \
-	src/names.h src/names.c
+	src/names.h src/names.c \
+	src/sums.h src/sums.c
