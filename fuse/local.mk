@@ -4,7 +4,6 @@ fuse_ftpsfs_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(OPENSSL_CFLAGS)
 fuse_ftpsfs_SOURCES = \
 	fuse/options.h fuse/options_int.h fuse/options.c \
 	fuse/options_table.c fuse/options_text.c \
-	fuse/password.h fuse/password.c \
 	fuse/mount.h \
 	fuse/ops.h fuse/ops.c \
 	fuse/xattr.h fuse/xattr.c \

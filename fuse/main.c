@@ -18,7 +18,6 @@
 #include <fuse_lowlevel.h>
 
 #include "probe.h"
-#include "password.h"
 #include "kernel.h"
 #include "meta.h"
 #include "file.h"

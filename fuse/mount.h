@@ -14,8 +14,8 @@
  *   kernel.c   tells the kernel what it caches is stale (its own thread;
  *              the core calls it through struct ftps_fs's stale hook)
  *   probe.c    --probe: what the server offers, then exit
- *   options.c options_table.c options_text.c   the command line
- *   password.c the password: stdin, a file, .netrc (src/netrc.c), a prompt
+ *   options.c options_table.c options_text.c   the command line; the
+ *              password is read by the core (src/login.h)
  * Everything below these - the metadata layer, open files, namespace
  * changes, the transfer engine, the protocol - is in src/ (map: src/ftps.h).
  */

@@ -19,17 +19,6 @@
 
 /* ---- small helpers ---- */
 
-void ftpsfs_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Remember the first error met inside the fuse_opt callback. */
 static int proc_fail(struct ftpsfs_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -46,23 +35,6 @@ static int proc_fail(struct ftpsfs_opts *o, const char *fmt, ...)
 		o->perr = strdup(buf);
 	}
 	return -1;
-}
-
-void ftpsfs_sanitize(char *dst, size_t len, const char *s)
-{
-	size_t i = 0;
-
-	for (; s && *s && i + 1 < len; s++)
-		dst[i++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
-	dst[i] = '\0';
-}
-
-void ftpsfs_wipe_free(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
 }
 
 /* Replace a string field; -1 when out of memory. */
@@ -132,7 +104,7 @@ static int bad_value(struct ftpsfs_opts *o, const struct ftpsfs_opt_row *r, cons
 	                   r->kind == FTPSFS_OPT_ENUM ? "{values}" : "a path";
 	char shown[81], text[256];
 
-	ftpsfs_sanitize(shown, sizeof(shown), v);
+	ftps_text_shown(shown, sizeof(shown), v);
 	ftpsfs_opts_row_text(r, want, 0, text, sizeof(text));
 	return proc_fail(o, "ftpsfs: bad value for -o %.*s: '%s' (expected %s)",
 	                 (int)strcspn(r->name, "="), r->name, shown, text);
@@ -182,7 +154,7 @@ static int positional(struct ftpsfs_opts *o, const char *arg)
 		return set_str(&o->url, arg) == 0 ? 0 : proc_fail(o, "ftpsfs: out of memory");
 	if (!o->mountpoint)
 		return set_str(&o->mountpoint, arg) == 0 ? 1 : proc_fail(o, "ftpsfs: out of memory");
-	ftpsfs_sanitize(shown, sizeof(shown), arg);
+	ftps_text_shown(shown, sizeof(shown), arg);
 	return proc_fail(o, "ftpsfs: unexpected argument '%s' (usage: ftpsfs [options] URL MOUNTPOINT)",
 	                 shown);
 }
@@ -256,17 +228,6 @@ static struct fuse_opt *fuse_opts_from_rows(void)
 
 /* ---- defaults ---- */
 
-const char *ftpsfs_home_dir(void)
-{
-	const char *h = getenv("HOME");
-	struct passwd *pw;
-
-	if (h && *h == '/')
-		return h;
-	pw = getpwuid(getuid());
-	return pw && pw->pw_dir && *pw->pw_dir == '/' ? pw->pw_dir : NULL;
-}
-
 /* Every field zero, then each row's default. -1 when out of memory. */
 static int opts_init(struct ftpsfs_opts *o)
 {
@@ -300,8 +261,8 @@ void ftpsfs_opts_free(struct ftpsfs_opts *o)
 	free(o->user);
 	free(o->password_file);
 	free(o->netrc);
-	ftpsfs_wipe_free(o->password);
-	ftpsfs_wipe_free(o->account);
+	ftps_wipe_free(o->password);
+	ftps_wipe_free(o->account);
 	free(o->cafile);
 	free(o->active_addr);
 	free(o->spool_dir);
@@ -352,7 +313,7 @@ static int add_mount_names(struct fuse_args *args, struct ftpsfs_opts *o,
 		goto nomem;
 	return 0;
 nomem:
-	ftpsfs_seterr(err, errlen, "ftpsfs: out of memory");
+	ftps_seterr(err, errlen, "ftpsfs: out of memory");
 	return -1;
 }
 
@@ -362,39 +323,39 @@ static int finish_parse(struct fuse_args *args, struct ftpsfs_opts *o,
 	char uerr[256] = "";
 
 	if (!o->url) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: missing URL (usage: ftpsfs [options] URL MOUNTPOINT; -h for help)");
+		ftps_seterr(err, errlen, "ftpsfs: missing URL (usage: ftpsfs [options] URL MOUNTPOINT; -h for help)");
 		return -1;
 	}
 	if (!o->mountpoint && !o->probe) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: missing MOUNTPOINT (usage: ftpsfs [options] URL MOUNTPOINT; -h for help)");
+		ftps_seterr(err, errlen, "ftpsfs: missing MOUNTPOINT (usage: ftpsfs [options] URL MOUNTPOINT; -h for help)");
 		return -1;
 	}
 	/* The URL is not quoted back: it might hold a password by mistake. */
 	if (ftps_url_parse(o->url, &o->u, uerr, sizeof(uerr)) != 0) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: bad URL: %s", uerr[0] ? uerr : "cannot parse it");
+		ftps_seterr(err, errlen, "ftpsfs: bad URL: %s", uerr[0] ? uerr : "cannot parse it");
 		return -1;
 	}
 	o->url_parsed = 1;
 	if (o->u.security == FTPS_SEC_PLAIN && !o->plaintext) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: ftp:// is plain FTP without TLS (password and data unencrypted): add -o plaintext to allow it, or use ftpes://");
+		ftps_seterr(err, errlen, "ftpsfs: ftp:// is plain FTP without TLS (password and data unencrypted): add -o plaintext to allow it, or use ftpes://");
 		return -1;
 	}
 	if (!o->user && o->u.user && set_str(&o->user, o->u.user) != 0) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: out of memory");
+		ftps_seterr(err, errlen, "ftpsfs: out of memory");
 		return -1;
 	}
 	if (o->password_stdin && o->password_file) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: -o password_stdin and -o password_file contradict each other: give one");
+		ftps_seterr(err, errlen, "ftpsfs: -o password_stdin and -o password_file contradict each other: give one");
 		return -1;
 	}
 	/* The file holds a password only; a login has no other source then. */
 	if (o->password_file && !o->user) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: -o password_file needs a login name: "
+		ftps_seterr(err, errlen, "ftpsfs: -o password_file needs a login name: "
 		              "ftpes://NAME@host/ or -o user=NAME");
 		return -1;
 	}
 	if (o->insecure && o->has_fingerprint) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: -o insecure and -o fingerprint contradict each other: give one");
+		ftps_seterr(err, errlen, "ftpsfs: -o insecure and -o fingerprint contradict each other: give one");
 		return -1;
 	}
 	/* Write-back uploads run one per connection but one: at a distance,
@@ -405,7 +366,7 @@ static int finish_parse(struct fuse_args *args, struct ftpsfs_opts *o,
 	if (o->active_port_lo || o->active_addr)
 		o->active = 1;
 	if (o->active && o->pasv_addr) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: -o pasv_addr is for passive mode and cannot go with active mode");
+		ftps_seterr(err, errlen, "ftpsfs: -o pasv_addr is for passive mode and cannot go with active mode");
 		return -1;
 	}
 	if (!o->probe)
@@ -422,25 +383,25 @@ int ftpsfs_opts_parse(struct fuse_args *args, struct ftpsfs_opts *o,
 	if (err && errlen)
 		err[0] = '\0';
 	if (opts_init(o) != 0) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: out of memory");
+		ftps_seterr(err, errlen, "ftpsfs: out of memory");
 		return -1;
 	}
 
 	/* libfuse would print its own message for a trailing "-o"; say it
 	 * once, our way. */
 	if (args->argc > 1 && strcmp(args->argv[args->argc - 1], "-o") == 0) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: -o needs an option after it");
+		ftps_seterr(err, errlen, "ftpsfs: -o needs an option after it");
 		return -1;
 	}
 	table = fuse_opts_from_rows();
 	if (!table) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: out of memory");
+		ftps_seterr(err, errlen, "ftpsfs: out of memory");
 		return -1;
 	}
 	rc = fuse_opt_parse(args, o, table, opt_proc);
 	free(table);
 	if (rc != 0) {
-		ftpsfs_seterr(err, errlen, "%s", o->perr ? o->perr : "ftpsfs: cannot parse the command line");
+		ftps_seterr(err, errlen, "%s", o->perr ? o->perr : "ftpsfs: cannot parse the command line");
 		return -1;
 	}
 	if (o->show_help || o->show_version)
@@ -454,11 +415,11 @@ int ftpsfs_opts_to_config(const struct ftpsfs_opts *o, struct ftps_config *cfg,
                           char *err, size_t errlen)
 {
 	if (!o->url_parsed) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: no URL");
+		ftps_seterr(err, errlen, "ftpsfs: no URL");
 		return -1;
 	}
 	if (o->cafile && access(o->cafile, R_OK) != 0) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: cannot read -o cafile '%s': %s", o->cafile,
+		ftps_seterr(err, errlen, "ftpsfs: cannot read -o cafile '%s': %s", o->cafile,
 		              strerror(errno));
 		return -1;
 	}
@@ -491,4 +452,24 @@ int ftpsfs_opts_to_config(const struct ftpsfs_opts *o, struct ftps_config *cfg,
 	else if (o->insecure)
 		ftps_warn("-o insecure: the server's certificate is not verified; anyone on the way can read and change the traffic");
 	return 0;
+}
+
+int ftpsfs_get_password(struct ftpsfs_opts *o, char *err, size_t errlen)
+{
+	struct ftps_login l = {
+		.host = o->u.host, .user = o->user, .password = o->password,
+		.account = o->account, .password_stdin = o->password_stdin,
+		.password_file = o->password_file, .netrc = o->netrc,
+	};
+	int rc;
+
+	if (!o->url_parsed) {
+		ftps_seterr(err, errlen, "ftpsfs: no URL");
+		return -1;
+	}
+	rc = ftps_login_password(&l, err, errlen);
+	o->user = l.user;
+	o->password = l.password;
+	o->account = l.account;
+	return rc;
 }

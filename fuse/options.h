@@ -8,8 +8,8 @@
  * is made from the same rows (ftpsfs_opts_man). Parsing is pure:
  * it never reads stdin or a terminal, never exits and prints nothing of its
  * own (libfuse may print a line about its own errors). Getting the password
- * is a separate step (ftpsfs_get_password in password.h), done by the
- * daemon once the options are known to be good.
+ * is a separate step (ftpsfs_get_password, below: the core's login.h does
+ * the reading), done by the daemon once the options are known to be good.
  *
  * Every message written into an err buffer is one line that starts with
  * "ftpsfs: " and has no newline, ready to be printed as it is.
@@ -116,7 +116,12 @@ int ftpsfs_opts_parse(struct fuse_args *args, struct ftpsfs_opts *o,
 /* Free (and wipe) everything o holds. */
 void ftpsfs_opts_free(struct ftpsfs_opts *o);
 
-/* The password is not got here: see ftpsfs_get_password in password.h. */
+/* Get the password (and perhaps the user and account from the netrc) into
+ * o, from where the options say, in the order of ftps_login_password
+ * (src/login.h). o must come from a successful ftpsfs_opts_parse; the
+ * parser made sure -o password_file came with a user. Returns 0 or -1 with
+ * one line in err. */
+int ftpsfs_get_password(struct ftpsfs_opts *o, char *err, size_t errlen);
 
 /* Fill cfg (after ftps_config_init) from o. cfg points into o, so o must
  * outlive cfg. Logs the warnings for -o insecure and -o plaintext, so the

@@ -1,5 +1,5 @@
 /* options_int.h - what the option files (options.c, options_table.c,
- * options_text.c) and password.c share; not for the rest of the daemon.
+ * options_text.c) share; not for the rest of the daemon.
  */
 #ifndef FTPSFS_OPTIONS_INT_H
 #define FTPSFS_OPTIONS_INT_H
@@ -7,16 +7,10 @@
 #include <stddef.h>
 #include "options.h"
 
-/* Write a message into err (nothing when err is NULL or errlen 0). */
-void ftpsfs_seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Copy s for a message: at most len - 1 bytes, control characters shown
- * as '?', so that a message stays on one line. s may be NULL. */
-void ftpsfs_sanitize(char *dst, size_t len, const char *s);
-/* Wipe a secret string, then free it; NULL is fine. */
-void ftpsfs_wipe_free(char *s);
-/* $HOME when it is an absolute path, else the passwd entry's, else NULL. */
-const char *ftpsfs_home_dir(void);
+/* ftps_seterr and ftps_text_shown (text.h), ftps_wipe_free and
+ * ftps_home_dir (login.h) are the core's. */
+#include "text.h"
+#include "login.h"
 
 /* Digits only (no sign, no spaces, no "0x") in base 10 or 8, within
  * [lo, hi]. Returns 0 with *out set, or -1. */

@@ -77,7 +77,7 @@ static void default_spool_dir(char *buf, size_t len)
 		snprintf(buf, len, "%s/ftpsfs", xdg);
 		return;
 	}
-	home = ftpsfs_home_dir();
+	home = ftps_home_dir();
 	if (home && strcmp(home, "/") != 0)
 		snprintf(buf, len, "%s/.cache/ftpsfs", home);
 	else    /* one folder per user: a shared one would let others in */

@@ -12,6 +12,8 @@
  *   config.c                     the configuration's defaults
  *   path.c url.c addr.c          remote paths, URLs, EPSV/PASV/EPRT/PORT
  *   netrc.c                      a login in .netrc text (pure parser)
+ *   login.c                      the password: stdin, a file, .netrc, a
+ *                                prompt with echo off (login.h)
  *   reply.c replies.c feat.c     a reply's lines; what SIZE, MDTM, MLST,
  *                                HASH and FEAT replies say (pure parsers)
  *   listing.c list_*.c           MLSD/MLST, Unix and DOS LIST lines, times

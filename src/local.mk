@@ -16,7 +16,7 @@ src_libftps_a_SOURCES = \
 	src/feat.h src/feat.c \
 	src/addr.h src/addr.c \
 	src/path.h src/path.c \
-	src/netrc.h src/netrc.c \
+	src/netrc.h src/netrc.c src/login.h src/login.c \
 	src/pathtab.h src/pathtab.c \
 	src/dircache.h src/dircache_int.h src/dircache.c \
 	src/dircache_set.c src/dircache_table.c src/dircache_update.c \

@@ -1,4 +1,6 @@
 /* text.c - making a server's text safe to show (see text.h). */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 
 #include "text.h"
@@ -62,3 +64,22 @@ void ftps_text_clean(char *buf, size_t len)
 	}
 }
 
+void ftps_text_shown(char *dst, size_t len, const char *s)
+{
+	size_t i = 0;
+
+	for (; s && *s && i + 1 < len; s++)
+		dst[i++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
+	dst[i] = '\0';
+}
+
+void ftps_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

@@ -23,7 +23,7 @@
 #include <openssl/ssl.h>
 
 #include "options.h"
-#include "password.h"
+#include "login.h"
 #include "netrc.h"
 
 /* ---- helpers ---- */
@@ -1304,18 +1304,18 @@ START_TEST(password_stdin_length)
 	int saved;
 
 	memset(buf, 'p', sizeof(buf));
-	buf[FTPSFS_MAX_PASSWORD] = '\n';
+	buf[FTPS_MAX_PASSWORD] = '\n';
 	PARSE(&p, "-o", "password_stdin", URL, "/m");
-	saved = stdin_from(buf, FTPSFS_MAX_PASSWORD + 1);
+	saved = stdin_from(buf, FTPS_MAX_PASSWORD + 1);
 	ck_assert_int_eq(get_pw(&p), 0);
 	stdin_restore(saved);
-	ck_assert_uint_eq(strlen(p.o.password), FTPSFS_MAX_PASSWORD);
+	ck_assert_uint_eq(strlen(p.o.password), FTPS_MAX_PASSWORD);
 	done(&p);
 
-	buf[FTPSFS_MAX_PASSWORD] = 'p';
-	buf[FTPSFS_MAX_PASSWORD + 1] = '\n';
+	buf[FTPS_MAX_PASSWORD] = 'p';
+	buf[FTPS_MAX_PASSWORD + 1] = '\n';
 	PARSE(&p, "-o", "password_stdin", URL, "/m");
-	saved = stdin_from(buf, FTPSFS_MAX_PASSWORD + 2);
+	saved = stdin_from(buf, FTPS_MAX_PASSWORD + 2);
 	ck_assert_int_eq(get_pw(&p), -1);
 	stdin_restore(saved);
 	ck_assert_str_eq(p.err, "ftpsfs: the password on standard input is longer than 1024 bytes");
@@ -1427,7 +1427,7 @@ START_TEST(password_home_netrc_and_anonymous)
 	PARSE(&p, "ftpes://h/", "/m");
 	ck_assert_int_eq(get_pw(&p), 0);
 	ck_assert_ptr_null(p.o.user);
-	ck_assert_str_eq(p.o.password, FTPSFS_ANON_PASSWORD);
+	ck_assert_str_eq(p.o.password, FTPS_ANON_PASSWORD);
 	done(&p);
 	PARSE(&p, "-o", "user=FTP", "h", "/m");
 	ck_assert_int_eq(get_pw(&p), 0);
@@ -1475,18 +1475,18 @@ START_TEST(password_file_refusal)
 	memset(&st, 0, sizeof(st));
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		st.st_mode = good[i];
-		ck_assert_msg(ftpsfs_password_file_refusal(&st) == NULL, "mode %o refused", good[i]);
+		ck_assert_msg(ftps_password_file_refusal(&st) == NULL, "mode %o refused", good[i]);
 	}
 	for (size_t i = 0; i < sizeof(loose) / sizeof(loose[0]); i++) {
 		st.st_mode = loose[i];
-		ck_assert_msg(ftpsfs_password_file_refusal(&st) &&
-		              strstr(ftpsfs_password_file_refusal(&st), "chmod 600"),
+		ck_assert_msg(ftps_password_file_refusal(&st) &&
+		              strstr(ftps_password_file_refusal(&st), "chmod 600"),
 		              "mode %o accepted", loose[i]);
 	}
 	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
 		st.st_mode = odd[i];
-		ck_assert_msg(ftpsfs_password_file_refusal(&st) &&
-		              strcmp(ftpsfs_password_file_refusal(&st), "is not a regular file") == 0,
+		ck_assert_msg(ftps_password_file_refusal(&st) &&
+		              strcmp(ftps_password_file_refusal(&st), "is not a regular file") == 0,
 		              "type %o accepted", odd[i]);
 	}
 }
@@ -1537,7 +1537,7 @@ END_TEST
 START_TEST(password_file)
 {
 	char path[128], opt[160], path2[128], opt2[160];
-	char big[FTPSFS_MAX_PASSWORD + 8];
+	char big[FTPS_MAX_PASSWORD + 8];
 	struct parsed p;
 	double t0;
 

@@ -70,7 +70,7 @@ tests_unit_check_segplan_SOURCES = tests/unit/check_segplan.c
 tests_unit_check_segplan_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_segplan_LDADD = $(UNIT_LDADD)
 tests_unit_check_options_SOURCES = tests/unit/check_options.c fuse/options.c \
-	fuse/options_table.c fuse/options_text.c fuse/password.c
+	fuse/options_table.c fuse/options_text.c
 tests_unit_check_options_CFLAGS = $(UNIT_CFLAGS) $(FUSE_CFLAGS) -I$(top_srcdir)/fuse
 tests_unit_check_options_LDADD = $(UNIT_LDADD) $(FUSE_LIBS)
 endif

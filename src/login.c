@@ -1,5 +1,5 @@
-/* password.c - the password, from standard input, a password file, a
- * netrc file or the terminal (see password.h for the order).
+/* login.c - the password, from standard input, a password file, a netrc
+ * file or the terminal (see login.h for the order).
  *
  * A prompt turns echo off; a signal handler turns it back on before the
  * signal does what it would have done, so an interrupted prompt never
@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +19,31 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
-#include "password.h"
-#include "options_int.h"
+#include "login.h"
+#include "ftps_limits.h"
 #include "netrc.h"
+#include "text.h"
 
 #define NETRC_MAX_BYTES (1024L * 1024)
+
+void ftps_wipe_free(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+const char *ftps_home_dir(void)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+
+	if (h && *h == '/')
+		return h;
+	pw = getpwuid(getuid());
+	return pw && pw->pw_dir && *pw->pw_dir == '/' ? pw->pw_dir : NULL;
+}
 
 static int is_anonymous(const char *user)
 {
@@ -81,7 +102,7 @@ static double mono_now(void)
 static ssize_t read_line(int fd, char *buf, size_t cap, const char *what,
                          char *err, size_t errlen)
 {
-	double deadline = mono_now() + FTPSFS_PASSWORD_WAIT;
+	double deadline = mono_now() + FTPS_PASSWORD_WAIT;
 	size_t n = 0;
 
 	for (;;) {
@@ -92,14 +113,14 @@ static ssize_t read_line(int fd, char *buf, size_t cap, const char *what,
 		int pr;
 
 		if (left <= 0) {
-			ftpsfs_seterr(err, errlen, "ftpsfs: gave up waiting for the password on %s", what);
+			ftps_seterr(err, errlen, "ftpsfs: gave up waiting for the password on %s", what);
 			return -1;
 		}
 		pr = poll(&pfd, 1, (int)(left * 1000) + 1);
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr < 0) {
-			ftpsfs_seterr(err, errlen, "ftpsfs: cannot read the password from %s: %s", what,
+			ftps_seterr(err, errlen, "ftpsfs: cannot read the password from %s: %s", what,
 			              strerror(errno));
 			return -1;
 		}
@@ -109,7 +130,7 @@ static ssize_t read_line(int fd, char *buf, size_t cap, const char *what,
 		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r < 0) {
-			ftpsfs_seterr(err, errlen, "ftpsfs: cannot read the password from %s: %s", what,
+			ftps_seterr(err, errlen, "ftpsfs: cannot read the password from %s: %s", what,
 			              strerror(errno));
 			return -1;
 		}
@@ -124,8 +145,8 @@ static ssize_t read_line(int fd, char *buf, size_t cap, const char *what,
 			break;
 		if (n + 1 >= cap) {
 			explicit_bzero(buf, cap);
-			ftpsfs_seterr(err, errlen, "ftpsfs: the password on %s is longer than %d bytes", what,
-			              FTPSFS_MAX_PASSWORD);
+			ftps_seterr(err, errlen, "ftpsfs: the password on %s is longer than %d bytes", what,
+			              FTPS_MAX_PASSWORD);
 			return -1;
 		}
 		buf[n++] = ch;
@@ -154,7 +175,7 @@ static ssize_t read_noecho(int fd, int prompt_fd, const char *prompt, char *buf,
 	ssize_t n;
 
 	if (tcgetattr(fd, &tty_saved) != 0) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: cannot set up %s: %s", what, strerror(errno));
+		ftps_seterr(err, errlen, "ftpsfs: cannot set up %s: %s", what, strerror(errno));
 		return -1;
 	}
 	quiet = tty_saved;
@@ -167,7 +188,7 @@ static ssize_t read_noecho(int fd, int prompt_fd, const char *prompt, char *buf,
 	if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0) {
 		tty_catch_signals(0);
 		tty_restore_fd = -1;
-		ftpsfs_seterr(err, errlen, "ftpsfs: cannot turn off echo on %s: %s", what, strerror(errno));
+		ftps_seterr(err, errlen, "ftpsfs: cannot turn off echo on %s: %s", what, strerror(errno));
 		return -1;
 	}
 	show(prompt_fd, prompt);
@@ -179,20 +200,20 @@ static ssize_t read_noecho(int fd, int prompt_fd, const char *prompt, char *buf,
 	return n;
 }
 
-static int take_password(struct ftpsfs_opts *o, const char *pw, char *err, size_t errlen)
+static int take_password(struct ftps_login *o, const char *pw, char *err, size_t errlen)
 {
-	ftpsfs_wipe_free(o->password);
+	ftps_wipe_free(o->password);
 	o->password = strdup(pw);
 	if (!o->password) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: out of memory");
+		ftps_seterr(err, errlen, "ftpsfs: out of memory");
 		return -1;
 	}
 	return 0;
 }
 
-static int password_from_stdin(struct ftpsfs_opts *o, char *err, size_t errlen)
+static int password_from_stdin(struct ftps_login *o, char *err, size_t errlen)
 {
-	char buf[FTPSFS_MAX_PASSWORD + 1];
+	char buf[FTPS_MAX_PASSWORD + 1];
 	ssize_t n;
 	int rc;
 
@@ -202,13 +223,13 @@ static int password_from_stdin(struct ftpsfs_opts *o, char *err, size_t errlen)
 	else
 		n = read_line(STDIN_FILENO, buf, sizeof(buf), "standard input", err, errlen);
 	if (n == -2)
-		ftpsfs_seterr(err, errlen, "ftpsfs: -o password_stdin: standard input is empty");
+		ftps_seterr(err, errlen, "ftpsfs: -o password_stdin: standard input is empty");
 	rc = n >= 0 ? take_password(o, buf, err, errlen) : -1;
 	explicit_bzero(buf, sizeof(buf));
 	return rc;
 }
 
-const char *ftpsfs_password_file_refusal(const struct stat *st)
+const char *ftps_password_file_refusal(const struct stat *st)
 {
 	if (!S_ISREG(st->st_mode))
 		return "is not a regular file";
@@ -218,41 +239,41 @@ const char *ftpsfs_password_file_refusal(const struct stat *st)
 }
 
 /* -o password_file: the first line of the file. */
-static int password_from_file(struct ftpsfs_opts *o, char *err, size_t errlen)
+static int password_from_file(struct ftps_login *o, char *err, size_t errlen)
 {
-	char buf[FTPSFS_MAX_PASSWORD + 1], shown[256], what[300];
+	char buf[FTPS_MAX_PASSWORD + 1], shown[256], what[300];
 	const char *why;
 	struct stat st;
 	ssize_t n;
 	int fd, rc;
 
-	ftpsfs_sanitize(shown, sizeof(shown), o->password_file);
+	ftps_text_shown(shown, sizeof(shown), o->password_file);
 	snprintf(what, sizeof(what), "-o password_file '%s'", shown);
 	/* O_NONBLOCK: a FIFO must not hold us up before it is refused */
 	fd = open(o->password_file, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: cannot read %s: %s", what, strerror(errno));
+		ftps_seterr(err, errlen, "ftpsfs: cannot read %s: %s", what, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) != 0) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: cannot read %s: %s", what, strerror(errno));
+		ftps_seterr(err, errlen, "ftpsfs: cannot read %s: %s", what, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	why = ftpsfs_password_file_refusal(&st);
+	why = ftps_password_file_refusal(&st);
 	if (why) {
 		if (S_ISREG(st.st_mode))
-			ftpsfs_seterr(err, errlen, "ftpsfs: %s (mode %04o) %s", what,
+			ftps_seterr(err, errlen, "ftpsfs: %s (mode %04o) %s", what,
 			              (unsigned)(st.st_mode & 07777), why);
 		else
-			ftpsfs_seterr(err, errlen, "ftpsfs: %s %s", what, why);
+			ftps_seterr(err, errlen, "ftpsfs: %s %s", what, why);
 		close(fd);
 		return -1;
 	}
 	n = read_line(fd, buf, sizeof(buf), what, err, errlen);
 	close(fd);
 	if (n == -2)
-		ftpsfs_seterr(err, errlen, "ftpsfs: %s is empty", what);
+		ftps_seterr(err, errlen, "ftpsfs: %s is empty", what);
 	rc = n >= 0 ? take_password(o, buf, err, errlen) : -1;
 	explicit_bzero(buf, sizeof(buf));
 	return rc;
@@ -271,11 +292,11 @@ static int read_netrc_file(const char *path, int explicit, char **text, size_t *
 	if (fd < 0) {
 		if (!explicit && errno == ENOENT)
 			return 0;
-		ftpsfs_seterr(err, errlen, "ftpsfs: cannot read netrc file '%s': %s", path, strerror(errno));
+		ftps_seterr(err, errlen, "ftpsfs: cannot read netrc file '%s': %s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > NETRC_MAX_BYTES) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: netrc file '%s' is not a regular file of at most 1 MiB",
+		ftps_seterr(err, errlen, "ftpsfs: netrc file '%s' is not a regular file of at most 1 MiB",
 		              path);
 		close(fd);
 		return -1;
@@ -283,7 +304,7 @@ static int read_netrc_file(const char *path, int explicit, char **text, size_t *
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
 		close(fd);
-		ftpsfs_seterr(err, errlen, "ftpsfs: out of memory");
+		ftps_seterr(err, errlen, "ftpsfs: out of memory");
 		return -1;
 	}
 	/* bounded: at most st_size bytes, and a short read ends it */
@@ -304,7 +325,7 @@ static int read_netrc_file(const char *path, int explicit, char **text, size_t *
 }
 
 /* Returns 1 when a password was found, 0 when not, -1 on error. */
-static int password_from_netrc(struct ftpsfs_opts *o, char *err, size_t errlen)
+static int password_from_netrc(struct ftps_login *o, char *err, size_t errlen)
 {
 	char path[FTPS_MAX_PATH];
 	struct ftps_netrc_entry e;
@@ -315,7 +336,7 @@ static int password_from_netrc(struct ftpsfs_opts *o, char *err, size_t errlen)
 	if (o->netrc) {
 		snprintf(path, sizeof(path), "%s", o->netrc);
 	} else {
-		const char *home = ftpsfs_home_dir();
+		const char *home = ftps_home_dir();
 		if (!home)
 			return 0;
 		snprintf(path, sizeof(path), "%s/.netrc", home);
@@ -323,13 +344,13 @@ static int password_from_netrc(struct ftpsfs_opts *o, char *err, size_t errlen)
 	rc = read_netrc_file(path, o->netrc != NULL, &text, &len, &loose, err, errlen);
 	if (rc <= 0)
 		return rc;
-	rc = ftps_netrc_find(text, len, o->u.host, o->user, &e, err, errlen);
+	rc = ftps_netrc_find(text, len, o->host, o->user, &e, err, errlen);
 	explicit_bzero(text, len);
 	free(text);
 	if (rc < 0) {
 		char why[200];
 		snprintf(why, sizeof(why), "%s", err);
-		ftpsfs_seterr(err, errlen, "ftpsfs: %s: %s", path, why);
+		ftps_seterr(err, errlen, "ftpsfs: %s: %s", path, why);
 		return -1;
 	}
 	if (rc == 0)
@@ -340,14 +361,14 @@ static int password_from_netrc(struct ftpsfs_opts *o, char *err, size_t errlen)
 		e.login = NULL;
 	}
 	if (e.account) {
-		ftpsfs_wipe_free(o->account);
+		ftps_wipe_free(o->account);
 		o->account = e.account;
 		e.account = NULL;
 	}
 	if (e.password && loose) {
 		/* As ftp(1) does: a password others could have read or written
 		 * is not used. */
-		ftpsfs_seterr(err, errlen, "ftpsfs: netrc file %s holds a password but is readable by others "
+		ftps_seterr(err, errlen, "ftpsfs: netrc file %s holds a password but is readable by others "
 		              "or not owned by you: chown it to yourself and chmod 600 it", path);
 		ftps_netrc_entry_clear(&e);
 		return -1;
@@ -359,9 +380,9 @@ static int password_from_netrc(struct ftpsfs_opts *o, char *err, size_t errlen)
 }
 
 /* Returns 1 when a terminal answered, 0 when there is no terminal, -1 error. */
-static int password_from_tty(struct ftpsfs_opts *o, char *err, size_t errlen)
+static int password_from_tty(struct ftps_login *o, char *err, size_t errlen)
 {
-	char buf[FTPSFS_MAX_PASSWORD + 1];
+	char buf[FTPS_MAX_PASSWORD + 1];
 	char prompt[600], user[256], host[256];
 	ssize_t n;
 	int fd, rc;
@@ -373,28 +394,24 @@ static int password_from_tty(struct ftpsfs_opts *o, char *err, size_t errlen)
 		close(fd);
 		return 0;
 	}
-	ftpsfs_sanitize(user, sizeof(user), o->user);
-	ftpsfs_sanitize(host, sizeof(host), o->u.host);
+	ftps_text_shown(user, sizeof(user), o->user);
+	ftps_text_shown(host, sizeof(host), o->host);
 	snprintf(prompt, sizeof(prompt), "Password for %s@%s: ", user, host);
 	n = read_noecho(fd, fd, prompt, buf, sizeof(buf), "the terminal", err, errlen);
 	close(fd);
 	if (n == -2)
-		ftpsfs_seterr(err, errlen, "ftpsfs: no password given on the terminal");
+		ftps_seterr(err, errlen, "ftpsfs: no password given on the terminal");
 	rc = n >= 0 && take_password(o, buf, err, errlen) == 0 ? 1 : -1;
 	explicit_bzero(buf, sizeof(buf));
 	return rc;
 }
 
-int ftpsfs_get_password(struct ftpsfs_opts *o, char *err, size_t errlen)
+int ftps_login_password(struct ftps_login *o, char *err, size_t errlen)
 {
 	int rc;
 
 	if (o->password)
 		return 0;
-	if (!o->url_parsed) {
-		ftpsfs_seterr(err, errlen, "ftpsfs: no URL");
-		return -1;
-	}
 	if (o->password_stdin)
 		return password_from_stdin(o, err, errlen);
 	if (o->password_file)
@@ -403,11 +420,11 @@ int ftpsfs_get_password(struct ftpsfs_opts *o, char *err, size_t errlen)
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	if (is_anonymous(o->user))
-		return take_password(o, FTPSFS_ANON_PASSWORD, err, errlen);
+		return take_password(o, FTPS_ANON_PASSWORD, err, errlen);
 	rc = password_from_tty(o, err, errlen);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	ftpsfs_seterr(err, errlen, "ftpsfs: no password: use -o password_stdin, -o password_file=FILE, "
+	ftps_seterr(err, errlen, "ftpsfs: no password: use -o password_stdin, -o password_file=FILE, "
 	              "~/.netrc or run on a terminal");
 	return -1;
 }
