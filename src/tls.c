@@ -219,9 +219,12 @@ static void learn_group(struct ftps_tls *t, SSL *ssl, const char *what)
 	name = got > 0 ? OBJ_nid2sn(got) : NULL;
 	if (!name)
 		return;
+	/* Learnt at every log level: not inside ftps_debug's arguments, which
+	 * are not evaluated below debug. */
+	int known = atomic_exchange(&t->kx_group, got) == got;
 	ftps_debug("TLS handshake on the %s connection: the server asked for a key share "
 	           "for %s (one round trip more)%s", what, name,
-	           atomic_exchange(&t->kx_group, got) == got ? "" : "; offering it first from now on");
+	           known ? "" : "; offering it first from now on");
 }
 
 /* ---- the context ---- */

@@ -9,7 +9,8 @@
 #     ahead (EPSV answered after the previous read was cancelled);
 #   - no data connection needed a second ClientHello: the key exchange
 #     group a server asks for (P-256 on vsftpd and pure-ftpd) is offered
-#     first once known (the proxy counts the ClientHellos);
+#     first once known (the proxy counts the ClientHellos), at the debug
+#     log level and at the default one;
 #   - `cp -r` of small files lands byte for byte (their EPSV rides along
 #     with the size check of the file before);
 #   - the same random reads while the proxy resets every connection once a
@@ -63,7 +64,8 @@ PY
 }
 
 # no_retries HELLOS RETRIES: ClientHellos were counted, none a second one
-no_retries() { [ "${1:-0}" -ge 20 ] && [ "${2:-1}" -eq 0 ]; }
+no_retries() { no_retries_of "$1" "$2" 20; }
+no_retries_of() { [ "${1:-0}" -ge "$3" ] && [ "${2:-1}" -eq 0 ]; }
 
 # same_tree A B: every file of A is in B with the same bytes
 same_tree() {
@@ -106,6 +108,22 @@ if proxy_available; then
 			it_umount "$m" 'debug:' || check "unmounted cleanly" false
 		else
 			check "mounted through the proxy" false
+		fi
+		# The same at the default log level: what is learnt does not hang
+		# on what is logged (the key share group was learnt only at debug).
+		m=$work/mi-$s
+		if pmount "$m"; then
+			before=$(fp_stat hello_retries)
+			hellos=$(fp_stat client_hellos)
+			rand_reads "$m/r.bin" "$TB_DATA/r.bin" 10 3 >/dev/null
+			cp -r "$work/small" "$m/small-info"
+			hellos=$(($(fp_stat client_hellos) - hellos))
+			retries=$(($(fp_stat hello_retries) - before))
+			check "at the default log level too, no data connection needed a second ClientHello ($retries of $hellos)" \
+				no_retries_of "$hellos" "$retries" 10
+			it_umount "$m" || check "unmounted cleanly (default log level)" false
+		else
+			check "mounted through the proxy (default log level)" false
 		fi
 		# Every connection reset once a second, while reading at random.
 		m=$work/mr-$s
