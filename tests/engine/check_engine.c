@@ -2,7 +2,8 @@
  * streamed reads, downloads and leftovers against the scripted server
  * (tests/tools/scriptftp.py: plain FTP over a real folder, faults armed on
  * command). Each test starts its own server over an empty folder and checks
- * the folder's files byte for byte.
+ * the folder's files byte for byte. The pool (src/pool.c) is tested here
+ * too, with real connections to the same server.
  */
 #include <check.h>
 #include <dirent.h>
@@ -896,12 +897,138 @@ START_TEST(stranded_superseded_and_renamed)
 }
 END_TEST
 
+/* ---- the pool (src/pool.c), with real connections to the scripted server ---- */
+
+static int pool_opened(void)
+{
+	struct ftps_stats_view v;
+
+	ftps_pool_stats_read(pool, &v);
+	return (int)v.ctr[FTPS_CTR_CONNS_OPENED];
+}
+
+/* Transfers hold at most cap - 1 connections: the last is for short work. */
+START_TEST(pool_keeps_one_for_short_work)
+{
+	struct ftps_status st = { 0 };
+	struct ftps_conn *x[3], *more = NULL, *c = NULL;
+
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(ftps_pool_get(pool, FTPS_USE_XFER, &x[i], &st), FTPS_OK);
+	ck_assert_int_eq(ftps_pool_get_wait(pool, FTPS_USE_XFER, 300, &more, &st), FTPS_E_TIMEOUT);
+	ck_assert_ptr_null(more);
+	ck_assert_int_eq(ftps_pool_get_wait(pool, FTPS_USE_SHORT, 300, &c, &st), FTPS_OK);
+	ck_assert_int_eq(pool_opened(), 4);
+	/* Nothing spare while every connection is out. */
+	ck_assert_int_ne(ftps_pool_get_spare(pool, 100, &more, &st), FTPS_OK);
+	ftps_pool_put(pool, c, FTPS_OK);
+	/* A short request reuses the idle one, opens nothing. */
+	ck_assert_int_eq(ftps_pool_get(pool, FTPS_USE_SHORT, &c, &st), FTPS_OK);
+	ck_assert_int_eq(pool_opened(), 4);
+	ftps_pool_put(pool, c, FTPS_OK);
+	for (int i = 0; i < 3; i++)
+		ftps_pool_put(pool, x[i], FTPS_OK);
+}
+END_TEST
+
+static struct ftps_conn *held;
+static int reclaims;
+
+static int give_back(void *arg)
+{
+	(void)arg;
+	reclaims++;
+	if (!held)
+		return 0;
+	ftps_pool_put(pool, held, FTPS_OK);
+	held = NULL;
+	return 1;
+}
+
+/* A transfer that waits has the reclaim hook asked for an idle one. */
+START_TEST(pool_reclaims_for_a_waiting_transfer)
+{
+	struct ftps_status st = { 0 };
+	struct ftps_conn *x[3], *c = NULL;
+
+	ftps_pool_set_reclaim(pool, give_back, NULL);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(ftps_pool_get(pool, FTPS_USE_XFER, &x[i], &st), FTPS_OK);
+	held = x[1];
+	reclaims = 0;
+	ck_assert_int_eq(ftps_pool_get_wait(pool, FTPS_USE_XFER, 2000, &c, &st), FTPS_OK);
+	ck_assert_int_ge(reclaims, 1);
+	ck_assert_ptr_eq(c, x[1]);      /* the one given back, no new one */
+	ck_assert_int_eq(pool_opened(), 3);
+	ftps_pool_put(pool, c, FTPS_OK);
+	ftps_pool_put(pool, x[0], FTPS_OK);
+	ftps_pool_put(pool, x[2], FTPS_OK);
+	ftps_pool_set_reclaim(pool, ftps_reader_reclaim, &eng);
+}
+END_TEST
+
+/* A connection put back broken is closed; the next request opens another. */
+START_TEST(pool_replaces_a_broken_connection)
+{
+	struct ftps_status st = { 0 };
+	struct ftps_conn *c = NULL;
+	struct ftps_stats_view v;
+
+	ck_assert_int_eq(ftps_pool_get(pool, FTPS_USE_SHORT, &c, &st), FTPS_OK);
+	ftps_pool_put(pool, c, FTPS_E_CONN);
+	ftps_pool_stats_read(pool, &v);
+	ck_assert_uint_eq(v.conns, 0);
+	ck_assert_int_eq(ftps_pool_get(pool, FTPS_USE_SHORT, &c, &st), FTPS_OK);
+	ck_assert_int_eq(pool_opened(), 2);
+	/* A command on it works. */
+	ck_assert_int_eq(ftps_noop(c, &st), FTPS_OK);
+	ftps_pool_put(pool, c, FTPS_OK);
+	ftps_pool_stats_read(pool, &v);
+	ck_assert_int_eq(v.ctr[FTPS_CTR_RECONNECTS], 1);
+}
+END_TEST
+
+/* "421 Too many connections": the cap comes down to what is open and the
+ * request waits for one of those; with none open it is an error. */
+START_TEST(pool_learns_the_servers_cap)
+{
+	struct ftps_status st = { 0 };
+	struct ftps_conn *a = NULL, *b = NULL, *c = NULL;
+
+	arm("max-conns 2");
+	ck_assert_int_eq(ftps_pool_get(pool, FTPS_USE_SHORT, &a, &st), FTPS_OK);
+	ck_assert_int_eq(ftps_pool_get(pool, FTPS_USE_XFER, &b, &st), FTPS_OK);
+	ck_assert_uint_eq(ftps_pool_cap(pool), 4);
+	ck_assert_int_eq(ftps_pool_get_wait(pool, FTPS_USE_SHORT, 500, &c, &st), FTPS_E_TIMEOUT);
+	ck_assert_uint_eq(ftps_pool_cap(pool), 2);
+	ck_assert_int_ge(log_count("FAULT fired: max-conns"), 1);
+	ftps_pool_put(pool, a, FTPS_OK);
+	ck_assert_int_eq(ftps_pool_get_wait(pool, FTPS_USE_SHORT, 500, &c, &st), FTPS_OK);
+	ck_assert_ptr_eq(c, a);
+	ftps_pool_put(pool, c, FTPS_OK);
+	ftps_pool_put(pool, b, FTPS_OK);
+}
+END_TEST
+
+START_TEST(pool_none_allowed_is_an_error)
+{
+	struct ftps_status st = { 0 };
+	struct ftps_conn *c = NULL;
+
+	arm("max-conns 0");
+	ck_assert_int_eq(ftps_pool_get_wait(pool, FTPS_USE_SHORT, 2000, &c, &st), FTPS_E_TOOMANY);
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(ftps_err_class(FTPS_E_TOOMANY), FTPS_CLASS_DOWN);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
 	TCase *up = tcase_create("upload");
 	TCase *rd = tcase_create("read");
 	TCase *lo = tcase_create("leftovers");
+	TCase *po = tcase_create("pool");
 
 	tcase_add_checked_fixture(up, setup, teardown);
 	tcase_set_timeout(up, 60);
@@ -941,6 +1068,15 @@ static Suite *engine_suite(void)
 	tcase_add_test(lo, stranded_put_in_place);
 	tcase_add_test(lo, stranded_superseded_and_renamed);
 	suite_add_tcase(s, lo);
+
+	tcase_add_checked_fixture(po, setup, teardown);
+	tcase_set_timeout(po, 60);
+	tcase_add_test(po, pool_keeps_one_for_short_work);
+	tcase_add_test(po, pool_reclaims_for_a_waiting_transfer);
+	tcase_add_test(po, pool_replaces_a_broken_connection);
+	tcase_add_test(po, pool_learns_the_servers_cap);
+	tcase_add_test(po, pool_none_allowed_is_an_error);
+	suite_add_tcase(s, po);
 	return s;
 }
 

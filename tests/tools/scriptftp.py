@@ -67,6 +67,9 @@ disarms itself when it fires.
                           status, as STAT alone does (no listing).
   stat-truncate N         persistent: STAT with a path gives at most N lines
                           of the listing (and still ends as usual).
+  max-conns N             persistent: with N control connections open, one
+                          more is greeted "421 Too many connections." and
+                          closed (a server's per-user limit).
   no-pipelining           persistent: commands that arrive ahead of the
                           reply to the one before are thrown away unread
                           (servers that flush their input after each
@@ -142,7 +145,7 @@ FEATURES = ("mlst", "mdtm", "mfmt", "size", "rest", "utf8")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 PERSISTENT = ("rnto-no-overwrite", "rnto-other-dir-refused", "mlsd-no-size", "no-size-cmd",
-              "no-pipelining", "stat-refused", "stat-status-only", "stat-truncate")
+              "no-pipelining", "stat-refused", "stat-status-only", "stat-truncate", "max-conns")
 ONE_SHOT = ("drop-after", "drop-before", "fail", "truncate-retr", "stall", "expire-passive")
 PRE_LOGIN = {"USER", "PASS", "ACCT", "QUIT", "FEAT", "SYST", "OPTS", "AUTH", "PBSZ", "PROT",
              "NOOP", "HELP"}
@@ -262,12 +265,12 @@ class Rule:
                 raise ValueError("%s: N is 1..10^9" % self.name)
             return v
 
-        if self.name == "stat-truncate":
+        if self.name in ("stat-truncate", "max-conns"):
             if len(argv) != 1:
-                raise ValueError("stat-truncate N")
+                raise ValueError("%s N" % self.name)
             self.n = int(argv[0])
             if not 0 <= self.n <= 10 ** 9:
-                raise ValueError("stat-truncate: N is 0..10^9")
+                raise ValueError("%s: N is 0..10^9" % self.name)
         elif self.persistent:
             if argv:
                 raise ValueError("%s takes no argument" % self.name)
@@ -307,7 +310,7 @@ class Rule:
             return "%s:%s:%d" % (self.name, self.verb, self.n)
         if self.name == "truncate-retr":
             return "%s:%d" % (self.name, self.bytes)
-        if self.name == "stat-truncate":
+        if self.name in ("stat-truncate", "max-conns"):
             return "%s:%d" % (self.name, self.n)
         return self.name
 
@@ -410,7 +413,10 @@ class Server:
     # connections
 
     async def accept(self, reader, writer):
-        if self.done.is_set() or len(self.sessions) >= MAX_CONNS:
+        cap = min([MAX_CONNS] + [r.n for r in self.rules if r.name == "max-conns"])
+        if self.done.is_set() or len(self.sessions) >= cap:
+            if cap < MAX_CONNS:
+                self.persistent_fires("max-conns", 0)
             try:
                 writer.write(b"421 Too many connections.\r\n")
                 await asyncio.wait_for(writer.drain(), 2)
