@@ -85,6 +85,18 @@ static const char *handle_path(const char *path, struct fuse_file_info *fi, char
 	return ftps_file_path(fh(fi), buf, len) == 0 ? buf : NULL;
 }
 
+/* For a change made through a path or a handle (chmod, utimens): the
+ * path, checked, in *out. 0, 1 when the handle's file is detached (none
+ * of it is on the server: nothing to change there), or -errno. */
+static int change_path(struct ftps_fs *fs, const char *path, struct fuse_file_info *fi,
+                       char *buf, size_t len, const char **out)
+{
+	*out = handle_path(path, fi, buf, len);
+	if (!*out && fi)
+		return 1;
+	return ftps_fs_check_path(fs, *out);
+}
+
 static int op_getattr(const char *path, struct stat *sb, struct fuse_file_info *fi)
 {
 	struct ftps_fs *fs = get_fs();
@@ -314,28 +326,18 @@ static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct ftps_fs *fs = get_fs();
 	char hp[FTPS_MAX_PATH];
-	int rc;
+	int rc = change_path(fs, path, fi, hp, sizeof(hp), &path);
 
-	path = handle_path(path, fi, hp, sizeof(hp));
-	if (!path && fi)
-		return 0;       /* a detached file: nothing of it is on the server */
-	if ((rc = ftps_fs_check_path(fs, path)) < 0)
-		return rc;
-	return ftps_ns_chmod(fs, path, mode);
+	return rc != 0 ? (rc > 0 ? 0 : rc) : ftps_ns_chmod(fs, path, mode);
 }
 
 static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
 	struct ftps_fs *fs = get_fs();
 	char hp[FTPS_MAX_PATH];
-	int rc;
+	int rc = change_path(fs, path, fi, hp, sizeof(hp), &path);
 
-	path = handle_path(path, fi, hp, sizeof(hp));
-	if (!path && fi)
-		return 0;       /* a detached file: nothing of it is on the server */
-	if ((rc = ftps_fs_check_path(fs, path)) < 0)
-		return rc;
-	return ftps_ns_utimens(fs, path, tv);
+	return rc != 0 ? (rc > 0 ? 0 : rc) : ftps_ns_utimens(fs, path, tv);
 }
 
 static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
