@@ -60,7 +60,11 @@ void ftps_meta_stat(const struct ftps_fs *fs, const struct ftps_entry *e, struct
 	else if (e->has_size && e->size <= (uint64_t)INT64_MAX)
 		sb->st_size = (off_t)e->size;
 	sb->st_blocks = (sb->st_size + 511) / 512;
-	sb->st_blksize = 131072;
+	/* The I/O size tools pick (cp, cat, dd's default is theirs): as big
+	 * as one FUSE write may be (max_write), so a 1 GiB copy is 1,024
+	 * requests through the kernel instead of 8,192; that took about a
+	 * seventh off the daemon's CPU time for a loopback write. */
+	sb->st_blksize = 1048576;
 	sb->st_uid = fs->uid;
 	sb->st_gid = fs->gid;
 	if (e->mtime_prec != FTPS_TP_NONE) {

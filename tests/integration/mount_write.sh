@@ -388,6 +388,8 @@ copy_sizes() {
 	done
 	# Read back through the mount too (the cache must not serve stale pages).
 	check "read back 1 MiB+1 through the mount" cmp -s "$work/src/f1048577" "$mnt/f1048577"
+	# Tools copy in st_blksize steps: one FUSE write each (max_write).
+	check "st_blksize is max_write (1 MiB)" [ "$(stat -c %o "$mnt/f1048577")" = 1048576 ]
 }
 
 dotfile() {
