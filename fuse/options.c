@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -317,6 +318,18 @@ nomem:
 	return -1;
 }
 
+/* The table's default of the late row for the field at off. */
+static unsigned long late_default(size_t off)
+{
+	size_t n;
+	const struct ftpsfs_opt_row *r = ftpsfs_opts_rows(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if (r[i].late && r[i].off == off)
+			return r[i].def;
+	return 0;
+}
+
 static int finish_parse(struct fuse_args *args, struct ftpsfs_opts *o,
                         char *err, size_t errlen)
 {
@@ -361,7 +374,8 @@ static int finish_parse(struct fuse_args *args, struct ftpsfs_opts *o,
 	/* Write-back uploads run one per connection but one: at a distance,
 	 * many small files need more of them than a reader does. */
 	if (!o->max_conns)      /* a late default (options_table.c) */
-		o->max_conns = o->writeback ? 12 : 4;
+		o->max_conns = o->writeback ? 12 : (unsigned)late_default(offsetof(struct ftpsfs_opts,
+		                                                                  max_conns));
 	/* Naming an active port range or address means active mode. */
 	if (o->active_port_lo || o->active_addr)
 		o->active = 1;

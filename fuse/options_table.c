@@ -164,8 +164,10 @@ static const struct ftpsfs_opt_row rows[] = {
 	{ FLAG("pasv_addr", pasv_addr), .def_text = "the server's address, reply ignored",
 	  .help = "connect to the address in the 227 reply\n(default: {default})" },
 	/* Picked once every option is read: 12 with writeback, whose uploads
-	 * run side by side on all connections but one. */
-	{ NUM("max_conns=", max_conns, 10, 1, 64), .def = 4, .late = 1, .metavar = "N",
+	 * run side by side on all connections but one. 5 leaves a segmented
+	 * read (-o segments=4) four streams at once and one connection free
+	 * for listings. */
+	{ NUM("max_conns=", max_conns, 10, 1, 64), .def = 5, .late = 1, .metavar = "N",
 	  .def_text = "12 with writeback",
 	  .help = "connections to the server, {range} (default: {default})" },
 	{ NUM("timeout=", timeout, 10, 1, 3600), .def = 30, .metavar = "SECONDS",

@@ -157,7 +157,7 @@ option_checks() {
 		grep -q -- "-o $opt" <<<"$out" || missing="$missing $opt"
 	done
 	check "-h lists every option${missing:+ (missing:$missing)}" test -z "$missing"
-	check "-h: max_conns default 4, 12 with writeback" grep -Eq -- '-o max_conns=N.*default: 4, 12 with writeback\)' <<<"$out"
+	check "-h: max_conns default 5, 12 with writeback" grep -Eq -- '-o max_conns=N.*default: 5, 12 with writeback\)' <<<"$out"
 	check "-h: timeout default 30" grep -Eq -- '-o timeout=SECONDS.*default: 30\)' <<<"$out"
 	check "-h: dir_cache default 60" grep -Eq -- '-o dir_cache=SECONDS.*default: 60\)' <<<"$out"
 	check "-h: listing default auto" grep -Eq -- '-o listing=.*default: auto' <<<"$out"

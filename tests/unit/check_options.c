@@ -97,7 +97,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(p.o.u.port, 2121);
 	ck_assert_int_eq(p.o.u.security, FTPS_SEC_EXPLICIT);
 	ck_assert_str_eq(p.o.user, "alice");
-	ck_assert_uint_eq(p.o.max_conns, 4);
+	ck_assert_uint_eq(p.o.max_conns, 5);
 	ck_assert_uint_eq(p.o.timeout, 30);
 	ck_assert_uint_eq(p.o.dir_cache, 60);
 	ck_assert_uint_eq(p.o.dir_cache_max, 200000);
@@ -653,7 +653,7 @@ START_TEST(usage_lists_every_option)
 	fclose(f);
 	for (size_t i = 0; names[i]; i++)
 		ck_assert_msg(strstr(text, names[i]), "-h lacks %s", names[i]);
-	ck_assert(strstr(text, "max_conns=N             connections to the server, 1..64 (default: 4, 12 with writeback)"));
+	ck_assert(strstr(text, "max_conns=N             connections to the server, 1..64 (default: 5, 12 with writeback)"));
 	ck_assert(strstr(text, "timeout=SECONDS         network timeout, 1..3600 (default: 30)"));
 	ck_assert(strstr(text, "dir_cache=SECONDS       how long listings stay cached, 0 = off (default: 60)"));
 	/* every "-o" line names a default, on it or the next line */
@@ -877,7 +877,7 @@ START_TEST(rows_in_man)
 	/* run-time defaults are described, not this machine's */
 	ck_assert_msg(strstr(text, "$XDG_CACHE_HOME/ftpsfs"), "%s", text);
 	ck_assert(strstr(text, "\\fB\\-o max_conns=\\fR\\fIN\\fR\nconnections to the server, "
-	                       "1..64 (default: 4, 12 with writeback)\n"));
+	                       "1..64 (default: 5, 12 with writeback)\n"));
 	free(text);
 }
 END_TEST
