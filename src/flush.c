@@ -115,6 +115,10 @@ static int flush_locked(struct ftps_file *f, int bg)
 			break;
 		/* fall through */
 	case F_STREAM:
+		/* Made here and never uploaded: no file of the server's to
+		 * keep safe under this name (see upload_place.c). */
+		if (!f->on_server)
+			ftps_upload_new_name(f->up);
 		rc = ftps_upload_finish(f->up, p.mode, p.mtime, &res);
 		f->up = NULL;
 		if (rc == 0) {

@@ -243,6 +243,26 @@ ftps_err ftps_size_chmod(struct ftps_conn *c, const char *path, int mode, uint64
 ftps_err ftps_rename_timed(struct ftps_conn *c, const char *from, const char *to,
                            int64_t set_mtime, enum ftps_rn_stage *stage, int64_t *mtime,
                            int *mtime_ok, struct ftps_status *st);
+/* What ftps_place_new's replies said, each on its own. */
+struct ftps_placed {
+	ftps_err size_e;                /* SIZE of from (FTPS_E_NOTSUP: none) */
+	struct ftps_status size_st;
+	uint64_t size;
+	int mode_set;
+	ftps_err rn_e;                  /* the rename: RNFR's verdict, else RNTO's */
+	struct ftps_status rn_st;
+	enum ftps_rn_stage stage;       /* as ftps_rename_timed */
+	int64_t mtime;                  /* to's time, when mtime_ok */
+	int mtime_ok;
+};
+/* A new file after its upload, in one round trip: SIZE of from, SITE
+ * CHMOD (mode >= 0), RNFR from, RNTO to, then to's time (as
+ * ftps_rename_timed) and the next upload's EPSV. The rename goes ahead
+ * whatever SIZE says: only for a name that holds no file. FTPS_OK when
+ * every reply came (*p says what each said), else the connection's
+ * failure (p->stage says whether RNTO may have been carried out). */
+ftps_err ftps_place_new(struct ftps_conn *c, const char *from, const char *to, int mode,
+                        int64_t set_mtime, struct ftps_placed *p, struct ftps_status *st);
 /* For servers that will not rename over an existing file (RNTO refused
  * while to exists): to is renamed aside to bak, from renamed to to, bak
  * deleted. When from cannot be renamed to to, bak goes back to to. At no

@@ -54,13 +54,17 @@ static void step_reply(void *arg, size_t i, const struct ftps_reply *r)
 	}
 }
 
-/* Send the n steps together. FTPS_OK when every reply came (each step's
- * own verdict is in it), else the connection's failure. */
+#define STEPS_MAX 8
+
+/* Send the n (<= STEPS_MAX) steps together. FTPS_OK when every reply came
+ * (each step's own verdict is in it), else the connection's failure. */
 static ftps_err run_steps(struct ftps_conn *c, struct step *s, size_t n, struct ftps_status *st)
 {
-	const char *lines[4];
+	const char *lines[STEPS_MAX];
 
-	for (size_t i = 0; i < n && i < 4; i++) {
+	if (n > STEPS_MAX)
+		return ftps_fail(st, FTPS_E_INVAL, 0, "too many commands in one group");
+	for (size_t i = 0; i < n; i++) {
 		lines[i] = s[i].line;
 		s[i].got = 0;
 		s[i].e = FTPS_E_CONN;
@@ -162,6 +166,67 @@ ftps_err ftps_rename_timed(struct ftps_conn *c, const char *from, const char *to
 	if (n == 3 && s[2].e == FTPS_OK) {
 		*mtime = s[2].kind == ST_MDTM ? s[2].mtime : set_mtime;
 		*mtime_ok = 1;
+	}
+	return FTPS_OK;
+}
+
+ftps_err ftps_place_new(struct ftps_conn *c, const char *from, const char *to, int mode,
+                        int64_t set_mtime, struct ftps_placed *p, struct ftps_status *st)
+{
+	struct step s[6];
+	char arg[FTPS_MAX_PATH + 24], stamp[32];
+	size_t n = 0, size_i, rnfr_i, rnto_i, time_i = 0, epsv_i = 0;
+	ftps_err e;
+
+	memset(p, 0, sizeof(*p));
+	p->size_e = p->rn_e = FTPS_E_CONN;
+	if (ftps_path_ok(from) != 0 || ftps_path_ok(to) != 0)
+		return ftps_fail(st, FTPS_E_INVAL, 0, "refusing a path with CR, LF or an unusable length");
+	size_i = n;
+	step_set(&s[n], 213, 213, FTPS_CTX_RETR, "SIZE", "SIZE", from);
+	s[n++].kind = ST_SIZE;
+	if (mode >= 0) {
+		snprintf(arg, sizeof(arg), "%04o %s", (unsigned)mode & 07777, from);
+		step_set(&s[n++], 200, 250, FTPS_CTX_GENERIC, "SITE CHMOD", "SITE CHMOD", arg);
+	}
+	rnfr_i = n;
+	step_set(&s[n++], 350, 350, FTPS_CTX_RENAME, "RNFR", "RNFR", from);
+	rnto_i = n;
+	step_set(&s[n++], 250, 250, FTPS_CTX_RENAME, "RNTO", "RNTO", to);
+	if (set_mtime < 0) {
+		time_i = n;
+		step_set(&s[n], 213, 213, FTPS_CTX_RETR, "MDTM", "MDTM", to);
+		s[n++].kind = ST_MDTM;
+	} else if (!ftps_server_knows(c->srv, FTPS_FACT_NO_MFMT) && c->caps.mfmt &&
+	           ftps_format_mdtm(set_mtime, stamp, sizeof(stamp)) == 0) {
+		time_i = n;
+		snprintf(arg, sizeof(arg), "%s %s", stamp, to);
+		step_set(&s[n++], 213, 250, FTPS_CTX_RETR, "MFMT", "MFMT", arg);
+	}
+	if (xfer_can_prepare(c)) {
+		epsv_i = n;
+		step_set(&s[n], 229, 229, FTPS_CTX_DATA, "EPSV", "EPSV", "");
+		s[n].line[4] = '\0';
+		s[n++].kind = ST_EPSV;
+	}
+	e = run_steps(c, s, n, st);
+	/* As ftps_rename_timed: RNTO counts as sent once RNFR was accepted, or
+	 * when RNFR's reply never came. */
+	p->stage = s[rnfr_i].e == FTPS_OK || !s[rnfr_i].got ? FTPS_RN_TO : FTPS_RN_FROM;
+	if (e != FTPS_OK)
+		return e;
+	if (epsv_i && s[epsv_i].e == FTPS_OK)
+		xfer_prepared_port(c, (uint16_t)s[epsv_i].size);
+	else if (epsv_i && s[epsv_i].got)
+		xfer_epsv_refused(c, s[epsv_i].code);
+	p->size_e = step_result(&s[size_i], &p->size_st);
+	p->size = s[size_i].size;
+	p->mode_set = mode >= 0 && s[1].e == FTPS_OK;
+	p->rn_e = s[rnfr_i].e != FTPS_OK ? step_result(&s[rnfr_i], &p->rn_st)
+	                                 : step_result(&s[rnto_i], &p->rn_st);
+	if (p->rn_e == FTPS_OK && time_i && s[time_i].e == FTPS_OK) {
+		p->mtime = s[time_i].kind == ST_MDTM ? s[time_i].mtime : set_mtime;
+		p->mtime_ok = 1;
 	}
 	return FTPS_OK;
 }

@@ -213,10 +213,19 @@ static ftps_err resume(struct ftps_upload *u, uint64_t end, int at_end, struct f
 	return e;
 }
 
+void ftps_upload_new_name(struct ftps_upload *u)
+{
+	pthread_mutex_lock(&u->mu);
+	if (u->new_name == 0)       /* never after a rename (-1) */
+		u->new_name = 1;
+	pthread_mutex_unlock(&u->mu);
+}
+
 void ftps_upload_retarget(struct ftps_upload *u, const char *remote)
 {
 	pthread_mutex_lock(&u->mu);
 	snprintf(u->final, sizeof(u->final), "%s", remote);
+	u->new_name = -1;
 	pthread_mutex_unlock(&u->mu);
 }
 
@@ -302,10 +311,11 @@ int ftps_upload_finish(struct ftps_upload *u, int mode, int64_t mtime,
 		return rc;
 	}
 	e = complete(u, &st);
-	if (e == FTPS_OK)
+	if (e == FTPS_OK && !upload_place_new(u, mode, mtime, &res->mode_set, &t, &t_ok, &e, &st)) {
 		e = upload_check(u, mode, &res->mode_set, &st);
-	if (e == FTPS_OK && strcmp(u->target, u->final) != 0)
-		e = upload_put_in_place(u, mtime, &t, &t_ok, &st);
+		if (e == FTPS_OK && strcmp(u->target, u->final) != 0)
+			e = upload_put_in_place(u, mtime, &t, &t_ok, &st);
+	}
 	if (e != FTPS_OK) {
 		ftps_error("upload of %s failed: %s", u->final, st.msg);
 		rc = -ftps_err_errno(e);

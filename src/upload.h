@@ -34,7 +34,12 @@ struct ftps_uploaded {
  * -ENOTSUP when the server refuses to append. */
 int ftps_upload_start(struct ftps_engine *eng, const char *remote, int append, int src_fd,
                         struct ftps_upload **out);
-/* The file was renamed while uploading: put it in place under remote. */
+/* No file is under the upload's name (the file was made here and has
+ * not been uploaded before): the size check and the rename into place may
+ * go out together (see upload_place.c). */
+void ftps_upload_new_name(struct ftps_upload *u);
+/* The file was renamed while uploading: put it in place under remote
+ * (which may hold a file: the upload no longer counts as a new name). */
 void ftps_upload_retarget(struct ftps_upload *u, const char *remote);
 /* Send len bytes. 0 or -errno (the upload is then dead: abort it). */
 int ftps_upload_write(struct ftps_upload *u, const void *buf, size_t len);

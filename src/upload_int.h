@@ -36,6 +36,8 @@ struct ftps_upload {
 	int src_fd;                     /* byte off sent is at src_fd's offset base + off; -1 none */
 	int only_copy;                  /* the old final file is deleted: target is the only
 	                                 * copy of the data and is never deleted */
+	int new_name;                   /* 1: no file under final (ftps_upload_new_name);
+	                                 * -1: renamed while uploading, so not known */
 	/* The one retry budget of the upload: every resume and every look
 	 * at a rename that failed draws from it, and so does ftps_upload_fd's
 	 * whole new try, which passes its own. Loops do not multiply. */
@@ -76,6 +78,13 @@ void upload_cleanup_temp(struct ftps_upload *u);
  * and the mode set when mode >= 0 (*mode_set says whether it was): in one
  * round trip when no hash is asked for. */
 ftps_err upload_check(struct ftps_upload *u, int mode, int *mode_set, struct ftps_status *st);
+/* For a new name (ftps_upload_new_name): the checks and the rename into
+ * place in one round trip, the rename ahead of the size check's answer; a
+ * short file is moved back under the temporary name. 1 when it applies
+ * (*e is then the outcome, as upload_check and upload_put_in_place
+ * together), 0 when the upload goes the usual way. */
+int upload_place_new(struct ftps_upload *u, int mode, int64_t mtime, int *mode_set,
+                     int64_t *t, int *t_ok, ftps_err *e, struct ftps_status *st);
 /* The upload's connection if usable, else a fresh short one; NULL none. */
 struct ftps_conn *upload_usable_conn(struct ftps_upload *u, struct ftps_status *st);
 /* Rename the temporary file over the final name, safely, and learn its

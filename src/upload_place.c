@@ -15,6 +15,7 @@
 #include "leftovers.h"
 #include "path.h"
 #include "retry.h"
+#include "server.h"
 #include "sock.h"
 
 /* ".NAME.ftpsfs-XXXXXX" next to the final name, within NAME_MAX. */
@@ -71,6 +72,24 @@ void upload_cleanup_temp(struct ftps_upload *u)
 	ftps_orphan_add(u->eng, u->target);
 }
 
+/* What SIZE said (e, with its reason in why) against the want bytes that
+ * were sent: FTPS_OK when they agree or the server has no SIZE. */
+static ftps_err size_verdict(ftps_err e, const struct ftps_status *why, uint64_t have,
+                             uint64_t want, struct ftps_status *st)
+{
+	if (e == FTPS_E_NOTSUP)
+		return FTPS_OK;         /* nothing to compare */
+	if (e != FTPS_OK) {
+		if (st != why)
+			*st = *why;
+		return e;
+	}
+	if (have != want)
+		return ftps_fail(st, FTPS_E_IO, 0, "the server has %llu bytes, %llu were sent",
+		                 (unsigned long long)have, (unsigned long long)want);
+	return FTPS_OK;
+}
+
 /* Size (and hash) of what landed, against what we sent; the mode set in
  * the same round trip as SIZE when there is no hash to ask for. */
 ftps_err upload_check(struct ftps_upload *u, int mode, int *mode_set, struct ftps_status *st)
@@ -91,11 +110,8 @@ ftps_err upload_check(struct ftps_upload *u, int mode, int *mode_set, struct ftp
 		ftps_debug("%s: could not set mode %04o", u->final, (unsigned)mode & 07777);
 	if (e == FTPS_E_NOTSUP)
 		return FTPS_OK;
-	if (e != FTPS_OK)
+	if ((e = size_verdict(e, st, have, want, st)) != FTPS_OK)
 		return e;
-	if (have != want)
-		return ftps_fail(st, FTPS_E_IO, 0, "the server has %llu bytes, %llu were sent",
-		                 (unsigned long long)have, (unsigned long long)want);
 	if (u->h.algo != FTPS_HASH_NONE) {
 		enum ftps_hash_algo algo;
 		char theirs[160], ours[160];
@@ -108,6 +124,20 @@ ftps_err upload_check(struct ftps_upload *u, int mode, int *mode_set, struct ftp
 		ftps_debug("%s: %s verified", u->final, ftps_hash_name(algo));
 	}
 	return FTPS_OK;
+}
+
+/* The new version could not be put in place, and where it is cannot be
+ * told: the temporary file may be the only copy of its data, so it
+ * stays, and the housekeeper renames it when the name is free. */
+static ftps_err strand(struct ftps_upload *u, const char *final, ftps_err e,
+                       struct ftps_status *st)
+{
+	u->only_copy = 1;
+	ftps_error("%s: the new version could not be renamed into place (%s): it is kept on the "
+	           "server as %s and will be renamed when the name is free", final, st->msg,
+	           u->target);
+	ftps_stranded_add(u->eng, u->target, final);
+	return e != FTPS_OK ? e : FTPS_E_IO;
 }
 
 /* The upload's control connection when it is still usable, else a fresh
@@ -199,10 +229,107 @@ ftps_err upload_put_in_place(struct ftps_upload *u, int64_t mtime, int64_t *t, i
 	/* Whether the old version is still under the final name is not known
 	 * (or it is not): the temporary file may be the only copy of the new
 	 * data, so it stays. */
-	u->only_copy = 1;
-	ftps_error("%s: the new version could not be renamed into place (%s): it is kept on the "
-	           "server as %s and will be renamed when the name is free", final, st->msg,
-	           u->target);
-	ftps_stranded_add(u->eng, u->target, final);
-	return e != FTPS_OK ? e : FTPS_E_IO;
+	return strand(u, final, e, st);
+}
+
+/* ---- a new name: the checks and the rename in one round trip ----
+ *
+ * When no file is under the final name, renaming before the size check
+ * has answered risks no other version: SIZE, SITE CHMOD, RNFR, RNTO, the
+ * time and the next EPSV go out together (one round trip instead of two,
+ * a quarter of a small upload at a distance). Should the size be wrong
+ * after all, the short file is moved back under the temporary name, and
+ * the failure's clean-up removes it from there: nothing is ever deleted
+ * under the final name. A server known to drop commands sent ahead, a
+ * hash to verify, or a final name that changed meanwhile (a rename while
+ * uploading) take the usual way. */
+
+/* The file went into place with the wrong size: back under the
+ * temporary name. */
+static void move_back(struct ftps_upload *u, const char *final)
+{
+	struct ftps_status st2 = { 0 };
+	struct ftps_conn *c = upload_usable_conn(u, &st2);
+
+	if (c && ftps_rename(c, final, u->target, &st2) == FTPS_OK)
+		return;
+	ftps_error("%s: the server holds an incomplete copy under this name, which could not be "
+	           "moved back (%s)", final, st2.msg);
+}
+
+/* The group's connection failed on the way: where the file is decides. */
+static ftps_err settle_new(struct ftps_upload *u, const char *final, uint64_t want, int mode,
+                           int64_t mtime, int *mode_set, int64_t *t, int *t_ok,
+                           struct ftps_status *st)
+{
+	struct ftps_status st2 = { 0 };
+	struct ftps_conn *c = upload_usable_conn(u, st);
+	uint64_t have = 0;
+	ftps_err e;
+
+	if (!c)
+		return strand(u, final, st->err ? st->err : FTPS_E_CONN, st);
+	e = ftps_rename_settle(c, u->target, final, NULL, st);
+	if (e == FTPS_E_RETRY) {
+		/* Not renamed: the usual way, on this connection. */
+		if ((e = upload_check(u, mode, mode_set, st)) != FTPS_OK)
+			return e;
+		return upload_put_in_place(u, mtime, t, t_ok, st);
+	}
+	if (e != FTPS_OK)
+		return strand(u, final, e, st);
+	/* Renamed: what arrived is checked under the final name. */
+	e = ftps_size(c, final, &have, &st2);
+	if ((e = size_verdict(e, &st2, have, want, st)) != FTPS_OK) {
+		move_back(u, final);
+		return e;
+	}
+	if (mode >= 0)
+		*mode_set = ftps_chmod(c, final, (unsigned)mode, &st2) == FTPS_OK;
+	return FTPS_OK;
+}
+
+int upload_place_new(struct ftps_upload *u, int mode, int64_t mtime, int *mode_set,
+                     int64_t *t, int *t_ok, ftps_err *e, struct ftps_status *st)
+{
+	char final[FTPS_MAX_PATH];
+	uint64_t want = u->base + u->sent;
+	struct ftps_placed p;
+	int new_name;
+	ftps_err size;
+
+	pthread_mutex_lock(&u->mu);
+	new_name = u->new_name;
+	pthread_mutex_unlock(&u->mu);
+	if (new_name != 1 || !u->atomic || u->eng->verify != FTPS_VERIFY_SIZE || !u->conn ||
+	    ftps_server_knows(ftps_pool_server(u->eng->pool), FTPS_FACT_NO_PIPELINING))
+		return 0;
+	upload_final_name(u, final);
+	*mode_set = 0;
+	*t_ok = 0;
+	if (ftps_place_new(u->conn, u->target, final, mode, mtime, &p, st) != FTPS_OK) {
+		*e = settle_new(u, final, want, mode, mtime, mode_set, t, t_ok, st);
+		return 1;
+	}
+	*mode_set = p.mode_set;
+	if (mode >= 0 && !p.mode_set)
+		ftps_debug("%s: could not set mode %04o", final, (unsigned)mode & 07777);
+	size = size_verdict(p.size_e, &p.size_st, p.size, want, st);
+	if (p.rn_e != FTPS_OK) {
+		/* Not renamed (a file got there after all, on a server that
+		 * will not rename over one): the usual way, when the size is
+		 * right. */
+		*e = size != FTPS_OK ? size : upload_put_in_place(u, mtime, t, t_ok, st);
+		return 1;
+	}
+	if (size != FTPS_OK) {
+		ftps_warn("%s: %s; moving it back out of place", final, st->msg);
+		move_back(u, final);
+		*e = size;
+		return 1;
+	}
+	*t = p.mtime;
+	*t_ok = p.mtime_ok;
+	*e = FTPS_OK;
+	return 1;
 }

@@ -657,6 +657,94 @@ START_TEST(upload_streamed)
 }
 END_TEST
 
+/* One new name, written and put in place (ftps_upload_new_name). */
+static int upload_new(const char *name, const char *data, size_t len, int mode, int64_t mtime,
+                      struct ftps_uploaded *res)
+{
+	struct ftps_upload *u;
+
+	ck_assert_int_eq(ftps_upload_start(&eng, name, 0, -1, &u), 0);
+	ck_assert_int_eq(ftps_upload_write(u, data, len), 0);
+	ftps_upload_new_name(u);
+	return ftps_upload_finish(u, mode, mtime, res);
+}
+
+/* A new name: SIZE, SITE CHMOD, RNFR, RNTO and MDTM (or MFMT) go out in
+ * one group with the next upload's EPSV - one round trip after the 226
+ * where an upload over a file takes two. */
+START_TEST(upload_new_name_one_group)
+{
+	char *data = pattern(4096, 21);
+	struct ftps_uploaded res;
+	struct stat sb;
+	char p[300];
+
+	ck_assert_int_eq(upload_new("/w0", data, 4096, 0600, -1, &res), 0);
+	ck_assert_int_eq(upload_new("/w1", data, 4096, 0640, -1, &res), 0);
+	ck_assert_int_eq(res.mtime_exact, 1);
+	ck_assert_int_eq(upload_new("/w2", data, 4096, 0604, 1400000000, &res), 0);
+	ck_assert_int_eq(res.mode_set, 1);
+	ck_assert_int_eq(res.mtime_exact, 1);
+	ck_assert_int_eq(res.mtime, 1400000000);
+	for (int i = 0; i < 3; i++) {
+		char name[4] = { 'w', (char)('0' + i), '\0' };
+		ck_server_file(name, data, 4096);
+	}
+	snprintf(p, sizeof(p), "%s/w2", root);
+	ck_assert_int_eq(stat(p, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0604);
+	ck_assert_int_eq(sb.st_mtime, 1400000000);
+	/* the time was asked (or set) with the next EPSV still behind it:
+	 * the checks, the rename and the time were one group */
+	ck_assert_int_ge(log_count("read ahead: MDTM"), 1);
+	ck_assert_int_eq(log_count("read ahead: MFMT"), 1);
+	ck_assert_int_eq(log_count("read ahead: RNFR"), 3);
+	ck_assert_int_eq(seen("SIZE"), 3);
+	ck_assert_int_eq(seen("RNTO"), 3);
+	ck_assert_int_eq(count_names(".ftpsfs-"), 0);
+	free(data);
+}
+END_TEST
+
+/* A new name whose size comes out wrong after the rename went ahead:
+ * moved back under the temporary name and removed from there; the upload
+ * fails and the name stays free. */
+START_TEST(upload_new_name_short_moved_back)
+{
+	char *data = pattern(4096, 22);
+	struct ftps_uploaded res;
+
+	arm("fail SIZE 1 213 5");
+	ck_assert_int_eq(upload_new("/short", data, 4096, 0644, -1, &res), -EIO);
+	ck_assert_int_eq(count_names("short"), 0);      /* neither name */
+	ck_assert_int_eq(seen("RNTO"), 2);              /* into place, and back */
+	/* the next one lands */
+	ck_assert_int_eq(upload_new("/short", data, 4096, 0644, -1, &res), 0);
+	ck_server_file("short", data, 4096);
+	ck_assert_int_eq(count_names(".ftpsfs-"), 0);
+	free(data);
+}
+END_TEST
+
+/* The connection lost in the group, after the rename (its reply lost) and
+ * before it: found out by looking, checked, never uploaded twice. */
+START_TEST(upload_new_name_group_lost)
+{
+	char *data = pattern(7000, 23);
+	struct ftps_uploaded res;
+
+	arm("drop-after RNTO");
+	ck_assert_int_eq(upload_new("/d1", data, 7000, 0644, -1, &res), 0);
+	ck_server_file("d1", data, 7000);
+	arm("drop-before RNTO");
+	ck_assert_int_eq(upload_new("/d2", data, 7000, 0644, -1, &res), 0);
+	ck_server_file("d2", data, 7000);
+	ck_assert_int_eq(seen("STOR"), 2);
+	ck_assert_int_eq(count_names(".ftpsfs-"), 0);
+	free(data);
+}
+END_TEST
+
 START_TEST(upload_aborted)
 {
 	char *data = pattern(100000, 9);
@@ -1046,6 +1134,9 @@ static Suite *engine_suite(void)
 	tcase_add_test(up, append_reply_lost);
 	tcase_add_test(up, append_changed_file);
 	tcase_add_test(up, upload_streamed);
+	tcase_add_test(up, upload_new_name_one_group);
+	tcase_add_test(up, upload_new_name_short_moved_back);
+	tcase_add_test(up, upload_new_name_group_lost);
 	tcase_add_test(up, upload_start_port_busy);
 	tcase_add_test(up, prepared_data_conns);
 	tcase_add_test(up, upload_aborted);
