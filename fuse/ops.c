@@ -206,6 +206,18 @@ static int op_readlink(const char *path, char *buf, size_t size)
 	return 0;
 }
 
+/* A write-only descriptor's bytes reach us without a copy in the kernel's
+ * page cache of the file: they go to the spool and to the server anyway,
+ * and nobody reads them through it (a write-only descriptor cannot be
+ * mapped). A 1 GiB cp on loopback spent a third of its CPU copying into
+ * page caches - cp's into the mount's, ours into the spool, the server's
+ * into its file; this takes one of the three away. */
+static void write_only_direct(struct fuse_file_info *fi)
+{
+	if ((fi->flags & O_ACCMODE) == O_WRONLY)
+		fi->direct_io = 1;
+}
+
 static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	struct ftps_file *f;
@@ -213,8 +225,10 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 
 	if (rc == 0)
 		rc = ftps_file_open(get_fs(), path, fi->flags, &f);
-	if (rc == 0)
+	if (rc == 0) {
 		fi->fh = (uint64_t)(uintptr_t)f;
+		write_only_direct(fi);
+	}
 	return rc;
 }
 
@@ -225,8 +239,10 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 
 	if (rc == 0)
 		rc = ftps_file_create(get_fs(), path, mode, fi->flags, &f);
-	if (rc == 0)
+	if (rc == 0) {
 		fi->fh = (uint64_t)(uintptr_t)f;
+		write_only_direct(fi);
+	}
 	return rc;
 }
 

@@ -13,7 +13,8 @@
 #    mount, the local file and the server's file must agree;
 #  - fsync puts the bytes on the server before close;
 #  - O_APPEND appends; O_RDWR|O_CREAT|O_EXCL written and read back before
-#    close (and EEXIST on an existing name);
+#    close (and EEXIST on an existing name); a log written write-only
+#    (direct to the daemon) is seen byte for byte by a reader meanwhile;
 #  - rename of a file, of a folder, over an existing file; unlink, mkdir,
 #    rmdir (ENOTEMPTY from os.rmdir when not empty), chmod (mode on disk),
 #    mtimes (touch -d, cp -p: the mtime on disk to the second);
@@ -183,6 +184,30 @@ def cmd_append(mnt, local, data):
     if got != b"start\n":
         fail("reading back in an O_APPEND|O_RDWR file gave %r" % got)
     agree(mnt, local, data, "append then read")
+
+def cmd_tail(mnt, data):
+    # A log written through a write-only descriptor (its bytes skip the
+    # kernel's page cache) and read meanwhile through another (cached):
+    # the reader sees every byte as written, at every step.
+    w = os.open(mnt, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o644)
+    r = os.open(mnt, os.O_RDONLY)
+    want = b""
+    for i, line in enumerate([b"hello\n", b"world " * 700 + b"\n", b"x", b"end\n"]):
+        os.write(w, line)
+        want += line
+        got = os.pread(r, len(want) + 100, 0)
+        if got != want:
+            fail("step %d: a reader saw %d bytes (%r...), %d were written" %
+                 (i, len(got), got[-20:], len(want)))
+        if os.pread(r, 100, len(want) - len(line)) != line[:100]:
+            fail("step %d: a reader saw other bytes at the end" % i)
+    os.close(w)
+    if os.pread(r, len(want) + 100, 0) != want:
+        fail("after close, a reader saw other bytes")
+    os.close(r)
+    with open(data, "rb") as f:
+        if f.read() != want:
+            fail("the server's file differs")
 
 def cmd_excl(mnt, data):
     body = os.urandom(123456)
@@ -360,7 +385,7 @@ def cmd_fail_late(mnt, data_dir, local):
 cmds = {"random": cmd_random, "fail_late": cmd_fail_late, "append": cmd_append, "excl": cmd_excl,
         "statclose": cmd_stat_after_close, "fsync": cmd_fsync, "rmdir_notempty": cmd_rmdir_notempty,
         "slow_replace": cmd_slow_replace, "parallel": cmd_parallel,
-        "fail_upload": cmd_fail_upload}
+        "fail_upload": cmd_fail_upload, "tail": cmd_tail}
 cmds[sys.argv[1]](*sys.argv[2:])
 EOF
 
@@ -523,6 +548,8 @@ check_server() {
 		py fsync "$mnt/fsync.bin" "$TB_DATA/fsync.bin"
 	check "O_APPEND appends (and reads back)" \
 		py append "$mnt/append.log" "$work/local/$TB_NAME/append.log" "$TB_DATA/append.log"
+	check "a log written write-only and read meanwhile: every byte seen as written" \
+		py tail "$mnt/tail.log" "$TB_DATA/tail.log"
 	check "O_RDWR|O_CREAT|O_EXCL: written, read back before close, EEXIST after" \
 		py excl "$mnt/excl.bin" "$TB_DATA/excl.bin"
 	check "rename (file, folder, over a file), unlink, mkdir, rmdir (ENOTEMPTY)" namespace
