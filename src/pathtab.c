@@ -1,8 +1,9 @@
 /* pathtab.c - a table of server paths with a use order (see pathtab.h).
  *
- * Operations on a subtree walk the whole list: they are rare (rmdir,
- * renaming a folder), and an index per folder would cost memory on every
- * node.
+ * Operations on a subtree walk the whole list when something may lie
+ * below the folder (rmdir, renaming a folder: rare); the slot counts of
+ * `below` answer "nothing" without a walk for the common case, a file.
+ * An index per folder would cost memory on every node.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ int ftps_pt_init(struct ftps_pathtab *t, size_t buckets, size_t max,
 	t->b = calloc(buckets, sizeof(*t->b));
 	if (!t->b)
 		return -1;
+	t->below = calloc(buckets, sizeof(*t->below));   /* NULL: walks always */
 	t->nb = buckets;
 	t->max = max;
 	t->drop = drop;
@@ -33,7 +35,9 @@ void ftps_pt_fini(struct ftps_pathtab *t)
 {
 	ftps_pt_clear(t);
 	free(t->b);
+	free(t->below);
 	t->b = NULL;
+	t->below = NULL;
 	t->nb = 0;
 }
 
@@ -77,6 +81,31 @@ static void chain_unlink(struct ftps_pathtab *t, struct ftps_pt_node *n)
 	n->hnext = NULL;
 }
 
+/* ---- what lies below a folder ---- */
+
+static uint32_t *slot_of(const struct ftps_pathtab *t, const char *dir, size_t dlen)
+{
+	return &t->below[ftps_path_hash(dir, dlen) & (t->nb - 1)];
+}
+
+/* Count path (len bytes) in (by +1) or out of (by -1) the slots of each
+ * folder it lies below: "/", then "/a" and "/a/b" for "/a/b/c". */
+static void count_below(struct ftps_pathtab *t, const char *path, size_t len, int by)
+{
+	if (!t->below || len <= 1)
+		return;
+	*slot_of(t, "/", 1) += (uint32_t)by;
+	for (size_t i = 1; i < len; i++)
+		if (path[i] == '/')
+			*slot_of(t, path, i) += (uint32_t)by;
+}
+
+/* 1 when some node may lie below dir, 0 when none does. */
+static int maybe_below(const struct ftps_pathtab *t, const char *dir, size_t dlen)
+{
+	return !t->below || *slot_of(t, dir, dlen) != 0;
+}
+
 /* Double the buckets; when out of memory the chains just grow longer. */
 static void grow(struct ftps_pathtab *t)
 {
@@ -96,6 +125,12 @@ static void grow(struct ftps_pathtab *t)
 		}
 	}
 	free(old.b);
+	/* The slots follow the buckets' size; counted again from the list.
+	 * Out of memory, the table walks for every subtree from now on. */
+	free(old.below);
+	t->below = calloc(t->nb, sizeof(*t->below));
+	for (struct ftps_pt_node *n = t->front; t->below && n; n = n->older)
+		count_below(t, n->path, n->plen, +1);
 }
 
 /* ---- the list ---- */
@@ -148,6 +183,7 @@ int ftps_pt_insert(struct ftps_pathtab *t, struct ftps_pt_node *n, const char *p
 	chain_link(t, n);
 	list_push_front(t, n);
 	t->n++;
+	count_below(t, n->path, n->plen, +1);
 	return 0;
 }
 
@@ -155,6 +191,7 @@ void ftps_pt_remove(struct ftps_pathtab *t, struct ftps_pt_node *n)
 {
 	char *path = n->path;
 
+	count_below(t, n->path, n->plen, -1);
 	chain_unlink(t, n);
 	list_unlink(t, n);
 	t->n--;
@@ -191,8 +228,14 @@ void ftps_pt_foreach_under(struct ftps_pathtab *t, const char *dir, size_t dlen,
 {
 	struct ftps_pt_node *n, *next;
 
+	if (!maybe_below(t, dir, dlen)) {
+		if ((how & FTPS_PATH_SAME) && (n = ftps_pt_find(t, dir, dlen)) != NULL)
+			fn(arg, t, n);
+		return;
+	}
 	for (n = t->back; n; n = next) {
 		next = n->newer;
+		t->walked++;
 		if (ftps_path_within(n->path, n->plen, dir, dlen) & how)
 			fn(arg, t, n);
 	}
@@ -236,6 +279,8 @@ static void visit_rename(void *arg, struct ftps_pathtab *t, struct ftps_pt_node 
 	memcpy(p, r->to, r->tlen);
 	memcpy(p + r->tlen, n->path + r->flen, rest);
 	p[len] = '\0';
+	count_below(t, n->path, n->plen, -1);
+	count_below(t, p, len, +1);
 	chain_unlink(t, n);
 	free(n->path);
 	n->path = p;
@@ -264,6 +309,22 @@ void ftps_pt_rename(struct ftps_pathtab *t, const char *from, size_t flen,
 
 /* ---- self-check ---- */
 
+/* The slot counts, counted again from the list. */
+static int check_below(const struct ftps_pathtab *t)
+{
+	struct ftps_pathtab copy = *t;
+	int bad;
+
+	copy.below = calloc(t->nb, sizeof(*copy.below));
+	if (!copy.below)
+		return -1;
+	for (const struct ftps_pt_node *n = t->front; n; n = n->older)
+		count_below(&copy, n->path, n->plen, +1);
+	bad = memcmp(copy.below, t->below, t->nb * sizeof(*t->below)) != 0;
+	free(copy.below);
+	return bad ? -1 : 0;
+}
+
 int ftps_pt_check(const struct ftps_pathtab *t)
 {
 	const struct ftps_pt_node *n, *newer = NULL;
@@ -282,5 +343,7 @@ int ftps_pt_check(const struct ftps_pathtab *t)
 		for (n = t->b[i]; n; n = n->hnext)
 			if (bucket(t, n->hash) != &t->b[i] || ++chained > t->n)
 				return -1;
-	return chained == t->n ? 0 : -1;
+	if (chained != t->n)
+		return -1;
+	return t->below ? check_below(t) : 0;
 }

@@ -8,6 +8,14 @@
  * takes a node out (remove, evict, the subtree operations) it calls the
  * table's drop function, which frees the caller's struct.
  *
+ * A subtree operation asks first whether anything lies below the folder
+ * at all: the table counts, per slot of a second array as long as the
+ * bucket array, the nodes below each folder whose hash falls in that slot
+ * (every ancestor of every node is counted). A zero proves that nothing
+ * is below, so the common case (a file's own subtree: every upsert and
+ * remove of a file asks) costs one hash instead of a walk of the whole
+ * list. A folder sharing a slot with another only makes the walk happen.
+ *
  * The directory cache's listings and own entries and the exact-time
  * cache are each one table. Nothing here locks: each cache holds its own
  * lock around every call.
@@ -38,6 +46,9 @@ typedef void (*ftps_pt_visit_fn)(void *arg, struct ftps_pathtab *t,
 struct ftps_pathtab {
 	struct ftps_pt_node **b;
 	size_t nb;                              /* buckets, a power of two */
+	uint32_t *below;                        /* nb slots: nodes below the folders
+	                                         * hashed there; NULL: always walk */
+	size_t walked;                          /* nodes the subtree walks looked at */
 	size_t n;                               /* nodes */
 	size_t max;                             /* for ftps_pt_evict */
 	struct ftps_pt_node *front, *back;      /* newest, oldest; NULL when empty */
@@ -85,8 +96,8 @@ void ftps_pt_remove_under(struct ftps_pathtab *t, const char *dir, size_t dlen,
 void ftps_pt_rename(struct ftps_pathtab *t, const char *from, size_t flen,
                     const char *to, size_t tlen, unsigned how);
 
-/* Check the list, the chains, the counts and every node's hash. 0 when
- * consistent. For tests. */
+/* Check the list, the chains, the counts (also those of the folders'
+ * slots) and every node's hash. 0 when consistent. For tests. */
 int ftps_pt_check(const struct ftps_pathtab *t);
 
 #endif

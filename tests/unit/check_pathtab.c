@@ -1,8 +1,8 @@
 /* check_pathtab.c - the caches' path table: where a path lies against a
  * folder ("/a/bc" is not in "/a/b"), insert, find and remove, full hash
  * collisions and growth from one bucket, the bound and the order of
- * eviction, removing and renaming subtrees, and paths that no longer fit
- * after a rename.
+ * eviction, removing and renaming subtrees, paths that no longer fit
+ * after a rename, and a file's subtree known empty without a walk.
  */
 #include <check.h>
 #include <stdio.h>
@@ -359,6 +359,95 @@ START_TEST(clear_and_reuse)
 }
 END_TEST
 
+/* A file's own subtree is known empty without a walk: a cp of many files
+ * asks for it on every file (the caches drop what lay below a path that
+ * is now a file), and a walk of the whole list each time made that
+ * quadratic. A folder's subtree is still walked and removed whole. */
+START_TEST(file_subtree_without_walk)
+{
+	struct ftps_pathtab t;
+	char p[32];
+
+	mk(&t, 1, 100000);
+	for (int i = 0; i < 5000; i++) {
+		snprintf(p, sizeof(p), "/d/f%d", i);
+		add(&t, p);
+	}
+	add(&t, "/e");
+	t.walked = 0;
+	for (int i = 0; i < 5000; i += 2) {
+		snprintf(p, sizeof(p), "/d/f%d", i);
+		ftps_pt_remove_under(&t, p, strlen(p), FTPS_PATH_AT_OR_BELOW);
+		ck_assert(!has(&t, p));
+		ftps_pt_remove_under(&t, p, strlen(p), FTPS_PATH_BELOW);
+	}
+	ftps_pt_remove_under(&t, "/e", 2, FTPS_PATH_BELOW);
+	ck_assert(has(&t, "/e"));
+	/* A slot shared by chance may make one walk; not one per file. */
+	ck_assert_uint_le(t.walked, 2 * 5001);
+	ck_assert_uint_eq(t.n, 2501);
+	ck_assert_int_eq(ftps_pt_check(&t), 0);
+	t.walked = 0;
+	ftps_pt_remove_under(&t, "/d", 2, FTPS_PATH_AT_OR_BELOW);
+	ck_assert_uint_eq(t.walked, 2501);
+	ck_assert_uint_eq(t.n, 1);
+	ck_assert(has(&t, "/e"));
+	ck_assert_int_eq(ftps_pt_check(&t), 0);
+	ftps_pt_fini(&t);
+}
+END_TEST
+
+/* The counts behind "nothing below" stay exact through inserts, removals,
+ * subtree removals, renames and growth (ftps_pt_check counts them again),
+ * and every subtree operation gives what a walk of everything gives. */
+START_TEST(below_counts_random)
+{
+	struct ftps_pathtab t;
+	static const char *names[] = { "a", "b", "ab", "c" };
+	char p[64], q[64];
+	unsigned seed = 12345;
+
+	mk(&t, 1, 100000);
+	for (int step = 0; step < 20000; step++) {
+		int depth, op;
+		size_t len = 0, qlen = 0;
+
+		seed = seed * 1103515245u + 12345u;
+		depth = 1 + (int)((seed >> 16) % 4);
+		for (int d = 0; d < depth; d++) {
+			seed = seed * 1103515245u + 12345u;
+			len += (size_t)snprintf(p + len, sizeof(p) - len, "/%s", names[(seed >> 16) % 4]);
+		}
+		seed = seed * 1103515245u + 12345u;
+		op = (int)((seed >> 16) % 10);
+		if (op < 6) {
+			if (!ftps_pt_find(&t, p, len))
+				add(&t, p);
+		} else if (op < 8) {
+			unsigned how = op == 6 ? FTPS_PATH_BELOW : FTPS_PATH_AT_OR_BELOW;
+			size_t before = 0, inside = 0;
+			for (struct ftps_pt_node *n = t.front; n; n = n->older) {
+				before++;
+				inside += (ftps_path_within(n->path, n->plen, p, len) & how) != 0;
+			}
+			ftps_pt_remove_under(&t, p, len, how);
+			ck_assert_uint_eq(t.n, before - inside);
+		} else {
+			for (int d = 0; d < 2; d++) {
+				seed = seed * 1103515245u + 12345u;
+				qlen += (size_t)snprintf(q + qlen, sizeof(q) - qlen, "/%s", names[(seed >> 16) % 4]);
+			}
+			ftps_pt_rename(&t, p, len, q, qlen, op == 8 ? FTPS_PATH_AT_OR_BELOW : FTPS_PATH_SAME);
+		}
+		if (step % 97 == 0)
+			ck_assert_int_eq(ftps_pt_check(&t), 0);
+		dropped[0] = '\0';
+	}
+	ck_assert_int_eq(ftps_pt_check(&t), 0);
+	ftps_pt_fini(&t);
+}
+END_TEST
+
 static Suite *pathtab_suite(void)
 {
 	Suite *s = suite_create("pathtab");
@@ -375,6 +464,8 @@ static Suite *pathtab_suite(void)
 	tcase_add_test(tc, rename_subtree);
 	tcase_add_test(tc, rename_too_long);
 	tcase_add_test(tc, clear_and_reuse);
+	tcase_add_test(tc, file_subtree_without_walk);
+	tcase_add_test(tc, below_counts_random);
 	suite_add_tcase(s, tc);
 	return s;
 }
