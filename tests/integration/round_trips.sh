@@ -14,7 +14,14 @@
 #   - `cp -r` of small files lands byte for byte (their EPSV rides along
 #     with the size check of the file before);
 #   - the same random reads while the proxy resets every connection once a
-#     second are still byte-identical.
+#     second are still byte-identical;
+#   - small files written while the proxy resets every connection once a
+#     second, by default and with -o writeback: each file whose close()
+#     succeeded is on the server byte for byte, each whose close() failed
+#     is not there at all (never a part of it under its name), and no
+#     temporary ".NAME.ftpsfs-" file is left; with -o writeback (300
+#     files, the resets going on while they upload in the background)
+#     every file is there after unmount.
 # On the scripted server (plain FTP): the session set-up (FEAT, TYPE I)
 # goes out in one write; random reads, and uploads, whose
 # prepared passive port the server expired before the command came, or
@@ -78,6 +85,59 @@ same_tree() {
 mkdir -p "$work/small"
 for i in $(seq -w 1 12); do head -c $((4096 + 10#$i * 37)) /dev/urandom >"$work/small/f$i"; done
 
+# write_files DIR LOCAL N SEED: N files of 1 to 9 KiB written into DIR one
+# after another (open, write, close), each named in LOCAL.ok when its
+# close() said yes and in LOCAL.failed when any step said no; a copy of
+# the bytes is kept in LOCAL.want/. Prints the counts "ok/failed".
+write_files() {
+	timeout 300 python3 - "$@" <<'PY'
+import os, random, sys
+d, local, n, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+rnd = random.Random(seed)
+os.makedirs(local + ".want", exist_ok=True)
+ok, failed = [], []
+
+for i in range(n):
+    name = "w%03d" % i
+    data = rnd.randbytes(rnd.randrange(1024, 9 * 1024))
+    with open(os.path.join(local + ".want", name), "wb") as f:
+        f.write(data)
+    try:
+        fd = os.open(os.path.join(d, name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+        ok.append(name)
+    except OSError:
+        failed.append(name)
+for path, names in ((local + ".ok", ok), (local + ".failed", failed)):
+    with open(path, "w") as f:
+        f.write("".join(x + "\n" for x in names))
+print("%d/%d" % (len(ok), len(failed)))
+PY
+}
+
+# landed_as_said LOCAL SERVER-DIR [all]: every file of LOCAL.ok is in
+# SERVER-DIR with the bytes of LOCAL.want, none of LOCAL.failed is there
+# (with "all", none may have failed), and no temporary file is left.
+landed_as_said() {
+	local f bad=0
+	while read -r f; do
+		cmp -s "$1.want/$f" "$2/$f" || { echo "    $f: close() said yes, server differs" >&2; bad=1; }
+	done <"$1.ok"
+	while read -r f; do
+		[ "${3:-}" != all ] || { echo "    $f: close() failed" >&2; bad=1; }
+		[ ! -e "$2/$f" ] || cmp -s "$1.want/$f" "$2/$f" ||
+			{ echo "    $f: close() failed, yet a part of it is on the server" >&2; bad=1; }
+	done <"$1.failed"
+	if find "$2" -name '.*.ftpsfs-*' | grep -q .; then
+		echo "    temporary files left: $(find "$2" -name '.*.ftpsfs-*' | head -3)" >&2
+		bad=1
+	fi
+	return $bad
+}
+
 ran=0
 if proxy_available; then
 	for s in $servers; do
@@ -138,6 +198,44 @@ if proxy_available; then
 		else
 			check "mounted through the proxy" false
 		fi
+		# Small files written while every connection is reset once a second:
+		# each upload's checks and rename go out as one group after its 226,
+		# and a reset may fall anywhere in it.
+		for mode in default writeback; do
+			m=$work/mw-$mode-$s
+			opts=(-o loglevel=debug)
+			[ "$mode" = default ] || opts+=(-o writeback)
+			if pmount "$m" "${opts[@]}"; then
+				mkdir "$m/cut-$mode" || check "mkdir in the mount ($mode)" false
+				r0=$(fp_stat periodic_resets)
+				fp reset-every 1
+				if [ "$mode" = default ]; then
+					said=$(write_files "$m/cut-$mode" "$work/cut-$mode-$s" 60 "$RANDOM")
+				else
+					# close() returns at once: the resets must fall on the
+					# uploads in the background, so they go on for two
+					# more rounds (at most 10 s) after the last close.
+					said=$(write_files "$m/cut-$mode" "$work/cut-$mode-$s" 300 "$RANDOM")
+					r1=$(($(fp_stat periodic_resets) + 2))
+					for ((i = 0; i < 100 && $(fp_stat periodic_resets) < r1; i++)); do sleep 0.1; done
+				fi
+				fp reset-every 0
+				r1=$(fp_stat periodic_resets)
+				hit=$(grep -cE 'upload of .* (interrupted|failed)' "$m.log")
+				it_umount "$m" '.' || check "unmounted ($mode, after the resets)" false
+				if [ "$mode" = default ]; then
+					check "60 small files written while every connection was reset each second ($((r1 - r0)) rounds, $hit uploads cut; closed ok/failed: $said): each as close() said, no temporary file left" \
+						landed_as_said "$work/cut-$mode-$s" "$TB_DATA/cut-$mode"
+				else
+					check "300 files with -o writeback, the resets on the uploads in the background ($((r1 - r0)) rounds; $said): every file on the server after unmount, byte for byte" \
+						landed_as_said "$work/cut-$mode-$s" "$TB_DATA/cut-$mode" all
+					check "... $hit uploads in the background were cut and tried again" [ "$hit" -ge 1 ]
+				fi
+				check "... the proxy did reset the connections" [ $((r1 - r0)) -ge 2 ]
+			else
+				check "mounted through the proxy ($mode)" false
+			fi
+		done
 		proxy_stop
 		tb_stop "$s"
 	done
