@@ -75,15 +75,18 @@ unsigned ftps_path_within(const char *path, size_t plen, const char *dir, size_t
 	return dlen == 1 || path[dlen] == '/' ? FTPS_PATH_BELOW : 0;
 }
 
-uint32_t ftps_path_hash(const char *s, size_t len)
+uint32_t ftps_path_hash_more(uint32_t h, const char *s, size_t len)
 {
-	uint32_t h = 2166136261u;
-
 	for (size_t i = 0; i < len; i++) {
 		h ^= (unsigned char)s[i];
 		h *= 16777619u;
 	}
 	return h;
+}
+
+uint32_t ftps_path_hash(const char *s, size_t len)
+{
+	return ftps_path_hash_more(2166136261u, s, len);
 }
 
 /* Append the components of src to out (currently *len bytes), each as

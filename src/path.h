@@ -37,8 +37,11 @@ int ftps_path_is_key(const char *p, size_t *lenp);
 #define FTPS_PATH_AT_OR_BELOW (FTPS_PATH_SAME | FTPS_PATH_BELOW)
 unsigned ftps_path_within(const char *path, size_t plen, const char *dir, size_t dlen);
 
-/* FNV-1a of len bytes, for hash tables keyed by path. */
+/* FNV-1a of len bytes, for hash tables keyed by path. ftps_path_hash_more
+ * goes on from h, the hash of what came before s: the hash of every prefix
+ * of a path in one pass. */
 uint32_t ftps_path_hash(const char *s, size_t len);
+uint32_t ftps_path_hash_more(uint32_t h, const char *s, size_t len);
 
 /* Split "/a/b/c" into parent "/a/b" and name "c" (parent of "/x" is "/").
  * Returns 0, or -1 for "/" or a path that does not fit. */

@@ -89,15 +89,22 @@ static uint32_t *slot_of(const struct ftps_pathtab *t, const char *dir, size_t d
 }
 
 /* Count path (len bytes) in (by +1) or out of (by -1) the slots of each
- * folder it lies below: "/", then "/a" and "/a/b" for "/a/b/c". */
+ * folder it lies below: "/", then "/a" and "/a/b" for "/a/b/c". One pass:
+ * h is the hash of path's first i bytes, the folder when path[i] is '/'
+ * (hashing each prefix afresh made a deep path cost its length squared). */
 static void count_below(struct ftps_pathtab *t, const char *path, size_t len, int by)
 {
+	uint32_t mask = (uint32_t)(t->nb - 1), h;
+
 	if (!t->below || len <= 1)
 		return;
-	*slot_of(t, "/", 1) += (uint32_t)by;
-	for (size_t i = 1; i < len; i++)
+	h = ftps_path_hash(path, 1);            /* "/" */
+	t->below[h & mask] += (uint32_t)by;
+	for (size_t i = 1; i < len; i++) {
 		if (path[i] == '/')
-			*slot_of(t, path, i) += (uint32_t)by;
+			t->below[h & mask] += (uint32_t)by;
+		h = ftps_path_hash_more(h, path + i, 1);
+	}
 }
 
 /* 1 when some node may lie below dir, 0 when none does. */
@@ -126,7 +133,8 @@ static void grow(struct ftps_pathtab *t)
 	}
 	free(old.b);
 	/* The slots follow the buckets' size; counted again from the list.
-	 * Out of memory, the table walks for every subtree from now on. */
+	 * Out of memory, the table walks for every subtree until a later
+	 * growth finds the memory. */
 	free(old.below);
 	t->below = calloc(t->nb, sizeof(*t->below));
 	for (struct ftps_pt_node *n = t->front; t->below && n; n = n->older)

@@ -82,7 +82,8 @@ int ftps_pt_evict_oldest(struct ftps_pathtab *t, const struct ftps_pt_node *keep
 size_t ftps_pt_evict(struct ftps_pathtab *t, const struct ftps_pt_node *keep);
 
 /* Call fn for each node whose path is dir (how has FTPS_PATH_SAME) or
- * lies below it (FTPS_PATH_BELOW), the oldest first. */
+ * lies below it (FTPS_PATH_BELOW), the oldest first. dir is a key
+ * (ftps_path_is_key), as every path in the table is. */
 void ftps_pt_foreach_under(struct ftps_pathtab *t, const char *dir, size_t dlen,
                            unsigned how, ftps_pt_visit_fn fn, void *arg);
 /* Remove the nodes ftps_pt_foreach_under would visit. */

@@ -100,6 +100,9 @@ START_TEST(cache_keys)
 	ck_assert_uint_eq(ftps_path_hash("a", 1), 0xe40c292cu);
 	ck_assert_uint_eq(ftps_path_hash("foobar", 6), 0xbf9cf968u);
 	ck_assert_uint_eq(ftps_path_hash("/a/b", 2), ftps_path_hash("/a/c", 2));
+	/* Going on from a prefix's hash gives the whole path's. */
+	ck_assert_uint_eq(ftps_path_hash_more(ftps_path_hash("foo", 3), "bar", 3), 0xbf9cf968u);
+	ck_assert_uint_eq(ftps_path_hash_more(ftps_path_hash("/a", 2), "", 0), ftps_path_hash("/a", 2));
 }
 END_TEST
 

@@ -448,6 +448,53 @@ START_TEST(below_counts_random)
 }
 END_TEST
 
+/* Paths near FTPS_MAX_PATH, two thousand folders deep: counted in and
+ * out exactly, their subtrees found, through growth and renames. */
+START_TEST(deep_paths)
+{
+	struct ftps_pathtab t;
+	static char p[FTPS_MAX_PATH], q[FTPS_MAX_PATH + 16];
+	size_t len = 0;
+
+	mk(&t, 1, 100000);
+	while (len + 2 < FTPS_MAX_PATH - 8) {
+		p[len++] = '/';
+		p[len++] = 'a';
+	}
+	p[len] = '\0';
+	for (int i = 0; i < 64; i++) {
+		snprintf(q, sizeof(q), "%s/f%d", p, i);
+		add(&t, q);
+	}
+	ck_assert_int_eq(ftps_pt_check(&t), 0);
+	ftps_pt_remove_under(&t, "/a/a", 4, FTPS_PATH_BELOW);
+	ck_assert_uint_eq(t.n, 0);
+	ck_assert_int_eq(ftps_pt_check(&t), 0);
+	ftps_pt_fini(&t);
+}
+END_TEST
+
+/* Without the counts (out of memory for them) every subtree is walked,
+ * with the same results. */
+START_TEST(no_counts_walks)
+{
+	struct ftps_pathtab t;
+
+	mk(&t, 8, 100);
+	free(t.below);
+	t.below = NULL;
+	add_all(&t, tree);
+	t.walked = 0;
+	ftps_pt_remove_under(&t, "/a/bc", 5, FTPS_PATH_AT_OR_BELOW);
+	ck_assert_uint_eq(t.walked, 8);
+	ck_assert(!has(&t, "/a/bc") && !has(&t, "/a/bc/x") && has(&t, "/a/b"));
+	ftps_pt_rename(&t, "/a/b", 4, "/z", 2, FTPS_PATH_AT_OR_BELOW);
+	ck_assert(has(&t, "/z") && has(&t, "/z/c/d") && !has(&t, "/a/b/c"));
+	ck_assert_int_eq(ftps_pt_check(&t), 0);
+	ftps_pt_fini(&t);
+}
+END_TEST
+
 static Suite *pathtab_suite(void)
 {
 	Suite *s = suite_create("pathtab");
@@ -466,6 +513,8 @@ static Suite *pathtab_suite(void)
 	tcase_add_test(tc, clear_and_reuse);
 	tcase_add_test(tc, file_subtree_without_walk);
 	tcase_add_test(tc, below_counts_random);
+	tcase_add_test(tc, deep_paths);
+	tcase_add_test(tc, no_counts_walks);
 	suite_add_tcase(s, tc);
 	return s;
 }
