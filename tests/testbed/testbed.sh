@@ -51,7 +51,11 @@ TB_START_TIMEOUT=${TB_START_TIMEOUT:-10}
 TB_STOP_TIMEOUT=${TB_STOP_TIMEOUT:-5}
 # Ports are a machine-wide resource, so their lock and claims are too.
 TB_PORT_STATE=${TB_PORT_STATE:-/tmp/ftpsfs-testbed-ports}
-TB_PORT_BLOCK=64        # one control port and 63 passive ports per server
+# One control port and 255 passive ports per server. With 63, ProFTPD once
+# answered a read's EPSV with "425 Address already in use" for as long as
+# the read waited (prefetch.sh under the sanitizers: several sessions open
+# data connections at once, and prepared ones stay listening while idle).
+TB_PORT_BLOCK=256
 
 TB_SRCDIR=${TB_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 TB_BUILDDIR=${TB_BUILDDIR:-${top_builddir:-$TB_SRCDIR/build}}
