@@ -71,8 +71,9 @@ int meta_child_path(const char *dir, const char *name, char *out, size_t len)
  * file of its folder that needs one, pipelined (ftps_mdtm_many), into the
  * exact-time cache, and the others find their time there. One batch runs
  * per folder at a time (a second getattr of the folder waits for it); a
- * folder is not batched twice within MDTM_BATCH_AGAIN_S (files too recent
- * for the cache to keep are then asked one by one). */
+ * folder is not batched twice within MDTM_BATCH_AGAIN_S. (Times of files
+ * changed this minute are kept too, for the listings' cache time only:
+ * mtcache.h.) */
 #define MDTM_BATCH_MAX 512
 #define MDTM_BATCH_AGAIN_S 5.0
 
@@ -164,7 +165,8 @@ ftps_err meta_mdtm_ahead(struct ftps_fs *fs, struct ftps_conn *c, const char *di
 		           err == FTPS_OK ? "" : ": ", err == FTPS_OK ? "" : st->msg);
 		for (size_t i = 0; i < b->n && fs->meta_changes == changes; i++)
 			if (b->ok[i])
-				ftps_mtcache_put(fs->mt, b->mpath[i], &b->ent[i], b->mtime[i], now);
+				ftps_mtcache_put(fs->mt, b->mpath[i], &b->ent[i], b->mtime[i], now,
+			                 fs->set.dir_cache);
 	}
 	batch_free(b);
 	return err;
@@ -224,7 +226,8 @@ static int mdtm_folder(struct ftps_fs *fs, const char *path, const struct ftps_e
 		for (size_t i = 0; i < b->n; i++) {
 			if (!b->ok[i])
 				continue;
-			ftps_mtcache_put(fs->mt, b->mpath[i], &b->ent[i], b->mtime[i], now);
+			ftps_mtcache_put(fs->mt, b->mpath[i], &b->ent[i], b->mtime[i], now,
+			                 fs->set.dir_cache);
 			if (strcmp(b->mpath[i], path) == 0) {
 				*mtime = b->mtime[i];
 				found = 1;
@@ -281,7 +284,7 @@ void meta_refine_mtime(struct ftps_fs *fs, const char *path, struct ftps_entry *
 			fs->mdtm_pause_until = time(NULL) + 30;
 		return;
 	}
-	ftps_mtcache_put(fs->mt, path, e, a.mtime, time(NULL));
+	ftps_mtcache_put(fs->mt, path, e, a.mtime, time(NULL), fs->set.dir_cache);
 	meta_set_exact(e, a.mtime);
 }
 

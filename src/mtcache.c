@@ -8,6 +8,7 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 #include "mtcache.h"
 #include "pathtab.h"
 
@@ -25,6 +26,7 @@ struct mt_ver {
 	uint64_t size;
 	int64_t coarse;                 /* what the listing said (when bound) */
 	int64_t exact;
+	int64_t until;                  /* wall clock; 0: for good (see put) */
 	uint8_t prec;                   /* enum ftps_tprec of coarse */
 	uint8_t bound;                  /* 0: a seed, coarse not known yet */
 };
@@ -148,7 +150,7 @@ void ftps_mtcache_clear(struct ftps_mtcache *mc)
  * is bound to e's coarse time from now on. */
 static int answers(struct mt_ver *v, const struct ftps_entry *e)
 {
-	if (v->size != e->size)
+	if (v->size != e->size || (v->until != 0 && time(NULL) >= v->until))
 		return 0;
 	if (v->bound)
 		return v->coarse == e->mtime && v->prec == (uint8_t)e->mtime_prec;
@@ -193,7 +195,8 @@ static int settled(const struct ftps_entry *e, int64_t exact, int64_t now)
 }
 
 int ftps_mtcache_put(struct ftps_mtcache *mc, const char *path,
-                     const struct ftps_entry *listed, int64_t exact, int64_t now)
+                     const struct ftps_entry *listed, int64_t exact, int64_t now,
+                     unsigned hold)
 {
 	size_t len;
 	int rc = 0;
@@ -203,8 +206,9 @@ int ftps_mtcache_put(struct ftps_mtcache *mc, const char *path,
 	if (!mc)
 		return 0;
 	pthread_mutex_lock(&mc->lock);
-	if (ftps_mtcache_keyable(listed) && settled(listed, exact, now)) {
+	if (ftps_mtcache_keyable(listed) && (hold > 0 || settled(listed, exact, now))) {
 		struct mt_ver v = { listed->size, listed->mtime, exact,
+		                    settled(listed, exact, now) ? 0 : now + (int64_t)hold,
 		                    (uint8_t)listed->mtime_prec, 1 };
 		rc = keep(mc, path, len, &v) == 0 ? 1 : -1;
 	} else {
@@ -217,7 +221,7 @@ int ftps_mtcache_put(struct ftps_mtcache *mc, const char *path,
 int ftps_mtcache_seed(struct ftps_mtcache *mc, const char *path, uint64_t size,
                       int64_t exact)
 {
-	struct mt_ver v = { size, 0, exact, FTPS_TP_NONE, 0 };
+	struct mt_ver v = { size, 0, exact, 0, FTPS_TP_NONE, 0 };
 	size_t len;
 	int rc;
 

@@ -17,7 +17,9 @@
  * margin for clock skew), any later write falls into a later minute and
  * shows in the listing. A time set explicitly (MFMT, touch -d) to the same
  * minute with the same size cannot be seen; that is the price of not
- * asking.
+ * asking. A time still too recent is kept for a while all the same (the
+ * caller's `hold`, the listings' cache time), so that a folder of files
+ * made this minute costs one batch of MDTMs, not one MDTM per stat.
  *
  * Files we wrote ourselves get their exact time without a listing
  * (ftps_mtcache_seed): the size and exact time are known, the coarse time
@@ -64,11 +66,15 @@ int ftps_mtcache_get(struct ftps_mtcache *mc, const char *path,
                      const struct ftps_entry *listed, int64_t *exact);
 
 /* MDTM said `exact` for path, which the listing showed as `listed`; `now`
- * is the wall clock (seconds since the epoch). Returns 1 when kept, 0 when
- * not (not keyable, too recent to be told apart from a rewrite: then any
- * older time kept for path goes too), -1 for a bad path or no memory. */
+ * is the wall clock (seconds since the epoch). A time too recent to be told
+ * apart from a rewrite within its minute is kept only for `hold` seconds
+ * (the listings' cache time: a rewrite by someone else shows no later than
+ * a listing cached when it happened would); with hold 0 it is not kept,
+ * and any older time kept for path goes too. Returns 1 when kept, 0 when
+ * not (that, or not keyable), -1 for a bad path or no memory. */
 int ftps_mtcache_put(struct ftps_mtcache *mc, const char *path,
-                     const struct ftps_entry *listed, int64_t exact, int64_t now);
+                     const struct ftps_entry *listed, int64_t exact, int64_t now,
+                     unsigned hold);
 
 /* We wrote path: it has `size` bytes and the exact time `exact` (the
  * server's, from MDTM or MFMT). Returns 0, or -1 for a bad path or no

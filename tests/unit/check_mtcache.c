@@ -1,6 +1,6 @@
 /* check_mtcache.c - the exact-time cache: a hit for the same listing, a
  * miss when the size, the coarse time or its precision changed, times too
- * recent to keep, seeds of our own uploads binding to a listing (in UTC or
+ * recent to keep for good (held for the listings' cache time only), seeds of our own uploads binding to a listing (in UTC or
  * a local time), the cap and LRU order, removal and renames of files and
  * folders, bad input, no cache at all, and a multi-threaded smoke test.
  */
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mtcache.h"
 
@@ -66,7 +67,7 @@ START_TEST(hit_same_listing)
 	struct ftps_mt_stats st;
 
 	ck_assert_int_eq(got(mc, "/a/f", &e), -1);
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/a/f", &e, EXACT, NOW), 1);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/a/f", &e, EXACT, NOW, 0), 1);
 	ck_assert_int_eq(got(mc, "/a/f", &e), EXACT);
 	ck_assert_int_eq(got(mc, "/a/f", &e), EXACT);
 	ck_assert_int_eq(got(mc, "/a/g", &e), -1);      /* another path */
@@ -88,12 +89,12 @@ START_TEST(miss_on_change)
 	struct ftps_entry later = listed(10, MINUTE + 60, FTPS_TP_MINUTE);
 	struct ftps_entry day = listed(10, MINUTE, FTPS_TP_DAY);
 
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &e, EXACT, NOW), 1);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &e, EXACT, NOW, 0), 1);
 	ck_assert_int_eq(got(mc, "/f", &bigger), -1);
 	ck_assert_int_eq(got(mc, "/f", &later), -1);
 	ck_assert_int_eq(got(mc, "/f", &day), -1);
 	/* the new version's time replaces the old one */
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &bigger, EXACT + 100, NOW), 1);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &bigger, EXACT + 100, NOW, 0), 1);
 	ck_assert_int_eq(got(mc, "/f", &bigger), EXACT + 100);
 	ck_assert_int_eq(got(mc, "/f", &e), -1);
 	ck_assert_uint_eq(count(mc), 1);
@@ -109,18 +110,44 @@ START_TEST(too_recent_not_kept)
 	struct ftps_mtcache *mc = mk(0);
 	struct ftps_entry e = listed(10, MINUTE, FTPS_TP_MINUTE);
 
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &e, EXACT, EXACT + 5), 0);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &e, EXACT, EXACT + 5, 0), 0);
 	ck_assert_int_eq(got(mc, "/f", &e), -1);
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &e, EXACT, EXACT + 119), 0);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &e, EXACT, EXACT + 119, 0), 0);
 	ck_assert_int_eq(got(mc, "/f", &e), -1);
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &e, EXACT, EXACT + 120), 1);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &e, EXACT, EXACT + 120, 0), 1);
 	ck_assert_int_eq(got(mc, "/f", &e), EXACT);
 	/* a server clock ahead of ours: a time in our future */
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/g", &e, NOW + 30, NOW), 0);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/g", &e, NOW + 30, NOW, 0), 0);
 	/* a recent answer for a changed file drops the older time */
 	e.size = 12;
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &e, EXACT + 200, EXACT + 210), 0);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &e, EXACT + 200, EXACT + 210, 0), 0);
 	ck_assert_uint_eq(count(mc), 0);
+	ftps_mtcache_free(mc);
+}
+END_TEST
+
+/* A time too recent to keep for good is held for the listings' cache time:
+ * a folder of files made this minute costs one batch of MDTMs, not one per
+ * stat. After that time it answers no more, nor for a changed file. */
+START_TEST(too_recent_held)
+{
+	struct ftps_mtcache *mc = mk(0);
+	int64_t now = (int64_t)time(NULL);
+	int64_t minute = now / 60 * 60;
+	struct ftps_entry e = listed(10, minute, FTPS_TP_MINUTE);
+
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &e, now - 1, now, 60), 1);
+	ck_assert_int_eq(got(mc, "/f", &e), now - 1);
+	e.size = 11;                    /* rewritten: the listing shows it */
+	ck_assert_int_eq(got(mc, "/f", &e), -1);
+	e.size = 10;
+	/* held until its time is up: learnt 61 s ago, held for 60 */
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/g", &e, now - 62, now - 61, 60), 1);
+	ck_assert_int_eq(got(mc, "/g", &e), -1);
+	/* a settled time is kept for good, whatever the hold */
+	struct ftps_entry old = listed(10, MINUTE, FTPS_TP_MINUTE);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/h", &old, EXACT, EXACT + 120, 1), 1);
+	ck_assert_int_eq(got(mc, "/h", &old), EXACT);
 	ftps_mtcache_free(mc);
 }
 END_TEST
@@ -133,7 +160,7 @@ START_TEST(day_precision)
 	struct ftps_mtcache *mc = mk(0);
 	struct ftps_entry e = listed(7, 1583280000, FTPS_TP_DAY);  /* 2020-03-04 */
 
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/old", &e, 1583298367, 1583298367), 1);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/old", &e, 1583298367, 1583298367, 0), 1);
 	ck_assert_int_eq(got(mc, "/old", &e), 1583298367);
 	e.mtime += 86400;
 	ck_assert_int_eq(got(mc, "/old", &e), -1);
@@ -156,10 +183,10 @@ START_TEST(not_keyable)
 	ck_assert_int_eq(ftps_mtcache_keyable(&nosize), 0);
 	ck_assert_int_eq(ftps_mtcache_keyable(&dir), 0);
 	ck_assert_int_eq(ftps_mtcache_keyable(NULL), 0);
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &sec, EXACT, NOW), 0);
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &none, EXACT, NOW), 0);
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &nosize, EXACT, NOW), 0);
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &dir, EXACT, NOW), 0);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &sec, EXACT, NOW, 0), 0);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &none, EXACT, NOW, 0), 0);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &nosize, EXACT, NOW, 0), 0);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &dir, EXACT, NOW, 0), 0);
 	ck_assert_uint_eq(count(mc), 0);
 	/* a seed never answers for what is not keyable */
 	ck_assert_int_eq(ftps_mtcache_seed(mc, "/f", 10, EXACT), 0);
@@ -249,7 +276,7 @@ START_TEST(eviction_bound)
 
 	for (int i = 0; i < 1000; i++) {
 		snprintf(p, sizeof(p), "/d/f%d", i);
-		ck_assert_int_eq(ftps_mtcache_put(mc, p, &e, EXACT + i, NOW), 1);
+		ck_assert_int_eq(ftps_mtcache_put(mc, p, &e, EXACT + i, NOW, 0), 1);
 		if (i == 50) {
 			/* /d/f0 is used again: the oldest is /d/f1 now */
 			ck_assert_int_eq(got(mc, "/d/f0", &e), EXACT);
@@ -281,7 +308,7 @@ START_TEST(remove_file_and_folder)
 	const char *const paths[] = { "/a", "/a/x", "/a/s/y", "/ab", "/ab/z", "/b/a" };
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++)
-		ck_assert_int_eq(ftps_mtcache_put(mc, paths[i], &e, EXACT, NOW), 1);
+		ck_assert_int_eq(ftps_mtcache_put(mc, paths[i], &e, EXACT, NOW, 0), 1);
 	ftps_mtcache_remove(mc, "/a/x", 0);
 	ck_assert_int_eq(got(mc, "/a/x", &e), -1);
 	ck_assert_int_eq(got(mc, "/a/s/y", &e), EXACT);
@@ -309,7 +336,7 @@ START_TEST(rename_file)
 	struct ftps_entry e2 = listed(2, MINUTE, FTPS_TP_MINUTE);
 
 	/* rsync: ".f.XXXXXX" written, then renamed over f */
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/d/f", &e2, EXACT - 500, NOW), 1);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/d/f", &e2, EXACT - 500, NOW, 0), 1);
 	ck_assert_int_eq(ftps_mtcache_seed(mc, "/d/.f.tmp", 1, EXACT), 0);
 	ftps_mtcache_rename(mc, "/d/.f.tmp", "/d/f", 0);
 	ck_assert_int_eq(got(mc, "/d/.f.tmp", &e), -1);
@@ -323,7 +350,7 @@ START_TEST(rename_file)
 	ck_assert_int_eq(got(mc, "/e/g", &e), -1);
 	ck_assert_uint_eq(count(mc), 0);
 	/* onto itself: nothing changes */
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/s", &e, EXACT, NOW), 1);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/s", &e, EXACT, NOW, 0), 1);
 	ftps_mtcache_rename(mc, "/s", "/s", 0);
 	ck_assert_int_eq(got(mc, "/s", &e), EXACT);
 	ck_assert_int_eq(ftps_mtcache_check(mc), 0);
@@ -338,7 +365,7 @@ START_TEST(rename_folder)
 	const char *const paths[] = { "/d/x", "/d/s/y", "/dx", "/t/old", "/t" };
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++)
-		ck_assert_int_eq(ftps_mtcache_put(mc, paths[i], &e, EXACT + (int64_t)i, NOW), 1);
+		ck_assert_int_eq(ftps_mtcache_put(mc, paths[i], &e, EXACT + (int64_t)i, NOW, 0), 1);
 	ftps_mtcache_rename(mc, "/d", "/t", 1);
 	ck_assert_int_eq(got(mc, "/t/x", &e), EXACT);
 	ck_assert_int_eq(got(mc, "/t/s/y", &e), EXACT + 1);
@@ -369,20 +396,20 @@ START_TEST(bad_input)
 	longp[0] = '/';
 	memset(longp + 1, 'x', sizeof(longp) - 2);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		ck_assert_int_eq(ftps_mtcache_put(mc, bad[i], &e, EXACT, NOW), -1);
+		ck_assert_int_eq(ftps_mtcache_put(mc, bad[i], &e, EXACT, NOW, 0), -1);
 		ck_assert_int_eq(ftps_mtcache_seed(mc, bad[i], 1, EXACT), -1);
 		ck_assert_int_eq(ftps_mtcache_get(mc, bad[i], &e, &t), 0);
 		ftps_mtcache_remove(mc, bad[i], 1);
 		ftps_mtcache_rename(mc, bad[i], "/a", 1);
 		ftps_mtcache_rename(mc, "/a", bad[i], 1);
 	}
-	ck_assert_int_eq(ftps_mtcache_put(mc, NULL, &e, EXACT, NOW), -1);
+	ck_assert_int_eq(ftps_mtcache_put(mc, NULL, &e, EXACT, NOW, 0), -1);
 	ck_assert_int_eq(ftps_mtcache_get(mc, NULL, &e, &t), 0);
 	ck_assert_int_eq(ftps_mtcache_get(mc, "/a", NULL, &t), 0);
 	ck_assert_int_eq(t, 42);
 	ck_assert_uint_eq(count(mc), 0);
 	/* a rename whose result would be too long drops the entry */
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/d/f", &e, EXACT, NOW), 1);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/d/f", &e, EXACT, NOW, 0), 1);
 	longp[FTPS_MAX_PATH - 2] = '\0';
 	ftps_mtcache_rename(mc, "/d", longp, 1);
 	ck_assert_uint_eq(count(mc), 0);
@@ -398,8 +425,8 @@ START_TEST(null_cache)
 	struct ftps_entry e = listed(1, MINUTE, FTPS_TP_MINUTE);
 	int64_t t = 42;
 
-	ck_assert_int_eq(ftps_mtcache_put(NULL, "/f", &e, EXACT, NOW), 0);
-	ck_assert_int_eq(ftps_mtcache_put(NULL, "rel", &e, EXACT, NOW), -1);
+	ck_assert_int_eq(ftps_mtcache_put(NULL, "/f", &e, EXACT, NOW, 0), 0);
+	ck_assert_int_eq(ftps_mtcache_put(NULL, "rel", &e, EXACT, NOW, 0), -1);
 	ck_assert_int_eq(ftps_mtcache_seed(NULL, "/f", 1, EXACT), 0);
 	ck_assert_int_eq(ftps_mtcache_get(NULL, "/f", &e, &t), 0);
 	ck_assert_int_eq(t, 42);
@@ -427,7 +454,7 @@ static void *work(void *arg)
 		snprintf(q, sizeof(q), "/d%u/f%u", (r >> 4) % 7, (r >> 16) % 300);
 		e.size = (r >> 20) % 3;
 		switch (r % 6) {
-		case 0: ftps_mtcache_put(w->mc, p, &e, EXACT, NOW); break;
+		case 0: ftps_mtcache_put(w->mc, p, &e, EXACT, NOW, 0); break;
 		case 1: ftps_mtcache_seed(w->mc, p, e.size, EXACT); break;
 		case 2: ftps_mtcache_get(w->mc, p, &e, &t); break;
 		case 3: ftps_mtcache_remove(w->mc, p, (r >> 3) & 1); break;
@@ -470,6 +497,7 @@ static Suite *mtcache_suite(void)
 	tcase_add_test(tc, hit_same_listing);
 	tcase_add_test(tc, miss_on_change);
 	tcase_add_test(tc, too_recent_not_kept);
+	tcase_add_test(tc, too_recent_held);
 	tcase_add_test(tc, day_precision);
 	tcase_add_test(tc, not_keyable);
 	tcase_add_test(tc, seed_binds);
