@@ -26,7 +26,7 @@ struct mt_ver {
 	uint64_t size;
 	int64_t coarse;                 /* what the listing said (when bound) */
 	int64_t exact;
-	int64_t until;                  /* wall clock; 0: for good (see put) */
+	int64_t since, until;           /* held from, to (wall clock); 0: for good */
 	uint8_t prec;                   /* enum ftps_tprec of coarse */
 	uint8_t bound;                  /* 0: a seed, coarse not known yet */
 };
@@ -150,7 +150,11 @@ void ftps_mtcache_clear(struct ftps_mtcache *mc)
  * is bound to e's coarse time from now on. */
 static int answers(struct mt_ver *v, const struct ftps_entry *e)
 {
-	if (v->size != e->size || (v->until != 0 && time(NULL) >= v->until))
+	int64_t t = v->until != 0 ? (int64_t)time(NULL) : 0;
+
+	/* A held time answers within its window only (a clock set back
+	 * does not stretch it). */
+	if (v->size != e->size || (v->until != 0 && (t < v->since || t >= v->until)))
 		return 0;
 	if (v->bound)
 		return v->coarse == e->mtime && v->prec == (uint8_t)e->mtime_prec;
@@ -207,8 +211,9 @@ int ftps_mtcache_put(struct ftps_mtcache *mc, const char *path,
 		return 0;
 	pthread_mutex_lock(&mc->lock);
 	if (ftps_mtcache_keyable(listed) && (hold > 0 || settled(listed, exact, now))) {
+		int held = !settled(listed, exact, now);
 		struct mt_ver v = { listed->size, listed->mtime, exact,
-		                    settled(listed, exact, now) ? 0 : now + (int64_t)hold,
+		                    held ? now : 0, held ? now + (int64_t)hold : 0,
 		                    (uint8_t)listed->mtime_prec, 1 };
 		rc = keep(mc, path, len, &v) == 0 ? 1 : -1;
 	} else {
@@ -221,7 +226,7 @@ int ftps_mtcache_put(struct ftps_mtcache *mc, const char *path,
 int ftps_mtcache_seed(struct ftps_mtcache *mc, const char *path, uint64_t size,
                       int64_t exact)
 {
-	struct mt_ver v = { size, 0, exact, 0, FTPS_TP_NONE, 0 };
+	struct mt_ver v = { size, 0, exact, 0, 0, FTPS_TP_NONE, 0 };
 	size_t len;
 	int rc;
 

@@ -144,6 +144,9 @@ START_TEST(too_recent_held)
 	/* held until its time is up: learnt 61 s ago, held for 60 */
 	ck_assert_int_eq(ftps_mtcache_put(mc, "/g", &e, now - 62, now - 61, 60), 1);
 	ck_assert_int_eq(got(mc, "/g", &e), -1);
+	/* nor before it began (a clock set back) */
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/k", &e, now + 3599, now + 3600, 60), 1);
+	ck_assert_int_eq(got(mc, "/k", &e), -1);
 	/* a settled time is kept for good, whatever the hold */
 	struct ftps_entry old = listed(10, MINUTE, FTPS_TP_MINUTE);
 	ck_assert_int_eq(ftps_mtcache_put(mc, "/h", &old, EXACT, EXACT + 120, 1), 1);
