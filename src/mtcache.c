@@ -26,9 +26,10 @@ struct mt_ver {
 	uint64_t size;
 	int64_t coarse;                 /* what the listing said (when bound) */
 	int64_t exact;
-	int64_t since, until;           /* held from, to (wall clock); 0: for good */
+	int64_t until_ms;               /* held until (mono_ms); 0: for good */
 	uint8_t prec;                   /* enum ftps_tprec of coarse */
 	uint8_t bound;                  /* 0: a seed, coarse not known yet */
+	uint8_t own;                    /* a seed: the time of our own upload */
 };
 
 struct mt_node {
@@ -43,6 +44,16 @@ struct ftps_mtcache {
 };
 
 /* ---- helpers ---- */
+
+/* The clock of held times: monotonic, so a wall clock set back or forth
+ * neither stretches nor cuts a hold. */
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
@@ -150,11 +161,7 @@ void ftps_mtcache_clear(struct ftps_mtcache *mc)
  * is bound to e's coarse time from now on. */
 static int answers(struct mt_ver *v, const struct ftps_entry *e)
 {
-	int64_t t = v->until != 0 ? (int64_t)time(NULL) : 0;
-
-	/* A held time answers within its window only (a clock set back
-	 * does not stretch it). */
-	if (v->size != e->size || (v->until != 0 && (t < v->since || t >= v->until)))
+	if (v->size != e->size || (v->until_ms != 0 && mono_ms() >= v->until_ms))
 		return 0;
 	if (v->bound)
 		return v->coarse == e->mtime && v->prec == (uint8_t)e->mtime_prec;
@@ -210,11 +217,16 @@ int ftps_mtcache_put(struct ftps_mtcache *mc, const char *path,
 	if (!mc)
 		return 0;
 	pthread_mutex_lock(&mc->lock);
-	if (ftps_mtcache_keyable(listed) && (hold > 0 || settled(listed, exact, now))) {
-		int held = !settled(listed, exact, now);
+	int held = ftps_mtcache_keyable(listed) && !settled(listed, exact, now);
+	struct mt_node *n = held ? find(mc, path, len) : NULL;
+	if (n && n->v.own && n->v.exact >= exact) {
+		/* An answer older than our own upload's time: asked before the
+		 * upload ended, of the version it replaced. */
+		rc = 0;
+	} else if (ftps_mtcache_keyable(listed) && (hold > 0 || !held)) {
 		struct mt_ver v = { listed->size, listed->mtime, exact,
-		                    held ? now : 0, held ? now + (int64_t)hold : 0,
-		                    (uint8_t)listed->mtime_prec, 1 };
+		                    held ? mono_ms() + (int64_t)hold * 1000 : 0,
+		                    (uint8_t)listed->mtime_prec, 1, 0 };
 		rc = keep(mc, path, len, &v) == 0 ? 1 : -1;
 	} else {
 		ftps_pt_remove_under(&mc->t, path, len, FTPS_PATH_SAME);
@@ -226,7 +238,7 @@ int ftps_mtcache_put(struct ftps_mtcache *mc, const char *path,
 int ftps_mtcache_seed(struct ftps_mtcache *mc, const char *path, uint64_t size,
                       int64_t exact)
 {
-	struct mt_ver v = { size, 0, exact, 0, 0, FTPS_TP_NONE, 0 };
+	struct mt_ver v = { size, 0, exact, 0, FTPS_TP_NONE, 0, 1 };
 	size_t len;
 	int rc;
 

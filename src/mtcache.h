@@ -12,14 +12,15 @@
  * another minute or day in a fresh listing) is asked again.
  *
  * What a listing cannot tell apart is a rewrite of the same size within
- * the same minute. ftps_mtcache_put refuses a time that is too recent for
- * that: once the minute of the exact time has passed (with a minute's
- * margin for clock skew), any later write falls into a later minute and
- * shows in the listing. A time set explicitly (MFMT, touch -d) to the same
- * minute with the same size cannot be seen; that is the price of not
- * asking. A time still too recent is kept for a while all the same (the
- * caller's `hold`, the listings' cache time), so that a folder of files
- * made this minute costs one batch of MDTMs, not one MDTM per stat.
+ * the same minute. ftps_mtcache_put keeps a time for good only once that
+ * cannot happen: once the minute of the exact time has passed (with a
+ * minute's margin for clock skew), any later write falls into a later
+ * minute and shows in the listing. A time set explicitly (MFMT, touch -d)
+ * to the same minute with the same size cannot be seen; that is the price
+ * of not asking. A time still too recent is held for a while only (the
+ * caller's `hold`, the listings' cache time, on a monotonic clock), so
+ * that a folder of files written in the last two minutes costs one batch
+ * of MDTMs, not one MDTM per stat.
  *
  * Files we wrote ourselves get their exact time without a listing
  * (ftps_mtcache_seed): the size and exact time are known, the coarse time
@@ -28,7 +29,8 @@
  * in local time: a whole number of quarter hours within 14 hours) takes
  * it over. A seed is trusted although it is recent: a third party would
  * have to rewrite the file with the same size within the minute of our
- * upload.
+ * upload. A held time older than a seed's does not replace it: it was
+ * asked before our upload ended, of the version the upload replaced.
  *
  * Keys are paths in the caller's form ("/a/b", as the directory cache).
  * Memory is bounded: at most max_entries paths, the least recently used
@@ -38,8 +40,9 @@
  * still -1), the rest do nothing; for a mount with the caches off.
  *
  * Thread safety: every function takes the cache's one mutex and calls
- * nothing but this file and the lock-free path table (pathtab.c) while
- * holding it, so it may be called from a directory cache callback.
+ * nothing but this file, the lock-free path table (pathtab.c) and
+ * clock_gettime while holding it, so it may be called from a directory
+ * cache callback.
  */
 #ifndef FTPS_MTCACHE_H
 #define FTPS_MTCACHE_H
@@ -68,10 +71,11 @@ int ftps_mtcache_get(struct ftps_mtcache *mc, const char *path,
 /* MDTM said `exact` for path, which the listing showed as `listed`; `now`
  * is the wall clock (seconds since the epoch). A time too recent to be told
  * apart from a rewrite within its minute is kept only for `hold` seconds
- * (the listings' cache time: a rewrite by someone else shows no later than
- * a listing cached when it happened would); with hold 0 it is not kept,
- * and any older time kept for path goes too. Returns 1 when kept, 0 when
- * not (that, or not keyable), -1 for a bad path or no memory. */
+ * from now (the listings' cache time: a rewrite by someone else shows no
+ * later than a listing cached when it happened would); with hold 0 it is
+ * not kept, and any older time kept for path goes too. Nor is it kept
+ * when it is older than our own upload's time for path (a seed). Returns
+ * 1 when kept, 0 when not, -1 for a bad path or no memory. */
 int ftps_mtcache_put(struct ftps_mtcache *mc, const char *path,
                      const struct ftps_entry *listed, int64_t exact, int64_t now,
                      unsigned hold);

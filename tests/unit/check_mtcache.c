@@ -1,8 +1,9 @@
 /* check_mtcache.c - the exact-time cache: a hit for the same listing, a
  * miss when the size, the coarse time or its precision changed, times too
- * recent to keep for good (held for the listings' cache time only), seeds of our own uploads binding to a listing (in UTC or
- * a local time), the cap and LRU order, removal and renames of files and
- * folders, bad input, no cache at all, and a multi-threaded smoke test.
+ * recent to keep for good (held for the listings' cache time only), seeds
+ * of our own uploads binding to a listing (in UTC or a local time), the
+ * cap and LRU order, removal and renames of files and folders, bad input,
+ * no cache at all, and a multi-threaded smoke test.
  */
 #include <check.h>
 #include <pthread.h>
@@ -127,29 +128,39 @@ START_TEST(too_recent_not_kept)
 END_TEST
 
 /* A time too recent to keep for good is held for the listings' cache time:
- * a folder of files made this minute costs one batch of MDTMs, not one per
- * stat. After that time it answers no more, nor for a changed file. */
+ * a folder of files written in the last two minutes costs one batch of
+ * MDTMs, not one per stat. After that time it answers no more, nor for a
+ * changed file; nor does it replace the time of our own newer upload. */
 START_TEST(too_recent_held)
 {
 	struct ftps_mtcache *mc = mk(0);
 	int64_t now = (int64_t)time(NULL);
 	int64_t minute = now / 60 * 60;
 	struct ftps_entry e = listed(10, minute, FTPS_TP_MINUTE);
+	struct timespec wait = { 1, 200000000 };
 
 	ck_assert_int_eq(ftps_mtcache_put(mc, "/f", &e, now - 1, now, 60), 1);
 	ck_assert_int_eq(got(mc, "/f", &e), now - 1);
 	e.size = 11;                    /* rewritten: the listing shows it */
 	ck_assert_int_eq(got(mc, "/f", &e), -1);
 	e.size = 10;
-	/* held until its time is up: learnt 61 s ago, held for 60 */
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/g", &e, now - 62, now - 61, 60), 1);
+	/* held until its time is up: one second here */
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/g", &e, now - 1, now, 1), 1);
+	ck_assert_int_eq(got(mc, "/g", &e), now - 1);
+	nanosleep(&wait, NULL);
 	ck_assert_int_eq(got(mc, "/g", &e), -1);
-	/* nor before it began (a clock set back) */
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/k", &e, now + 3599, now + 3600, 60), 1);
-	ck_assert_int_eq(got(mc, "/k", &e), -1);
+	ck_assert_int_eq(got(mc, "/f", &e), now - 1);
+	/* our upload's time stays against an older answer (asked of the
+	 * version the upload replaced), not against a newer one */
+	ck_assert_int_eq(ftps_mtcache_seed(mc, "/s", 10, now - 2), 0);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/s", &e, now - 50, now, 60), 0);
+	ck_assert_int_eq(got(mc, "/s", &e), now - 2);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/s", &e, now - 1, now, 60), 1);
+	ck_assert_int_eq(got(mc, "/s", &e), now - 1);
 	/* a settled time is kept for good, whatever the hold */
 	struct ftps_entry old = listed(10, MINUTE, FTPS_TP_MINUTE);
 	ck_assert_int_eq(ftps_mtcache_put(mc, "/h", &old, EXACT, EXACT + 120, 1), 1);
+	nanosleep(&wait, NULL);
 	ck_assert_int_eq(got(mc, "/h", &old), EXACT);
 	ftps_mtcache_free(mc);
 }
@@ -456,8 +467,9 @@ static void *work(void *arg)
 		snprintf(p, sizeof(p), "/d%u/f%u", r % 7, (r >> 8) % 300);
 		snprintf(q, sizeof(q), "/d%u/f%u", (r >> 4) % 7, (r >> 16) % 300);
 		e.size = (r >> 20) % 3;
-		switch (r % 6) {
+		switch (r % 7) {
 		case 0: ftps_mtcache_put(w->mc, p, &e, EXACT, NOW, 0); break;
+		case 6: ftps_mtcache_put(w->mc, p, &e, NOW - 5, NOW, 60); break;
 		case 1: ftps_mtcache_seed(w->mc, p, e.size, EXACT); break;
 		case 2: ftps_mtcache_get(w->mc, p, &e, &t); break;
 		case 3: ftps_mtcache_remove(w->mc, p, (r >> 3) & 1); break;
