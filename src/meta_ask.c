@@ -72,8 +72,8 @@ int meta_child_path(const char *dir, const char *name, char *out, size_t len)
  * exact-time cache, and the others find their time there. One batch runs
  * per folder at a time (a second getattr of the folder waits for it); a
  * folder is not batched twice within MDTM_BATCH_AGAIN_S. (Times of files
- * changed this minute are kept too, for the listings' cache time only:
- * mtcache.h.) */
+ * changed in the last two minutes are held too, for the listings' cache
+ * time only: mtcache.h.) */
 #define MDTM_BATCH_MAX 512
 #define MDTM_BATCH_AGAIN_S 5.0
 

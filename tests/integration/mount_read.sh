@@ -491,9 +491,9 @@ exact_time_checks() {
 	check "$l: ... asked once more" test "$(($(mdtm_count once.txt) - n0))" = 3
 }
 
-# Files written on the server this minute: a listing cannot tell a rewrite
-# of the same size within the minute, so their times are not kept for good,
-# but for the cache time they are. "ls -l" of a folder of them costs one
+# Files written on the server in the last two minutes: a listing cannot
+# tell a rewrite of the same size within the minute, so their times are
+# not kept for good, but for the cache time they are. "ls -l" of a folder of them costs one
 # MDTM per file (one batch), not a batch and then one more per stat; after
 # the cache time each is asked again.
 fresh_count() { grep -cF "\"MDTM /fresh/" "$TB_LOG"; }
@@ -508,7 +508,7 @@ fresh_time_checks() {
 	n0=$(fresh_count)
 	$T ls -l "$m/fresh" >/dev/null
 	for i in 1 2 3 4 5 6; do mtime_is "$m/fresh/f$i" "$d/f$i" || ok=0; done
-	check "$l: files written this minute: exact times" test "$ok" = 1
+	check "$l: files written just now: exact times" test "$ok" = 1
 	check "$l: ... one MDTM each for ls -l and stat" test "$(($(fresh_count) - n0))" = 6
 	sleep 2.5
 	check "$l: ... still exact after the cache time" mtime_is "$m/fresh/f3" "$d/f3"
