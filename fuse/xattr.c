@@ -107,10 +107,18 @@ static int sum_get(struct ftpsfs *fs, const char *path, enum ftps_hash_algo algo
 
 /* ---- the operations ---- */
 
+int ftpsfs_xattr_unsupported(const char *name)
+{
+	return strncmp(name, "user.", 5) != 0;
+}
+
 int ftpsfs_xattr_get(struct ftpsfs *fs, const char *path, const char *name, char *value,
                      size_t size)
 {
 	enum ftps_hash_algo algo;
+
+	if (ftpsfs_xattr_unsupported(name))
+		return -ENOTSUP;
 
 	if (is_root(path) && strncmp(name, FTPSFS_XATTR_STATS, strlen(FTPSFS_XATTR_STATS)) == 0)
 		return stats_get(fs, name + strlen(FTPSFS_XATTR_STATS), value, size);

@@ -22,7 +22,11 @@
 #    the mount; listxattr of a file lists them; a folder has none (ENODATA);
 #  - vsftpd: user.checksum.sha256 is ENODATA, and a file lists none;
 #  - getfattr -d -m '^user.ftpsfs' shows every statistic (when getfattr is
-#    installed; the rest uses python's os.getxattr).
+#    installed; the rest uses python's os.getxattr);
+#  - a name outside the user namespace (an SELinux label, an ACL) is
+#    ENOTSUP, so "ls -l" of 30 files asks the daemon for two attributes in
+#    all, not two per file (libfuse's -d log counts the requests), while
+#    the statistics still answer.
 # The daemon must exit 0 at every unmount and log no unexpected warning.
 #
 # Exit 0 all passed, 1 a check failed, 77 no server could run here.
@@ -206,6 +210,19 @@ def cmd_nosums(path):
             fail("%s %s: errno %d, want ENODATA" % (path, algo, e))
     return 0
 
+def cmd_namespaces(mnt, path):
+    for p, name, want in ((path, "security.selinux", errno.ENOTSUP),
+                          (path, "system.posix_acl_access", errno.ENOTSUP),
+                          (mnt, "trusted.x", errno.ENOTSUP),
+                          (path, "user.nonesuch", errno.ENODATA)):
+        e = errno_of(os.getxattr, p, name)
+        if e != want:
+            fail("getxattr %s %s: errno %d, want %d" % (p, name, e, want))
+    if errno_of(os.removexattr, path, "security.selinux") != errno.ENOTSUP:
+        fail("removexattr of security.selinux is not ENOTSUP")
+    int(get(mnt, "user.ftpsfs.conns"))
+    return 0
+
 sys.exit(globals()["cmd_" + sys.argv[1]](*sys.argv[2:]))
 EOF
 
@@ -214,6 +231,18 @@ sums_of() {
 	local f=$1
 	printf '%s %s %s %s' "$(sha256sum <"$f" | cut -d' ' -f1)" "$(sha1sum <"$f" | cut -d' ' -f1)" \
 		"$(md5sum <"$f" | cut -d' ' -f1)" "$(sha512sum <"$f" | cut -d' ' -f1)"
+}
+
+# Names outside the user namespace: ENOTSUP, and "ls -l" stops asking.
+getxattr_requests() { grep -c 'opcode: GETXATTR' "$1.log"; }
+t_namespaces() {
+	local mnt=$1 n0 n1
+	px namespaces "$mnt" "$mnt/f.bin" || return 1
+	n0=$(getxattr_requests "$mnt")
+	$T ls -l "$mnt/many" >/dev/null || return 1
+	n1=$(getxattr_requests "$mnt")
+	[ $((n1 - n0)) -le 2 ] ||
+		{ echo "ls -l of 30 files: $((n1 - n0)) GETXATTR requests" >&2; return 1; }
 }
 
 # SIGUSR1: every statistic in the log within 10 s.
@@ -259,7 +288,8 @@ for name in $servers; do
 	hostile="name with spaces ü 日本.txt"
 	head -c 300000 /dev/urandom >"$TB_DATA/f.bin"
 	printf 'hello world\n' >"$TB_DATA/$hostile"
-	mkdir -p "$TB_DATA/sub"
+	mkdir -p "$TB_DATA/sub" "$TB_DATA/many"
+	for i in $(seq 1 30); do : >"$TB_DATA/many/f$i"; done
 	printf 'secret\n' >"$TB_DATA/locked.txt"
 	chown -R "$TB_USER:$TB_USER" "$TB_DATA"
 	chown root:root "$TB_DATA/locked.txt"
@@ -297,6 +327,15 @@ for name in $servers; do
 		px refused "$mnt" "$mnt/locked.txt" "locked.txt"
 	check "SIGUSR1 writes every statistic to the log" t_usr1 "$mnt"
 	check "unmount: exit 0, no unexpected warning" it_umount "$mnt" 'locked\.txt|info: stats: '
+	# -d: libfuse logs every request (and its errors, such as ENOENT)
+	if it_mount "$mnt" -d; then
+		check "SELinux label and ACL ENOTSUP: ls -l asks the daemon twice, not per file" \
+			t_namespaces "$mnt"
+		check "(-d) unmount: exit 0, no unexpected warning" \
+			it_umount "$mnt" '^ +unique: [0-9]+, error: -[0-9]+ '
+	else
+		it_fail "$name: mount with -d"
+	fi
 	[ "$it_nfail" -eq 0 ] || it_show_logs "$name" "$mnt.log"
 	tb_stop "$name"
 done
