@@ -151,12 +151,13 @@ START_TEST(too_recent_held)
 	ck_assert_int_eq(got(mc, "/g", &e), -1);
 	ck_assert_int_eq(got(mc, "/f", &e), now - 1);
 	/* our upload's time stays against an older answer (asked of the
-	 * version the upload replaced), not against a newer one */
-	ck_assert_int_eq(ftps_mtcache_seed(mc, "/s", 10, now - 2), 0);
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/s", &e, now - 50, now, 60), 0);
-	ck_assert_int_eq(got(mc, "/s", &e), now - 2);
-	ck_assert_int_eq(ftps_mtcache_put(mc, "/s", &e, now - 1, now, 60), 1);
-	ck_assert_int_eq(got(mc, "/s", &e), now - 1);
+	 * version the upload replaced), not against a newer one; the seed
+	 * is in the listed minute, whatever second of it this is */
+	ck_assert_int_eq(ftps_mtcache_seed(mc, "/s", 10, minute), 0);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/s", &e, minute - 50, now, 60), 0);
+	ck_assert_int_eq(got(mc, "/s", &e), minute);
+	ck_assert_int_eq(ftps_mtcache_put(mc, "/s", &e, minute + 1, now, 60), 1);
+	ck_assert_int_eq(got(mc, "/s", &e), minute + 1);
 	/* a settled time is kept for good, whatever the hold */
 	struct ftps_entry old = listed(10, MINUTE, FTPS_TP_MINUTE);
 	ck_assert_int_eq(ftps_mtcache_put(mc, "/h", &old, EXACT, EXACT + 120, 1), 1);
