@@ -107,7 +107,8 @@ static int sum_get(struct ftpsfs *fs, const char *path, enum ftps_hash_algo algo
 
 /* ---- the operations ---- */
 
-int ftpsfs_xattr_unsupported(const char *name)
+/* A name in a namespace we have no attributes in at all (xattr.h). */
+static int unsupported(const char *name)
 {
 	return strncmp(name, "user.", 5) != 0;
 }
@@ -117,7 +118,7 @@ int ftpsfs_xattr_get(struct ftpsfs *fs, const char *path, const char *name, char
 {
 	enum ftps_hash_algo algo;
 
-	if (ftpsfs_xattr_unsupported(name))
+	if (unsupported(name))
 		return -ENOTSUP;
 
 	if (is_root(path) && strncmp(name, FTPSFS_XATTR_STATS, strlen(FTPSFS_XATTR_STATS)) == 0)

@@ -15,11 +15,12 @@
  *    interrupted by it.
  * Nothing can be set or removed: FTP keeps no attributes (ENOTSUP).
  * Outside the user namespace (security.*, system.*, trusted.*) there is
- * no support at all, and a name there is ENOTSUP, not ENODATA: ls, which
- * asks every file for its SELinux label and ACL, stops asking a device
- * once it said so. With ENODATA those two questions were two round trips
- * to the daemon per file, which the kernel does not cache: most of the
- * time of "ls -l" in a cached folder.
+ * no support at all, and getxattr of a name there is ENOTSUP, not
+ * ENODATA: GNU ls (up to coreutils 9.4), which asks every file for its
+ * SELinux label and ACL, stops asking a device once it said so. With
+ * ENODATA those two questions were two round trips to the daemon per
+ * file, which the kernel does not cache: most of the time of "ls -l" in
+ * a cached folder.
  */
 #ifndef FTPSFS_XATTR_H
 #define FTPSFS_XATTR_H
@@ -42,8 +43,6 @@ void ftpsfs_xattr_stop(struct ftpsfs *fs);
 int ftpsfs_xattr_get(struct ftpsfs *fs, const char *path, const char *name, char *value,
                      size_t size);
 int ftpsfs_xattr_list(struct ftpsfs *fs, const char *path, char *list, size_t size);
-/* 1 when name is in a namespace we have no attributes in at all. */
-int ftpsfs_xattr_unsupported(const char *name);
 /* 1 when name is one of those shown on path (for refusing removal). */
 int ftpsfs_xattr_ours(struct ftpsfs *fs, const char *path, const char *name);
 
