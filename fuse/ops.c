@@ -381,10 +381,11 @@ static int op_symlink(const char *target, const char *path)
 /* Extended attributes (xattr.c): the statistics on the root, checksums on
  * files, read-only. Nothing else has any: an empty list, ENODATA for a
  * user.* name, ENOTSUP for any other name (xattr.h), for setting one (FTP
- * keeps none), and for removing one of ours. (Removing any other name is
+ * keeps none), and for removing one of ours. Removing any other name is
  * ENODATA: libacl takes ENOTSUP there as a failure, and tar -x --acls
- * would warn for every folder.) (Tools such as gocryptfs's fsck take EOPNOTSUPP from listxattr
- * for a broken file: the list is never refused.) */
+ * would warn for every folder. (Tools such as gocryptfs's fsck take
+ * EOPNOTSUPP from listxattr for a broken file: the list is never
+ * refused.) */
 static int op_listxattr(const char *path, char *list, size_t size)
 {
 	struct ftpsfs *fs = get_mount();

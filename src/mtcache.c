@@ -8,9 +8,9 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 #include "mtcache.h"
 #include "pathtab.h"
+#include "retry.h"      /* ftps_now_ms: holds run on the monotonic clock */
 
 #define MT_INIT_BUCKETS 256
 /* A time to the minute is kept once its minute is over, plus a minute for
@@ -26,7 +26,7 @@ struct mt_ver {
 	uint64_t size;
 	int64_t coarse;                 /* what the listing said (when bound) */
 	int64_t exact;
-	int64_t until_ms;               /* held until (mono_ms); 0: for good */
+	int64_t until_ms;               /* held until (ftps_now_ms); 0: for good */
 	uint8_t prec;                   /* enum ftps_tprec of coarse */
 	uint8_t bound;                  /* 0: a seed, coarse not known yet */
 	uint8_t own;                    /* a seed: the time of our own upload */
@@ -44,16 +44,6 @@ struct ftps_mtcache {
 };
 
 /* ---- helpers ---- */
-
-/* The clock of held times: monotonic, so a wall clock set back or forth
- * neither stretches nor cuts a hold. */
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
@@ -161,7 +151,7 @@ void ftps_mtcache_clear(struct ftps_mtcache *mc)
  * is bound to e's coarse time from now on. */
 static int answers(struct mt_ver *v, const struct ftps_entry *e)
 {
-	if (v->size != e->size || (v->until_ms != 0 && mono_ms() >= v->until_ms))
+	if (v->size != e->size || (v->until_ms != 0 && ftps_now_ms() >= v->until_ms))
 		return 0;
 	if (v->bound)
 		return v->coarse == e->mtime && v->prec == (uint8_t)e->mtime_prec;
@@ -217,15 +207,16 @@ int ftps_mtcache_put(struct ftps_mtcache *mc, const char *path,
 	if (!mc)
 		return 0;
 	pthread_mutex_lock(&mc->lock);
-	int held = ftps_mtcache_keyable(listed) && !settled(listed, exact, now);
+	int keyable = ftps_mtcache_keyable(listed);
+	int held = keyable && !settled(listed, exact, now);
 	struct mt_node *n = held ? find(mc, path, len) : NULL;
 	if (n && n->v.own && n->v.exact >= exact) {
 		/* An answer older than our own upload's time: asked before the
 		 * upload ended, of the version it replaced. */
 		rc = 0;
-	} else if (ftps_mtcache_keyable(listed) && (hold > 0 || !held)) {
+	} else if (keyable && (!held || hold > 0)) {
 		struct mt_ver v = { listed->size, listed->mtime, exact,
-		                    held ? mono_ms() + (int64_t)hold * 1000 : 0,
+		                    held ? ftps_now_ms() + (int64_t)hold * 1000 : 0,
 		                    (uint8_t)listed->mtime_prec, 1, 0 };
 		rc = keep(mc, path, len, &v) == 0 ? 1 : -1;
 	} else {

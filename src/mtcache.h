@@ -41,7 +41,7 @@
  *
  * Thread safety: every function takes the cache's one mutex and calls
  * nothing but this file, the lock-free path table (pathtab.c) and
- * clock_gettime while holding it, so it may be called from a directory
+ * ftps_now_ms (retry.h) while holding it, so it may be called from a directory
  * cache callback.
  */
 #ifndef FTPS_MTCACHE_H

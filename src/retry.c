@@ -6,6 +6,14 @@
 static const int pauses_ms[] = { 0, 200, 500, 1000, 2000 };
 #define NPAUSES ((int)(sizeof(pauses_ms) / sizeof(pauses_ms[0])))
 
+int64_t ftps_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void ftps_retry_init(struct ftps_retry *r, int window_ms, int min_tries)
 {
 	r->window_ms = window_ms > 0 ? window_ms : 0;

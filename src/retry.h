@@ -28,6 +28,10 @@ struct ftps_retry {
 	int begun;
 };
 
+/* The monotonic clock in milliseconds: the one every deadline, retry and
+ * hold in the code runs on. */
+int64_t ftps_now_ms(void);
+
 void ftps_retry_init(struct ftps_retry *r, int window_ms, int min_tries);
 /* Count the window from now_ms instead of from the first failure: for a
  * program waiting on one call, which should wait one timeout in all. */

@@ -10,10 +10,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include "ftps_err.h"
+#include "retry.h"      /* ftps_now_ms */
 
-/* Monotonic clock in milliseconds. */
-int64_t ftps_now_ms(void);
-/* now + timeout_ms. */
+/* ftps_now_ms() + timeout_ms. */
 int64_t ftps_deadline(int timeout_ms);
 
 /* Wait until fd is ready for events (POLLIN/POLLOUT) or the deadline
