@@ -8,7 +8,7 @@
  * options_text.c, and needs ftps_config_init from src/conn.c, hence the
  * rest of the core:
  *
- * fuzz-sources: fuse/options.c fuse/options_table.c src/segplan.c fuse/options_text.c src/netrc.c src/login.c src/conn.c src/cmd.c src/config.c src/server.c src/tls.c src/tls_peer.c src/sock.c src/xfer.c src/xfer_open.c src/xfer_prepare.c src/ops.c src/ops_stat.c src/stat_list.c src/pool.c src/dircache.c src/dircache_set.c src/dircache_table.c src/dircache_update.c src/pathtab.c src/replies.c src/stats.c
+ * fuzz-sources: fuse/options.c fuse/options_table.c src/segplan.c fuse/options_text.c src/netrc.c src/login.c src/conn.c src/cmd.c src/config.c src/server.c src/tls.c src/tls_peer.c src/sock.c src/xfer.c src/xfer_open.c src/xfer_prepare.c src/ops.c src/ops_stat.c src/stat_list.c src/pool.c src/dircache.c src/dircache_set.c src/dircache_table.c src/dircache_update.c src/pathtab.c src/replies.c src/stats.c src/retry.c
  * fuzz-pkg: fuse3 openssl
  */
 #include <stddef.h>
