@@ -59,12 +59,49 @@ static int give(const char *val, size_t len, char *out, size_t size, size_t slac
 
 /* ---- the statistics ---- */
 
+/* user.ftpsfs.all: every statistic, "NAME: VALUE" a line each, as
+ * SIGUSR1 logs them. */
+static int stats_all(struct ftpsfs *fs, char *value, size_t size)
+{
+	struct ftps_stats_view v;
+	char buf[FTPS_STATS_TEXT * 2];
+	char *all;
+	size_t len = 0, cap = 4096;
+	const char *name;
+	int n, rc;
+
+	if (!(all = malloc(cap)))
+		return -ENOMEM;
+	ftps_fs_stats(&fs->core, 1, 1, &v);
+	for (size_t i = 0; (name = ftps_stats_name(i)) != NULL; i++) {
+		if ((n = ftps_stats_value(&v, name, buf, sizeof(buf))) < 0)
+			continue;
+		size_t need = strlen(name) + 2 + (size_t)n + 1;     /* and snprintf's NUL */
+		if (len + need + 1 > cap) {
+			char *more = realloc(all, cap = 2 * (len + need));
+			if (!more) {
+				free(all);
+				return -ENOMEM;
+			}
+			all = more;
+		}
+		len += (size_t)snprintf(all + len, cap - len, "%s: %s\n", name, buf);
+	}
+	/* Room, between the two calls of a getxattr, for counters to grow and
+	 * for the first error to replace "none". */
+	rc = give(all, len, value, size, 2 * FTPS_STATS_TEXT + 8 * STATS_SLACK);
+	free(all);
+	return rc;
+}
+
 static int stats_get(struct ftpsfs *fs, const char *stat, char *value, size_t size)
 {
 	struct ftps_stats_view v;
 	char buf[FTPS_STATS_TEXT * 2];
 	int n;
 
+	if (strcmp(stat, "all") == 0)
+		return stats_all(fs, value, size);
 	ftps_fs_stats(&fs->core, strcmp(stat, "system") == 0, strcmp(stat, "spool_kept") == 0, &v);
 	if ((n = ftps_stats_value(&v, stat, buf, sizeof(buf))) < 0)
 		return -ENODATA;
@@ -128,52 +165,12 @@ int ftpsfs_xattr_get(struct ftpsfs *fs, const char *path, const char *name, char
 	return -ENODATA;
 }
 
-/* Append name and its NUL to the list (or count it, with no list). */
-static int list_add(char *list, size_t size, size_t *off, const char *prefix, const char *name)
-{
-	size_t n = strlen(prefix) + strlen(name) + 1;
-
-	if (size > 0) {
-		if (*off + n > size)
-			return -ERANGE;
-		snprintf(list + *off, n, "%s%s", prefix, name);
-	}
-	*off += n;
-	return 0;
-}
-
-int ftpsfs_xattr_list(struct ftpsfs *fs, const char *path, char *list, size_t size)
-{
-	size_t off = 0;
-	const char *name;
-	int rc = 0;
-
-	if (is_root(path)) {
-		for (size_t i = 0; rc == 0 && (name = ftps_stats_name(i)) != NULL; i++)
-			rc = list_add(list, size, &off, FTPSFS_XATTR_STATS, name);
-		return rc < 0 ? rc : (int)off;
-	}
-	if (!ftps_meta_known_file(&fs->core, path)) {
-		struct ftps_entry e;
-		if ((rc = ftps_meta_getattr(&fs->core, path, &e)) < 0)
-			return rc;
-		rc = e.type == FTPS_FT_FILE;
-		ftps_entry_clear(&e);
-		if (!rc)
-			return 0;
-		rc = 0;
-	}
-	unsigned algos = ftps_stats_hash_algos(ftps_pool_stats(fs->core.pool));
-	for (size_t i = 0; rc == 0 && i < NSUM; i++)
-		if (algos & (1u << sum_names[i].algo))
-			rc = list_add(list, size, &off, FTPSFS_XATTR_SUM, sum_names[i].name);
-	return rc < 0 ? rc : (int)off;
-}
-
 int ftpsfs_xattr_ours(struct ftpsfs *fs, const char *path, const char *name)
 {
 	if (is_root(path) && strncmp(name, FTPSFS_XATTR_STATS, strlen(FTPSFS_XATTR_STATS)) == 0) {
 		const char *stat = name + strlen(FTPSFS_XATTR_STATS), *n;
+		if (strcmp(stat, "all") == 0)
+			return 1;
 		for (size_t i = 0; (n = ftps_stats_name(i)) != NULL; i++)
 			if (strcmp(n, stat) == 0)
 				return 1;

@@ -3,7 +3,8 @@
  *  - On the mount's root, user.ftpsfs.NAME for each statistic of the
  *    core (src/stats.h: connections, TLS resumption, bytes, uploads,
  *    retries, the last error, the server), plus the two the daemon knows
- *    (uploads pending, files kept in the spool).
+ *    (uploads pending, files kept in the spool), and user.ftpsfs.all with
+ *    every one, "NAME: VALUE" a line each.
  *  - On a file, user.checksum.ALGO (crc32, md5, sha1, sha256, sha512),
  *    answered by the server's HASH or X-command where it offers ALGO
  *    (ENODATA where it does not), in lower-case hex, kept per version of
@@ -13,6 +14,10 @@
  *    threads made later inherit it) and taken by sigwait in a thread of
  *    its own: no work in a signal handler, and no system call elsewhere
  *    interrupted by it.
+ * None of them is listed (listxattr is an empty list): they are computed,
+ * not stored, and cp -a, rsync -X, tar --xattrs, restic and borg copy what
+ * is listed. A listed checksum had the server read every file they copied
+ * five times, and left a value on the copy that its next change belies.
  * Nothing can be set or removed: FTP keeps no attributes (ENOTSUP).
  * Outside the user namespace (security.*, system.*, trusted.*) there is
  * no support at all, and getxattr of a name there is ENOTSUP, not
@@ -38,12 +43,12 @@ void ftpsfs_xattr_block_signal(void);
 int ftpsfs_xattr_start(struct ftpsfs *fs);
 void ftpsfs_xattr_stop(struct ftpsfs *fs);
 
-/* getxattr/listxattr as FUSE wants them: the length (size 0: the room
- * needed), or -errno (-ERANGE when size is too small). */
+/* getxattr as FUSE wants it: the length (size 0: the room needed), or
+ * -errno (-ERANGE when size is too small). */
 int ftpsfs_xattr_get(struct ftpsfs *fs, const char *path, const char *name, char *value,
                      size_t size);
-int ftpsfs_xattr_list(struct ftpsfs *fs, const char *path, char *list, size_t size);
-/* 1 when name is one of those shown on path (for refusing removal). */
+/* 1 when name is one of ours (a statistic on the root, a checksum the
+ * server can answer elsewhere): removing it is ENOTSUP, not ENODATA. */
 int ftpsfs_xattr_ours(struct ftpsfs *fs, const char *path, const char *name);
 
 /* Write the statistics to the log ("stats: NAME: VALUE" lines). */
