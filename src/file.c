@@ -197,6 +197,24 @@ int ftps_file_create(struct ftps_fs *fs, const char *path, mode_t mode, int flag
 
 /* ---- reading ---- */
 
+/* mu held, F_CLEAN: a read reaches past the size the file had when it
+ * was opened. When the listings show it bigger now (the kernel asked
+ * getattr for fstat, and that listed its folder again after the cache
+ * time), the server's file grew - a log followed with tail -f - and
+ * reads go on to its new end. Without this the reader stopped at the old
+ * size, and the kernel took the short read for the end of the file. */
+static void follow_growth(struct ftps_file *f)
+{
+	uint64_t now;
+
+	if (f->detached || !ftps_meta_cached_size(f->fs, f->path, &now) || now <= f->base)
+		return;
+	f->base = now;
+	file_view_set(f, now, f->dirty);
+	if (f->reader)
+		ftps_reader_grow(f->reader, (int64_t)now);
+}
+
 ssize_t ftps_file_read(struct ftps_file *f, char *buf, size_t len, off_t off)
 {
 	ssize_t n;
@@ -205,6 +223,8 @@ ssize_t ftps_file_read(struct ftps_file *f, char *buf, size_t len, off_t off)
 	pthread_mutex_lock(&f->mu);
 	switch (f->state) {
 	case F_CLEAN:
+		if (f->base_known && (uint64_t)off + len > f->base)
+			follow_growth(f);
 		if (!f->reader)
 			f->reader = ftps_reader_new(&f->fs->eng, f->remote,
 			                              f->base_known ? (int64_t)f->base : -1);

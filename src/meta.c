@@ -337,6 +337,20 @@ int ftps_meta_known_file(struct ftps_fs *fs, const char *path)
 	return file;
 }
 
+int ftps_meta_cached_size(struct ftps_fs *fs, const char *path, uint64_t *size)
+{
+	struct ftps_entry e;
+	int known;
+
+	if (ftps_dircache_lookup(fs->dc, path, ftps_dircache_clock(), &e) != FTPS_DC_HIT)
+		return 0;
+	known = e.type == FTPS_FT_FILE && e.has_size;
+	if (known)
+		*size = e.size;
+	ftps_entry_clear(&e);
+	return known;
+}
+
 void ftps_meta_set(struct ftps_fs *fs, const char *path, int set_mode, unsigned mode,
                    int set_mtime, int64_t mtime)
 {

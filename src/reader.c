@@ -435,6 +435,24 @@ fail:
 	return -EIO;
 }
 
+void ftps_reader_grow(struct ftps_reader *r, int64_t size)
+{
+	pthread_mutex_lock(&r->mu);
+	if (r->size >= 0 && size > r->size) {
+		/* A stream still open was started on the old version: it ends
+		 * at the old size (its final reply not read yet, since nothing
+		 * past that size was asked), or the server sends on as the file
+		 * grows. Either way it is cancelled, and the next read starts
+		 * one where it wants, which reaches the new end. What was read
+		 * stays in the window. */
+		stop_stream(r);
+		r->size = size;
+		r->eof = 0;
+		ftps_seg_grow(r->seg, (uint64_t)size);
+	}
+	pthread_mutex_unlock(&r->mu);
+}
+
 ssize_t ftps_reader_read(struct ftps_reader *r, char *buf, size_t len, off_t off)
 {
 	ssize_t n;

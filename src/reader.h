@@ -32,6 +32,10 @@ struct ftps_reader;
 struct ftps_reader *ftps_reader_new(struct ftps_engine *eng, const char *remote, int64_t size);
 /* Read up to len bytes at off: bytes read (0 at EOF) or -errno. */
 ssize_t ftps_reader_read(struct ftps_reader *r, char *buf, size_t len, off_t off);
+/* The file is size bytes now, more than the reader was told: reads go on
+ * to there (a file that grows on the server while it is open, as a log
+ * does). A smaller size is ignored: the reads find it out themselves. */
+void ftps_reader_grow(struct ftps_reader *r, int64_t size);
 /* One more reference (a read in progress while the owner may let go). */
 void ftps_reader_hold(struct ftps_reader *r);
 /* Drop a reference; the last one cancels any stream and frees. */

@@ -390,6 +390,14 @@ void ftps_seg_reset(struct ftps_seg *s, uint64_t off)
 	s->probe_done = 0;
 }
 
+void ftps_seg_grow(struct ftps_seg *s, uint64_t size)
+{
+	if (!s)
+		return;
+	ftps_seg_reset(s, 0);
+	s->size = size;
+}
+
 /* The stream has reached `at`: read ahead from a range further on. */
 static void start_run(struct ftps_seg *s, uint64_t at, double bps)
 {

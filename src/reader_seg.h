@@ -42,6 +42,9 @@ void ftps_seg_free(struct ftps_seg *s);
 /* The reader's stream (re)starts at off after a jump or a failure: ranges
  * ahead are dropped; the decision to segment is taken again. */
 void ftps_seg_reset(struct ftps_seg *s, uint64_t off);
+/* The file grew to size (ftps_reader_grow): ranges ahead are planned to
+ * there from now on, and none still running is kept. */
+void ftps_seg_grow(struct ftps_seg *s, uint64_t size);
 /* ftps_xfer_read on the reader's own stream, whose next byte is at, timed
  * for the decision to segment. */
 ftps_err ftps_seg_stream_read(struct ftps_seg *s, struct ftps_xfer *x, uint64_t at,

@@ -809,6 +809,35 @@ START_TEST(read_sequential_one_stream)
 }
 END_TEST
 
+/* A file that grows on the server while it is open (a log): told the new
+ * size, the reader reads on to it, without a stream that ends at the old
+ * size being taken for a cut one (no resume, no SIZE asked). */
+START_TEST(read_file_grows)
+{
+	char buf[64];
+	struct ftps_stats_view v;
+	struct ftps_reader *r;
+
+	put_server_file("log", "line 1\n", 7);
+	r = ftps_reader_new(&eng, "/log", 7);
+	ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), 0), 7);
+	ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), 7), 0);
+	put_server_file("log", "line 1\nline 2\n", 14);
+	ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), 7), 0);   /* not told yet */
+	ftps_reader_grow(r, 14);
+	ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), 7), 7);
+	ck_assert(memcmp(buf, "line 2\n", 7) == 0);
+	ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), 0), 14);
+	ck_assert(memcmp(buf, "line 1\nline 2\n", 14) == 0);
+	ftps_reader_grow(r, 10);                 /* smaller: ignored */
+	ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), 0), 14);
+	ck_assert_int_eq(seen("SIZE"), 0);
+	ftps_pool_stats_read(pool, &v);
+	ck_assert_int_eq(v.ctr[FTPS_CTR_RETRIES], 0);
+	ftps_reader_free(r);
+}
+END_TEST
+
 /* Readahead's reads come a little out of order: served from the window,
  * without a new RETR. A real jump restarts the stream at the new offset. */
 START_TEST(read_window_and_jumps)
@@ -1150,6 +1179,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(rd, read_cut_short_resumes);
 	tcase_add_test(rd, read_rest_ahead);
 	tcase_add_test(rd, read_missing_file);
+	tcase_add_test(rd, read_file_grows);
 	tcase_add_test(rd, download_resumes);
 	suite_add_tcase(s, rd);
 

@@ -17,7 +17,9 @@
 #                    a tree of ~350 entries; changes made on the server
 #                    showing after the cache time, a removed file giving
 #                    ENOENT after it; on vsftpd, MDTM asked once per
-#                    version of a file, not at each expiry of the cache
+#                    version of a file, not at each expiry of the cache;
+#                    a file held open while it grows on the server (tail
+#                    -f of a log) reads on to its new end
 #   -o dir_cache=0   the same changes show at once
 #   -o max_conns=1   the common checks, and two files read at once (cmp)
 #   -o active        the common checks over active-mode data connections
@@ -64,7 +66,7 @@ mkdir -p "$src"
 # A python helper for what the shell does badly: parsing ls, preads.
 
 cat >"$work/helper.py" <<'EOF'
-import hashlib, os, random, re, stat, subprocess, sys
+import hashlib, os, random, re, stat, subprocess, sys, time
 
 def vsftpd_time(m, now):
     # vsftpd's LIST: "Mon DD HH:MM" within 182 days before now, else
@@ -214,7 +216,33 @@ def rotread(mfile, start_frac):
     print(h.hexdigest())
     return 0
 
+def tailgrow(mfile, dfile, wait):
+    # One descriptor, open while the file grows on the server twice (a log
+    # followed with tail -f): after the cache time fstat shows the new
+    # size, and reading on from the old end gives the new lines.
+    fd = os.open(mfile, os.O_RDONLY)
+    try:
+        have = os.read(fd, 1 << 20)
+        for n in (2, 3):
+            with open(dfile, "ab") as f:
+                f.write(b"line %d, appended on the server\n" % n)
+            time.sleep(float(wait))
+            want = open(dfile, "rb").read()
+            size = os.fstat(fd).st_size
+            if size != len(want):
+                print("growth %d: fstat says %d bytes, the server has %d" % (n, size, len(want)))
+                return 1
+            have += os.pread(fd, 1 << 20, len(have))
+            if have != want:
+                print("growth %d: read on from the old end: %r, the server has %r" % (n, have, want))
+                return 1
+    finally:
+        os.close(fd)
+    return 0
+
 cmd = sys.argv[1]
+if cmd == "tailgrow":
+    sys.exit(tailgrow(sys.argv[2], sys.argv[3], sys.argv[4]))
 if cmd == "cmp_ls":
     sys.exit(cmp_ls(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]))
 if cmd == "want_mtime":
@@ -456,6 +484,17 @@ expiry_checks() {
 		test "$($T ls "$m/change" | tr '\n' ' ')" = "grow.txt new.txt same.txt "
 }
 
+# A file open while it grows on the server (a log followed with tail -f)
+# reads on to its new end once the cache time is over; a descriptor held
+# open does not freeze the file at the size it had when opened.
+growing_checks() {
+	local m=$1 l=$2 d=$TB_DATA/growing
+	mkdir -p "$d" && printf 'line 1\n' >"$d/app.log" && chown -R "$TB_USER:" "$d" || return 1
+	sleep 2.5                       # the root's listing, cached without it
+	check "$l: an open file that grows on the server reads on to its new end" \
+		helper tailgrow "$m/growing/app.log" "$d/app.log" 2.5
+}
+
 # vsftpd's LIST gives a file's minute; its second comes from MDTM, asked
 # once per version of the file however often the caches expire: a fresh
 # listing that shows the same size and minute reuses the answer, one that
@@ -595,7 +634,7 @@ for name in $names; do
 	# exact_time_checks counts the MDTMs of a file from its first stat on:
 	# none may have been asked ahead (-o prefetch; prefetch.sh checks that)
 	with_mount "dir_cache=2" "-o dir_cache=2 -o prefetch=0" common_checks big_checks \
-		expiry_checks exact_time_checks fresh_time_checks
+		expiry_checks exact_time_checks fresh_time_checks growing_checks
 	with_mount "dir_cache=0" "-o dir_cache=0" nocache_checks
 	with_mount "max_conns=1" "-o max_conns=1" common_checks two_at_once_checks
 	with_mount "active" "-o active" common_checks
