@@ -40,6 +40,7 @@ struct ftps_fs {
 	_Atomic int64_t root_mtime;     /* the root's time: FTP cannot tell it */
 	_Atomic int64_t mdtm_pause_until; /* no MDTM until then: the server failed to answer */
 	_Atomic int mtime_warned;       /* said once that the server keeps no times */
+	_Atomic int dir_mtime_refused;  /* folders whose time the server refused */
 	/* MDTMs asked a folder at a time (meta_ask.c): one batch runs per folder,
 	 * the last folder batched is not batched again at once. */
 	pthread_mutex_t mdtm_mu;

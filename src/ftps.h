@@ -136,6 +136,8 @@ enum ftps_fact {
 	FTPS_FACT_EPSV_OK,              /* EPSV answered 229 */
 	FTPS_FACT_STAT_LIST_OK,         /* STAT listed a folder as LIST did */
 	FTPS_FACT_NO_STAT_LIST,         /* STAT refused, or not a listing like LIST's */
+	FTPS_FACT_DIR_MTIME_OK,         /* a folder's time was set */
+	FTPS_FACT_NO_DIR_MTIME,         /* folders' times refused, twice, none ever set */
 	FTPS_FACT_COUNT
 };
 

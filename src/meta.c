@@ -337,6 +337,18 @@ int ftps_meta_known_file(struct ftps_fs *fs, const char *path)
 	return file;
 }
 
+int ftps_meta_known_folder(struct ftps_fs *fs, const char *path)
+{
+	struct ftps_entry e;
+	int folder;
+
+	if (ftps_dircache_lookup(fs->dc, path, ftps_dircache_clock(), &e) != FTPS_DC_HIT)
+		return 0;
+	folder = e.type == FTPS_FT_DIR;
+	ftps_entry_clear(&e);
+	return folder;
+}
+
 int ftps_meta_cached_size(struct ftps_fs *fs, const char *path, uint64_t *size)
 {
 	struct ftps_entry e;

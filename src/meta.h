@@ -42,6 +42,8 @@ int ftps_meta_readdir(struct ftps_fs *fs, const char *dir, ftps_dirent_cb cb, vo
 long ftps_meta_count(struct ftps_fs *fs, const char *dir);
 /* The cache knows path as something other than a folder (no round trip). */
 int ftps_meta_known_file(struct ftps_fs *fs, const char *path);
+/* The cache knows path as a folder (no round trip). */
+int ftps_meta_known_folder(struct ftps_fs *fs, const char *path);
 /* The size the cache shows for the file at path (no round trip): 1 and
  * *size, or 0 when it shows none. */
 int ftps_meta_cached_size(struct ftps_fs *fs, const char *path, uint64_t *size);

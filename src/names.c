@@ -414,6 +414,7 @@ static ftps_err do_mtime(struct ftps_conn *c, struct path_op *op, const char *r1
 int ftps_ns_utimens(struct ftps_fs *fs, const char *path, const struct timespec tv[2])
 {
 	struct path_op op = { .fs = fs, .path = path, .idempotent = 1, .run = do_mtime };
+	struct ftps_server *srv = ftps_pool_server(fs->pool);
 	int rc;
 
 	if (!tv || tv[1].tv_nsec == UTIME_NOW)
@@ -424,7 +425,14 @@ int ftps_ns_utimens(struct ftps_fs *fs, const char *path, const struct timespec 
 		op.mtime = tv[1].tv_sec;
 	if (ftps_file_set_pending_mtime(fs, path, op.mtime))
 		return 0;
+	if (ftps_server_knows(srv, FTPS_FACT_NO_DIR_MTIME) && ftps_meta_known_folder(fs, path)) {
+		ftps_debug("utimens %s: the server keeps no folder times", path);
+		return 0;
+	}
 	rc = run_path_op(&op, "utimens");
+	if (rc == 0 && !ftps_server_knows(srv, FTPS_FACT_DIR_MTIME_OK) &&
+	    ftps_meta_known_folder(fs, path))
+		ftps_server_learn(srv, FTPS_FACT_DIR_MTIME_OK);
 	if (rc == -ENOTSUP) {
 		/* The server cannot set times: not worth failing cp -p or tar for. */
 		if (!fs->mtime_warned++)
@@ -434,13 +442,18 @@ int ftps_ns_utimens(struct ftps_fs *fs, const char *path, const struct timespec 
 	if (rc < 0) {
 		/* vsftpd sets times on files only ("550 Could not set file
 		 * modification time" for a folder): rsync -a and tar would fail
-		 * on every folder for a time that FTP cannot keep anyway. */
+		 * on every folder for a time that FTP cannot keep anyway. Two
+		 * folders refused and none ever set, the server is not asked for
+		 * another: rsync -a sets every folder's time on every run. */
 		struct ftps_entry e;
 		if (ftps_meta_lookup(fs, path, &e) == 0) {
 			int is_dir = e.type == FTPS_FT_DIR;
 			ftps_entry_clear(&e);
 			if (is_dir) {
 				ftps_debug("utimens %s: the server keeps no folder times", path);
+				if (++fs->dir_mtime_refused >= 2 &&
+				    !ftps_server_knows(srv, FTPS_FACT_DIR_MTIME_OK))
+					ftps_server_learn(srv, FTPS_FACT_NO_DIR_MTIME);
 				return 0;
 			}
 		}

@@ -25,6 +25,8 @@ static const struct {
 	                             "on the control connection", 0 },
 	[FTPS_FACT_NO_STAT_LIST] = { "STAT gives no usable listing: folders are listed over "
 	                             "data connections", 0 },
+	[FTPS_FACT_DIR_MTIME_OK] = { "it sets folders' times", 0 },
+	[FTPS_FACT_NO_DIR_MTIME] = { "it sets no folder's time (files' only): not asked again", 0 },
 	[FTPS_FACT_DATA_CLOSE_NOTIFY] = { "it ends data connections with TLS close_notify: one "
 	                                  "that ends without it was cut short", 0 },
 };

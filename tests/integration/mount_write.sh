@@ -17,7 +17,9 @@
 #    (direct to the daemon) is seen byte for byte by a reader meanwhile;
 #  - rename of a file, of a folder, over an existing file; unlink, mkdir,
 #    rmdir (ENOTEMPTY from os.rmdir when not empty), chmod (mode on disk),
-#    mtimes (touch -d, cp -p: the mtime on disk to the second);
+#    mtimes (touch -d, cp -p: the mtime on disk to the second); folder
+#    times on disk, or on vsftpd (files only) not asked again after two
+#    refusals;
 #  - two uploads at once; reading a file while another is uploaded (not
 #    waiting for it); atomic replace: while a slow rewrite of an existing
 #    file is in progress the server's file under its name is still the old
@@ -481,6 +483,29 @@ mtimes() {
 		return 1; }
 }
 
+# touch -d of six new folders. A server that keeps folder times has each
+# on its disk; one that refuses them (vsftpd: files only) is not asked
+# again after two refusals, and touch still succeeds (rsync -a and tar
+# set every folder's time, on every run).
+folder_times() {
+	local x want n
+	want=$(date -d '2002-03-04 05:06:07 UTC' +%s)
+	mkdir "$mnt/ft" || return 1
+	for x in a b c d e f; do
+		mkdir "$mnt/ft/$x" && touch -d '2002-03-04 05:06:07 UTC' "$mnt/ft/$x" || return 1
+	done
+	if [ "$(mtime_of "$TB_DATA/ft/a")" = "$want" ]; then
+		for x in b c d e f; do
+			[ "$(mtime_of "$TB_DATA/ft/$x")" = "$want" ] ||
+				{ echo "    ft/$x: $(mtime_of "$TB_DATA/ft/$x") on disk, want $want" >&2; return 1; }
+		done
+		return 0
+	fi
+	[ "$TB_NAME" = vsftpd-explicit ] || { echo "    $TB_NAME kept no folder time" >&2; return 1; }
+	n=$(grep -cE '"(MDTM [0-9]{14}|MFMT [0-9]{14}) /ft/' "$TB_LOG")
+	[ "$n" -le 2 ] || { echo "    $n refused folder times asked, want 2 at most" >&2; return 1; }
+}
+
 parallel() {
 	head -c $((24 * 1024 * 1024)) /dev/urandom >"$work/p1" &&
 		head -c $((24 * 1024 * 1024)) /dev/urandom >"$work/p2" &&
@@ -555,6 +580,7 @@ check_server() {
 	check "rename (file, folder, over a file), unlink, mkdir, rmdir (ENOTEMPTY)" namespace
 	check "chmod: the mode on the server's disk" modes
 	check "mtimes (touch -d, cp -p) on the server's disk to the second" mtimes
+	check "folder times: kept where the server keeps them, else asked twice at most" folder_times
 	check "two uploads at once" parallel
 	check "atomic replace during a slow rewrite; reading another file meanwhile" atomic_replace
 	check "no spool file left" [ -z "$(ls -A "$work/spool-$TB_NAME")" ]
