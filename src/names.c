@@ -34,6 +34,7 @@ struct path_op {
 	int idempotent;             /* sending it twice does no harm */
 	int noreplace;              /* rename: RENAME_NOREPLACE */
 	int mode_set;               /* mkdir: the mode asked for was set */
+	int refused;                /* the server answered it with a refusal (5xx) */
 	char bak[FTPS_MAX_PATH];    /* rename: the old target's name while aside */
 	ftps_err (*run)(struct ftps_conn *c, struct path_op *op, const char *r1, const char *r2,
 	                struct ftps_status *st);
@@ -407,8 +408,11 @@ int ftps_ns_chmod(struct ftps_fs *fs, const char *path, mode_t mode)
 static ftps_err do_mtime(struct ftps_conn *c, struct path_op *op, const char *r1,
                          const char *r2, struct ftps_status *st)
 {
+	ftps_err e = ftps_set_mtime(c, r1, op->mtime, st);
+
 	(void)r2;
-	return ftps_set_mtime(c, r1, op->mtime, st);
+	op->refused = ftps_err_class(e) == FTPS_CLASS_REFUSED && st && st->reply >= 500;
+	return e;
 }
 
 int ftps_ns_utimens(struct ftps_fs *fs, const char *path, const struct timespec tv[2])
@@ -425,7 +429,8 @@ int ftps_ns_utimens(struct ftps_fs *fs, const char *path, const struct timespec 
 		op.mtime = tv[1].tv_sec;
 	if (ftps_file_set_pending_mtime(fs, path, op.mtime))
 		return 0;
-	if (ftps_server_knows(srv, FTPS_FACT_NO_DIR_MTIME) && ftps_meta_known_folder(fs, path)) {
+	if (ftps_server_knows(srv, FTPS_FACT_NO_DIR_MTIME) &&
+	    !ftps_server_knows(srv, FTPS_FACT_DIR_MTIME_OK) && ftps_meta_known_folder(fs, path)) {
 		ftps_debug("utimens %s: the server keeps no folder times", path);
 		return 0;
 	}
@@ -443,15 +448,16 @@ int ftps_ns_utimens(struct ftps_fs *fs, const char *path, const struct timespec 
 		/* vsftpd sets times on files only ("550 Could not set file
 		 * modification time" for a folder): rsync -a and tar would fail
 		 * on every folder for a time that FTP cannot keep anyway. Two
-		 * folders refused and none ever set, the server is not asked for
-		 * another: rsync -a sets every folder's time on every run. */
+		 * folders refused by the server itself (a 5xx, not a network
+		 * failure) and none ever set, it is not asked for another:
+		 * rsync -a sets every folder's time on every run. */
 		struct ftps_entry e;
 		if (ftps_meta_lookup(fs, path, &e) == 0) {
 			int is_dir = e.type == FTPS_FT_DIR;
 			ftps_entry_clear(&e);
 			if (is_dir) {
 				ftps_debug("utimens %s: the server keeps no folder times", path);
-				if (++fs->dir_mtime_refused >= 2 &&
+				if (op.refused && ++fs->dir_mtime_refused >= 2 &&
 				    !ftps_server_knows(srv, FTPS_FACT_DIR_MTIME_OK))
 					ftps_server_learn(srv, FTPS_FACT_NO_DIR_MTIME);
 				return 0;
