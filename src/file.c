@@ -201,18 +201,19 @@ int ftps_file_create(struct ftps_fs *fs, const char *path, mode_t mode, int flag
  * was opened. When the listings show it bigger now (the kernel asked
  * getattr for fstat, and that listed its folder again after the cache
  * time), the server's file grew - a log followed with tail -f - and
- * reads go on to its new end. Without this the reader stopped at the old
- * size, and the kernel took the short read for the end of the file. */
-static void follow_growth(struct ftps_file *f)
+ * reads go on to its new end: the new size, for ftps_reader_grow, or 0.
+ * Without this the reader stopped at the old size, and the kernel took
+ * the short read for the end of the file. Only growth is followed. */
+static uint64_t follow_growth(struct ftps_file *f)
 {
 	uint64_t now;
 
-	if (f->detached || !ftps_meta_cached_size(f->fs, f->path, &now) || now <= f->base)
-		return;
+	if (f->detached || !ftps_meta_cached_size(f->fs, f->path, &now) || now <= f->base ||
+	    now > INT64_MAX)
+		return 0;
 	f->base = now;
 	file_view_set(f, now, f->dirty);
-	if (f->reader)
-		ftps_reader_grow(f->reader, (int64_t)now);
+	return now;
 }
 
 ssize_t ftps_file_read(struct ftps_file *f, char *buf, size_t len, off_t off)
@@ -222,9 +223,8 @@ ssize_t ftps_file_read(struct ftps_file *f, char *buf, size_t len, off_t off)
 
 	pthread_mutex_lock(&f->mu);
 	switch (f->state) {
-	case F_CLEAN:
-		if (f->base_known && (uint64_t)off + len > f->base)
-			follow_growth(f);
+	case F_CLEAN: {
+		uint64_t grown = f->base_known && (uint64_t)off + len > f->base ? follow_growth(f) : 0;
 		if (!f->reader)
 			f->reader = ftps_reader_new(&f->fs->eng, f->remote,
 			                              f->base_known ? (int64_t)f->base : -1);
@@ -232,12 +232,18 @@ ssize_t ftps_file_read(struct ftps_file *f, char *buf, size_t len, off_t off)
 		if (r)
 			ftps_reader_hold(r);   /* a flush may drop f->reader meanwhile */
 		pthread_mutex_unlock(&f->mu);
-		/* The reader has its own lock; reads run in parallel with stat. */
+		/* The reader has its own lock, which a read holds over the
+		 * network: taken without mu, so reads run in parallel with
+		 * stat, flush and renames. (A size only grows: told late or
+		 * twice, the reader ignores what is not more.) */
 		if (!r)
 			return -ENOMEM;
+		if (grown)
+			ftps_reader_grow(r, (int64_t)grown);
 		n = ftps_reader_read(r, buf, len, off);
 		ftps_reader_free(r);
 		return n;
+	}
 	case F_NEW:
 		pthread_mutex_unlock(&f->mu);
 		return 0;

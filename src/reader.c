@@ -29,6 +29,7 @@
  * that failed, and each would otherwise wait out the timeout in turn while
  * the program's own read waits behind them all. */
 #define READER_FAIL_HOLD_MS 2000
+#define READER_GROW_CHECK  4096    /* bytes before the old end read again after a growth */
 
 struct ftps_reader {
 	struct ftps_engine *eng;
@@ -49,6 +50,13 @@ struct ftps_reader {
 	int64_t fail_until_ms;     /* reads fail with fail_rc until then */
 	int fail_rc;
 	struct ftps_seg *seg;      /* ranges read ahead (reader_seg.h), or NULL */
+	/* After the file grew (ftps_reader_grow): the bytes just before its
+	 * old end, to be read the same again - a file appended to, not one
+	 * replaced by a bigger one. */
+	char grow_tail[READER_GROW_CHECK];
+	uint64_t grow_tail_off;
+	size_t grow_tail_len;      /* 0: nothing to check */
+	int replaced;              /* it was replaced: every read is EIO */
 
 	struct ftps_reader *prev, *next;  /* the registry, under reg_mu */
 };
@@ -320,6 +328,24 @@ static ftps_err short_stream(struct ftps_reader *r, uint64_t end, struct ftps_st
 	                 r->remote, (unsigned long long)end, (long long)r->size);
 }
 
+/* The n bytes at `at` just streamed, against the bytes kept from before
+ * the old end (ftps_reader_grow): 0 when they agree (or do not overlap),
+ * -1 when they differ. The check ends once the stream is past them, or
+ * when it starts beyond them (nothing left to compare). */
+static int grown_same(struct ftps_reader *r, uint64_t at, const char *data, size_t n)
+{
+	uint64_t lo = at > r->grow_tail_off ? at : r->grow_tail_off;
+	uint64_t end = r->grow_tail_off + r->grow_tail_len;
+	uint64_t hi = at + n < end ? at + n : end;
+
+	if (lo < hi && memcmp(data + (lo - at), r->grow_tail + (lo - r->grow_tail_off),
+	                      (size_t)(hi - lo)) != 0)
+		return -1;
+	if (at + n >= end || at >= end)
+		r->grow_tail_len = 0;
+	return 0;
+}
+
 /* Read more of the stream into the window. 0, or -errno. */
 static int pull(struct ftps_reader *r, uint64_t keep_from, struct ftps_status *st,
                 ftps_err *err)
@@ -336,6 +362,12 @@ static int pull(struct ftps_reader *r, uint64_t keep_from, struct ftps_status *s
 	                            r->buf + r->win_len, room, &got, st);
 	if (*err != FTPS_OK)
 		return -1;
+	if (r->grow_tail_len && grown_same(r, r->win_off + r->win_len, r->buf + r->win_len, got) != 0) {
+		r->replaced = 1;
+		*err = ftps_fail(st, FTPS_E_IO, 0, "%s was replaced on the server while open "
+		                 "(a bigger file, not the old one appended to)", r->remote);
+		return -1;
+	}
 	if (got == 0) {
 		uint64_t end = r->win_off + r->win_len;
 		r->eof = 1;
@@ -444,8 +476,23 @@ void ftps_reader_grow(struct ftps_reader *r, int64_t size)
 		 * past that size was asked), or the server sends on as the file
 		 * grows. Either way it is cancelled, and the next read starts
 		 * one where it wants, which reaches the new end. What was read
-		 * stays in the window. */
+		 * stays in the window. A file replaced by a bigger one is not
+		 * read on from the old end (the start of one version, the rest
+		 * of another): its bytes before the old end differ, and every
+		 * read is EIO from then on. */
+		uint64_t old = (uint64_t)r->size;
+		uint64_t from = old > READER_GROW_CHECK ? old - READER_GROW_CHECK : 0;
+		uint64_t win_end = r->win_off + r->win_len;
+
 		stop_stream(r);
+		/* Keep the bytes before the old end, where the window has them:
+		 * the next stream reads them again, and they must agree. */
+		r->grow_tail_len = 0;
+		if (r->win_len && r->win_off <= from && win_end >= old) {
+			r->grow_tail_off = from;
+			r->grow_tail_len = (size_t)(old - from);
+			memcpy(r->grow_tail, r->buf + (from - r->win_off), r->grow_tail_len);
+		}
 		r->size = size;
 		r->eof = 0;
 		ftps_seg_grow(r->seg, (uint64_t)size);
@@ -465,7 +512,7 @@ ssize_t ftps_reader_read(struct ftps_reader *r, char *buf, size_t len, off_t off
 		n = 0;
 	else if (r->last_use_ms < r->fail_until_ms)
 		n = r->fail_rc;     /* logged once, by the read that failed */
-	else if (ftps_seg_changed(r->seg))
+	else if (ftps_seg_changed(r->seg) || r->replaced)
 		n = -EIO;           /* logged once, when it was found */
 	else {
 		if (r->size >= 0 && (uint64_t)off + len > (uint64_t)r->size)

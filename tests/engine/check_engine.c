@@ -838,6 +838,25 @@ START_TEST(read_file_grows)
 }
 END_TEST
 
+/* A file replaced on the server by a bigger one while open is not read on
+ * from the old end (the start of one version, the rest of another): the
+ * bytes before the old end differ, and every read is EIO from then on. */
+START_TEST(read_file_replaced_bigger)
+{
+	char buf[64];
+	struct ftps_reader *r;
+
+	put_server_file("log", "line 1\n", 7);
+	r = ftps_reader_new(&eng, "/log", 7);
+	ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), 0), 7);
+	put_server_file("log", "LINE 1\nline 2\n", 14);
+	ftps_reader_grow(r, 14);
+	ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), 0), -EIO);
+	ck_assert_int_eq(ftps_reader_read(r, buf, sizeof(buf), 7), -EIO);
+	ftps_reader_free(r);
+}
+END_TEST
+
 /* Readahead's reads come a little out of order: served from the window,
  * without a new RETR. A real jump restarts the stream at the new offset. */
 START_TEST(read_window_and_jumps)
@@ -1180,6 +1199,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(rd, read_rest_ahead);
 	tcase_add_test(rd, read_missing_file);
 	tcase_add_test(rd, read_file_grows);
+	tcase_add_test(rd, read_file_replaced_bigger);
 	tcase_add_test(rd, download_resumes);
 	suite_add_tcase(s, rd);
 
