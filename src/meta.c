@@ -325,42 +325,47 @@ long ftps_meta_count(struct ftps_fs *fs, const char *path)
 	return fetch_listing(fs, &f) == 0 ? (long)n : -1;
 }
 
-int ftps_meta_known_file(struct ftps_fs *fs, const char *path)
+/* What the cache shows at path, with no round trip: its type, and its size
+ * when the listing had one (*has_size); -1 when the cache has no entry. */
+static int cached_type(struct ftps_fs *fs, const char *path, uint64_t *size, int *has_size)
 {
 	struct ftps_entry e;
-	int file;
+	int type;
 
 	if (ftps_dircache_lookup(fs->dc, path, ftps_dircache_clock(), &e) != FTPS_DC_HIT)
-		return 0;
-	file = e.type != FTPS_FT_DIR;
+		return -1;
+	type = (int)e.type;
+	*has_size = e.has_size;
+	*size = e.size;
 	ftps_entry_clear(&e);
-	return file;
+	return type;
+}
+
+int ftps_meta_known_file(struct ftps_fs *fs, const char *path)
+{
+	uint64_t size;
+	int has_size, type = cached_type(fs, path, &size, &has_size);
+
+	return type >= 0 && type != FTPS_FT_DIR;
 }
 
 int ftps_meta_known_folder(struct ftps_fs *fs, const char *path)
 {
-	struct ftps_entry e;
-	int folder;
+	uint64_t size;
+	int has_size;
 
-	if (ftps_dircache_lookup(fs->dc, path, ftps_dircache_clock(), &e) != FTPS_DC_HIT)
-		return 0;
-	folder = e.type == FTPS_FT_DIR;
-	ftps_entry_clear(&e);
-	return folder;
+	return cached_type(fs, path, &size, &has_size) == FTPS_FT_DIR;
 }
 
 int ftps_meta_cached_size(struct ftps_fs *fs, const char *path, uint64_t *size)
 {
-	struct ftps_entry e;
-	int known;
+	uint64_t n;
+	int has_size;
 
-	if (ftps_dircache_lookup(fs->dc, path, ftps_dircache_clock(), &e) != FTPS_DC_HIT)
+	if (cached_type(fs, path, &n, &has_size) != FTPS_FT_FILE || !has_size)
 		return 0;
-	known = e.type == FTPS_FT_FILE && e.has_size;
-	if (known)
-		*size = e.size;
-	ftps_entry_clear(&e);
-	return known;
+	*size = n;
+	return 1;
 }
 
 void ftps_meta_set(struct ftps_fs *fs, const char *path, int set_mode, unsigned mode,
